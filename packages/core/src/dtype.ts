@@ -1,0 +1,94 @@
+/**
+ * Element types of tensors and the default floating dtype.
+ * @module
+ */
+import { DtypeError } from './errors.js';
+
+/** A floating element type: what gradients flow through. @category Tensors */
+export type FloatDType = 'float32' | 'float64';
+/** An integer element type, for labels and indices (`int32`) and raw pixels (`uint8`). @category Tensors */
+export type IntDType = 'int32' | 'uint8';
+/** Every element type a tensor can hold. @category Tensors */
+export type DType = FloatDType | IntDType;
+
+/** The typed array behind each dtype. @category Tensors */
+export interface TypedArrayOf {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  uint8: Uint8Array;
+}
+/** Any typed array a tensor can sit on. @category Tensors */
+export type TypedArray = TypedArrayOf[DType];
+/** A floating typed array. @category Tensors */
+export type FloatArray = Float32Array | Float64Array;
+
+const constructors = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+} as const;
+
+/** Allocates a zero-filled typed array of `dtype` with `length` elements. @internal */
+export function allocate<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
+  return new constructors[dtype](length) as TypedArrayOf[D];
+}
+
+/** The dtype whose typed array `data` is, or undefined when it is none of them. @internal */
+export function dtypeOfArray(data: unknown): DType | undefined {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'uint8';
+  return undefined;
+}
+
+/** Whether `dtype` is a floating dtype. @internal */
+export function isFloatDType(dtype: DType): dtype is FloatDType {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/** Checks that `value` names a dtype, for options that came from untyped code. @internal */
+export function checkDType(where: string, value: unknown): DType {
+  if (value === 'float32' || value === 'float64' || value === 'int32' || value === 'uint8') return value;
+  throw new DtypeError(`${where}: dtype must be 'float32', 'float64', 'int32' or 'uint8' (got ${String(value)})`);
+}
+
+let defaultDtype: FloatDType = 'float32';
+
+/**
+ * Sets the dtype that creation functions use when none is given (float32 at start, as in PyTorch).
+ *
+ * @param dtype - `'float32'` or `'float64'`.
+ * @throws {@link DtypeError} when `dtype` is not a floating dtype.
+ * @example
+ * ```ts
+ * import { setDefaultDtype, getDefaultDtype, zeros } from '@tapegrad/core';
+ * setDefaultDtype('float64');
+ * console.log(zeros([2]).dtype); // 'float64'
+ * setDefaultDtype('float32');
+ * console.log(getDefaultDtype()); // 'float32'
+ * ```
+ * @category Tensors
+ */
+export function setDefaultDtype(dtype: FloatDType): void {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DtypeError(`setDefaultDtype: expected 'float32' or 'float64' (got ${String(dtype)})`);
+  }
+  defaultDtype = dtype;
+}
+
+/**
+ * The dtype creation functions use when none is given.
+ *
+ * @example
+ * ```ts
+ * import { getDefaultDtype } from '@tapegrad/core';
+ * console.log(getDefaultDtype()); // 'float32' unless setDefaultDtype changed it
+ * ```
+ * @category Tensors
+ */
+export function getDefaultDtype(): FloatDType {
+  return defaultDtype;
+}
