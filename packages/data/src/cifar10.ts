@@ -1,0 +1,149 @@
+/**
+ * CIFAR-10 as tensors: the official binary files loaded as they are (uint8 pixels, int32 labels), and
+ * cs231n's `get_CIFAR10_data` preprocessing.
+ * @module
+ */
+import { DtypeError, fromArray, type Tensor } from '@tapegrad/core';
+import { CIFAR10_IMAGE_SHAPE } from './cifar10Format.js';
+import { readCIFAR10Files } from './fileio.js';
+import { splitCIFAR10, type SplitArrays } from './preprocess.js';
+import { resolveCIFAR10Dir, type ResolveCIFAR10Options } from './source.js';
+
+/**
+ * CIFAR-10 as stored: pixels uint8 [N, 3, 32, 32] (channels-first, as the records hold them),
+ * labels int32 [N].
+ * @category CIFAR-10
+ */
+export interface CIFAR10 {
+  /** Training images, uint8 [N, 3, 32, 32]: every data_batch file found, in order. */
+  XTrain: Tensor;
+  /** Training labels, int32 [N], in 0..9. */
+  yTrain: Tensor;
+  /** Test images, uint8 [M, 3, 32, 32]. */
+  XTest: Tensor;
+  /** Test labels, int32 [M]. */
+  yTest: Tensor;
+  /** The class names, label i at index i (from `batches.meta.txt`). */
+  classes: string[];
+}
+
+/**
+ * Loads the CIFAR-10 binary version (`cifar-10-batches-bin`) from `dir`: `data_batch_1.bin` ..
+ * `data_batch_5.bin` (whichever exist, in that order) as the training set, `test_batch.bin` as the test
+ * set, `batches.meta.txt` for the class names (the standard names when it is missing). Each file's
+ * record count is its size / 3073, so partial files load too. Pixels stay uint8; convert with
+ * `.to('float32')` or use {@link getCIFAR10Data}.
+ *
+ * @param dir - The folder holding the files (e.g. what {@link downloadCIFAR10} returns).
+ * @returns `{ XTrain, yTrain, XTest, yTest, classes }`: uint8 [N, 3, 32, 32] images, int32 [N] labels.
+ * @throws {@link DataError} when `dir` is not a folder, holds no data_batch file or no test_batch.bin,
+ *   a file's size is not a positive multiple of 3073 (naming the file and the cut-off record), a label
+ *   is above 9 (naming the file and the record), or `batches.meta.txt` does not hold 10 names.
+ * @example
+ * ```ts
+ * import { loadCIFAR10 } from '@tapegrad/data';
+ * const { XTrain, yTrain, classes } = loadCIFAR10('/data/cifar-10-batches-bin');
+ * console.log(XTrain.shape, XTrain.dtype);        // [50000, 3, 32, 32] 'uint8'
+ * console.log((yTrain.toArray() as number[]).slice(0, 10)); // [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]
+ * console.log(classes[6]);                          // 'frog'
+ * ```
+ * @category CIFAR-10
+ */
+export function loadCIFAR10(dir: string): CIFAR10 {
+  const { train, test, classes } = readCIFAR10Files(dir, 'loadCIFAR10');
+  return {
+    XTrain: fromArray(train.pixels, [train.count, ...CIFAR10_IMAGE_SHAPE]),
+    yTrain: fromArray(train.labels, [train.count]),
+    XTest: fromArray(test.pixels, [test.count, ...CIFAR10_IMAGE_SHAPE]),
+    yTest: fromArray(test.labels, [test.count]),
+    classes,
+  };
+}
+
+/**
+ * Options of {@link getCIFAR10Data}: the split sizes, the preprocessing, and where the files come from.
+ * @category CIFAR-10
+ */
+export interface GetCIFAR10DataOptions extends ResolveCIFAR10Options {
+  /** Training records, the first ones (default 49000). */
+  numTraining?: number;
+  /** Validation records, the ones right after the training ones (default 1000). */
+  numValidation?: number;
+  /** Test records, the first ones of test_batch.bin (default 1000). */
+  numTest?: number;
+  /** Subtract the training split's mean image from all three splits (default true). */
+  subtractMean?: boolean;
+  /** The images' dtype (default 'float64', as cs231n's float arrays). */
+  dtype?: 'float32' | 'float64';
+}
+
+/**
+ * The splits {@link getCIFAR10Data} returns: images [N, 3, 32, 32] of the chosen dtype, labels int32 [N].
+ * @category CIFAR-10
+ */
+export interface CIFAR10Splits {
+  XTrain: Tensor;
+  yTrain: Tensor;
+  XVal: Tensor;
+  yVal: Tensor;
+  XTest: Tensor;
+  yTest: Tensor;
+  /** The training split's mean image, float64 [3, 32, 32] (zeros when `subtractMean` is false). */
+  meanImage: Tensor;
+  /** The class names, label i at index i. */
+  classes: string[];
+}
+
+/**
+ * cs231n's `get_CIFAR10_data`, ported: loads CIFAR-10 (see {@link resolveCIFAR10Dir} for where from),
+ * takes training records `[0, numTraining)`, validation records `[numTraining, numTraining +
+ * numValidation)` of the training files and test records `[0, numTest)`, subtracts the training
+ * split's per-pixel mean image from all three (`X -= mean(XTrain, axis=0)`), and returns channels-first
+ * [N, 3, 32, 32] images. The mean is exact and the subtraction is done in float64, then stored as
+ * `dtype`, so float64 results equal numpy's.
+ *
+ * @param opts - `numTraining` (default 49000), `numValidation` (default 1000), `numTest` (default
+ *   1000), `subtractMean` (default true), `dtype` (default 'float64'), and the options of
+ *   {@link resolveCIFAR10Dir} (`dir`, `cacheDir`, `download`, `url`, `md5`, `onProgress`, ...).
+ * @returns `{ XTrain, yTrain, XVal, yVal, XTest, yTest, meanImage, classes }`.
+ * @throws {@link DataError} when the files hold fewer records than asked for (the message says how
+ *   many they hold), a count is not a non-negative integer, or the files cannot be found or read.
+ * @throws {@link DtypeError} when `dtype` is not 'float32' or 'float64'.
+ * @example
+ * ```ts
+ * import { getCIFAR10Data } from '@tapegrad/data';
+ * const data = await getCIFAR10Data();            // dir, $CIFAR10_DIR, the cache, or a download
+ * for (const [k, v] of Object.entries(data)) if (k !== 'classes') console.log(k, v.shape);
+ * // XTrain [49000, 3, 32, 32]  yTrain [49000]  XVal [1000, 3, 32, 32]  yVal [1000] ...
+ * ```
+ * @category CIFAR-10
+ */
+export async function getCIFAR10Data(opts: GetCIFAR10DataOptions = {}): Promise<CIFAR10Splits> {
+  const caller = 'getCIFAR10Data';
+  const {
+    numTraining = 49000,
+    numValidation = 1000,
+    numTest = 1000,
+    subtractMean = true,
+    dtype = 'float64',
+    ...resolveOpts
+  } = opts;
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DtypeError(`${caller}: dtype 'float32' or 'float64' (got ${String(dtype)})`);
+  }
+  const dir = await resolveCIFAR10Dir(resolveOpts);
+  const { train, test, classes } = readCIFAR10Files(dir, caller);
+  const splits = splitCIFAR10(train, test, { numTraining, numValidation, numTest, subtractMean, dtype }, caller);
+  const images = (s: SplitArrays): Tensor => fromArray(s.X, [s.count, ...CIFAR10_IMAGE_SHAPE]);
+  const labels = (s: SplitArrays): Tensor => fromArray(s.y, [s.count]);
+  return {
+    XTrain: images(splits.train),
+    yTrain: labels(splits.train),
+    XVal: images(splits.val),
+    yVal: labels(splits.val),
+    XTest: images(splits.test),
+    yTest: labels(splits.test),
+    meanImage: fromArray(splits.meanImage, [...CIFAR10_IMAGE_SHAPE]),
+    classes,
+  };
+}
