@@ -1,0 +1,97 @@
+/**
+ * ndarray layout helpers: contiguity, materialising strided views, broadcast views by zero strides.
+ * @module
+ * @internal
+ */
+import ndarray, { type NdArray } from 'ndarray';
+import ops from 'ndarray-ops';
+import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { contiguousStrides, sizeOf } from '../shape.js';
+
+/** An ndarray over one of the typed arrays a tensor can hold. */
+export type Nd = NdArray<TypedArray>;
+
+/** The dtype of an ndarray's typed array. */
+export function dtypeOf(x: Nd): DType {
+  const dtype = dtypeOfArray(x.data);
+  if (dtype === undefined) throw new TypeError('tapegrad: ndarray data must be a Float32Array, Float64Array, Int32Array or Uint8Array');
+  return dtype;
+}
+
+/** A new zero-filled contiguous ndarray. */
+export function createNd(dtype: DType, shape: readonly number[]): Nd {
+  return ndarray(allocate(dtype, sizeOf(shape)), [...shape], contiguousStrides(shape), 0) as Nd;
+}
+
+/** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
+export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): Nd {
+  return ndarray(data, [...shape], contiguousStrides(shape), offset) as Nd;
+}
+
+/** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
+export function isContiguous(x: Nd): boolean {
+  let expected = 1;
+  for (let i = x.shape.length - 1; i >= 0; i--) {
+    const d = x.shape[i]!;
+    if (d !== 1 && x.stride[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+/** `x` itself when contiguous, else a contiguous copy (ndarray-ops handles the strided read). */
+export function toContiguous(x: Nd): Nd {
+  if (isContiguous(x)) return x;
+  const out = createNd(dtypeOf(x), x.shape);
+  ops.assign(out, x);
+  return out;
+}
+
+/** A contiguous copy of `x` that owns its data. */
+export function copyNd(x: Nd): Nd {
+  if (isContiguous(x)) {
+    const size = sizeOf(x.shape);
+    return wrapNd(x.data.slice(x.offset, x.offset + size) as TypedArray, x.shape);
+  }
+  return toContiguous(x);
+}
+
+/** A contiguous view of `x` with a new shape of the same size (copies first when `x` is strided). */
+export function reshapeNd(x: Nd, shape: readonly number[]): Nd {
+  const c = toContiguous(x);
+  return wrapNd(c.data, shape, c.offset);
+}
+
+/** A read-only view of `x` broadcast to `shape` by zero strides (numpy rules; shapes already checked). */
+export function broadcastView(x: Nd, shape: readonly number[]): Nd {
+  const rank = shape.length;
+  const lead = rank - x.shape.length;
+  const stride = new Array<number>(rank).fill(0);
+  for (let i = 0; i < x.shape.length; i++) {
+    stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
+  }
+  return ndarray(x.data, [...shape], stride, x.offset) as Nd;
+}
+
+/** A contiguous copy of `x` broadcast to `shape`. */
+export function expandNd(x: Nd, shape: readonly number[]): Nd {
+  const out = createNd(dtypeOf(x), shape);
+  if (sizeOf(shape) > 0) ops.assign(out, broadcastView(x, shape));
+  return out;
+}
+
+/** A contiguous copy of `x` converted to `dtype`. */
+export function castNd(x: Nd, dtype: DType): Nd {
+  const out = createNd(dtype, x.shape);
+  if (sizeOf(x.shape) > 0) ops.assign(out, x);
+  return out;
+}
+
+/** Reads the flat, row-major values of `x` into a plain Float64Array (for printing, tests, toArray). */
+export function toFloat64(x: Nd): Float64Array {
+  const c = toContiguous(x);
+  const size = sizeOf(x.shape);
+  const out = new Float64Array(size);
+  for (let i = 0; i < size; i++) out[i] = c.data[c.offset + i]!;
+  return out;
+}

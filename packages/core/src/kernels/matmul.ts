@@ -1,0 +1,43 @@
+/**
+ * Matrix products of 2-D ndarrays through the GEMM kernel. Transposed views are not copied: their
+ * strides tell the kernel to read them transposed, so A·B, Aᵀ·B and A·Bᵀ all take the fast path.
+ * @module
+ * @internal
+ */
+import { gemm } from './gemm.js';
+import { createNd, dtypeOf, toContiguous, type Nd } from './layout.js';
+import type { FloatArray } from '../dtype.js';
+
+interface GemmOperand {
+  data: FloatArray;
+  offset: number;
+  ld: number;
+  trans: boolean;
+}
+
+/** How gemm reads `x` (2-D) as op(x) = x, or xᵀ when `transpose`: row-major, column-major or copied. */
+function asOperand(x: Nd, transpose: boolean): GemmOperand {
+  const [rows, cols] = x.shape as [number, number];
+  const [rowStride, colStride] = x.stride as [number, number];
+  if ((colStride === 1 || cols === 1) && rowStride >= cols && rowStride > 0) {
+    return { data: x.data as FloatArray, offset: x.offset, ld: rowStride, trans: transpose };
+  }
+  if ((rowStride === 1 || rows === 1) && colStride >= rows && colStride > 0) {
+    return { data: x.data as FloatArray, offset: x.offset, ld: colStride, trans: !transpose };
+  }
+  const c = toContiguous(x);
+  return { data: c.data as FloatArray, offset: c.offset, ld: Math.max(cols, 1), trans: transpose };
+}
+
+/** op(a)·op(b) for 2-D float ndarrays of one dtype, where op transposes when its flag is set; a new [m, n] array. */
+export function matmulNd(a: Nd, transA: boolean, b: Nd, transB: boolean): Nd {
+  const m = transA ? a.shape[1]! : a.shape[0]!;
+  const k = transA ? a.shape[0]! : a.shape[1]!;
+  const n = transB ? b.shape[0]! : b.shape[1]!;
+  const out = createNd(dtypeOf(a), [m, n]);
+  if (m === 0 || n === 0) return out;
+  const A = asOperand(a, transA);
+  const B = asOperand(b, transB);
+  gemm(A.trans, B.trans, m, n, k, A.data, A.offset, A.ld, B.data, B.offset, B.ld, out.data as FloatArray, 0, n, false);
+  return out;
+}

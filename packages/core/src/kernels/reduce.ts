@@ -1,0 +1,100 @@
+/**
+ * Axis reductions. A contiguous array reduced over a run of adjacent dims is seen as
+ * [outer, reduced, inner]; inner loops then run over contiguous memory whichever axis is reduced
+ * (axis 0 of [N, D] for BatchNorm, the last axis for LayerNorm and softmax).
+ * @module
+ * @internal
+ */
+import { copyNd, createNd, dtypeOf, toContiguous, wrapNd, type Nd } from './layout.js';
+import { allocate } from '../dtype.js';
+import { sizeOf } from '../shape.js';
+
+/** [outer, reduced, inner] sizes of reducing dims [first..last] of `shape`. */
+export function splitAround(shape: readonly number[], first: number, last: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
+}
+
+/** Groups sorted dims into runs of adjacent dims, last run first. */
+function runsFromLast(dims: readonly number[]): [number, number][] {
+  const runs: [number, number][] = [];
+  for (const d of dims) {
+    const run = runs[runs.length - 1];
+    if (run && run[1] === d - 1) run[1] = d;
+    else runs.push([d, d]);
+  }
+  return runs.reverse();
+}
+
+/** Sum over sorted `dims`, as a contiguous array of x's shape with those dims set to 1; accumulates in float64. */
+export function sumAxes(x: Nd, dims: readonly number[]): Nd {
+  if (dims.length === 0) return copyNd(x);
+  let current = toContiguous(x);
+  let shape = [...x.shape];
+  for (const [first, last] of runsFromLast(dims)) {
+    const [outer, reduced, inner] = splitAround(shape, first, last);
+    const acc = new Float64Array(outer * inner);
+    const src = current.data;
+    const base = current.offset;
+    if (inner === 1) {
+      for (let o = 0; o < outer; o++) {
+        let s = 0;
+        const start = base + o * reduced;
+        for (let r = 0; r < reduced; r++) s += src[start + r]!;
+        acc[o] = s;
+      }
+    } else {
+      for (let o = 0; o < outer; o++) {
+        const row = o * inner;
+        for (let r = 0; r < reduced; r++) {
+          const start = base + (o * reduced + r) * inner;
+          for (let i = 0; i < inner; i++) acc[row + i]! += src[start + i]!;
+        }
+      }
+    }
+    shape = shape.map((d, i) => (i >= first && i <= last ? 1 : d));
+    const out = allocate(dtypeOf(x), acc.length);
+    out.set(acc);
+    current = wrapNd(out, shape);
+  }
+  return current;
+}
+
+/** The extreme value along one dim and where it is (first occurrence; NaN wins as in PyTorch). */
+export function extremeAlong(x: Nd, dim: number, kind: 'max' | 'min'): { values: Nd; indices: Int32Array } {
+  const c = toContiguous(x);
+  const [outer, reduced, inner] = splitAround(x.shape, dim, dim);
+  const shape = x.shape.map((d, i) => (i === dim ? 1 : d));
+  const values = createNd(dtypeOf(x), shape);
+  const indices = new Int32Array(outer * inner);
+  const src = c.data;
+  const sign = kind === 'max' ? 1 : -1;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = c.offset + o * reduced * inner + i;
+      let best = src[start]!;
+      let at = 0;
+      for (let r = 1; r < reduced; r++) {
+        if (best !== best) break;
+        const v = src[start + r * inner]!;
+        if (sign * v > sign * best || v !== v) { best = v; at = r; }
+      }
+      values.data[o * inner + i] = best;
+      indices[o * inner + i] = at;
+    }
+  }
+  return { values, indices };
+}
+
+/** Scatters `dy` (x's shape with `dim` set to 1) to the positions `indices` along `dim`, zeros elsewhere. */
+export function scatterAlong(dy: Nd, indices: Int32Array, shape: readonly number[], dim: number): Nd {
+  const g = toContiguous(dy);
+  const [outer, reduced, inner] = splitAround(shape, dim, dim);
+  const out = createNd(dtypeOf(dy), shape);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const k = o * inner + i;
+      out.data[(o * reduced + indices[k]!) * inner + i] = g.data[g.offset + k]!;
+    }
+  }
+  return out;
+}

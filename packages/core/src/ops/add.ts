@@ -1,0 +1,34 @@
+import { binary } from '../kernels/elementwise.js';
+import { broadcastShapes } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { binaryOperands, sumTo } from './operands.js';
+
+/** `a + b`; each gradient is dy summed back to its input's shape. @internal */
+export const addOp: OpSpec = {
+  name: 'add',
+  forward(_ctx, a, b) {
+    return binary('add', a, b, broadcastShapes('add', a.shape, b.shape));
+  },
+  backward(ctx, dy) {
+    const [shapeA, shapeB] = ctx.inputShapes;
+    return [ctx.needsGrad[0] ? sumTo(dy, shapeA!) : null, ctx.needsGrad[1] ? sumTo(dy, shapeB!) : null];
+  },
+};
+
+/**
+ * Elementwise `a + b` with numpy broadcasting.
+ *
+ * @param a - a tensor or a number.
+ * @param b - a tensor or a number, broadcastable with `a`, of the same dtype.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @example
+ * ```ts
+ * import { tensor, add } from '@tapegrad/core';
+ * console.log(add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).toArray()); // [[11, 22], [13, 24]]
+ * ```
+ * @category Ops
+ */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return applyOp(addOp, binaryOperands('add', a, b), undefined);
+}

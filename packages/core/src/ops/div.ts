@@ -1,0 +1,35 @@
+import { binary, unary } from '../kernels/elementwise.js';
+import { broadcastShapes } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import type { Tensor, TensorLike } from '../tensor.js';
+import { binaryOperands, sumTo } from './operands.js';
+
+/** `a / b`; da = dy / b, db = -dy·a / b², each summed back to its input's shape. @internal */
+export const divOp: OpSpec = {
+  name: 'div',
+  forward(ctx, a, b) {
+    ctx.save(a, b);
+    return binary('div', a, b, broadcastShapes('div', a.shape, b.shape));
+  },
+  backward(ctx, dy) {
+    const [a, b] = ctx.saved;
+    const dyOverB = binary('div', dy, b!, dy.shape);
+    const db = ctx.needsGrad[1] ? unary('neg', binary('div', binary('mul', dyOverB, a!, dy.shape), b!, dy.shape)) : null;
+    return [ctx.needsGrad[0] ? sumTo(dyOverB, a!.shape) : null, db && sumTo(db, b!.shape)];
+  },
+};
+
+/**
+ * Elementwise `a / b` with numpy broadcasting (IEEE: x / 0 is ±Infinity or NaN).
+ *
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @example
+ * ```ts
+ * import { tensor, div } from '@tapegrad/core';
+ * console.log(div(tensor([1, 3]), 2).toArray()); // [0.5, 1.5]
+ * ```
+ * @category Ops
+ */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return applyOp(divOp, binaryOperands('div', a, b), undefined);
+}

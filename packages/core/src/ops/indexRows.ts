@@ -1,0 +1,77 @@
+import { ShapeError, DtypeError, formatShape } from '../errors.js';
+import { createNd, dtypeOf, toContiguous } from '../kernels/layout.js';
+import { sizeOf } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import { Tensor } from '../tensor.js';
+
+/** Rows to select: a list of integers, an Int32Array, or a 1-D integer tensor. @category Ops */
+export type RowIndex = readonly number[] | Int32Array | Tensor;
+
+/** Gathers rows along dim 0; dx scatters dy's rows back, adding where a row was taken twice. @internal */
+export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
+  name: 'index',
+  forward(ctx, x) {
+    const rows = ctx.attrs.rows;
+    const width = sizeOf(x.shape.slice(1));
+    const c = toContiguous(x);
+    const out = createNd(dtypeOf(x), [rows.length, ...x.shape.slice(1)]);
+    for (let i = 0; i < rows.length; i++) {
+      const from = c.offset + rows[i]! * width;
+      out.data.set(c.data.subarray(from, from + width), i * width);
+    }
+    return out;
+  },
+  backward(ctx, dy) {
+    const rows = ctx.attrs.rows;
+    const shape = ctx.inputShapes[0]!;
+    const width = sizeOf(shape.slice(1));
+    const g = toContiguous(dy);
+    const dx = createNd(dtypeOf(dy), shape);
+    for (let i = 0; i < rows.length; i++) {
+      const to = rows[i]! * width;
+      const from = g.offset + i * width;
+      for (let j = 0; j < width; j++) dx.data[to + j]! += g.data[from + j]!;
+    }
+    return [dx];
+  },
+};
+
+/** Checks and normalises row indices against a dim of size `n` (negative counts from the end). */
+function resolveRows(rows: RowIndex, n: number): Int32Array {
+  let values: ArrayLike<number>;
+  if (rows instanceof Tensor) {
+    if (rows.dtype !== 'int32' && rows.dtype !== 'uint8') {
+      throw new DtypeError(`index: row indices must be an int32 tensor (got ${rows.dtype})`);
+    }
+    if (rows.ndim !== 1) throw new ShapeError(`index: row indices must be 1-D (got ${formatShape(rows.shape)})`);
+    values = rows.toFloat64Array();
+  } else values = rows;
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const r = values[i]!;
+    if (!Number.isInteger(r) || r < -n || r >= n) {
+      throw new ShapeError(`index: row ${i} must be an integer in [${-n}, ${n - 1}] for dim 0 of size ${n} (got ${r})`);
+    }
+    out[i] = r < 0 ? r + n : r;
+  }
+  return out;
+}
+
+/**
+ * The rows `rows` of `x` along dim 0, in that order (repeats allowed), as a new tensor
+ * `[rows.length, ...x.shape.slice(1)]`; numpy's `x[rows]`. The gradient is scattered back, adding
+ * where a row was taken more than once.
+ *
+ * @throws {@link ShapeError} when a row is out of range or `x` is 0-D.
+ * @example
+ * ```ts
+ * import { tensor, indexRows } from '@tapegrad/core';
+ * console.log(indexRows(tensor([[1, 2], [3, 4], [5, 6]]), [2, 0]).toArray()); // [[5, 6], [1, 2]]
+ * ```
+ * @category Ops
+ */
+export function indexRows(x: Tensor, rows: RowIndex): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`index: input must be a Tensor (got ${typeof x})`);
+  if (x.ndim === 0) throw new ShapeError(`index: input must have at least one dim (got a 0-d tensor)`);
+  return applyOp(indexRowsOp, [x], { rows: resolveRows(rows, x.shape[0]!) });
+}

@@ -1,0 +1,36 @@
+import { softmaxAlong, softmaxBackwardAlong } from '../kernels/softmax.js';
+import { normalizeDim } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+import { unaryOperand } from './operands.js';
+
+/** Log-softmax along a dim; dx = dy - softmax·Σ dy. @internal */
+export const logSoftmaxOp: OpSpec<{ dim: number }> = {
+  name: 'logSoftmax',
+  forward(ctx, x) {
+    const y = softmaxAlong(x, ctx.attrs.dim, true);
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [y] = ctx.saved;
+    return [softmaxBackwardAlong(y!, dy, ctx.attrs.dim, true)];
+  },
+};
+
+/**
+ * Log-softmax of `x` along `dim` (default the last): x - max - log Σ exp(x - max), exact where a
+ * naive log(softmax(x)) would hit log(0).
+ *
+ * @throws {@link ShapeError} when the dim is out of range.
+ * @example
+ * ```ts
+ * import { tensor, logSoftmax } from '@tapegrad/core';
+ * console.log(logSoftmax(tensor([[0, 1000]], { dtype: 'float64' })).toArray()); // [[-1000, 0]]
+ * ```
+ * @category Ops
+ */
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  const [input] = unaryOperand('logSoftmax', x);
+  return applyOp(logSoftmaxOp, [input], { dim: normalizeDim('logSoftmax', dim, x.ndim) });
+}

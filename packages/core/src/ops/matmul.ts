@@ -1,0 +1,66 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { matmulNd } from '../kernels/matmul.js';
+import { reshapeNd } from '../kernels/layout.js';
+import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+import { binaryOperands } from './operands.js';
+
+/** A 1-D operand seen as a matrix: a row vector on the left, a column vector on the right. */
+function asMatrix(x: NdArray, side: 'left' | 'right'): NdArray {
+  if (x.shape.length === 2) return x;
+  return reshapeNd(x, side === 'left' ? [1, x.shape[0]!] : [x.shape[0]!, 1]);
+}
+
+/** The result shape: the matrix product's, without the dims that 1-D operands lent. */
+function resultShape(a: NdArray, b: NdArray): number[] {
+  const shape: number[] = [];
+  if (a.shape.length === 2) shape.push(a.shape[0]!);
+  if (b.shape.length === 2) shape.push(b.shape[1]!);
+  return shape;
+}
+
+/** `a @ b`; dA = dy·Bᵀ, dB = Aᵀ·dy, without materialising a transpose. @internal */
+export const matmulOp: OpSpec = {
+  name: 'matmul',
+  forward(ctx, a, b) {
+    if (a.shape.length < 1 || a.shape.length > 2 || b.shape.length < 1 || b.shape.length > 2) {
+      throw new ShapeError(`matmul: operands must be 1-D or 2-D (got a${formatShape(a.shape)} and b${formatShape(b.shape)})`);
+    }
+    const a2 = asMatrix(a, 'left');
+    const b2 = asMatrix(b, 'right');
+    if (a2.shape[1] !== b2.shape[0]) {
+      throw new ShapeError(`matmul: inner dims must match (got a${formatShape(a.shape)} and b${formatShape(b.shape)})`);
+    }
+    ctx.save(a2, b2);
+    return reshapeNd(matmulNd(a2, false, b2, false), resultShape(a, b));
+  },
+  backward(ctx, dy) {
+    const [a2, b2] = ctx.saved;
+    const [shapeA, shapeB] = ctx.inputShapes;
+    const dy2 = reshapeNd(dy, [a2!.shape[0]!, b2!.shape[1]!]);
+    return [
+      ctx.needsGrad[0] ? reshapeNd(matmulNd(dy2, false, b2!, true), shapeA!) : null,
+      ctx.needsGrad[1] ? reshapeNd(matmulNd(a2!, true, dy2, false), shapeB!) : null,
+    ];
+  },
+};
+
+/**
+ * Matrix product `a @ b` of 1-D or 2-D tensors (a 1-D left operand is a row, a 1-D right operand a
+ * column, and their dims are dropped from the result, as in numpy). Runs on the cache-blocked GEMM
+ * kernel; transposed views (`w.T`) are read in place, not copied.
+ *
+ * @param a - `[m, k]` or `[k]`.
+ * @param b - `[k, n]` or `[k]`, same dtype.
+ * @returns `[m, n]` (or `[n]`, `[m]`, `[]` for 1-D operands).
+ * @throws {@link ShapeError} when the inner dims differ or an operand is not 1-D/2-D.
+ * @example
+ * ```ts
+ * import { tensor, matmul } from '@tapegrad/core';
+ * console.log(matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]])).toArray()); // [[17], [39]]
+ * ```
+ * @category Ops
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  return applyOp(matmulOp, binaryOperands('matmul', a, b), undefined);
+}

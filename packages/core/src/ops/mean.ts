@@ -1,0 +1,48 @@
+import { sumAxes } from '../kernels/reduce.js';
+import { unary } from '../kernels/elementwise.js';
+import { expandNd, reshapeNd } from '../kernels/layout.js';
+import { normalizeDims, reducedShape } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+import { unaryOperand } from './operands.js';
+import type { ReduceAttrs } from './sum.js';
+
+/** How many elements each output of a reduction over `dims` of `shape` covers. @internal */
+export function countOver(shape: readonly number[], dims: readonly number[]): number {
+  return dims.reduce((n, d) => n * shape[d]!, 1);
+}
+
+/** Mean over dims; dx = dy / n broadcast back over the reduced dims. @internal */
+export const meanOp: OpSpec<ReduceAttrs> = {
+  name: 'mean',
+  forward(ctx, x) {
+    const { dims, keepdim } = ctx.attrs;
+    const total = sumAxes(x, dims);
+    return reshapeNd(unary('scale', total, 1 / countOver(x.shape, dims)), reducedShape(x.shape, dims, keepdim));
+  },
+  backward(ctx, dy) {
+    const shape = ctx.inputShapes[0]!;
+    const { dims } = ctx.attrs;
+    const expanded = expandNd(reshapeNd(dy, reducedShape(shape, dims, true)), shape);
+    return [unary('scale', expanded, 1 / countOver(shape, dims))];
+  },
+};
+
+/**
+ * Mean of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted);
+ * NaN over an empty dim, as in PyTorch.
+ *
+ * @param dim - the dim(s) to reduce; negative counts from the end. Default: all.
+ * @param keepdim - keep the reduced dims as size 1 (default false).
+ * @throws {@link ShapeError} when a dim is out of range.
+ * @example
+ * ```ts
+ * import { tensor, mean } from '@tapegrad/core';
+ * console.log(mean(tensor([[1, 2], [3, 4]]), 1).toArray()); // [1.5, 3.5]
+ * ```
+ * @category Reductions
+ */
+export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const [input] = unaryOperand('mean', x);
+  return applyOp(meanOp, [input], { dims: normalizeDims('mean', dim, x.ndim), keepdim });
+}

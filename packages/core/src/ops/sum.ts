@@ -1,0 +1,44 @@
+import { sumAxes } from '../kernels/reduce.js';
+import { expandNd, reshapeNd } from '../kernels/layout.js';
+import { normalizeDims, reducedShape } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import type { Tensor } from '../tensor.js';
+import { unaryOperand } from './operands.js';
+
+/** The attributes of an axis reduction: sorted dims, and whether they are kept as size 1. @internal */
+export interface ReduceAttrs {
+  readonly dims: readonly number[];
+  readonly keepdim: boolean;
+}
+
+/** Sum over dims; dx = dy broadcast back over the summed dims. @internal */
+export const sumOp: OpSpec<ReduceAttrs> = {
+  name: 'sum',
+  forward(ctx, x) {
+    const { dims, keepdim } = ctx.attrs;
+    return reshapeNd(sumAxes(x, dims), reducedShape(x.shape, dims, keepdim));
+  },
+  backward(ctx, dy) {
+    const shape = ctx.inputShapes[0]!;
+    return [expandNd(reshapeNd(dy, reducedShape(shape, ctx.attrs.dims, true)), shape)];
+  },
+};
+
+/**
+ * Sum of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted).
+ * Accumulates in float64 whatever the dtype.
+ *
+ * @param dim - the dim(s) to reduce; negative counts from the end. Default: all.
+ * @param keepdim - keep the reduced dims as size 1 (default false).
+ * @throws {@link ShapeError} when a dim is out of range.
+ * @example
+ * ```ts
+ * import { tensor, sum } from '@tapegrad/core';
+ * console.log(sum(tensor([[1, 2], [3, 4]]), 0).toArray()); // [4, 6]
+ * ```
+ * @category Reductions
+ */
+export function sum(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  const [input] = unaryOperand('sum', x);
+  return applyOp(sumOp, [input], { dims: normalizeDims('sum', dim, x.ndim), keepdim });
+}

@@ -1,0 +1,63 @@
+import { ShapeError, formatShape } from '../errors.js';
+import { normalizeDim } from '../shape.js';
+import { applyOp, type OpSpec } from '../tape.js';
+import { Tensor } from '../tensor.js';
+
+/** Reorders dims as a view (no copy); dx = dy permuted back. @internal */
+export const permuteOp: OpSpec<{ dims: readonly number[] }> = {
+  name: 'permute',
+  forward(ctx, x) {
+    return x.transpose(...ctx.attrs.dims);
+  },
+  backward(ctx, dy) {
+    const inverse = new Array<number>(ctx.attrs.dims.length);
+    ctx.attrs.dims.forEach((d, i) => (inverse[d] = i));
+    return [dy.transpose(...inverse)];
+  },
+};
+
+/**
+ * Reorders the dims of `x`: output dim `i` is input dim `dims[i]`. A view: no data is copied.
+ *
+ * @throws {@link ShapeError} when `dims` is not a permutation of `0..ndim-1`.
+ * @example
+ * ```ts
+ * import { zeros, permute } from '@tapegrad/core';
+ * console.log(permute(zeros([2, 3, 4]), [2, 0, 1]).shape); // [4, 2, 3]
+ * ```
+ * @category Ops
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  const rank = x.ndim;
+  const resolved = dims.map((d) => normalizeDim('permute', d, rank));
+  if (resolved.length !== rank || new Set(resolved).size !== rank) {
+    throw new ShapeError(`permute: dims must be a permutation of 0..${rank - 1} (got [${dims.join(', ')}] for shape ${formatShape(x.shape)})`);
+  }
+  return applyOp(permuteOp, [x], { dims: resolved });
+}
+
+/**
+ * Swaps dims `dim0` and `dim1` of `x`; without them, transposes a 2-D tensor (PyTorch's `t()`;
+ * a 0-D or 1-D tensor comes back as it is). A view: no data is copied.
+ *
+ * @throws {@link ShapeError} when called without dims on a tensor of more than 2 dims, or a dim is out of range.
+ * @example
+ * ```ts
+ * import { tensor, transpose } from '@tapegrad/core';
+ * console.log(transpose(tensor([[1, 2, 3]])).toArray()); // [[1], [2], [3]]
+ * ```
+ * @category Ops
+ */
+export function transpose(x: Tensor, dim0?: number, dim1?: number): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`transpose: input must be a Tensor (got ${typeof x})`);
+  if (dim0 === undefined && dim1 === undefined) {
+    if (x.ndim > 2) throw new ShapeError(`transpose: without dims the input must be at most 2-D (got ${formatShape(x.shape)}); pass the two dims to swap`);
+    if (x.ndim < 2) return x;
+    return permute(x, [1, 0]);
+  }
+  if (dim0 === undefined || dim1 === undefined) throw new ShapeError(`transpose: pass both dims to swap (got ${dim0} and ${dim1})`);
+  const d0 = normalizeDim('transpose', dim0, x.ndim);
+  const d1 = normalizeDim('transpose', dim1, x.ndim);
+  const dims = x.shape.map((_, i) => (i === d0 ? d1 : i === d1 ? d0 : i));
+  return permute(x, dims);
+}
