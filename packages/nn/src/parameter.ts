@@ -1,0 +1,55 @@
+/**
+ * Parameters and buffers: the tensors a {@link Module} registers from its fields.
+ * @module
+ */
+import { Tensor, type NdArray } from '@tapegrad/core';
+
+/**
+ * A tensor that is a module's learnable parameter (PyTorch's `nn.Parameter`): a leaf that requires
+ * grad. Assigning one to a field of a {@link Module} registers it.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@tapegrad/core';
+ * import { Parameter } from '@tapegrad/nn';
+ * const w = new Parameter(zeros([3, 2]));
+ * console.log(w.requiresGrad, w.isLeaf); // true true
+ * ```
+ * @category Modules
+ */
+export class Parameter extends Tensor {
+  /**
+   * @param data - the initial values; a tensor's data is shared, not copied (it is cut from any graph).
+   * @param requiresGrad - default true.
+   */
+  constructor(data: Tensor | NdArray, requiresGrad = true) {
+    super(data instanceof Tensor ? data.data : data, { requiresGrad });
+  }
+}
+
+/**
+ * A tensor that is part of a module's state but not learned (PyTorch's `nn.Buffer`), such as
+ * BatchNorm's running statistics. Assigning one to a field of a {@link Module} registers it; it goes
+ * into `stateDict()` unless `persistent` is false.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from '@tapegrad/core';
+ * import { Buffer } from '@tapegrad/nn';
+ * const runningMean = new Buffer(zeros([4]));
+ * console.log(runningMean.persistent); // true
+ * ```
+ * @category Modules
+ */
+export class Buffer extends Tensor {
+  /** Whether the buffer is saved in `stateDict()` (default true). */
+  readonly persistent: boolean;
+  /**
+   * @param data - the initial values; a tensor's data is shared, not copied.
+   * @param opts - `persistent` (default true).
+   */
+  constructor(data: Tensor | NdArray, opts: { persistent?: boolean } = {}) {
+    super(data instanceof Tensor ? data.data : data);
+    this.persistent = opts.persistent ?? true;
+  }
+}
