@@ -18,6 +18,9 @@ const project = (name: string, include: string[], extra: Record<string, unknown>
 
 export default defineConfig({
   test: {
+    // the JSON report is what .ci/run counts (scripts/test-summary.mjs)
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-results.json' },
     projects: [
       project('core', ['packages/core/src/**/*.test.ts']),
       project('nn', ['packages/nn/src/**/*.test.ts']),

@@ -259,8 +259,13 @@ export function logspace(start: number, end: number, steps: number, opts: Creati
   const exponents = linspace(start, end, steps, { dtype: 'float64' }).toFloat64Array();
   const base = opts.base ?? 10;
   const data = allocate(dtypeFrom('logspace', opts), steps);
-  for (let i = 0; i < steps; i++) data[i] = Math.pow(base, exponents[i]!);
+  for (let i = 0; i < steps; i++) data[i] = power(base, exponents[i]!);
   return finish(data, [steps], opts);
+}
+
+/** `base ** e`, exact for negative integer exponents (V8's Math.pow(10, -4) is 1 ulp below 1e-4; numpy's is not). */
+function power(base: number, e: number): number {
+  return Number.isInteger(e) && e < 0 ? 1 / Math.pow(base, -e) : Math.pow(base, e);
 }
 
 /**

@@ -62,7 +62,8 @@ export {
   Generator, defaultGenerator, manualSeed, randn, rand, randint, normal, uniform, choice, permutation,
   type ShapeLike,
 } from './random/generator.js';
-export type { RandomStateSnapshot } from './random/randomState.js';
+export { RandomState, type RandomStateSnapshot, type FloatOut } from './random/randomState.js';
+export { MT19937, type MT19937State } from './random/mt19937.js';
 
 export {
   numericalGradient, numericalGradientArray, relError, gradcheck,

@@ -6,14 +6,15 @@
  */
 import { DtypeError, GraphError, ShapeError, formatShape } from './errors.js';
 import { isGradEnabled } from './gradMode.js';
-import { isFloatDType, type DType } from './dtype.js';
+import type ndarray from 'ndarray';
+import { isFloatDType, type DType, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, dtypeOf, type Nd } from './kernels/layout.js';
 import { Tensor } from './tensor.js';
 
 /** The ndarray view a tensor holds: an `ndarray` over a Float32Array, Float64Array, Int32Array or Uint8Array. @category Tensors */
-export type NdArray = Nd;
+export type NdArray = ndarray.NdArray<TypedArray>;
 
 /**
  * What an op's forward and backward share: the op's attributes, which inputs need a gradient, and

@@ -108,7 +108,7 @@ export interface CIFAR10Splits {
  * @returns `{ XTrain, yTrain, XVal, yVal, XTest, yTest, meanImage, classes }`.
  * @throws {@link DataError} when the files hold fewer records than asked for (the message says how
  *   many they hold), a count is not a non-negative integer, or the files cannot be found or read.
- * @throws {@link DtypeError} when `dtype` is not 'float32' or 'float64'.
+ * @throws {@link @tapegrad/core!DtypeError} when `dtype` is not 'float32' or 'float64'.
  * @example
  * ```ts
  * import { getCIFAR10Data } from '@tapegrad/data';

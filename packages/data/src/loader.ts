@@ -37,7 +37,7 @@ export class TensorDataset implements BatchDataset {
 
   /**
    * @param tensors - One or more tensors of rank >= 1 with the same size in dimension 0.
-   * @throws {@link ShapeError} when no tensor is given, one is a scalar, or their first dimensions differ.
+   * @throws {@link @tapegrad/core!ShapeError} when no tensor is given, one is a scalar, or their first dimensions differ.
    */
   constructor(...tensors: Tensor[]) {
     const first = tensors[0];

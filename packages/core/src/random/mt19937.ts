@@ -33,7 +33,7 @@ export interface MT19937State {
  *
  * @example
  * ```ts
- * import { MT19937 } from './random/mt19937.js';
+ * import { MT19937 } from '@tapegrad/core';
  * const mt = new MT19937(0);   // as np.random.seed(0)
  * console.log(mt.nextUint32()); // 2357136044
  * console.log(mt.nextDouble()); // 0.5928446182250183 (from the 2nd and 3rd draws)

@@ -35,7 +35,7 @@ export type FloatOut = Float64Array | Float32Array;
  *
  * @example
  * ```ts
- * import { RandomState } from './random/randomState.js';
+ * import { RandomState } from '@tapegrad/core';
  * const rs = new RandomState(0);                  // np.random.seed(0)
  * console.log(rs.randomSample());                 // 0.5488135039273248
  * const x = new Float64Array(2); rs.fillRandn(x); // np.random.randn(2) after that

@@ -1,0 +1,154 @@
+import { describe, expect, test } from 'vitest';
+import {
+  DtypeError, GraphError, ShapeError, createNdArray, defineOp, noGrad, enableGrad, isGradEnabled, ones, tensor, zeros,
+} from '@tapegrad/core';
+
+const f64 = { dtype: 'float64' as const };
+
+describe('the tape', () => {
+  test('backward accumulates into leaves that require grad and skips the others', () => {
+    const x = tensor([1, 2, 3], { ...f64, requiresGrad: true });
+    const c = tensor([4, 5, 6], f64);
+    x.mul(c).sum().backward();
+    expect(x.grad!.toArray()).toEqual([4, 5, 6]);
+    expect(c.grad).toBeNull();
+    x.mul(c).sum().backward();
+    expect(x.grad!.toArray()).toEqual([8, 10, 12]);
+  });
+
+  test('a tensor used twice gets the sum of both paths (x·x → 2x)', () => {
+    const x = tensor([3, -1], { ...f64, requiresGrad: true });
+    x.mul(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([6, -2]);
+  });
+
+  test('a diamond graph sums the gradients that meet at a shared intermediate', () => {
+    const x = tensor([2], { ...f64, requiresGrad: true });
+    const h = x.exp();
+    h.mul(3).add(h.mul(h)).sum().backward();
+    const e = Math.exp(2);
+    expect(x.grad!.item()).toBeCloseTo(3 * e + 2 * e * e, 10);
+  });
+
+  test('the leaf gradient does not alias the upstream gradient passed in', () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const g = tensor([5, 6], f64);
+    x.add(0).backward(g);
+    g.fill_(0);
+    expect(x.grad!.toArray()).toEqual([5, 6]);
+  });
+
+  test('backward frees the graph; a second backward is a GraphError naming the op, unless retainGraph', () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const y = x.mul(x).sum();
+    y.backward(undefined, { retainGraph: true });
+    y.backward();
+    expect(x.grad!.toArray()).toEqual([4, 8]);
+    expect(() => y.backward()).toThrow(GraphError);
+    expect(() => y.backward()).toThrow(/sum\.backward: the graph was freed/);
+  });
+
+  test('backward from a non-scalar needs a gradient of its shape and dtype', () => {
+    const x = ones([2, 3], { ...f64, requiresGrad: true });
+    const y = x.mul(2);
+    expect(() => y.backward()).toThrow(/backward: a gradient can be created implicitly only for a one-element output \(got shape \[2, 3\]\)/);
+    expect(() => y.backward(ones([3, 2], f64))).toThrow(ShapeError);
+    expect(() => y.backward(ones([2, 3], { dtype: 'float32' }))).toThrow(DtypeError);
+    y.backward(ones([2, 3], f64));
+    expect(x.grad!.toArray()).toEqual([[2, 2, 2], [2, 2, 2]]);
+  });
+
+  test('backward on a tensor that does not require grad is a GraphError', () => {
+    expect(() => ones([1]).backward()).toThrow(GraphError);
+  });
+
+  test('retainGrad keeps the gradient of an intermediate', () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const h = x.mul(3);
+    h.retainGrad();
+    h.mul(h).sum().backward();
+    expect(h.grad!.toArray()).toEqual([6, 12]);
+    expect(x.grad!.toArray()).toEqual([18, 36]);
+  });
+
+  test('noGrad records nothing and restores the mode even when its block throws', () => {
+    const x = ones([2], { requiresGrad: true });
+    const y = noGrad(() => x.mul(2));
+    expect(y.requiresGrad).toBe(false);
+    expect(y.gradFn).toBeNull();
+    expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+    expect(isGradEnabled()).toBe(true);
+    expect(noGrad(() => enableGrad(() => x.mul(2))).requiresGrad).toBe(true);
+  });
+
+  test('detach cuts the graph but shares the data', () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const d = x.mul(1).detach();
+    expect(d.requiresGrad).toBe(false);
+    expect(d.isLeaf).toBe(true);
+    const view = x.detach();
+    view.fill_(7);
+    expect(x.toArray()).toEqual([7, 7]);
+  });
+
+  test('gradFn names the op and only leaves can change requiresGrad', () => {
+    const x = ones([2], { requiresGrad: true });
+    const y = x.mul(2);
+    expect(y.isLeaf).toBe(false);
+    expect(String(y.gradFn)).toBe('<MulBackward>');
+    expect(() => (y.requiresGrad = false)).toThrow(GraphError);
+    expect(() => (zeros([2], { dtype: 'int32' }).requiresGrad = true)).toThrow(DtypeError);
+  });
+
+  test('in-place changes to a leaf that requires grad are refused while grad mode is on', () => {
+    const w = ones([2], { requiresGrad: true });
+    expect(() => w.fill_(0)).toThrow(/fill_: a leaf that requires grad cannot be modified in place/);
+    noGrad(() => w.fill_(0));
+    expect(w.toArray()).toEqual([0, 0]);
+  });
+
+  test('the tape checks each gradient a backward returns and names the op', () => {
+    const shapes = defineOp({
+      name: 'badShape',
+      forward: (_ctx, x) => createNdArray('float64', x.shape),
+      backward: () => [createNdArray('float64', [7])],
+    });
+    const dtypes = defineOp({
+      name: 'badDtype',
+      forward: (_ctx, x) => createNdArray('float64', x.shape),
+      backward: (_ctx, dy) => [createNdArray('float32', dy.shape)],
+    });
+    const count = defineOp({
+      name: 'badCount',
+      forward: (_ctx, x) => createNdArray('float64', x.shape),
+      backward: () => [],
+    });
+    const x = ones([2, 3], { ...f64, requiresGrad: true });
+    expect(() => shapes(x).sum().backward()).toThrow(/badShape\.backward: gradient 0 must have input 0's shape \[2, 3\] \(got \[7\]\)/);
+    expect(() => dtypes(x).sum().backward()).toThrow(/badDtype\.backward: gradient 0 must have input 0's dtype float64 \(got float32\)/);
+    expect(() => count(x).sum().backward()).toThrow(/badCount\.backward: must return 1 gradient\(s\), one per input \(got 0\)/);
+  });
+
+  test('ops name themselves in shape and dtype errors', () => {
+    expect(() => zeros([50, 3072]).matmul(zeros([300, 100]))).toThrow('matmul: inner dims must match (got a[50, 3072] and b[300, 100])');
+    expect(() => zeros([4, 3]).add(zeros([4]))).toThrow('add: shapes must broadcast (got a[4, 3] and b[4])');
+    expect(() => zeros([2]).add(zeros([2], f64))).toThrow(DtypeError);
+    expect(() => zeros([2], { dtype: 'int32' }).exp()).toThrow('exp: input must be float32 or float64 (got int32)');
+  });
+
+  test('a backward that needs no input gradient is not called, and null gradients are allowed', () => {
+    let called = 0;
+    const op = defineOp({
+      name: 'firstOnly',
+      forward: (_ctx, a) => createNdArray('float64', a.shape),
+      backward: (ctx, dy) => { called++; return [ctx.needsGrad[0] ? dy : null, null]; },
+    });
+    const a = ones([2], { ...f64, requiresGrad: true });
+    const b = ones([2], { ...f64, requiresGrad: true });
+    op(a, b).sum().backward();
+    expect(called).toBe(1);
+    expect(b.grad).toBeNull();
+    op(ones([2], f64), ones([2], f64));
+    expect(called).toBe(1);
+  });
+});
