@@ -23,6 +23,7 @@ export {
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export { TapeNode, type NdArray, type OpContext, type OpSpec } from './tape.js';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode.js';
+export { AnomalyError, detectAnomaly, setAnomalyDetection, isAnomalyDetectionEnabled } from './anomaly.js';
 export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, arange, linspace, logspace, eye,
   type CreationOptions, type TensorOptions,

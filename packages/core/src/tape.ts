@@ -6,6 +6,7 @@
  */
 import { DtypeError, GraphError, ShapeError, formatShape } from './errors.js';
 import { isGradEnabled } from './gradMode.js';
+import { checkFinite, creationSite, isAnomalyDetectionEnabled } from './anomaly.js';
 import type ndarray from 'ndarray';
 import { isFloatDType, type DType, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
@@ -100,6 +101,7 @@ export class TapeNode {
     /** The op's inputs. */ readonly inputs: readonly Tensor[],
     /** The output's shape. */ readonly shape: readonly number[],
     /** The output's dtype. */ readonly dtype: DType,
+    /** Where the op was called (recorded in anomaly mode only). */ readonly createdAt?: string,
   ) {}
   /** The op's name. */
   get name(): string {
@@ -131,8 +133,11 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   const needsGrad = inputs.map((t) => isGradEnabled() && t.requiresGrad);
   const recording = needsGrad.some(Boolean);
   const ctx = new Context<Attrs, Saved>(spec.name, attrs, needsGrad, inputs.map((t) => t.shape), inputs.map((t) => t.dtype), recording);
-  const out = spec.forward(ctx, ...inputs.map((t) => t.data));
+  const inputData = inputs.map((t) => t.data);
+  const out = spec.forward(ctx, ...inputData);
   const dtype = checkForwardResult(spec.name, out);
+  const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
+  if (site !== undefined) checkFinite(`${spec.name}.forward`, out, inputData, describeShapes(inputs), site);
   if (!recording || !isFloatDType(dtype)) return new Tensor(out);
   const node = new TapeNode(
     spec as unknown as OpSpec<unknown, readonly unknown[]>,
@@ -140,8 +145,13 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     inputs,
     [...out.shape],
     dtype,
+    site,
   );
   return Tensor.fromNode(out, node);
+}
+
+function describeShapes(inputs: readonly Tensor[]): string {
+  return `inputs ${inputs.map((t) => formatShape(t.shape)).join(', ')}`;
 }
 
 function describe(value: unknown): string {
@@ -194,6 +204,11 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     if (node.retained) accumulateInto(node.retained, entry.grad, entry.owned);
     const grads = node.spec.backward(node.ctx, entry.grad);
     checkGradients(node, grads);
+    if (isAnomalyDetectionEnabled()) {
+      grads.forEach((g, i) => {
+        if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [entry.grad], `gradient ${i} of ${describeShapes(node.inputs)}`, node.createdAt);
+      });
+    }
     node.inputs.forEach((input, i) => {
       const g = grads[i];
       if (!g || !node.ctx.needsGrad[i]) return;
