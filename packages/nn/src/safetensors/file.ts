@@ -1,0 +1,122 @@
+/**
+ * Saving and loading safetensors files: the only place in the safetensors code that touches Node's
+ * file system. The byte format lives in `encode.ts` and `decode.ts`, which are pure.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Tensor } from '@tapegrad/core';
+import { decodeWith, allocateArray } from './decode.js';
+import { encodeSafetensors, type EncodeOptions } from './encode.js';
+import { SafetensorsError, safetensorsError } from './errors.js';
+
+/** Options of {@link save}: those of {@link encodeSafetensors}. @category Serialization */
+export type SaveOptions = EncodeOptions;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Writes `bytes` to `path` atomically: into a new temporary file in the same folder, flushed to disk
+ * (fsync), then renamed over `path`. Readers see the old file or the new one, never a mix; on failure
+ * the temporary file is removed and `path` is untouched. The folder is fsynced after the rename, where
+ * the platform allows it, so that the rename itself survives a power cut.
+ */
+async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  let stage = 'a new temporary file in the same folder';
+  let created = false;
+  try {
+    const handle = await open(tmp, 'wx');
+    created = true;
+    try {
+      stage = 'the temporary file written';
+      await handle.writeFile(bytes);
+      stage = 'the temporary file flushed to disk';
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    stage = 'the temporary file renamed over the target';
+    await rename(tmp, path);
+  } catch (e) {
+    if (created) await rm(tmp, { force: true }).catch(() => undefined);
+    throw safetensorsError('save', stage, describe(e), { file: path, cause: e });
+  }
+  try {
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // Not every platform can open or fsync a folder (Windows); the file itself is already durable.
+  }
+}
+
+/**
+ * Saves a state dict as a safetensors file, atomically (temporary file in the same folder, fsync,
+ * rename): an interrupted or failed save leaves any previous file at `path` intact and no temporary
+ * file behind (a process killed mid-write may leave a `.<name>.<random>.tmp` file, never a
+ * half-written `path`). The new file replaces `path` itself (a symlink at `path` is replaced, not
+ * followed) with the default permissions. PyTorch reads the file with `safetensors.torch.load_file`, and
+ * `load_state_dict` takes it: int32 `num_batches_tracked` buffers are written as I64.
+ *
+ * @param stateDict - tensors by name, e.g. `model.stateDict()`.
+ * @param path - the file to write; its folder must exist.
+ * @param opts - `metadata` (e.g. `{ format: 'pt' }`, default none) and `int32As` (default `'auto'`);
+ *   see {@link EncodeOptions}.
+ * @throws {@link SafetensorsError} for a state dict that cannot be written (see
+ *   {@link encodeSafetensors}) and when the file system refuses (the error is its `cause`).
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { save, load } from '@tapegrad/nn';
+ * await save({ '0.weight': tensor([[1, 2]]) }, '/tmp/model.safetensors', { metadata: { format: 'pt' } });
+ * console.log((await load('/tmp/model.safetensors'))['0.weight']!.toArray()); // [[1, 2]]
+ * ```
+ * @category Serialization
+ */
+export async function save(stateDict: Record<string, Tensor>, path: string, opts: SaveOptions = {}): Promise<void> {
+  const bytes = encodeSafetensors(stateDict, opts);
+  await writeFileAtomic(path, bytes);
+}
+
+/**
+ * Loads a safetensors file (as written by tapegrad, PyTorch's `safetensors.torch.save_file` or any
+ * other writer) into a state dict. The header is validated before anything is allocated (see
+ * {@link decodeSafetensors}); F32, F64, I32 and U8 load as float32, float64, int32 and uint8, and I64
+ * (PyTorch's `num_batches_tracked`) as int32, range-checked.
+ *
+ * @param path - the file to read.
+ * @returns the tensors by name, in file order, as a null-prototype object (see {@link decodeSafetensors}).
+ * @throws {@link SafetensorsError} for a malformed file, naming the file and the tensor, and when the
+ *   file cannot be read (the error is its `cause`).
+ * @example
+ * ```ts
+ * import { load } from '@tapegrad/nn';
+ * const sd = await load('test-support/reference/safetensors/torch_sequential_f32.safetensors');
+ * console.log(sd['0.weight']!.shape, sd['1.num_batches_tracked']!.item()); // [20, 15] 3
+ * ```
+ * @category Serialization
+ */
+export async function load(path: string): Promise<Record<string, Tensor>> {
+  let bytes: Uint8Array;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw safetensorsError('load', 'a regular file', stats.isDirectory() ? 'a folder' : 'a device, pipe or socket', { file: path });
+      bytes = await handle.readFile();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw e;
+    throw safetensorsError('load', 'a readable file', describe(e), { file: path, cause: e });
+  }
+  return decodeWith(bytes, { source: path }, allocateArray).tensors;
+}
