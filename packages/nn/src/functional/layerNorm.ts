@@ -1,0 +1,215 @@
+/**
+ * Layer normalization as a function (PyTorch's `F.layer_norm`), in two forms with one signature:
+ * {@link layerNormComposed} (core ops; the tape derives the gradient) and {@link layerNormFused}
+ * (one tape node with a handwritten backward, one pass per row).
+ * @module
+ */
+import { DtypeError, ShapeError, Tensor, createNdArray, defineOp, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
+import { ndFrom, perChannel } from './batchNorm.js';
+
+const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+
+/** `normalizedShape` as a list of positive integers. @internal */
+export function normalizeShapeArg(where: string, normalizedShape: number | readonly number[]): number[] {
+  const dims = typeof normalizedShape === 'number' ? [normalizedShape] : Array.isArray(normalizedShape) ? [...normalizedShape] : null;
+  if (dims === null || dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new TypeError(`${where}: normalizedShape must be a positive integer or a non-empty list of them (got ${JSON.stringify(normalizedShape)})`);
+  }
+  return dims;
+}
+
+/**
+ * Checks a LayerNorm input: float, and its trailing dims equal to `normalizedShape`.
+ * @internal
+ */
+export function checkLayerNormInput(where: string, x: Tensor, normalizedShape: readonly number[]): void {
+  if (!(x instanceof Tensor)) throw new TypeError(`${where}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${where}: expected a float32 or float64 input (got ${x.dtype})`);
+  const k = normalizedShape.length;
+  const tail = x.shape.slice(x.ndim - k);
+  if (x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
+    throw new ShapeError(`${where}: expected input [*, ${normalizedShape.join(', ')}] (got ${shapeText(x.shape)})`);
+  }
+}
+
+function checkAffine(where: string, name: string, t: Tensor | null, normalizedShape: readonly number[], dtype: FloatDType): void {
+  if (t === null) return;
+  if (!(t instanceof Tensor)) throw new TypeError(`${where}: ${name} must be a Tensor or null (got ${typeof t})`);
+  if (shapeText(t.shape) !== shapeText(normalizedShape)) {
+    throw new ShapeError(`${where}: expected ${name} ${shapeText(normalizedShape)} (got ${shapeText(t.shape)})`);
+  }
+  if (t.dtype !== dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${dtype} (got ${t.dtype})`);
+}
+
+function checkArgs(where: string, x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): number[] {
+  const dims = normalizeShapeArg(where, normalizedShape);
+  checkLayerNormInput(where, x, dims);
+  checkAffine(where, 'weight', weight, dims, x.dtype as FloatDType);
+  checkAffine(where, 'bias', bias, dims, x.dtype as FloatDType);
+  if (!(eps >= 0)) throw new RangeError(`${where}: eps must be >= 0 (got ${eps})`);
+  return dims;
+}
+
+/**
+ * Layer normalization built from core ops; the tape derives its gradient. Same signature and
+ * results as {@link layerNormFused}.
+ *
+ * Over the trailing dims given by `normalizedShape`, for each leading index:
+ * `μ = mean(x)`, `σ² = mean((x - μ)²)` (biased), `y = (x - μ)/√(σ² + eps)·weight + bias`.
+ *
+ * @param x - input [*, ...normalizedShape], float32 or float64.
+ * @param normalizedShape - the trailing dims to normalise over (a number for one dim).
+ * @param weight - γ of shape normalizedShape, or null (default) for 1.
+ * @param bias - β of shape normalizedShape, or null (default) for 0.
+ * @param eps - added to the variance (default 1e-5).
+ * @returns y, x's shape.
+ * @throws {@link @tapegrad/core!ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
+ * @throws {@link @tapegrad/core!DtypeError} when weight or bias has another dtype than x.
+ * @example
+ * ```ts
+ * import { randn } from '@tapegrad/core';
+ * import { layerNormComposed } from '@tapegrad/nn';
+ * const x = randn([4, 6], { dtype: 'float64', requiresGrad: true });
+ * const y = layerNormComposed(x, 6);
+ * y.mul(y).sum().backward();
+ * console.log(y.mean(1).toArray(), x.grad?.shape); // ≈ [0, 0, 0, 0] [4, 6]
+ * ```
+ * @category Functional
+ */
+export function layerNormComposed(
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
+): Tensor {
+  const dims = checkArgs('layerNormComposed', x, normalizedShape, weight, bias, eps);
+  const axes = dims.map((_, i) => x.ndim - dims.length + i);
+  const centered = x.sub(x.mean(axes, true));
+  const variance = centered.mul(centered).mean(axes, true);
+  let y = centered.div(variance.add(eps).sqrt());
+  if (weight !== null) y = y.mul(weight);
+  if (bias !== null) y = y.add(bias);
+  return y;
+}
+
+/** Per row of the [m, d] block: xHat = (x - μ)·invStd, out = xHat·scale + shift; invStd kept. */
+function layerNormRows(
+  x: FloatArray, xo: number, m: number, d: number, eps: number,
+  scale: Float64Array, shift: Float64Array, xHat: FloatArray, out: FloatArray, invStd: Float64Array,
+): void {
+  const invD = 1 / d;
+  for (let r = 0; r < m; r++) {
+    const row = xo + r * d;
+    const o = r * d;
+    let s = 0;
+    for (let j = 0; j < d; j++) s += x[row + j]!;
+    const mu = s * invD;
+    let v = 0;
+    for (let j = 0; j < d; j++) {
+      const t = x[row + j]! - mu;
+      v += t * t;
+    }
+    const is = 1 / Math.sqrt(v * invD + eps);
+    invStd[r] = is;
+    for (let j = 0; j < d; j++) {
+      const h = (x[row + j]! - mu) * is;
+      xHat[o + j] = h;
+      out[o + j] = h * scale[j]! + shift[j]!;
+    }
+  }
+}
+
+/**
+ * Per row, with g = dy·γ: dx = (invStd/D)·(D·g − Σg − xHat·Σ(g·xHat)); dγ += dy·xHat, dβ += dy.
+ * `dx` null when x needs no gradient.
+ */
+function layerNormRowsBackward(
+  dy: FloatArray, dyo: number, xHat: FloatArray, m: number, d: number,
+  invStd: Float64Array, scale: Float64Array, dx: FloatArray | null, dScale: Float64Array, dShift: Float64Array,
+): void {
+  for (let r = 0; r < m; r++) {
+    const row = dyo + r * d;
+    const o = r * d;
+    let sumG = 0, sumGXHat = 0;
+    for (let j = 0; j < d; j++) {
+      const g = dy[row + j]!;
+      const h = xHat[o + j]!;
+      dShift[j] = dShift[j]! + g;
+      dScale[j] = dScale[j]! + g * h;
+      const gs = g * scale[j]!;
+      sumG += gs;
+      sumGXHat += gs * h;
+    }
+    if (dx === null) continue;
+    const is = invStd[r]!;
+    const b = (is * sumG) / d, e = (is * sumGXHat) / d;
+    for (let j = 0; j < d; j++) dx[o + j] = is * scale[j]! * dy[row + j]! - b - xHat[o + j]! * e;
+  }
+}
+
+/** What the fused forward saves: xHat, 1/√(σ² + eps) per row, and γ (as float64). */
+type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Array];
+
+/**
+ * Layer normalization as one tape node with a handwritten backward. Same signature and results as
+ * {@link layerNormComposed}.
+ *
+ * Forward, per row of D = prod(normalizedShape) values (three passes over the row, in cache):
+ * `μ`, biased `σ²`, `invStd = 1/√(σ² + eps)`, `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`. Backward, per
+ * row, with g = dy·γ: `dx = (invStd/D)·(D·g − Σg − x̂·Σ(g·x̂))`; `dγ = Σ_rows dy·x̂`, `dβ = Σ_rows dy`.
+ *
+ * @param x - input [*, ...normalizedShape], float32 or float64.
+ * @param normalizedShape - the trailing dims to normalise over (a number for one dim).
+ * @param weight - γ of shape normalizedShape, or null (default) for 1.
+ * @param bias - β of shape normalizedShape, or null (default) for 0.
+ * @param eps - added to the variance (default 1e-5).
+ * @returns y, x's shape.
+ * @throws {@link @tapegrad/core!ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
+ * @throws {@link @tapegrad/core!DtypeError} when weight or bias has another dtype than x.
+ * @example
+ * ```ts
+ * import { randn, ones } from '@tapegrad/core';
+ * import { layerNormFused } from '@tapegrad/nn';
+ * const x = randn([4, 6], { dtype: 'float64', requiresGrad: true });
+ * const gamma = ones([6], { dtype: 'float64', requiresGrad: true });
+ * const y = layerNormFused(x, [6], gamma);
+ * y.mul(y).sum().backward();
+ * console.log(y.gradFn?.toString(), gamma.grad?.shape); // '<LayerNormBackward>' [6]
+ * ```
+ * @category Functional
+ */
+export function layerNormFused(
+  x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
+): Tensor {
+  const dims = checkArgs('layerNormFused', x, normalizedShape, weight, bias, eps);
+  const d = dims.reduce((a, b) => a * b, 1);
+  const hasWeight = weight !== null, hasBias = bias !== null;
+  const op = defineOp<Saved>({
+    name: 'layerNorm',
+    forward(ctx, xNd, ...params) {
+      const dtype = ctx.inputDtypes[0] as FloatDType;
+      const m = d === 0 ? 0 : xNd.size / d;
+      const scale = perChannel(hasWeight ? params[0]! : null, d, 1);
+      const shift = perChannel(hasBias ? params[hasWeight ? 1 : 0]! : null, d, 0);
+      const xHat = createNdArray(dtype, xNd.shape);
+      const out = createNdArray(dtype, xNd.shape);
+      const invStd = new Float64Array(m);
+      layerNormRows(xNd.data as FloatArray, xNd.offset, m, d, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
+      ctx.save(xHat.data as FloatArray, invStd, scale);
+      return out;
+    },
+    backward(ctx, dy) {
+      const [xHat, invStd, scale] = ctx.saved;
+      const dtype = ctx.inputDtypes[0] as FloatDType;
+      const m = invStd.length;
+      const dScale = new Float64Array(d), dShift = new Float64Array(d);
+      const dx = ctx.needsGrad[0] ? createNdArray(dtype, dy.shape) : null;
+      layerNormRowsBackward(dy.data as FloatArray, dy.offset, xHat, m, d, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
+      const grads: (NdArray | null)[] = [dx];
+      if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, dims) : null);
+      if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(dShift, dtype, dims) : null);
+      return grads;
+    },
+  });
+  const inputs = [x];
+  if (weight !== null) inputs.push(weight);
+  if (bias !== null) inputs.push(bias);
+  return op(...inputs);
+}
