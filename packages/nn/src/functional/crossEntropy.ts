@@ -1,0 +1,82 @@
+/**
+ * Cross-entropy of logits against class indices, through a stable log-softmax.
+ * @module
+ */
+import { DtypeError, ShapeError, Tensor } from '@tapegrad/core';
+
+/** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
+export interface CrossEntropyOptions {
+  /** `'mean'` over the batch (default), `'sum'`, or `'none'` for the `[N]` per-sample losses. */
+  reduction?: 'mean' | 'sum' | 'none';
+}
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** Checks the labels against logits `[n, c]` and returns the flat indices `i·c + target[i]`. */
+function flatTargetIndices(op: string, target: Tensor | readonly number[], n: number, c: number): Int32Array {
+  let labels: ArrayLike<number>;
+  if (target instanceof Tensor) {
+    if (target.dtype !== 'int32' && target.dtype !== 'uint8') {
+      throw new DtypeError(`${op}: target must be an int32 tensor of class indices (got ${target.dtype})`);
+    }
+    if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${fmt(target.shape)})`);
+    labels = target.toFloat64Array();
+  } else if (Array.isArray(target)) {
+    if (target.length !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${target.length} labels)`);
+    labels = target;
+  } else {
+    throw new TypeError(`${op}: target must be an int32 tensor or an array of class indices (got ${target === null ? 'null' : typeof target})`);
+  }
+  const flat = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = labels[i]!;
+    if (!Number.isInteger(label) || label < 0 || label >= c) {
+      throw new RangeError(`${op}: target[${i}] must be a class index in [0, ${c}) (got ${label})`);
+    }
+    flat[i] = i * c + label;
+  }
+  return flat;
+}
+
+/**
+ * Cross-entropy between logits and class indices (PyTorch's `F.cross_entropy`), through core's
+ * stable `logSoftmax`, so logits near 1e4 or spread over 1e3 give exact results. The gradient is
+ * derived by the tape: dlogits = (softmax(logits) − onehot(target)) / N for the mean.
+ *
+ * lossᵢ = logΣⱼ exp(logitsᵢⱼ) − logitsᵢ,targetᵢ;  loss = (1/N) Σᵢ lossᵢ ('mean')
+ *
+ * @param logits - `[N, C]`, float32 or float64.
+ * @param target - `[N]` class indices in [0, C): an int32 tensor or a number[].
+ * @param opts - `reduction`: `'mean'` (default), `'sum'` or `'none'` (`[N]`).
+ * @returns a scalar (`'mean'`, `'sum'`) or `[N]` (`'none'`), in logits' dtype.
+ * @throws {@link @tapegrad/core!ShapeError} when logits are not 2-D or target's length is not N;
+ *   {@link @tapegrad/core!DtypeError} for a floating target tensor; RangeError for a label that is not an integer
+ *   in [0, C) (`crossEntropy: target[3] must be a class index in [0, 10) (got 12)`).
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { crossEntropy } from '@tapegrad/nn';
+ * const logits = tensor([[2, 0, 0], [0, 0, 0]], { dtype: 'float64', requiresGrad: true });
+ * const loss = crossEntropy(logits, [0, 2]);
+ * console.log(loss.item()); // ≈ 0.6691 = (0.2395 + 1.0986) / 2
+ * loss.backward();
+ * console.log(logits.grad?.shape); // [2, 3]
+ * ```
+ * @category Losses
+ */
+export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new TypeError(`crossEntropy: reduction must be 'mean', 'sum' or 'none' (got ${String(reduction)})`);
+  }
+  if (!(logits instanceof Tensor)) throw new TypeError(`crossEntropy: logits must be a Tensor (got ${logits === null ? 'null' : typeof logits})`);
+  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: expected logits [N, C] (got ${fmt(logits.shape)})`);
+  if (logits.dtype !== 'float32' && logits.dtype !== 'float64') {
+    throw new DtypeError(`crossEntropy: logits must be float32 or float64 (got ${logits.dtype})`);
+  }
+  const [n, c] = logits.shape as [number, number];
+  const flat = flatTargetIndices('crossEntropy', target, n, c);
+  const losses = logits.logSoftmax(1).reshape([n * c]).index(flat).neg();
+  if (reduction === 'none') return losses;
+  return reduction === 'sum' ? losses.sum() : losses.mean();
+}

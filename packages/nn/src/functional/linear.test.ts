@@ -1,0 +1,96 @@
+import { describe, expect, test } from 'vitest';
+import { DtypeError, Generator, ShapeError, gradcheck, relError, tensor, type Tensor } from '@tapegrad/core';
+import { linearComposed, linearFused } from '@tapegrad/nn';
+
+type LinearFn = (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor;
+const paths: [string, LinearFn][] = [['linearFused', linearFused], ['linearComposed', linearComposed]];
+
+/** Fresh float64 leaves (all requiring grad) with the values of `ts`. */
+const leaves = (ts: Tensor[]) => ts.map((t) => tensor(t.toFloat64Array(), { dtype: 'float64', shape: t.shape, requiresGrad: true }));
+
+/** Output and every input's grad of `fn` under upstream gradient G. */
+function run(fn: LinearFn, inputs: Tensor[], G: Tensor): { out: Tensor; grads: Tensor[] } {
+  const xs = leaves(inputs);
+  const out = fn(xs[0]!, xs[1]!, xs[2]);
+  out.backward(G);
+  return { out, grads: xs.map((x) => x.grad!) };
+}
+
+describe('linearFused and linearComposed', () => {
+  const g = new Generator(7);
+  const x = g.randn([13, 9], { dtype: 'float64' });
+  const w = g.randn([6, 9], { dtype: 'float64' });
+  const b = g.randn([6], { dtype: 'float64' });
+  const G = g.randn([13, 6], { dtype: 'float64' });
+
+  test('fused matches composed: output and the grads of x, weight and bias to 1e-10', () => {
+    const fused = run(linearFused, [x, w, b], G);
+    const composed = run(linearComposed, [x, w, b], G);
+    expect(relError(fused.out, composed.out)).toBeLessThan(1e-10);
+    fused.grads.forEach((dg, i) => expect(relError(dg, composed.grads[i]!), `grad ${i}`).toBeLessThan(1e-10));
+  });
+
+  test('fused matches composed without a bias', () => {
+    const fused = run(linearFused, [x, w], G);
+    const composed = run(linearComposed, [x, w], G);
+    expect(relError(fused.out, composed.out)).toBeLessThan(1e-10);
+    fused.grads.forEach((dg, i) => expect(relError(dg, composed.grads[i]!), `grad ${i}`).toBeLessThan(1e-10));
+  });
+
+  test('the output is x·Wᵀ + b, checked element by element', () => {
+    const out = linearFused(x, w, b).toArray() as number[][];
+    const X = x.toArray() as number[][], W = w.toArray() as number[][], B = b.toArray() as number[];
+    for (let i = 0; i < 13; i++) for (let j = 0; j < 6; j++) {
+      const want = B[j]! + X[i]!.reduce((s, v, k) => s + v * W[j]![k]!, 0);
+      expect(out[i]![j]).toBeCloseTo(want, 12);
+    }
+  });
+
+  test('the fused backward gives dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy', () => {
+    const { grads: [dx, dw, db] } = run(linearFused, [x, w, b], G);
+    expect(relError(dx!, G.matmul(w))).toBeLessThan(1e-12);
+    expect(relError(dw!, G.T.matmul(x))).toBeLessThan(1e-12);
+    expect(relError(db!, G.sum(0))).toBeLessThan(1e-12);
+  });
+
+  test('the fused form is one tape node; the composed form leaves matmul and add', () => {
+    const [xs, ws, bs] = leaves([x, w, b]);
+    expect(linearFused(xs!, ws!, bs).gradFn?.name).toBe('linearFused');
+    expect(linearComposed(xs!, ws!, bs).gradFn?.name).toBe('add');
+  });
+
+  test('the fused backward computes only the grads that are needed', () => {
+    const xs = tensor(x.toFloat64Array(), { dtype: 'float64', shape: x.shape });
+    const [ws, bs] = leaves([w, b]);
+    linearFused(xs, ws!, bs).backward(G);
+    expect(xs.grad).toBeNull();
+    expect(relError(ws!.grad!, G.T.matmul(x))).toBeLessThan(1e-12);
+  });
+
+  for (const [name, fn] of paths) {
+    test(`gradcheck passes for ${name} with and without a bias`, () => {
+      const gs = new Generator(3);
+      const inputs = leaves([gs.randn([4, 3]), gs.randn([2, 3]), gs.randn([2])]);
+      const withBias = gradcheck((a, c, d) => fn(a, c, d), inputs);
+      expect(withBias.ok, JSON.stringify(withBias.inputs)).toBe(true);
+      expect(withBias.inputs.map((r) => r.index)).toEqual([0, 1, 2]);
+      expect(gradcheck((a, c) => fn(a, c), inputs.slice(0, 2)).ok).toBe(true);
+    });
+
+    test(`${name} keeps float32 in float32`, () => {
+      const y = fn(x.to('float32'), w.to('float32'), b.to('float32'));
+      expect(y.dtype).toBe('float32');
+      expect(relError(y, linearComposed(x, w, b))).toBeLessThan(1e-5);
+    });
+
+    test(`${name} names the operand whose shape or dtype is wrong`, () => {
+      expect(() => fn(tensor([[1, 2, 3]]), w.to('float32'))).toThrow(ShapeError);
+      expect(() => fn(x.reshape([9, 13]), w, b)).toThrow(`${name}: expected x [N, 9] (got [9, 13])`);
+      expect(() => fn(x.reshape([117]), w, b)).toThrow(`${name}: expected x [N, 9] (got [117])`);
+      expect(() => fn(x, w.reshape([54]), b)).toThrow(`${name}: expected weight [outFeatures, inFeatures] (got [54])`);
+      expect(() => fn(x, w, b.reshape([2, 3]))).toThrow(`${name}: expected bias [6] (got [2, 3])`);
+      expect(() => fn(x, w.to('float32'), b)).toThrow(DtypeError);
+      expect(() => fn(x, w, b.to('float32'))).toThrow(`${name}: bias must have x's dtype float64 (got float32)`);
+    });
+  }
+});

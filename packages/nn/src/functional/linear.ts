@@ -1,0 +1,118 @@
+/**
+ * The affine map y = x·Wᵀ + b in its two forms: composed from core ops (the tape derives the
+ * gradient) and fused (one tape node with a handwritten backward).
+ * @module
+ */
+import { DtypeError, ShapeError, Tensor, defineOp, matmul, createNdArray, type NdArray } from '@tapegrad/core';
+
+const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+
+/** Checks the operands of a linear map and names `op` in the error. @internal */
+export function checkLinearOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
+  const tensors: [string, unknown][] = [['x', x], ['weight', weight], ['bias', bias ?? undefined]];
+  for (const [name, t] of tensors) {
+    if (t !== undefined && !(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor (got ${t === null ? 'null' : typeof t})`);
+  }
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: expected weight [outFeatures, inFeatures] (got ${fmt(weight.shape)})`);
+  const [outFeatures, inFeatures] = weight.shape as [number, number];
+  if (x.ndim !== 2 || x.shape[1] !== inFeatures) throw new ShapeError(`${op}: expected x [N, ${inFeatures}] (got ${fmt(x.shape)})`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) throw new ShapeError(`${op}: expected bias [${outFeatures}] (got ${fmt(bias.shape)})`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${op}: x must be float32 or float64 (got ${x.dtype})`);
+  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && t.dtype !== x.dtype) throw new DtypeError(`${op}: ${name} must have x's dtype ${x.dtype} (got ${t.dtype})`);
+  }
+}
+
+/**
+ * The affine map composed from core ops, `x.matmul(weight.T).add(bias)`; the tape derives its
+ * gradient. Same signature and result as {@link linearFused}.
+ *
+ * y = x·Wᵀ + b
+ *
+ * @param x - the input, `[N, inFeatures]`.
+ * @param weight - `[outFeatures, inFeatures]` (PyTorch's layout).
+ * @param bias - `[outFeatures]`; omitted or null for none.
+ * @returns `[N, outFeatures]`.
+ * @throws {@link @tapegrad/core!ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError} when the dtypes differ.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { linearComposed } from '@tapegrad/nn';
+ * const y = linearComposed(tensor([[1, 2]]), tensor([[1, 0], [1, 1], [0, 2]]), tensor([0, 0, 1]));
+ * console.log(y.toArray()); // [[1, 3, 5]]
+ * ```
+ * @category Functional
+ */
+export function linearComposed(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkLinearOperands('linearComposed', x, weight, bias);
+  const y = x.matmul(weight.T);
+  return bias ? y.add(bias) : y;
+}
+
+/** y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. */
+const linearOp = defineOp({
+  name: 'linearFused',
+  forward(ctx, x: NdArray, w: NdArray, b: NdArray | undefined) {
+    ctx.save(x, w);
+    const y = matmul(new Tensor(x), new Tensor(w).T).data;
+    if (b !== undefined) {
+      const [n, m] = y.shape as [number, number];
+      const yd = y.data, bd = b.data;
+      for (let i = 0; i < n; i++) {
+        const row = y.offset + i * m;
+        for (let j = 0; j < m; j++) yd[row + j] = yd[row + j]! + bd[b.offset + j]!;
+      }
+    }
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, w] = ctx.saved as [NdArray, NdArray];
+    const g = new Tensor(dy);
+    const dx = ctx.needsGrad[0] ? matmul(g, new Tensor(w)).data : null;
+    const dw = ctx.needsGrad[1] ? matmul(g.T, new Tensor(x)).data : null;
+    if (ctx.inputShapes.length === 2) return [dx, dw];
+    return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
+  },
+});
+
+/** Σ over the rows of a contiguous [n, m] ndarray: an [m] ndarray. */
+function sumRows(dy: NdArray): NdArray {
+  const [n, m] = dy.shape as [number, number];
+  const db = createNdArray(dy.dtype as 'float32' | 'float64', [m]);
+  const acc = new Float64Array(m);
+  const d = dy.data;
+  for (let i = 0; i < n; i++) {
+    const row = dy.offset + i * m;
+    for (let j = 0; j < m; j++) acc[j]! += d[row + j]!;
+  }
+  db.data.set(acc);
+  return db;
+}
+
+/**
+ * The affine map as one tape node with a handwritten backward. Same signature and result as
+ * {@link linearComposed}; the products run on core's GEMM kernel through `matmul`.
+ *
+ * y = x·Wᵀ + b;  dx = dy·W,  dW = dyᵀ·x,  db = Σ_rows dy
+ *
+ * @param x - the input, `[N, inFeatures]`.
+ * @param weight - `[outFeatures, inFeatures]` (PyTorch's layout).
+ * @param bias - `[outFeatures]`; omitted or null for none.
+ * @returns `[N, outFeatures]`, recorded as one node named `linearFused`.
+ * @throws {@link @tapegrad/core!ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError} when the dtypes differ.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { linearFused } from '@tapegrad/nn';
+ * const w = tensor([[1, 0], [1, 1], [0, 2]], { requiresGrad: true });
+ * const y = linearFused(tensor([[1, 2]]), w, tensor([0, 0, 1]));
+ * console.log(y.toArray()); // [[1, 3, 5]]
+ * y.sum().backward();
+ * console.log(w.grad?.toArray()); // [[1, 2], [1, 2], [1, 2]]
+ * ```
+ * @category Functional
+ */
+export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkLinearOperands('linearFused', x, weight, bias);
+  return bias ? linearOp(x, weight, bias) : linearOp(x, weight);
+}

@@ -1,0 +1,79 @@
+/**
+ * The rectified linear unit in its two forms: core's `relu` op (the tape derives the gradient) and
+ * one fused node with a handwritten backward.
+ * @module
+ */
+import { DtypeError, Tensor, createNdArray, defineOp, relu } from '@tapegrad/core';
+
+function checkInput(op: string, x: Tensor): void {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${op}: input must be float32 or float64 (got ${x.dtype})`);
+}
+
+/**
+ * ReLU through core's `relu` op; the tape derives the gradient. Same signature and result as
+ * {@link reluFused}.
+ *
+ * y = max(x, 0);  dx = dy · [x > 0]  (0 at x = 0, as PyTorch; NaN stays NaN)
+ *
+ * @param x - any shape, float32 or float64.
+ * @returns x's shape.
+ * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { reluComposed } from '@tapegrad/nn';
+ * console.log(reluComposed(tensor([-1, 0, 2])).toArray()); // [0, 0, 2]
+ * ```
+ * @category Functional
+ */
+export function reluComposed(x: Tensor): Tensor {
+  checkInput('reluComposed', x);
+  return relu(x);
+}
+
+/** y = max(x, 0) as one node; dx = dy where y > 0, else 0. */
+const reluOp = defineOp({
+  name: 'reluFused',
+  forward(ctx, x) {
+    const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape);
+    const xd = x.data, yd = y.data, n = y.data.length;
+    for (let i = 0; i < n; i++) {
+      const v = xd[x.offset + i]!;
+      yd[i] = v > 0 || v !== v ? v : 0;
+    }
+    ctx.save(y);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [y] = ctx.saved;
+    const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape);
+    const yd = y!.data, gd = dy.data, dd = dx.data, n = dd.length;
+    for (let i = 0; i < n; i++) dd[i] = yd[i]! > 0 ? gd[dy.offset + i]! : 0;
+    return [dx];
+  },
+});
+
+/**
+ * ReLU as one tape node with a handwritten backward (it saves the output: y > 0 exactly where
+ * x > 0). Same signature and result as {@link reluComposed}.
+ *
+ * y = max(x, 0);  dx = dy · [y > 0]
+ *
+ * @param x - any shape, float32 or float64.
+ * @returns x's shape, recorded as one node named `reluFused`.
+ * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { reluFused } from '@tapegrad/nn';
+ * const x = tensor([-1, 0, 2], { requiresGrad: true });
+ * reluFused(x).sum().backward();
+ * console.log(x.grad?.toArray()); // [0, 0, 1]
+ * ```
+ * @category Functional
+ */
+export function reluFused(x: Tensor): Tensor {
+  checkInput('reluFused', x);
+  return reluOp(x);
+}

@@ -1,0 +1,62 @@
+import { describe, expect, test } from 'vitest';
+import { Generator, gradcheck, relError, tensor, type FloatDType, type Tensor } from '@tapegrad/core';
+import { ReLU, type BackwardMode } from '@tapegrad/nn';
+import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
+import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+
+const modes: BackwardMode[] = ['fused', 'tape'];
+const load = (a: ReferenceArray, dtype: FloatDType, requiresGrad = false): Tensor =>
+  tensor(Float64Array.from(a.data), { dtype, shape: a.shape, requiresGrad });
+
+describe('ReLU against PyTorch (nn.json)', () => {
+  const cases = loadReference('nn.json').filter((c) => c.kind === 'nn.ReLU');
+  test('the reference file has float64 and float32 ReLU cases with exact zeros', () => {
+    expect(cases.map((c) => c.dtype).sort()).toEqual(['float32', 'float64']);
+    for (const c of cases) expect(c.inputs.x!.data).toContain(0);
+  });
+  for (const c of cases) {
+    for (const backward of modes) {
+      test(`${c.name} matches out and dx (backward '${backward}')`, () => {
+        const dtype = c.dtype as FloatDType;
+        const x = load(c.inputs.x!, dtype, true);
+        const out = new ReLU({ backward }).forward(x);
+        expect(out.gradFn?.name).toBe(backward === 'fused' ? 'reluFused' : 'relu');
+        out.backward(load(c.inputs.G!, dtype));
+        const tol = toleranceFor(dtype, 'elementwise');
+        expectAllClose(out, c.outputs.out!, tol, 'out');
+        expectAllClose(x.grad!, c.outputs.dx!, tol, 'dx');
+      });
+    }
+  }
+});
+
+describe('ReLU', () => {
+  test('fused matches composed through the module to 1e-10', () => {
+    const g = new Generator(8);
+    const x0 = g.randn([6, 4], { dtype: 'float64' });
+    const G = g.randn([6, 4], { dtype: 'float64' });
+    const [a, b] = modes.map((backward) => {
+      const x = tensor(x0.toFloat64Array(), { dtype: 'float64', shape: [6, 4], requiresGrad: true });
+      const out = new ReLU({ backward }).forward(x);
+      out.backward(G);
+      return [out, x.grad!];
+    });
+    expect(relError(a![0]!, b![0]!)).toBeLessThan(1e-10);
+    expect(relError(a![1]!, b![1]!)).toBeLessThan(1e-10);
+  });
+
+  for (const backward of modes) {
+    test(`gradcheck passes through the module (backward '${backward}')`, () => {
+      const x = tensor([[-1.5, 0.3, 2], [0.7, -0.2, -3]], { dtype: 'float64', requiresGrad: true });
+      expect(gradcheck((t) => new ReLU({ backward }).forward(t), [x]).ok).toBe(true);
+    });
+  }
+
+  test('defaults to the fused backward, has no parameters and prints as ReLU()', () => {
+    const relu = new ReLU();
+    expect(relu.backward).toBe('fused');
+    expect(relu.parameters()).toEqual([]);
+    expect(relu.toString()).toBe('ReLU()');
+    expect(() => new ReLU({ backward: 'Fused' as BackwardMode })).toThrow("ReLU: backward must be 'fused' or 'tape' (got Fused)");
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, test } from 'vitest';
+import { Generator, tensor } from '@tapegrad/core';
+import { Dropout, Flatten, Linear, ReLU, Sequential, setBackwardMode } from '@tapegrad/nn';
+
+const mlp = (seed: number) => {
+  const g = new Generator(seed);
+  return new Sequential(new Linear(4, 8, { dtype: 'float64', generator: g }), new ReLU(), new Linear(8, 3, { dtype: 'float64', generator: g }));
+};
+
+describe('Sequential', () => {
+  test('names its children 0, 1, ... so state-dict keys are PyTorch\'s', () => {
+    const model = mlp(0);
+    expect(model.namedChildren().map(([n]) => n)).toEqual(['0', '1', '2']);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(model.namedParameters().map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(model.stateDict()['2.weight']!.shape).toEqual([3, 8]);
+  });
+
+  test('orders more than ten children numerically (10 after 9)', () => {
+    const model = new Sequential(...Array.from({ length: 12 }, () => new Linear(2, 2)));
+    expect(model.namedChildren().map(([n]) => n)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11']);
+    expect(Object.keys(model.stateDict()).slice(18)).toEqual(['9.weight', '9.bias', '10.weight', '10.bias', '11.weight', '11.bias']);
+  });
+
+  test('forward applies the children in order', () => {
+    const model = mlp(1);
+    const x = new Generator(2).randn([5, 4], { dtype: 'float64' });
+    const want = model.at(2).forward(model.at(1).forward(model.at(0).forward(x)));
+    expect(model.forward(x).toArray()).toEqual(want.toArray());
+    expect(new Sequential().forward(x)).toBe(x);
+  });
+
+  test('a state dict loads into a fresh model and gives the same outputs', () => {
+    const a = mlp(3), b = mlp(4);
+    const x = new Generator(5).randn([2, 4], { dtype: 'float64' });
+    expect(b.forward(x).toArray()).not.toEqual(a.forward(x).toArray());
+    b.loadStateDict(a.stateDict());
+    expect(b.forward(x).toArray()).toEqual(a.forward(x).toArray());
+    expect(() => b.loadStateDict({ ...a.stateDict(), '3.weight': tensor([1]) })).toThrow(/unexpected keys: 3\.weight/);
+  });
+
+  test('indexing, at, length, iteration and append', () => {
+    const model = mlp(6);
+    expect(model.length).toBe(3);
+    expect(model[1]).toBeInstanceOf(ReLU);
+    expect(model.at(-1)).toBe(model[2]);
+    expect([...model].map((m) => m.constructor.name)).toEqual(['Linear', 'ReLU', 'Linear']);
+    model.append(new Dropout(0.2));
+    expect(model.length).toBe(4);
+    expect(Object.keys(model.stateDict())).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
+    expect(model.namedChildren().map(([n]) => n)).toEqual(['0', '1', '2', '3']);
+    expect(() => model.at(4)).toThrow('Sequential: index must be an integer in [-4, 4) (got 4)');
+    expect(() => new Sequential(new ReLU(), 3 as unknown as ReLU)).toThrow('Sequential: module 1 must be a Module (got number)');
+  });
+
+  test('train, eval and setBackwardMode reach every child', () => {
+    const model = mlp(7).eval();
+    expect([...model].every((m) => !m.training)).toBe(true);
+    setBackwardMode(model, 'tape');
+    expect([...model].map((m) => (m as Linear | ReLU).backward)).toEqual(['tape', 'tape', 'tape']);
+    const x = new Generator(8).randn([3, 4], { dtype: 'float64', requiresGrad: true });
+    expect(model.forward(x).gradFn?.name).toBe('add');
+    setBackwardMode(model, 'fused');
+    expect(model.forward(x).gradFn?.name).toBe('linearFused');
+  });
+
+  test('toString prints PyTorch\'s tree', () => {
+    const model = new Sequential(new Flatten(), new Linear(5, 4), new ReLU(), new Dropout(0.5), new Sequential(new Linear(4, 2, { bias: false })));
+    expect(model.toString()).toBe([
+      'Sequential(',
+      '  (0): Flatten(startDim=1, endDim=-1)',
+      '  (1): Linear(inFeatures=5, outFeatures=4, bias=true)',
+      '  (2): ReLU()',
+      '  (3): Dropout(p=0.5)',
+      '  (4): Sequential(',
+      '    (0): Linear(inFeatures=4, outFeatures=2, bias=false)',
+      '  )',
+      ')',
+    ].join('\n'));
+    expect(Object.keys(model.stateDict())).toEqual(['1.weight', '1.bias', '4.0.weight']);
+  });
+});
