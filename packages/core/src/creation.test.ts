@@ -13,6 +13,8 @@ describe('creating tensors', () => {
     expect(tensor([[1, 2], [3, 4]]).shape).toEqual([2, 2]);
     expect(tensor(5).shape).toEqual([]);
     expect(tensor([]).shape).toEqual([0]);
+    expect(tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] }).toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(() => tensor([1, 2, 3], { shape: [2, 2] })).toThrow(ShapeError);
   });
 
   test('ragged nested arrays, non-numbers and size mismatches are named errors', () => {

@@ -60,11 +60,11 @@ function nestedShape(data: NestedArray): number[] {
 
 /**
  * A new tensor holding a copy of `data`: a number (0-d), nested arrays (their shape), or a typed
- * array (1-D, or `opts.shape`). The dtype is `opts.dtype`, else the typed array's, else the
+ * array or a flat list of numbers (1-D, or `opts.shape`). The dtype is `opts.dtype`, else the typed array's, else the
  * default dtype.
  *
  * @param data - the values.
- * @param opts - `dtype`, `requiresGrad` (default false), `shape` (typed arrays only).
+ * @param opts - `dtype`, `requiresGrad` (default false), `shape` (for typed arrays and flat lists).
  * @throws {@link ShapeError} for ragged nested arrays or a shape whose size differs from the data's.
  * @example
  * ```ts
@@ -92,9 +92,13 @@ export function tensor(data: number | NestedArray | TypedArray, opts: TensorOpti
   if (typeof data !== 'number' && !Array.isArray(data)) {
     throw new TypeError(`tensor: data must be a number, nested arrays or a typed array (got ${data === null ? 'null' : typeof data})`);
   }
-  const shape = typeof data === 'number' ? [] : nestedShape(data);
-  if (opts.shape !== undefined && formatShape(opts.shape) !== formatShape(shape)) {
-    throw new ShapeError(`tensor: shape is taken from nested arrays (got shape ${formatShape(opts.shape)} for data of shape ${formatShape(shape)})`);
+  const dataShape = typeof data === 'number' ? [] : nestedShape(data);
+  const shape = opts.shape === undefined ? dataShape : checkShape('tensor', [...opts.shape]);
+  const flatList = dataShape.length === 1;
+  if (opts.shape !== undefined && formatShape(shape) !== formatShape(dataShape) && !(flatList && sizeOf(shape) === dataShape[0])) {
+    throw new ShapeError(
+      `tensor: shape ${formatShape(shape)} must match the nested arrays' shape, or hold as many elements as a flat list (got data of shape ${formatShape(dataShape)})`,
+    );
   }
   const values = allocate(dtypeFrom('tensor', opts), sizeOf(shape));
   const flat = typeof data === 'number' ? [data] : (data as NestedArray[]).flat(Infinity as 1) as number[];

@@ -1,26 +1,38 @@
 /**
- * @tapegrad/nn: PyTorch-style modules on @tapegrad/core tensors.
+ * @tapegrad/nn: PyTorch-style modules on @tapegrad/core tensors. Linear, ReLU, BatchNorm1d and
+ * LayerNorm each have a composed form (the tape derives the gradient) and a fused form (one tape
+ * node with a handwritten backward), switchable per module and compared by `compareGradients`.
  * @packageDocumentation
  */
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
 export { Parameter, Buffer } from './parameter.js';
 export { setBackwardMode, type BackwardMode, type HasBackwardMode } from './backwardMode.js';
-export { batchNormComposed, batchNormFused, type BatchNormOptions } from './functional/batchNorm.js';
-export { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
-export { BatchNorm1d, type BatchNorm1dOptions } from './batchNorm1d.js';
-export { LayerNorm, type LayerNormOptions } from './layerNorm.js';
-export {
-  compareGradients, GradientComparison,
-  type CompareGradientsOptions, type FunctionPair, type TensorFunction, type GradientDifference, type GradientTimings,
-} from './compareGradients.js';
+
 export { Linear, type LinearOptions } from './linear.js';
 export { ReLU, type ReLUOptions } from './relu.js';
 export { Dropout, type DropoutOptions } from './dropout.js';
 export { Flatten } from './flatten.js';
 export { Sequential } from './sequential.js';
+export { BatchNorm1d, type BatchNorm1dOptions } from './batchNorm1d.js';
+export { LayerNorm, type LayerNormOptions } from './layerNorm.js';
 export { CrossEntropyLoss } from './crossEntropyLoss.js';
+export { FullyConnectedNet, type FullyConnectedNetOptions, type LossAndGrads } from './fullyConnectedNet.js';
+
 export { linearComposed, linearFused } from './functional/linear.js';
 export { reluComposed, reluFused } from './functional/relu.js';
+export { batchNormComposed, batchNormFused, type BatchNormOptions } from './functional/batchNorm.js';
+export { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
 export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';
 export * as init from './init.js';
+
+export {
+  compareGradients, GradientComparison,
+  type CompareGradientsOptions, type FunctionPair, type TensorFunction, type GradientDifference, type GradientTimings,
+} from './compareGradients.js';
+
+export {
+  save, load, encodeSafetensors, decodeSafetensors, parseSafetensors, SafetensorsError,
+  MAX_HEADER_BYTES, MAX_RANK,
+  type SaveOptions, type EncodeOptions, type DecodeOptions, type SafetensorsContents,
+} from './safetensors/index.js';

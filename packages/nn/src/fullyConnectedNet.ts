@@ -1,0 +1,237 @@
+/**
+ * cs231n's `FullyConnectedNet` as a Module: {affine - [batch/layer norm] - relu - [dropout]} × (L - 1)
+ * - affine - softmax, with cs231n's parameter names (W1, b1, gamma1, beta1, ...), its [in, out]
+ * weight layout, its initialisation order on the global RNG, and its `loss(X, y)`.
+ * @module
+ */
+import {
+  ShapeError, Tensor, manualSeed, noGrad, randn, zeros, ones, type FloatDType,
+} from '@tapegrad/core';
+import { Module } from './module.js';
+import { Buffer, Parameter } from './parameter.js';
+import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
+import { linearComposed, linearFused } from './functional/linear.js';
+import { reluComposed, reluFused } from './functional/relu.js';
+import { batchNormComposed, batchNormFused } from './functional/batchNorm.js';
+import { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
+import { dropout } from './functional/dropout.js';
+import { crossEntropy } from './functional/crossEntropy.js';
+
+/** Options of {@link FullyConnectedNet}; the defaults are cs231n's. @category Models */
+export interface FullyConnectedNetOptions {
+  /** D, the size of one flattened input (default 3072 = 3·32·32). */
+  inputDim?: number;
+  /** C, the number of classes (default 10). */
+  numClasses?: number;
+  /** The probability of keeping a unit in dropout; 1 (the default) means no dropout. */
+  dropoutKeepRatio?: number;
+  /** `null` (default), `'batchnorm'` or `'layernorm'` before each hidden ReLU. */
+  normalization?: 'batchnorm' | 'layernorm' | null;
+  /** L2 strength: the loss adds 0.5·reg·Σ‖W‖² over the weights (default 0). */
+  reg?: number;
+  /** The standard deviation of the initial weights (default 1e-2). */
+  weightScale?: number;
+  /** The dtype of the parameters (default float32, as cs231n's np.float32). */
+  dtype?: FloatDType;
+  /** When set, dropout reseeds the global RNG with it before every mask, as cs231n does. */
+  seed?: number | null;
+  /** Fused (default) or tape backward for the affine, norm and ReLU layers. */
+  backward?: BackwardMode;
+}
+
+/** What `loss(X, y)` returns: the loss and the gradient of every parameter by cs231n's name. @category Models */
+export interface LossAndGrads {
+  loss: number;
+  grads: Record<string, Tensor>;
+}
+
+/**
+ * cs231n's fully connected network with any number of hidden layers, as a Module.
+ *
+ * - Parameters `W1, b1, gamma1, beta1, …, WL, bL` (gammas/betas only with a normalization), W in
+ *   cs231n's layout `[in, out]`; `params` lists them by those names.
+ * - Construction draws only `W_l = weightScale · randn(in, out)` from the global RNG, l = 1..L in
+ *   order, so after `manualSeed(s)` it equals the numpy model after `np.random.seed(s)`.
+ * - Batchnorm follows cs231n's convention (momentum 0.9 decay of the old value, biased running
+ *   variance, running stats starting at 0), kept as buffers `running_mean1, running_var1, …`.
+ * - `loss(X)` returns the scores in test mode; `loss(X, y)` runs a train-mode forward and backward
+ *   and returns `{ loss, grads }` with loss = softmax loss + 0.5·reg·Σ‖W‖².
+ *
+ * @example
+ * ```ts
+ * import { manualSeed, randn, randint } from '@tapegrad/core';
+ * import { FullyConnectedNet } from '@tapegrad/nn';
+ * manualSeed(231);
+ * const X = randn([2, 15], { dtype: 'float64' });
+ * const y = randint(0, 10, [2]);
+ * const model = new FullyConnectedNet([20, 30], { inputDim: 15, numClasses: 10, weightScale: 5e-2, dtype: 'float64', normalization: 'batchnorm' });
+ * const { loss, grads } = model.loss(X, y);
+ * console.log(loss); // 2.2611955101340957, as the notebook prints
+ * console.log(Object.keys(grads).length); // 10
+ * ```
+ * @category Models
+ */
+export class FullyConnectedNet extends Module {
+  /** The sizes of the hidden layers. */
+  readonly hiddenDims: readonly number[];
+  /** L, the number of affine layers (hidden layers + 1). */
+  readonly numLayers: number;
+  /** The normalization before each hidden ReLU. */
+  readonly normalization: 'batchnorm' | 'layernorm' | null;
+  /** The L2 strength of `loss`. */
+  reg: number;
+  /** The probability of keeping a unit in dropout (1: no dropout). */
+  readonly dropoutKeepRatio: number;
+  /** When not null, dropout reseeds the global RNG with it before every mask (cs231n's `dropout_param['seed']`). */
+  seed: number | null;
+  /** Fused or tape backward for the affine, norm and ReLU layers. */
+  backward: BackwardMode;
+  /** The parameters' dtype. */
+  readonly dtype: FloatDType;
+
+  /**
+   * @param hiddenDims - the size of each hidden layer.
+   * @param opts - see {@link FullyConnectedNetOptions}.
+   * @throws {@link @tapegrad/core!ShapeError} for a non-positive layer size; RangeError for a bad option.
+   */
+  constructor(hiddenDims: readonly number[], opts: FullyConnectedNetOptions = {}) {
+    super();
+    const inputDim = opts.inputDim ?? 3 * 32 * 32;
+    const numClasses = opts.numClasses ?? 10;
+    const dims = [inputDim, ...hiddenDims, numClasses];
+    if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ShapeError(`FullyConnectedNet: layer sizes must be positive integers (got [${dims.join(', ')}])`);
+    }
+    const keep = opts.dropoutKeepRatio ?? 1;
+    if (!(keep > 0 && keep <= 1)) throw new RangeError(`FullyConnectedNet: dropoutKeepRatio must be in (0, 1] (got ${keep})`);
+    const reg = opts.reg ?? 0;
+    if (!(reg >= 0)) throw new RangeError(`FullyConnectedNet: reg must be a number >= 0 (got ${reg})`);
+    const weightScale = opts.weightScale ?? 1e-2;
+    if (!Number.isFinite(weightScale)) throw new RangeError(`FullyConnectedNet: weightScale must be finite (got ${weightScale})`);
+    const normalization = opts.normalization ?? null;
+    if (normalization !== null && normalization !== 'batchnorm' && normalization !== 'layernorm') {
+      throw new RangeError(`FullyConnectedNet: normalization must be null, 'batchnorm' or 'layernorm' (got ${String(normalization)})`);
+    }
+    this.hiddenDims = [...hiddenDims];
+    this.numLayers = hiddenDims.length + 1;
+    this.normalization = normalization;
+    this.reg = reg;
+    this.dropoutKeepRatio = keep;
+    this.seed = opts.seed ?? null;
+    this.backward = checkBackwardMode('FullyConnectedNet', opts.backward);
+    this.dtype = opts.dtype ?? 'float32';
+    const dtype = this.dtype;
+    const fields = this as unknown as Record<string, Tensor>;
+    for (let l = 1; l <= this.numLayers; l++) {
+      const [fanIn, fanOut] = [dims[l - 1]!, dims[l]!];
+      fields[`W${l}`] = new Parameter(noGrad(() => randn([fanIn, fanOut], { dtype: 'float64' }).mul(weightScale).to(dtype)));
+      fields[`b${l}`] = new Parameter(zeros([fanOut], { dtype }));
+      if (normalization !== null && l < this.numLayers) {
+        fields[`gamma${l}`] = new Parameter(ones([fanOut], { dtype }));
+        fields[`beta${l}`] = new Parameter(zeros([fanOut], { dtype }));
+      }
+    }
+    if (normalization === 'batchnorm') {
+      for (let l = 1; l < this.numLayers; l++) {
+        fields[`runningMean${l}`] = new Buffer(zeros([dims[l]!], { dtype }));
+        fields[`runningVar${l}`] = new Buffer(zeros([dims[l]!], { dtype }));
+      }
+    }
+  }
+
+  /** The parameters by cs231n's names (W1, b1, gamma1, beta1, ...), in cs231n's order. */
+  get params(): Record<string, Parameter> {
+    return Object.fromEntries(this.namedParameters());
+  }
+
+  private field(name: string): Tensor {
+    return (this as unknown as Record<string, Tensor>)[name]!;
+  }
+
+  /**
+   * The class scores `[N, C]` for `X` (`[N, D]` or `[N, ...]` with D elements per row), in train or
+   * eval mode as the module is.
+   * @throws {@link @tapegrad/core!ShapeError} when a row of X does not hold inputDim values.
+   */
+  forward(X: Tensor): Tensor {
+    const inputDim = this.field('W1').shape[0]!;
+    if (X.ndim < 1 || X.size !== X.shape[0]! * inputDim) {
+      throw new ShapeError(`FullyConnectedNet: expected input [N, ${inputDim}] or [N, ...] with ${inputDim} values per row (got [${X.shape.join(', ')}])`);
+    }
+    const fused = this.backward === 'fused';
+    const linear = fused ? linearFused : linearComposed;
+    const relu = fused ? reluFused : reluComposed;
+    let h = X.reshape([X.shape[0]!, inputDim]);
+    for (let l = 1; l <= this.numLayers; l++) {
+      h = linear(h, this.field(`W${l}`).T, this.field(`b${l}`));
+      if (l === this.numLayers) break;
+      if (this.normalization === 'batchnorm') {
+        const batchNorm = fused ? batchNormFused : batchNormComposed;
+        h = batchNorm(h, this.field(`gamma${l}`), this.field(`beta${l}`), {
+          training: this.training,
+          runningMean: this.field(`runningMean${l}`),
+          runningVar: this.field(`runningVar${l}`),
+          momentum: 0.1,
+          unbiasedRunningVar: false,
+          eps: 1e-5,
+        });
+      } else if (this.normalization === 'layernorm') {
+        const layerNorm = fused ? layerNormFused : layerNormComposed;
+        h = layerNorm(h, [h.shape[1]!], this.field(`gamma${l}`), this.field(`beta${l}`), 1e-5);
+      }
+      h = relu(h);
+      if (this.dropoutKeepRatio !== 1 && this.training) {
+        if (this.seed !== null) manualSeed(this.seed);
+        h = dropout(h, 1 - this.dropoutKeepRatio, true);
+      }
+    }
+    return h;
+  }
+
+  /** The L2 penalty 0.5·reg·Σ‖W‖² as a scalar tensor on the tape. */
+  private penalty(): Tensor | null {
+    if (this.reg === 0) return null;
+    let total: Tensor | null = null;
+    for (let l = 1; l <= this.numLayers; l++) {
+      const W = this.field(`W${l}`);
+      const s = W.mul(W).sum();
+      total = total === null ? s : total.add(s);
+    }
+    return total!.mul(0.5 * this.reg);
+  }
+
+  /**
+   * cs231n's `loss`: without `y`, the scores of a test-mode forward (no graph); with `y` (int32 labels
+   * or numbers), a train-mode forward and backward returning the loss and every parameter's gradient.
+   * The module's train/eval mode is restored afterwards.
+   * @throws {@link @tapegrad/core!ShapeError} for a wrong input shape or labels that are not class indices.
+   */
+  loss(X: Tensor): Tensor;
+  loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;
+  loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
+    const wasTraining = this.training;
+    try {
+      if (y === undefined) {
+        this.eval();
+        return noGrad(() => this.forward(X));
+      }
+      this.train();
+      const scores = this.forward(X);
+      const dataLoss = crossEntropy(scores, y);
+      const penalty = this.penalty();
+      const loss = penalty === null ? dataLoss : dataLoss.add(penalty);
+      this.zeroGrad();
+      loss.backward();
+      const grads: Record<string, Tensor> = {};
+      for (const [name, p] of this.namedParameters()) grads[name] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
+      return { loss: loss.item(), grads };
+    } finally {
+      this.train(wasTraining);
+    }
+  }
+
+  override extraRepr(): string {
+    const dims = [this.field('W1').shape[0]!, ...this.hiddenDims, this.field(`W${this.numLayers}`).shape[1]!];
+    return `dims=[${dims.join(', ')}], normalization=${this.normalization}, reg=${this.reg}, dropoutKeepRatio=${this.dropoutKeepRatio}`;
+  }
+}
