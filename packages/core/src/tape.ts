@@ -87,6 +87,13 @@ let nextSeq = 0;
 
 /**
  * A recorded op application: what `Tensor.gradFn` points to.
+ *
+ * @example
+ * ```ts
+ * import { ones } from '@tapegrad/core';
+ * const y = ones([2], { requiresGrad: true }).exp();
+ * console.log(y.gradFn?.name, y.gradFn?.inputs.length, String(y.gradFn)); // 'exp' 1 '<ExpBackward>'
+ * ```
  * @category Autograd
  */
 export class TapeNode {

@@ -41,6 +41,7 @@ export interface CIFAR10 {
  *   is above 9 (naming the file and the record), or `batches.meta.txt` does not hold 10 names.
  * @example
  * ```ts
+ * // not run: needs the CIFAR-10 files
  * import { loadCIFAR10 } from '@tapegrad/data';
  * const { XTrain, yTrain, classes } = loadCIFAR10('/data/cifar-10-batches-bin');
  * console.log(XTrain.shape, XTrain.dtype);        // [50000, 3, 32, 32] 'uint8'
@@ -108,9 +109,10 @@ export interface CIFAR10Splits {
  * @returns `{ XTrain, yTrain, XVal, yVal, XTest, yTest, meanImage, classes }`.
  * @throws {@link DataError} when the files hold fewer records than asked for (the message says how
  *   many they hold), a count is not a non-negative integer, or the files cannot be found or read.
- * @throws {@link @tapegrad/core!DtypeError} when `dtype` is not 'float32' or 'float64'.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when `dtype` is not 'float32' or 'float64'.
  * @example
  * ```ts
+ * // not run: downloads CIFAR-10 when it is not found
  * import { getCIFAR10Data } from '@tapegrad/data';
  * const data = await getCIFAR10Data();            // dir, $CIFAR10_DIR, the cache, or a download
  * for (const [k, v] of Object.entries(data)) if (k !== 'classes') console.log(k, v.shape);

@@ -9,13 +9,37 @@
  */
 import { DataError } from './errors.js';
 
-/** Bytes in one CIFAR-10 record: 1 label byte and 3 x 32 x 32 pixel bytes. @category CIFAR-10 */
+/** Bytes in one CIFAR-10 record: 1 label byte and 3 x 32 x 32 pixel bytes.
+ * @example
+ * ```ts
+ * import { CIFAR10_RECORD_BYTES } from '@tapegrad/data';
+ * console.log(CIFAR10_RECORD_BYTES); // 3073
+ * ```
+ * @category CIFAR-10 */
 export const CIFAR10_RECORD_BYTES = 3073;
-/** Pixel bytes in one CIFAR-10 image (3 x 32 x 32). @category CIFAR-10 */
+/** Pixel bytes in one CIFAR-10 image (3 x 32 x 32).
+ * @example
+ * ```ts
+ * import { CIFAR10_IMAGE_BYTES } from '@tapegrad/data';
+ * console.log(CIFAR10_IMAGE_BYTES); // 3072
+ * ```
+ * @category CIFAR-10 */
 export const CIFAR10_IMAGE_BYTES = 3072;
-/** The shape of one CIFAR-10 image, channels-first. @category CIFAR-10 */
+/** The shape of one CIFAR-10 image, channels-first.
+ * @example
+ * ```ts
+ * import { CIFAR10_IMAGE_SHAPE } from '@tapegrad/data';
+ * console.log(CIFAR10_IMAGE_SHAPE); // [3, 32, 32]
+ * ```
+ * @category CIFAR-10 */
 export const CIFAR10_IMAGE_SHAPE: readonly [3, 32, 32] = [3, 32, 32];
-/** The class names of CIFAR-10, label i at index i (as in `batches.meta.txt`). @category CIFAR-10 */
+/** The class names of CIFAR-10, label i at index i (as in `batches.meta.txt`).
+ * @example
+ * ```ts
+ * import { CIFAR10_CLASSES } from '@tapegrad/data';
+ * console.log(CIFAR10_CLASSES[3]); // 'cat'
+ * ```
+ * @category CIFAR-10 */
 export const CIFAR10_CLASSES: readonly string[] = Object.freeze([
   'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
 ]);

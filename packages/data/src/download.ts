@@ -27,11 +27,38 @@ import { fetchToFile, parseUrl } from './http.js';
 import { ProgressBar, RateMeter, formatBytes, type DownloadProgress } from './progress.js';
 import { extractExpectedFiles } from './tarExtract.js';
 
-/** Where the CIFAR-10 binary version is published. @category Download */
+/**
+ * Where the CIFAR-10 binary version is published.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_URL } from '@tapegrad/data';
+ * console.log(CIFAR10_URL);
+ * ```
+ * @category Download
+ */
 export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz';
-/** The md5 of the official `cifar-10-binary.tar.gz` (170,052,171 bytes). @category Download */
+/**
+ * The md5 of the official `cifar-10-binary.tar.gz` (170,052,171 bytes).
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_MD5 } from '@tapegrad/data';
+ * console.log(CIFAR10_MD5);
+ * ```
+ * @category Download
+ */
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
-/** The folder the archive unpacks to, and its name in the cache. @category Download */
+/**
+ * The folder the archive unpacks to, and its name in the cache.
+ *
+ * @example
+ * ```ts
+ * import { CIFAR10_FOLDER } from '@tapegrad/data';
+ * console.log(CIFAR10_FOLDER);
+ * ```
+ * @category Download
+ */
 export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
 
 const CALLER = 'downloadCIFAR10';
@@ -90,6 +117,7 @@ const inflight = new Map<string, Promise<string>>();
  *   unsafe or damaged archive, or missing or malformed files in it; the cache then holds no new folder.
  * @example
  * ```ts
+ * // not run: downloads CIFAR-10
  * import { downloadCIFAR10, loadCIFAR10 } from '@tapegrad/data';
  * const dir = await downloadCIFAR10();         // ~163 MiB the first time, nothing after that
  * const { XTrain } = loadCIFAR10(dir);

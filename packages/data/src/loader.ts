@@ -10,11 +10,11 @@ import { DataError } from './errors.js';
  * What a {@link DataLoader} draws from: a length and a way to gather rows into batch tensors.
  * @category Loading
  */
-export interface BatchDataset {
+export interface BatchDataset<Batch extends Tensor[] = Tensor[]> {
   /** The number of samples. */
   readonly length: number;
   /** The samples at `indices`, gathered along axis 0: one tensor per field (e.g. `[X, y]`). */
-  getBatch(indices: readonly number[]): Tensor[];
+  getBatch(indices: readonly number[]): Batch;
 }
 
 /**
@@ -31,15 +31,15 @@ export interface BatchDataset {
  * ```
  * @category Loading
  */
-export class TensorDataset implements BatchDataset {
+export class TensorDataset<Batch extends Tensor[] = Tensor[]> implements BatchDataset<Batch> {
   /** The tensors, in the order given. */
-  readonly tensors: readonly Tensor[];
+  readonly tensors: Readonly<Batch>;
 
   /**
    * @param tensors - One or more tensors of rank >= 1 with the same size in dimension 0.
-   * @throws {@link @tapegrad/core!ShapeError} when no tensor is given, one is a scalar, or their first dimensions differ.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when no tensor is given, one is a scalar, or their first dimensions differ.
    */
-  constructor(...tensors: Tensor[]) {
+  constructor(...tensors: Batch) {
     const first = tensors[0];
     if (first === undefined) throw new ShapeError('TensorDataset: at least one tensor (got none)');
     for (const [i, t] of tensors.entries()) {
@@ -63,9 +63,9 @@ export class TensorDataset implements BatchDataset {
    * @param indices - Row numbers in `[0, length)`.
    * @returns One tensor per field, each `[indices.length, ...rest of its shape]`.
    */
-  getBatch(indices: readonly number[]): Tensor[] {
+  getBatch(indices: readonly number[]): Batch {
     const rows = [...indices];
-    return this.tensors.map((t) => t.index(rows));
+    return this.tensors.map((t) => t.index(rows)) as Batch;
   }
 }
 
@@ -100,9 +100,9 @@ export interface DataLoaderOptions {
  * ```
  * @category Loading
  */
-export class DataLoader implements Iterable<Tensor[]> {
+export class DataLoader<Batch extends Tensor[] = Tensor[]> implements Iterable<Batch> {
   /** The dataset batches are drawn from. */
-  readonly dataset: BatchDataset;
+  readonly dataset: BatchDataset<Batch>;
   /** Samples per batch. */
   readonly batchSize: number;
   /** Whether each epoch draws a new random order. */
@@ -117,7 +117,7 @@ export class DataLoader implements Iterable<Tensor[]> {
    *   `generator` (default the global stream).
    * @throws {@link DataError} when `batchSize` is not a positive integer.
    */
-  constructor(dataset: BatchDataset, opts: DataLoaderOptions = {}) {
+  constructor(dataset: BatchDataset<Batch>, opts: DataLoaderOptions = {}) {
     const { batchSize = 1, shuffle = false, dropLast = false, generator } = opts;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new DataError(`DataLoader: batchSize as a positive integer (got ${String(batchSize)})`);
@@ -136,7 +136,7 @@ export class DataLoader implements Iterable<Tensor[]> {
   }
 
   /** One epoch of batches; with `shuffle`, the order is drawn when the iteration starts. */
-  *[Symbol.iterator](): Iterator<Tensor[]> {
+  *[Symbol.iterator](): Iterator<Batch> {
     const n = this.dataset.length;
     const order = this.shuffle ? this.drawOrder(n) : null;
     for (let b = 0; b < this.length; b++) {

@@ -34,6 +34,7 @@ export interface ResolveCIFAR10Options extends Omit<DownloadCIFAR10Options, 'dir
  *   not found and `download` is false, or when the download fails.
  * @example
  * ```ts
+ * // not run: downloads CIFAR-10 when it is not found
  * import { resolveCIFAR10Dir, loadCIFAR10 } from '@tapegrad/data';
  * const dir = await resolveCIFAR10Dir({ dir: process.argv[2] }); // argv, $CIFAR10_DIR, cache, download
  * console.log(loadCIFAR10(dir).yTrain.shape);

@@ -106,7 +106,7 @@ export class BatchNorm1d extends Module {
    *   `convention` ('pytorch'), `backward` ('fused'); see {@link BatchNorm1dOptions}.
    * @throws RangeError for a numFeatures that is not a positive integer, a negative eps or a
    *   momentum outside [0, 1]; TypeError for an unknown convention or backward.
-   * @throws {@link @tapegrad/core!DtypeError} for a dtype that is not float32 or float64.
+   * @throws {@link @tapegrad/core!DtypeError | DtypeError} for a dtype that is not float32 or float64.
    */
   constructor(numFeatures: number, opts: BatchNorm1dOptions = {}) {
     super();
@@ -161,9 +161,9 @@ export class BatchNorm1d extends Module {
    * advances the running statistics and numBatchesTracked.
    * @param x - [N, C] or [N, C, L], the layer's dtype.
    * @returns x's shape.
-   * @throws {@link @tapegrad/core!ShapeError} for another rank, a feature count other than C, or one value per
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for another rank, a feature count other than C, or one value per
    *   channel in train mode (`BatchNorm1d: expected more than 1 value per channel when training (got input [1, 100])`).
-   * @throws {@link @tapegrad/core!DtypeError} when x's dtype differs from the layer's.
+   * @throws {@link @tapegrad/core!DtypeError | DtypeError} when x's dtype differs from the layer's.
    */
   forward(x: Tensor): Tensor {
     checkBatchNormInput('BatchNorm1d', x, this.training || !this.trackRunningStats, this.numFeatures);

@@ -45,7 +45,7 @@ export class CrossEntropyLoss extends Module {
    * The loss of `logits` against `target`.
    * @param logits - `[N, C]`.
    * @param target - `[N]` class indices in [0, C).
-   * @throws {@link @tapegrad/core!ShapeError}, {@link @tapegrad/core!DtypeError} or RangeError as {@link crossEntropy} does.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError}, {@link @tapegrad/core!DtypeError | DtypeError} or RangeError as {@link crossEntropy} does.
    */
   forward(logits: Tensor, target: Tensor | readonly number[]): Tensor {
     return crossEntropy(logits, target, { reduction: this.reduction });

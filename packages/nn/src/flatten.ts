@@ -37,7 +37,7 @@ export class Flatten extends Module {
 
   /**
    * x with dims startDim..endDim merged.
-   * @throws {@link @tapegrad/core!ShapeError} when a dim is out of range or startDim comes after endDim.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when a dim is out of range or startDim comes after endDim.
    */
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new TypeError(`Flatten: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);

@@ -92,7 +92,7 @@ export class FullyConnectedNet extends Module {
   /**
    * @param hiddenDims - the size of each hidden layer.
    * @param opts - see {@link FullyConnectedNetOptions}.
-   * @throws {@link @tapegrad/core!ShapeError} for a non-positive layer size; RangeError for a bad option.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a non-positive layer size; RangeError for a bad option.
    */
   constructor(hiddenDims: readonly number[], opts: FullyConnectedNetOptions = {}) {
     super();
@@ -151,7 +151,7 @@ export class FullyConnectedNet extends Module {
   /**
    * The class scores `[N, C]` for `X` (`[N, D]` or `[N, ...]` with D elements per row), in train or
    * eval mode as the module is.
-   * @throws {@link @tapegrad/core!ShapeError} when a row of X does not hold inputDim values.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when a row of X does not hold inputDim values.
    */
   forward(X: Tensor): Tensor {
     const inputDim = this.field('W1').shape[0]!;
@@ -204,7 +204,7 @@ export class FullyConnectedNet extends Module {
    * cs231n's `loss`: without `y`, the scores of a test-mode forward (no graph); with `y` (int32 labels
    * or numbers), a train-mode forward and backward returning the loss and every parameter's gradient.
    * The module's train/eval mode is restored afterwards.
-   * @throws {@link @tapegrad/core!ShapeError} for a wrong input shape or labels that are not class indices.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a wrong input shape or labels that are not class indices.
    */
   loss(X: Tensor): Tensor;
   loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;

@@ -1,6 +1,6 @@
 /**
  * Parameter initialisation as PyTorch's `torch.nn.init`: each function fills a tensor in place
- * (outside the tape) and returns it. Draws come from core's global stream ({@link @tapegrad/core!defaultGenerator},
+ * (outside the tape) and returns it. Draws come from core's global stream ({@link @tapegrad/core!defaultGenerator | defaultGenerator},
  * seeded by `manualSeed`) or from the `generator` passed in.
  *
  * @example
@@ -70,7 +70,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  *
  * @param t - a tensor with at least 2 dims.
  * @returns `[fanIn, fanOut]`.
- * @throws {@link @tapegrad/core!ShapeError} for a tensor with fewer than 2 dims.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a tensor with fewer than 2 dims.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -100,7 +100,7 @@ function checkFloat(op: string, t: Tensor): void {
  * @param high - default 1.
  * @param generator - default: the global stream.
  * @returns `t`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor; RangeError for bounds that are not finite.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor; RangeError for bounds that are not finite.
  * @example
  * ```ts
  * import { zeros, manualSeed } from '@tapegrad/core';
@@ -125,7 +125,7 @@ export function uniform_(t: Tensor, low = 0, high = 1, generator: Generator = de
  * @param std - default 1.
  * @param generator - default: the global stream.
  * @returns `t`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor; RangeError for a negative std.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor; RangeError for a negative std.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -146,7 +146,7 @@ export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = def
  * Fills `t` in place with `value` (PyTorch's `constant_`).
  *
  * @returns `t`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -164,7 +164,7 @@ export function constant_(t: Tensor, value: number): Tensor {
  * Fills `t` in place with zeros (PyTorch's `zeros_`).
  *
  * @returns `t`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { ones } from '@tapegrad/core';
@@ -181,7 +181,7 @@ export function zeros_(t: Tensor): Tensor {
  * Fills `t` in place with ones (PyTorch's `ones_`).
  *
  * @returns `t`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -210,7 +210,7 @@ function kaimingStd(op: string, t: Tensor, opts: KaimingOptions): number {
  * @param t - a float tensor with at least 2 dims (`[out, in, ...]`).
  * @param opts - `a` (0), `mode` ('fan_in'), `nonlinearity` ('leaky_relu'), `generator` (the global stream).
  * @returns `t`.
- * @throws {@link @tapegrad/core!ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -234,7 +234,7 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
  * @param t - a float tensor with at least 2 dims.
  * @param opts - `a` (0), `mode` ('fan_in'), `nonlinearity` ('leaky_relu'), `generator` (the global stream).
  * @returns `t`.
- * @throws {@link @tapegrad/core!ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -257,7 +257,7 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
  * @param t - a float tensor with at least 2 dims.
  * @param opts - `gain` (1), `generator` (the global stream).
  * @returns `t`.
- * @throws {@link @tapegrad/core!ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';
@@ -282,7 +282,7 @@ export function xavierUniform_(t: Tensor, opts: { gain?: number; generator?: Gen
  * @param t - a float tensor with at least 2 dims.
  * @param opts - `gain` (1), `generator` (the global stream).
  * @returns `t`.
- * @throws {@link @tapegrad/core!ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for fewer than 2 dims; {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { zeros } from '@tapegrad/core';

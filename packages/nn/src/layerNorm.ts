@@ -64,7 +64,7 @@ export class LayerNorm extends Module {
    * @param opts - `eps` (1e-5), `elementwiseAffine` (true), `bias` (true), `dtype` (the default
    *   dtype), `backward` ('fused'); see {@link LayerNormOptions}.
    * @throws TypeError for a normalizedShape that is not positive integers or an unknown backward;
-   *   RangeError for a negative eps; {@link @tapegrad/core!DtypeError} for a dtype that is not float32 or float64.
+   *   RangeError for a negative eps; {@link @tapegrad/core!DtypeError | DtypeError} for a dtype that is not float32 or float64.
    */
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
@@ -93,9 +93,9 @@ export class LayerNorm extends Module {
    * Normalises each sample of `x` over its trailing dims.
    * @param x - [*, ...normalizedShape], the layer's dtype.
    * @returns x's shape.
-   * @throws {@link @tapegrad/core!ShapeError} when x's trailing dims differ from normalizedShape
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when x's trailing dims differ from normalizedShape
    *   (`LayerNorm: expected input [*, 6] (got [4, 5])`).
-   * @throws {@link @tapegrad/core!DtypeError} when x's dtype differs from the layer's.
+   * @throws {@link @tapegrad/core!DtypeError | DtypeError} when x's dtype differs from the layer's.
    */
   forward(x: Tensor): Tensor {
     checkLayerNormInput('LayerNorm', x, this.normalizedShape);

@@ -99,7 +99,7 @@ export class Linear extends Module {
    * x·Wᵀ + b by the `backward` path chosen.
    * @param x - `[N, inFeatures]`, the layer's dtype.
    * @returns `[N, outFeatures]`.
-   * @throws {@link @tapegrad/core!ShapeError} `Linear: expected input [N, 5] (got [3, 4])`; {@link @tapegrad/core!DtypeError} for another dtype.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} `Linear: expected input [N, 5] (got [3, 4])`; {@link @tapegrad/core!DtypeError | DtypeError} for another dtype.
    */
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new TypeError(`Linear: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);

@@ -174,7 +174,7 @@ export abstract class Module {
   /**
    * Copies the values of `stateDict` into this module's parameters and buffers (converting dtype).
    * Shapes must match. With `strict` (the default) the keys must match exactly.
-   * @throws {@link @tapegrad/core!ShapeError} listing every missing and unexpected key (strict) and every shape mismatch.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} listing every missing and unexpected key (strict) and every shape mismatch.
    */
   loadStateDict(stateDict: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;

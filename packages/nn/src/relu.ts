@@ -41,7 +41,7 @@ export class ReLU extends Module {
 
   /**
    * max(x, 0) by the `backward` path chosen.
-   * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+   * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
    */
   forward(x: Tensor): Tensor {
     return this.backward === 'fused' ? reluFused(x) : reluComposed(x);

@@ -63,6 +63,7 @@ export class MT19937 {
    * @throws RangeError when `seed` is not an integer in [0, 2**32 - 1].
    * @example
    * ```ts
+   * import { MT19937 } from '@tapegrad/core';
    * const mt = new MT19937();
    * mt.init_genrand(4294967295);
    * console.log(mt.getState().pos); // 624
@@ -85,6 +86,7 @@ export class MT19937 {
    *
    * @example
    * ```ts
+   * import { MT19937 } from '@tapegrad/core';
    * console.log(new MT19937(231).nextUint32()); // 3356491351
    * ```
    */
@@ -104,6 +106,7 @@ export class MT19937 {
    *
    * @example
    * ```ts
+   * import { MT19937 } from '@tapegrad/core';
    * console.log(new MT19937(0).nextDouble()); // 0.5488135039273248, as np.random.seed(0); np.random.rand()
    * ```
    */
@@ -119,6 +122,7 @@ export class MT19937 {
    *
    * @example
    * ```ts
+   * import { MT19937 } from '@tapegrad/core';
    * const { key, pos } = new MT19937(0).getState();
    * console.log(key[1], pos); // 1 624
    * ```
@@ -134,6 +138,7 @@ export class MT19937 {
    * @throws RangeError naming the first bad field when the state is malformed; the generator is unchanged.
    * @example
    * ```ts
+   * import { MT19937 } from '@tapegrad/core';
    * const mt = new MT19937(1);
    * const saved = mt.getState();
    * const first = mt.nextUint32();

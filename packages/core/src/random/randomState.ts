@@ -65,6 +65,7 @@ export class RandomState {
    * @throws RangeError when `seed` is not an integer in [0, 2**32 - 1]; the state is then unchanged.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const rs = new RandomState(1);
    * rs.seed(231);
    * console.log(rs.nextUint32()); // 3356491351
@@ -81,6 +82,7 @@ export class RandomState {
    * The next raw 32-bit MT19937 output, as `randint(0, 2**32, dtype=np.uint64)` gives it.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * console.log(new RandomState(0).nextUint32()); // 2357136044
    * ```
    */
@@ -93,6 +95,7 @@ export class RandomState {
    * 32-bit draws: `((a >>> 5) * 2**26 + (b >>> 6)) / 2**53`.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * console.log(new RandomState(0).randomSample()); // 0.5488135039273248
    * ```
    */
@@ -107,6 +110,7 @@ export class RandomState {
    * is dropped only by {@link RandomState.seed} or {@link RandomState.setState}.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const rs = new RandomState(0);
    * console.log(rs.gauss(), rs.gauss()); // 1.764052345967664 0.4001572083672233
    * ```
@@ -139,6 +143,7 @@ export class RandomState {
    * @throws RangeError when `scale` is negative or NaN.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * console.log(new RandomState(0).normal(2, 3)); // 7.292157037902992
    * ```
    */
@@ -155,6 +160,7 @@ export class RandomState {
    * @throws RangeError when `high - low` is not finite.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * console.log(new RandomState(0).uniform(-1, 2)); // 0.6464405117819743
    * ```
    */
@@ -174,6 +180,7 @@ export class RandomState {
    *   2**32 (numpy's 64-bit path is not implemented).
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const rs = new RandomState(0);
    * console.log(rs.randint(0, 10), rs.randint(5, 6)); // 5 5
    * ```
@@ -191,6 +198,7 @@ export class RandomState {
    * @throws RangeError when `n` is not such an integer.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * console.log(Array.from(new RandomState(0).permutation(5))); // [2, 0, 1, 3, 4]
    * ```
    */
@@ -212,6 +220,7 @@ export class RandomState {
    * @param values - Any indexable array (a typed array or a plain array), at most 2**32 long.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const xs = ['a', 'b', 'c'];
    * new RandomState(0).shuffle(xs);
    * ```
@@ -229,6 +238,7 @@ export class RandomState {
    * Fills `out` with raw 32-bit draws, as `out.length` calls of {@link RandomState.nextUint32}.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const out = new Uint32Array(624); new RandomState(0).fillUint32(out);
    * ```
    */
@@ -242,6 +252,7 @@ export class RandomState {
    * within 2**-25 of 1 rounds up to exactly 1, as numpy's `.astype(np.float32)` does.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const out = new Float64Array(3); new RandomState(0).fillRandomSample(out);
    * ```
    */
@@ -257,6 +268,7 @@ export class RandomState {
    * @throws RangeError when `high - low` is not finite.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const out = new Float32Array(3); new RandomState(0).fillUniform(out, -1, 1);
    * ```
    */
@@ -271,6 +283,7 @@ export class RandomState {
    * exactly as `out.length` calls of {@link RandomState.gauss} would.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const out = new Float64Array(1000); new RandomState(231).fillRandn(out);
    * ```
    */
@@ -287,6 +300,7 @@ export class RandomState {
    * @throws RangeError when `scale` is negative or NaN.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const out = new Float32Array(4); new RandomState(0).fillNormal(out, 2, 3);
    * ```
    */
@@ -324,6 +338,7 @@ export class RandomState {
    * @throws RangeError when {@link RandomState.randint} would, or when the values do not fit `out`.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const labels = new Int32Array(50); new RandomState(0).fillRandint(labels, 0, 10);
    * ```
    */
@@ -340,6 +355,7 @@ export class RandomState {
    * A JSON-safe copy of the whole state (MT19937 words and position, and the cached gaussian).
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const rs = new RandomState(0);
    * const saved = JSON.parse(JSON.stringify(rs.getState()));
    * ```
@@ -358,6 +374,7 @@ export class RandomState {
    *   not an integer in [0, 624], `hasGauss` not a boolean, or `gauss` not a finite number.
    * @example
    * ```ts
+   * import { RandomState } from '@tapegrad/core';
    * const rs = new RandomState(0);
    * const saved = rs.getState();
    * const a = rs.randomSample();

@@ -152,9 +152,9 @@ function fromRows(y: Tensor, shape: readonly number[]): Tensor {
  * @param opts - `training` (true), `runningMean`/`runningVar` (null), `momentum` (0.1, weight of the
  *   new batch), `unbiasedRunningVar` (true), `eps` (1e-5); see {@link BatchNormOptions}.
  * @returns y, x's shape.
- * @throws {@link @tapegrad/core!ShapeError} for an input that is not [N, C] or [N, C, L], per-channel tensors that
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for an input that is not [N, C] or [N, C, L], per-channel tensors that
  *   are not [C], or a single value per channel when training.
- * @throws {@link @tapegrad/core!DtypeError} when a tensor's dtype differs from x's.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when a tensor's dtype differs from x's.
  * @throws TypeError when `training` is false without running statistics.
  * @example
  * ```ts
@@ -378,9 +378,9 @@ function batchNormRowsFused(
  * @param opts - `training` (true), `runningMean`/`runningVar` (null), `momentum` (0.1, weight of the
  *   new batch), `unbiasedRunningVar` (true), `eps` (1e-5); see {@link BatchNormOptions}.
  * @returns y, x's shape.
- * @throws {@link @tapegrad/core!ShapeError} for an input that is not [N, C] or [N, C, L], per-channel tensors that
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} for an input that is not [N, C] or [N, C, L], per-channel tensors that
  *   are not [C], or a single value per channel when training.
- * @throws {@link @tapegrad/core!DtypeError} when a tensor's dtype differs from x's.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when a tensor's dtype differs from x's.
  * @throws TypeError when `training` is false without running statistics.
  * @example
  * ```ts

@@ -49,8 +49,8 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
  * @param target - `[N]` class indices in [0, C): an int32 tensor or a number[].
  * @param opts - `reduction`: `'mean'` (default), `'sum'` or `'none'` (`[N]`).
  * @returns a scalar (`'mean'`, `'sum'`) or `[N]` (`'none'`), in logits' dtype.
- * @throws {@link @tapegrad/core!ShapeError} when logits are not 2-D or target's length is not N;
- *   {@link @tapegrad/core!DtypeError} for a floating target tensor; RangeError for a label that is not an integer
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when logits are not 2-D or target's length is not N;
+ *   {@link @tapegrad/core!DtypeError | DtypeError} for a floating target tensor; RangeError for a label that is not an integer
  *   in [0, C) (`crossEntropy: target[3] must be a class index in [0, 10) (got 12)`).
  * @example
  * ```ts

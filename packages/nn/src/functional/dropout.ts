@@ -25,7 +25,7 @@ export function checkDropoutP(where: string, p: unknown): number {
  * @param training - apply dropout (default true); false returns `x`.
  * @param generator - the stream for the mask (default: the global one).
  * @returns x's shape and dtype.
- * @throws RangeError when p is not in [0, 1]; {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws RangeError when p is not in [0, 1]; {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { ones, Generator } from '@tapegrad/core';

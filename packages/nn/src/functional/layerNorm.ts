@@ -63,8 +63,8 @@ function checkArgs(where: string, x: Tensor, normalizedShape: number | readonly 
  * @param bias - β of shape normalizedShape, or null (default) for 0.
  * @param eps - added to the variance (default 1e-5).
  * @returns y, x's shape.
- * @throws {@link @tapegrad/core!ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
- * @throws {@link @tapegrad/core!DtypeError} when weight or bias has another dtype than x.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when weight or bias has another dtype than x.
  * @example
  * ```ts
  * import { randn } from '@tapegrad/core';
@@ -161,8 +161,8 @@ type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Arr
  * @param bias - β of shape normalizedShape, or null (default) for 0.
  * @param eps - added to the variance (default 1e-5).
  * @returns y, x's shape.
- * @throws {@link @tapegrad/core!ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
- * @throws {@link @tapegrad/core!DtypeError} when weight or bias has another dtype than x.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when x's trailing dims or weight/bias differ from normalizedShape.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when weight or bias has another dtype than x.
  * @example
  * ```ts
  * import { randn, ones } from '@tapegrad/core';

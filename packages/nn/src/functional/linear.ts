@@ -33,7 +33,7 @@ export function checkLinearOperands(op: string, x: Tensor, weight: Tensor, bias:
  * @param weight - `[outFeatures, inFeatures]` (PyTorch's layout).
  * @param bias - `[outFeatures]`; omitted or null for none.
  * @returns `[N, outFeatures]`.
- * @throws {@link @tapegrad/core!ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError} when the dtypes differ.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError | DtypeError} when the dtypes differ.
  * @example
  * ```ts
  * import { tensor } from '@tapegrad/core';
@@ -99,7 +99,7 @@ function sumRows(dy: NdArray): NdArray {
  * @param weight - `[outFeatures, inFeatures]` (PyTorch's layout).
  * @param bias - `[outFeatures]`; omitted or null for none.
  * @returns `[N, outFeatures]`, recorded as one node named `linearFused`.
- * @throws {@link @tapegrad/core!ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError} when the dtypes differ.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when the shapes do not fit; {@link @tapegrad/core!DtypeError | DtypeError} when the dtypes differ.
  * @example
  * ```ts
  * import { tensor } from '@tapegrad/core';

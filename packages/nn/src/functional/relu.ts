@@ -18,7 +18,7 @@ function checkInput(op: string, x: Tensor): void {
  *
  * @param x - any shape, float32 or float64.
  * @returns x's shape.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor } from '@tapegrad/core';
@@ -62,7 +62,7 @@ const reluOp = defineOp({
  *
  * @param x - any shape, float32 or float64.
  * @returns x's shape, recorded as one node named `reluFused`.
- * @throws {@link @tapegrad/core!DtypeError} for an integer tensor.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor } from '@tapegrad/core';

@@ -8,10 +8,22 @@ import { fromArray, type DType, type Tensor, type TypedArray } from '@tapegrad/c
 import { dtypeInfo, dtypeNames, isWellFormed, littleEndianHost, METADATA_KEY, reservedNames, type DTypeInfo } from './dtypes.js';
 import { quote, safetensorsError, type SafetensorsError } from './errors.js';
 
-/** The largest header accepted, in bytes (the reference implementation's limit). @category Serialization */
+/** The largest header accepted, in bytes (the reference implementation's limit).
+ * @example
+ * ```ts
+ * import { MAX_HEADER_BYTES } from '@tapegrad/nn';
+ * console.log(MAX_HEADER_BYTES); // 100000000
+ * ```
+ * @category Serialization */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-/** The most dims a tensor in a file may have (numpy 2's limit). @category Serialization */
+/** The most dims a tensor in a file may have (numpy 2's limit).
+ * @example
+ * ```ts
+ * import { MAX_RANK } from '@tapegrad/nn';
+ * console.log(MAX_RANK); // 64
+ * ```
+ * @category Serialization */
 export const MAX_RANK = 64;
 
 /** Options of {@link decodeSafetensors} and {@link parseSafetensors}. @category Serialization */

@@ -73,10 +73,14 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
  *   {@link encodeSafetensors}) and when the file system refuses (the error is its `cause`).
  * @example
  * ```ts
+ * import { mkdtempSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
  * import { tensor } from '@tapegrad/core';
  * import { save, load } from '@tapegrad/nn';
- * await save({ '0.weight': tensor([[1, 2]]) }, '/tmp/model.safetensors', { metadata: { format: 'pt' } });
- * console.log((await load('/tmp/model.safetensors'))['0.weight']!.toArray()); // [[1, 2]]
+ * const path = join(mkdtempSync(join(tmpdir(), 'tapegrad-')), 'model.safetensors');
+ * await save({ '0.weight': tensor([[1, 2]]) }, path, { metadata: { format: 'pt' } });
+ * console.log((await load(path))['0.weight']!.toArray()); // [[1, 2]]
  * ```
  * @category Serialization
  */
