@@ -1,0 +1,195 @@
+/**
+ * `pnpm demo`: the whole BatchNormalization notebook, section after section, printing what its cells
+ * printed, then one self-contained HTML report (out/<run>/index.html) with the printouts, the figures
+ * (also as figures/*.svg), remarks and the answers to the inline questions, and results.json.
+ *
+ *   node dist/notebook/main.js [--data DIR] [--out DIR] [--run NAME] [--quick] [--only ID[,ID...]]
+ *                              [--workers N] [--synthetic]
+ * @module
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { contiguousNdArray, type Tensor } from '@tapegrad/core';
+import { Printer } from '../shared/printer.js';
+import { renderReport, type ReportSection } from '../shared/report.js';
+import { runConfig, type RunConfig } from './config.js';
+import { loadNotebookData, type NotebookData } from './data.js';
+import type { SectionContext } from './section.js';
+import { sections } from './sections/index.js';
+import { hasSolver } from './solverApi.js';
+import { createTrainer } from './trainer.js';
+import type { TrainingArrays } from './training.js';
+
+const HELP = `Runs the cs231n BatchNormalization notebook with tapegrad and writes an HTML report.
+
+Usage: node dist/notebook/main.js [options]      (pnpm demo [options] from the repository root)
+
+  --data DIR      CIFAR-10 binary files (cifar-10-batches-bin or its parent); default: $CIFAR10_DIR,
+                  then the cache, then a download. With none to be had, a labelled synthetic stand-in.
+  --out DIR       where the run folder goes (default: out)
+  --run NAME      the run folder's name (default: the start time)
+  --quick         small sizes (about a minute on 2 cores)
+  --only IDS      only these sections, comma-separated: ${sections.map((s) => s.id).join(', ')}
+  --workers N     worker threads for the trainings (default: one per core; 0 trains in this thread)
+  --synthetic     use the synthetic stand-in even when CIFAR-10 is there
+  --help          this text
+`;
+
+/** The first `n` rows of a float32 / int32 tensor as a fresh typed array. */
+function firstRows<T extends Float32Array | Int32Array>(t: Tensor, n: number): T {
+  const nd = contiguousNdArray(t.data);
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return (nd.data as T).slice(nd.offset, nd.offset + n * rowSize) as T;
+}
+
+/** The training arrays every training of the run draws from: as many rows as the largest setup uses. */
+function trainingArrays(data: NotebookData, config: RunConfig): TrainingArrays {
+  const setups = [config.deepNets, config.weightScale, config.batchSize, config.lnLimits];
+  const numTrain = Math.max(...setups.map((s) => s.numTrain));
+  const numVal = Math.max(...setups.map((s) => s.numVal));
+  if (data.XTrain.dtype !== 'float32' || data.yTrain.dtype !== 'int32') {
+    throw new TypeError(`trainingArrays: float32 images and int32 labels (got ${data.XTrain.dtype} and ${data.yTrain.dtype})`);
+  }
+  return {
+    XTrain: firstRows<Float32Array>(data.XTrain, numTrain),
+    yTrain: firstRows<Int32Array>(data.yTrain, numTrain),
+    XVal: firstRows<Float32Array>(data.XVal, numVal),
+    yVal: firstRows<Int32Array>(data.yVal, numVal),
+    rowSize: data.XTrain.shape.slice(1).reduce((a, b) => a * b, 1),
+    imageShape: data.XTrain.shape.slice(1),
+  };
+}
+
+function runName(quick: boolean): string {
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, '');
+  return quick ? `${stamp}-quick` : stamp;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      run: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      workers: { type: 'string' },
+      synthetic: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+  const unknown = only?.filter((id) => !sections.some((s) => s.id === id)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`--only: unknown section ${unknown.join(', ')} (sections: ${sections.map((s) => s.id).join(', ')})\n`);
+    return 2;
+  }
+  const workers = values.workers === undefined ? os.availableParallelism() : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 0) {
+    process.stderr.write(`--workers: a whole number >= 0 (got ${values.workers})\n`);
+    return 2;
+  }
+  const quick = values.quick;
+  const config = runConfig({ quick, workers });
+  const runDir = path.resolve(values.out, values.run ?? runName(quick));
+  fs.mkdirSync(path.join(runDir, 'figures'), { recursive: true });
+
+  const started = new Date();
+  const t0 = performance.now();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let dataPromise: Promise<NotebookData> | null = null;
+  const data = (): Promise<NotebookData> => {
+    dataPromise ??= loadNotebookData({ dir: values.data ?? null, synthetic: values.synthetic, log }).then((d) => {
+      if (d.source.kind === 'synthetic') {
+        log(`\nNo CIFAR-10 here (${d.source.reason}).`);
+        log('Running on a SYNTHETIC STAND-IN instead: the training numbers will be about generated images, not CIFAR-10.\n');
+      } else log(`data: ${d.source.description}`);
+      return d;
+    });
+    return dataPromise;
+  };
+  const trainer = createTrainer({ workers, arrays: async () => trainingArrays(await data(), config) });
+
+  const selected = sections.filter((s) => only === null || only.includes(s.id));
+  const report: ReportSection[] = [];
+  const earlierValues = new Map<string, Record<string, unknown>>();
+  try {
+    for (const section of selected) {
+      process.stdout.write(`\n=== ${section.title} (${section.cells}) ===\n`);
+      const printer = new Printer((line) => process.stdout.write(`${line}\n`));
+      const entry: ReportSection = {
+        id: section.id, title: section.title, cells: section.cells, about: section.about,
+        status: 'ok', message: null, text: '', details: null, notes: [], figures: [], answers: [], seconds: 0,
+      };
+      const s0 = performance.now();
+      if (section.trains && !hasSolver()) {
+        entry.status = 'skipped';
+        entry.message = 'this section trains with cs231n\'s Solver, which @tapegrad/optim does not export yet';
+        process.stdout.write(`skipped: ${entry.message}\n`);
+      } else {
+        try {
+          const ctx: SectionContext = {
+            print: (...args) => printer.print(...args), config, data, trainer, earlier: (id) => earlierValues.get(id),
+          };
+          const out = await section.run(ctx);
+          entry.figures = out.figures ?? [];
+          entry.answers = out.answers ?? [];
+          entry.notes = out.notes ?? [];
+          entry.details = out.details ?? null;
+          (entry as ReportSection & { values?: unknown }).values = out.values ?? {};
+          earlierValues.set(section.id, out.values ?? {});
+        } catch (err) {
+          entry.status = 'failed';
+          entry.message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+          process.stderr.write(`${section.id} failed: ${entry.message}\n`);
+        }
+      }
+      entry.text = printer.text;
+      entry.seconds = (performance.now() - s0) / 1000;
+      for (const f of entry.figures) fs.writeFileSync(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
+      report.push(entry);
+    }
+  } finally {
+    await trainer.close();
+  }
+
+  const loaded = dataPromise as Promise<NotebookData> | null; // set inside data(), which TS cannot see
+  const source = loaded === null ? null : (await loaded).source;
+  const totalSeconds = (performance.now() - t0) / 1000;
+  const command = ['node', 'dist/notebook/main.js', ...argv].join(' ');
+  const html = renderReport({
+    title: 'Batch Normalization — the cs231n notebook, run with tapegrad',
+    command,
+    startedAt: started.toISOString(),
+    totalSeconds,
+    data: source?.description ?? 'no section of this run used CIFAR-10',
+    synthetic: source?.kind === 'synthetic',
+    syntheticReason: source?.reason ?? null,
+    quick,
+    machine: `${os.availableParallelism()} cores, ${workers === 0 ? 'trainings in the main thread' : `${workers} worker threads`}, Node ${process.version}`,
+  }, report);
+  fs.writeFileSync(path.join(runDir, 'index.html'), html);
+  const results = {
+    command, startedAt: started.toISOString(), totalSeconds, quick, workers, source, config,
+    sections: report.map(({ figures, ...rest }) => ({ ...rest, figures: figures.map((f) => ({ id: f.id, title: f.title, file: `figures/${f.id}.svg` })) })),
+  };
+  fs.writeFileSync(path.join(runDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  process.stdout.write(`\nReport: ${path.join(runDir, 'index.html')} (${totalSeconds.toFixed(1)} s)\n`);
+  return report.some((s) => s.status === 'failed') ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

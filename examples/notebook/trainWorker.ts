@@ -1,0 +1,22 @@
+/**
+ * The worker side of the training pool: runs one {@link TrainingTask} on the shared training data
+ * (piscina's workerData) and counts its iterations into a shared counter for the progress bar.
+ * @module
+ */
+import { workerData } from 'piscina';
+import { runTrainingTask, type RunResult, type TrainingArrays, type TrainingTask } from './training.js';
+
+/** What the pool sends: the task, and its slot in the shared iteration counters. */
+export interface TaskMessage {
+  task: TrainingTask;
+  counters: Int32Array;
+  slot: number;
+}
+
+/** Runs one task in this worker. */
+export default async function runTask(message: TaskMessage): Promise<RunResult[]> {
+  const arrays = workerData as TrainingArrays;
+  return runTrainingTask(message.task, arrays, () => {
+    Atomics.add(message.counters, message.slot, 1);
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * One training task of the notebook, the same in this thread and in a worker: reseed, build the
+ * FullyConnectedNets of the task in order, then train each with cs231n's Solver (Adam) in order, as
+ * the notebook's cells do. A task is plain data; so is its result, so results from the pool and from
+ * a serial run can be compared number for number.
+ * @module
+ */
+import { fromArray, manualSeed, type Tensor } from '@tapegrad/core';
+import { FullyConnectedNet } from '@tapegrad/nn';
+import { pyFixed } from '../shared/pyFormat.js';
+import { solverClass, type SolverData } from './solverApi.js';
+
+/** One model and its Solver run. */
+export interface RunSpec {
+  /** Unique within the run: `ws-03-batchnorm`. */
+  key: string;
+  hiddenDims: number[];
+  normalization: 'batchnorm' | 'layernorm' | null;
+  weightScale: number;
+  /** L2 strength of the model's loss (cs231n's reg). */
+  reg: number;
+  numTrain: number;
+  numVal: number;
+  numEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  printEvery: number;
+}
+
+/** Models built one after the other after one `manualSeed(seed)`, then trained one after the other. */
+export interface TrainingTask {
+  seed: number;
+  runs: RunSpec[];
+}
+
+/** What one Solver run leaves: its histories. */
+export interface RunResult {
+  key: string;
+  lossHistory: number[];
+  trainAccHistory: number[];
+  valAccHistory: number[];
+  bestValAcc: number;
+  /** Wall time of `train()`, in seconds (the only number that differs between runs). */
+  seconds: number;
+  /** The error that stopped the run, if one did (the histories then hold what was done). */
+  error: string | null;
+}
+
+/** The images and labels a task trains on: typed arrays, so they can live in shared memory. */
+export interface TrainingArrays {
+  XTrain: Float32Array;
+  yTrain: Int32Array;
+  XVal: Float32Array;
+  yVal: Int32Array;
+  /** Values per image (3·32·32). */
+  rowSize: number;
+  /** The image shape after N ([3, 32, 32]). */
+  imageShape: number[];
+}
+
+/** The cs231n Solver's number of iterations: numEpochs · max(⌊numTrain / batchSize⌋, 1). */
+export function iterationsOf(run: Pick<RunSpec, 'numTrain' | 'batchSize' | 'numEpochs'>): number {
+  return run.numEpochs * Math.max(Math.floor(run.numTrain / run.batchSize), 1);
+}
+
+/** The first `n` rows of an array of `rowSize`-value rows, as a tensor [n, ...imageShape] (no copy). */
+function rows(values: Float32Array | Int32Array, n: number, rowSize: number, shape: number[]): Tensor {
+  if (n * rowSize > values.length) throw new RangeError(`training: ${n} rows asked for (got ${values.length / rowSize})`);
+  return fromArray(values.subarray(0, n * rowSize), [n, ...shape]);
+}
+
+/** cs231n's `small_data`: the first numTrain training images and the first numVal validation images. */
+function smallData(arrays: TrainingArrays, run: RunSpec): SolverData {
+  return {
+    XTrain: rows(arrays.XTrain, run.numTrain, arrays.rowSize, arrays.imageShape),
+    yTrain: rows(arrays.yTrain, run.numTrain, 1, []),
+    XVal: rows(arrays.XVal, run.numVal, arrays.rowSize, arrays.imageShape),
+    yVal: rows(arrays.yVal, run.numVal, 1, []),
+  };
+}
+
+/**
+ * Runs a task: `manualSeed(task.seed)`, every model built in order, then every Solver trained in
+ * order (Adam, the run's learning rate, verbose off). `onIteration(runIndex)` is called after each
+ * iteration, for progress. A run that throws (a non-finite loss) is recorded with its error and the
+ * task goes on.
+ */
+export async function runTrainingTask(
+  task: TrainingTask, arrays: TrainingArrays, onIteration: (runIndex: number) => void = () => {},
+): Promise<RunResult[]> {
+  const Solver = await solverClass();
+  manualSeed(task.seed);
+  const models = task.runs.map((run) => new FullyConnectedNet(run.hiddenDims, {
+    inputDim: arrays.rowSize, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg,
+  }));
+  const results: RunResult[] = [];
+  for (const [i, run] of task.runs.entries()) {
+    const solver = new Solver(models[i]!, smallData(arrays, run), {
+      updateRule: 'adam',
+      optimConfig: { learningRate: run.learningRate },
+      numEpochs: run.numEpochs,
+      batchSize: run.batchSize,
+      printEvery: run.printEvery,
+      verbose: false,
+      onIteration: () => onIteration(i),
+    });
+    const t0 = performance.now();
+    let error: string | null = null;
+    try {
+      await solver.train();
+    } catch (err) {
+      error = err instanceof Error ? err.message : String(err);
+    }
+    results.push({
+      key: run.key,
+      lossHistory: [...solver.lossHistory],
+      trainAccHistory: [...solver.trainAccHistory],
+      valAccHistory: [...solver.valAccHistory],
+      bestValAcc: solver.bestValAcc,
+      seconds: (performance.now() - t0) / 1000,
+      error,
+    });
+  }
+  return results;
+}
+
+/**
+ * The lines cs231n's Solver prints with `verbose=True`, from a run's histories: `(Iteration t / T)
+ * loss: …` every printEvery iterations, `(Epoch e / E) train acc: …; val_acc: …` after the first
+ * iteration, at each epoch's end and after the last iteration.
+ */
+export function solverLog(run: Pick<RunSpec, 'numTrain' | 'batchSize' | 'numEpochs' | 'printEvery'>, result: RunResult): string[] {
+  const perEpoch = Math.max(Math.floor(run.numTrain / run.batchSize), 1);
+  const total = run.numEpochs * perEpoch;
+  const lines: string[] = [];
+  let epoch = 0, check = 0;
+  for (let t = 0; t < result.lossHistory.length; t++) {
+    if (t % run.printEvery === 0) lines.push(`(Iteration ${t + 1} / ${total}) loss: ${pyFixed(result.lossHistory[t]!)}`);
+    const epochEnd = (t + 1) % perEpoch === 0;
+    if (epochEnd) epoch++;
+    if ((t === 0 || t === total - 1 || epochEnd) && check < result.trainAccHistory.length) {
+      lines.push(`(Epoch ${epoch} / ${run.numEpochs}) train acc: ${pyFixed(result.trainAccHistory[check]!)}; val_acc: ${pyFixed(result.valAccHistory[check]!)}`);
+      check++;
+    }
+  }
+  if (result.error !== null) lines.push(`stopped: ${result.error}`);
+  return lines;
+}
+
+/** A run of `setup`'s sizes, with its key and what differs. */
+export function runSpec(
+  setup: Omit<RunSpec, 'key' | 'normalization' | 'reg'>,
+  key: string,
+  over: Partial<RunSpec> & Pick<RunSpec, 'normalization'>,
+): RunSpec {
+  return {
+    key,
+    hiddenDims: [...setup.hiddenDims],
+    weightScale: setup.weightScale,
+    reg: 0,
+    numTrain: setup.numTrain,
+    numVal: setup.numVal,
+    numEpochs: setup.numEpochs,
+    batchSize: setup.batchSize,
+    learningRate: setup.learningRate,
+    printEvery: setup.printEvery,
+    ...over,
+  };
+}
+
+/** The mean of the last `n` values (all of them when fewer), skipping nothing: a NaN stays NaN. */
+export function meanOfLast(values: readonly number[], n: number): number {
+  const tail = values.slice(-n);
+  return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
