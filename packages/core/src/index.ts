@@ -30,6 +30,7 @@ export {
 } from './creation.js';
 export { defineOp } from './defineOp.js';
 export { createNdArray, contiguousNdArray } from './ndarrays.js';
+export { gemm } from './kernels/gemm.js';
 export { opTable, type PrimitiveName } from './ops/table.js';
 
 export { add } from './ops/add.js';
