@@ -53,3 +53,16 @@ export {
   type Cs231nUpdateRule,
 } from './cs231nUpdateRules.js';
 export { OptionChecker, type OptionDefaults, type Range } from './options.js';
+export { Solver } from './solver.js';
+export type {
+  Cs231nModel,
+  EpochInfo,
+  IterationInfo,
+  ModuleSetup,
+  ProgressMode,
+  ResumeOptions,
+  SolverData,
+  SolverOptions,
+} from './solverTypes.js';
+export { CheckpointError, NonFiniteLossError } from './solverErrors.js';
+export { defaultTerminal, epochLine, formatEta, formatFixed, iterationLine, type TerminalStream } from './progress.js';

@@ -1,0 +1,575 @@
+/**
+ * cs231n's Solver (`solver.py`), ported: minibatch training with a cs231n update rule (or a
+ * PyTorch-style module, loss and optimizer), accuracy checks, best-parameter tracking, cs231n's log
+ * lines or a progress bar, and checkpoints that resume a run bit for bit.
+ * @module
+ */
+import { Tensor, choice, defaultGenerator, noGrad } from '@tapegrad/core';
+import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
+import { checkKnownKeys, describeValue } from './options.js';
+import { barReporter, defaultTerminal, linesReporter, silentReporter, type Reporter, type TerminalStream } from './progress.js';
+import { checkpointPath, parseCheckpointPath, type CheckpointState } from './solverCheckpoint.js';
+import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './solverCheckpointFile.js';
+import { CheckpointError, NonFiniteLossError } from './solverErrors.js';
+import { ModuleLearner, RuleLearner, copyIntoParameters, type Learner } from './solverLearner.js';
+import type {
+  Cs231nModel, EpochInfo, IterationInfo, ModuleSetup, ProgressMode, ResumeOptions, SolverData, SolverOptions,
+} from './solverTypes.js';
+
+const optionKeys: readonly (keyof SolverOptions)[] = [
+  'updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'numTrainSamples', 'numValSamples', 'printEvery',
+  'verbose', 'checkpointName', 'progress', 'log', 'terminal', 'onIteration', 'onEpoch',
+];
+/** The options a checkpoint fixes. */
+const fixedByCheckpoint: readonly (keyof SolverOptions)[] = ['updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numTrainSamples', 'numValSamples'];
+const progressModes: readonly ProgressMode[] = ['auto', 'bar', 'lines', 'none'];
+
+function isModuleSetup(model: unknown): model is ModuleSetup {
+  return model !== null && typeof model === 'object' && 'module' in model && 'optimizer' in model && 'lossFn' in model;
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new RangeError(`Solver: ${name} must be an integer >= 1 (got ${describeValue(value)})`);
+  }
+  return value;
+}
+
+function sampleCount(name: string, value: unknown): number | null {
+  return value === null ? null : positiveInteger(name, value);
+}
+
+function checkFunction<T>(name: string, value: T | undefined): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw new TypeError(`Solver: ${name} must be a function (got ${describeValue(value)})`);
+  return value;
+}
+
+/** Checks inputs X `[N, ...]` and int32 (or uint8) labels `[N]`, named `xName`, `yName` in errors; returns N. */
+function checkSplit(xName: string, yName: string, X: unknown, y: unknown): number {
+  if (!(X instanceof Tensor)) throw new TypeError(`Solver: ${xName} must be a Tensor (got ${describeValue(X)})`);
+  if (!(y instanceof Tensor)) throw new TypeError(`Solver: ${yName} must be a Tensor (got ${describeValue(y)})`);
+  const n = X.shape[0];
+  if (X.ndim < 1 || n === undefined || n < 1) throw new RangeError(`Solver: ${xName} must hold at least one example [N, ...] (got [${X.shape.join(', ')}])`);
+  if (y.dtype !== 'int32' && y.dtype !== 'uint8') throw new TypeError(`Solver: ${yName} must hold int32 class indices (got ${y.dtype})`);
+  if (y.ndim !== 1 || y.shape[0] !== n) throw new RangeError(`Solver: ${yName} must be [${n}], one label per row of ${xName} (got [${y.shape.join(', ')}])`);
+  return n;
+}
+
+/** `[start, end)` as row indices. */
+function rowRange(start: number, end: number): Int32Array {
+  const rows = new Int32Array(end - start);
+  for (let i = 0; i < rows.length; i++) rows[i] = start + i;
+  return rows;
+}
+
+/**
+ * cs231n's Solver: trains a classifier with minibatch gradient descent, checks its accuracy on
+ * training and validation subsamples, keeps the parameters with the best validation accuracy and
+ * puts them back into the model at the end.
+ *
+ * **What one run does** (cs231n's `train()`, exactly; all randomness from the global RNG):
+ * - iterations per epoch = max(floor(N / batchSize), 1), numIterations = numEpochs × that;
+ * - each iteration draws a minibatch with replacement, `choice(N, batchSize)`, and runs one step
+ *   (`model.loss(X, y)` then the update rule on every parameter, with one config per parameter);
+ * - at each epoch end, every parameter's `learningRate` is multiplied by `lrDecay`;
+ * - after the first iteration, at each epoch end and after the last iteration, the accuracy is
+ *   checked on `numTrainSamples` training and `numValSamples` validation examples
+ *   ({@link Solver.checkAccuracy}, batches of 100), appended to the histories, and the parameters are
+ *   copied into `bestParams` when the validation accuracy is strictly greater than `bestValAcc`;
+ * - at the end, `bestParams` are copied into the model's parameters (when there are any: a run
+ *   whose validation accuracy never rises above 0 keeps its last parameters).
+ *
+ * **What it takes**: a cs231n model ({@link Cs231nModel}: `params` and `loss`, e.g. nn's
+ * `FullyConnectedNet`) with `updateRule` and `optimConfig`; or a PyTorch-style {@link ModuleSetup}
+ * `{ module, lossFn, optimizer }`, where the optimizer updates the module and `lrDecay` scales its
+ * param groups' `lr` (then `updateRule` and `optimConfig` must not be given).
+ *
+ * **What it prints** (`verbose`): cs231n's lines, `(Iteration 1 / 200) loss: 2.340974` every
+ * `printEvery` iterations and `(Epoch 0 / 10) train acc: 0.107000; val_acc: 0.115000` at each
+ * check, through `log` (default `console.log`); on a terminal, a progress bar instead of the iteration
+ * lines (see {@link ProgressMode}). `onIteration` and `onEpoch` are called either way.
+ *
+ * **Checkpoints**: with `checkpointName`, each epoch end writes `<checkpointName>_epoch_<e>.safetensors`
+ * holding the model (with its buffers), the optimizer's state, the histories, the counters, the best
+ * parameters and the global RNG's state, in one atomic write; {@link Solver.resume} continues such a
+ * run to exactly the result of an uninterrupted one.
+ *
+ * @example
+ * ```ts
+ * import { Generator, manualSeed } from '@tapegrad/core';
+ * import { FullyConnectedNet } from '@tapegrad/nn';
+ * import { Solver } from '@tapegrad/optim';
+ * const g = new Generator(1);
+ * const data = {
+ *   XTrain: g.randn([200, 8]), yTrain: g.randint(0, 3, [200]),
+ *   XVal: g.randn([50, 8]), yVal: g.randint(0, 3, [50]),
+ * };
+ * manualSeed(231);
+ * const model = new FullyConnectedNet([16], { inputDim: 8, numClasses: 3, weightScale: 1e-1 });
+ * const solver = new Solver(model, data, {
+ *   updateRule: 'adam', optimConfig: { learningRate: 1e-2 }, batchSize: 20, numEpochs: 3,
+ *   printEvery: 100, log: (line) => console.log(line),
+ * });
+ * await solver.train();
+ * // (Iteration 1 / 30) loss: ...   then (Epoch 0 / 3), (Epoch 1 / 3), ... (Epoch 3 / 3) lines
+ * console.log(solver.lossHistory.length, solver.trainAccHistory.length); // 30 4
+ * console.log(solver.optimConfigs.W1!.t); // 30
+ * ```
+ *
+ * A module, its loss and an optimizer, PyTorch-style:
+ * ```ts
+ * import { Generator } from '@tapegrad/core';
+ * import { Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
+ * import { Adam, Solver } from '@tapegrad/optim';
+ * const g = new Generator(2);
+ * const data = { XTrain: g.randn([100, 5]), yTrain: g.randint(0, 2, [100]), XVal: g.randn([20, 5]), yVal: g.randint(0, 2, [20]) };
+ * const module = new Sequential(new Linear(5, 16), new ReLU(), new Linear(16, 2));
+ * const solver = new Solver(
+ *   { module, lossFn: crossEntropy, optimizer: new Adam(module.parameters(), { lr: 1e-2 }) },
+ *   data, { batchSize: 10, numEpochs: 2, lrDecay: 0.5, verbose: false },
+ * );
+ * await solver.train();
+ * console.log(solver.lossHistory.length, solver.valAccHistory.length); // 20 3
+ * ```
+ * @category Solver
+ */
+export class Solver {
+  /** What is trained: the cs231n model, or the module setup. */
+  readonly model: Cs231nModel | ModuleSetup;
+  /** The cs231n update rule, or null for a {@link ModuleSetup}. */
+  readonly updateRule: Cs231nRuleName | null;
+  /** The factor applied to the learning rate after each epoch. */
+  readonly lrDecay: number;
+  /** The minibatch size. */
+  readonly batchSize: number;
+  /** The number of epochs {@link Solver.train} runs to. */
+  readonly numEpochs: number;
+  /** Training examples per accuracy check (null: all). */
+  readonly numTrainSamples: number | null;
+  /** Validation examples per accuracy check (null: all). */
+  readonly numValSamples: number | null;
+  /** Iterations between `(Iteration ...)` lines. */
+  readonly printEvery: number;
+  /** Whether progress is shown. */
+  readonly verbose: boolean;
+  /** Checkpoint files are `<checkpointName>_epoch_<epoch>.safetensors`; null for none. */
+  readonly checkpointName: string | null;
+
+  /** Epochs completed. */
+  epoch = 0;
+  /** Iterations completed. */
+  iteration = 0;
+  /** The best validation accuracy seen (0 before the first check). */
+  bestValAcc = 0;
+  /** Copies of the parameters when the validation accuracy was best, by name ({} before any). */
+  bestParams: Record<string, Tensor> = {};
+  /** Every iteration's minibatch loss. */
+  lossHistory: number[] = [];
+  /** The training accuracy of each check. */
+  trainAccHistory: number[] = [];
+  /** The validation accuracy of each check. */
+  valAccHistory: number[] = [];
+
+  private readonly learner: Learner;
+  private readonly data: SolverData;
+  private readonly progress: ProgressMode;
+  private readonly log: ((line: string) => void) | undefined;
+  private readonly terminal: TerminalStream | undefined;
+  private readonly onIteration: SolverOptions['onIteration'];
+  private readonly onEpoch: SolverOptions['onEpoch'];
+  private running = false;
+
+  /**
+   * @param model - a cs231n model ({@link Cs231nModel}, e.g. `FullyConnectedNet`).
+   * @param data - `{ XTrain, yTrain, XVal, yVal }` (see {@link SolverData}).
+   * @param opts - see {@link SolverOptions}: `updateRule` = 'sgd', `optimConfig` = {}, `lrDecay` = 1,
+   *   `batchSize` = 100, `numEpochs` = 10, `numTrainSamples` = 1000, `numValSamples` = null,
+   *   `printEvery` = 10, `verbose` = true, `checkpointName` = null, `progress` = 'auto', `log` =
+   *   console.log, `onIteration`, `onEpoch`.
+   * @throws TypeError for an unknown option, an optimConfig key no rule knows (such as Python's
+   *   `learning_rate`), data that are not tensors or labels that are not integers, `updateRule` or
+   *   `optimConfig` given with a {@link ModuleSetup}; RangeError for an option out of range, an
+   *   unknown update rule, or labels whose count differs from the inputs'.
+   */
+  constructor(model: Cs231nModel, data: SolverData, opts?: SolverOptions);
+  /**
+   * @param setup - `{ module, lossFn, optimizer }` (see {@link ModuleSetup}).
+   * @param data - `{ XTrain, yTrain, XVal, yVal }`.
+   * @param opts - the options of the other form, without `updateRule` and `optimConfig`.
+   */
+  constructor(setup: ModuleSetup, data: SolverData, opts?: Omit<SolverOptions, 'updateRule' | 'optimConfig'>);
+  constructor(model: Cs231nModel | ModuleSetup, data: SolverData, opts: SolverOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`Solver: options must be an object (got ${describeValue(opts)})`);
+    checkKnownKeys('Solver', 'option', opts, optionKeys);
+    if (data === null || typeof data !== 'object') throw new TypeError(`Solver: data must be { XTrain, yTrain, XVal, yVal } (got ${describeValue(data)})`);
+    checkSplit('data.XTrain', 'data.yTrain', data.XTrain, data.yTrain);
+    checkSplit('data.XVal', 'data.yVal', data.XVal, data.yVal);
+    this.data = { XTrain: data.XTrain, yTrain: data.yTrain, XVal: data.XVal, yVal: data.yVal };
+
+    if (isModuleSetup(model)) {
+      if (opts.updateRule !== undefined || opts.optimConfig !== undefined) {
+        throw new TypeError('Solver: updateRule and optimConfig are for cs231n models; a { module, lossFn, optimizer } setup is updated by its optimizer');
+      }
+      this.learner = new ModuleLearner(model);
+      this.updateRule = null;
+    } else {
+      if (model === null || typeof model !== 'object' || typeof (model as Partial<Cs231nModel>).loss !== 'function') {
+        throw new TypeError(`Solver: model must have params and loss(X, y), or be { module, lossFn, optimizer } (got ${describeValue(model)})`);
+      }
+      this.updateRule = opts.updateRule ?? 'sgd';
+      this.learner = new RuleLearner(model, this.updateRule, opts.optimConfig ?? {});
+    }
+    this.model = model;
+
+    const lrDecay = opts.lrDecay ?? 1;
+    if (typeof lrDecay !== 'number' || !Number.isFinite(lrDecay) || lrDecay < 0) {
+      throw new RangeError(`Solver: lrDecay must be a finite number >= 0 (got ${describeValue(lrDecay)})`);
+    }
+    this.lrDecay = lrDecay;
+    this.batchSize = positiveInteger('batchSize', opts.batchSize ?? 100);
+    this.numEpochs = positiveInteger('numEpochs', opts.numEpochs ?? 10);
+    this.numTrainSamples = sampleCount('numTrainSamples', opts.numTrainSamples === undefined ? 1000 : opts.numTrainSamples);
+    this.numValSamples = sampleCount('numValSamples', opts.numValSamples ?? null);
+    this.printEvery = positiveInteger('printEvery', opts.printEvery ?? 10);
+    const verbose = opts.verbose ?? true;
+    if (typeof verbose !== 'boolean') throw new TypeError(`Solver: verbose must be true or false (got ${describeValue(verbose)})`);
+    this.verbose = verbose;
+    const checkpointName = opts.checkpointName ?? null;
+    if (checkpointName !== null && (typeof checkpointName !== 'string' || checkpointName === '')) {
+      throw new TypeError(`Solver: checkpointName must be a non-empty string or null (got ${describeValue(checkpointName)})`);
+    }
+    this.checkpointName = checkpointName;
+    const progress = opts.progress ?? 'auto';
+    if (!progressModes.includes(progress)) throw new RangeError(`Solver: progress must be one of ${progressModes.join(', ')} (got ${describeValue(progress)})`);
+    this.progress = progress;
+    this.log = checkFunction('log', opts.log);
+    const terminal = opts.terminal;
+    if (terminal !== undefined && (terminal === null || typeof terminal.write !== 'function')) {
+      throw new TypeError(`Solver: terminal must have write(text) (got ${describeValue(terminal)})`);
+    }
+    this.terminal = terminal;
+    this.onIteration = checkFunction('onIteration', opts.onIteration);
+    this.onEpoch = checkFunction('onEpoch', opts.onEpoch);
+  }
+
+  /** max(floor(N / batchSize), 1), N the number of training examples. */
+  get iterationsPerEpoch(): number {
+    return Math.max(Math.floor(this.data.XTrain.shape[0]! / this.batchSize), 1);
+  }
+
+  /** numEpochs × iterationsPerEpoch: the iteration {@link Solver.train} runs to. */
+  get numIterations(): number {
+    return this.numEpochs * this.iterationsPerEpoch;
+  }
+
+  /**
+   * cs231n's per-parameter configs (`optim_configs`) by parameter name, each a copy of `optimConfig`
+   * that the update rule fills with its defaults and buffers and updates in place; empty for a
+   * {@link ModuleSetup}, whose optimizer holds its state.
+   */
+  get optimConfigs(): Record<string, Cs231nOptimConfig> {
+    return this.learner.optimConfigs;
+  }
+
+  /**
+   * Trains to `numEpochs` from where the solver is (the start, or the checkpoint it was resumed from),
+   * then copies `bestParams` into the model. Without `checkpointName` the whole run happens before
+   * the returned promise is created; with it, each checkpoint write is awaited.
+   *
+   * @returns a promise that resolves when training is done.
+   * @throws {@link NonFiniteLossError} when a minibatch's loss is NaN or infinite (`Solver: loss is
+   *   NaN at iteration 37 (epoch 1)`): that iteration updates no parameter, optimizer state or history
+   *   (a model's buffers, such as batchnorm's running statistics, have seen its forward pass), and the
+   *   checkpoints already written stay; {@link CheckpointError} when a checkpoint cannot be written;
+   *   Error when the solver is already training; whatever the model throws.
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0);
+   * const data = { XTrain: g.randn([40, 4]), yTrain: g.randint(0, 2, [40]), XVal: g.randn([10, 4]), yVal: g.randint(0, 2, [10]) };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const lines: string[] = [];
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, log: (l) => lines.push(l) });
+   * await solver.train();
+   * console.log(lines[0]!.startsWith('(Iteration 1 / 8) loss: '), lines[1]!.startsWith('(Epoch 0 / 2) train acc: ')); // true true
+   * ```
+   */
+  async train(): Promise<void> {
+    if (this.running) throw new Error('Solver.train: the solver is already training (await the first train() before calling it again)');
+    this.running = true;
+    const reporter = this.reporter();
+    const { XTrain, yTrain } = this.data;
+    const numTrain = XTrain.shape[0]!;
+    const perEpoch = this.iterationsPerEpoch;
+    const numIterations = this.numIterations;
+    reporter.start(this.iteration, numIterations);
+    try {
+      for (let t = this.iteration; t < numIterations; t++) {
+        const mask = choice(numTrain, this.batchSize);
+        const loss = this.learner.step(XTrain.index(mask), yTrain.index(mask));
+        if (!Number.isFinite(loss)) throw new NonFiniteLossError(loss, t + 1, this.epoch);
+        this.lossHistory.push(loss);
+        this.iteration = t + 1;
+        const info: IterationInfo = { iteration: t + 1, numIterations, epoch: this.epoch, numEpochs: this.numEpochs, loss };
+        reporter.iteration(info);
+        this.onIteration?.(info, this);
+
+        const epochEnd = (t + 1) % perEpoch === 0;
+        if (epochEnd) {
+          this.epoch += 1;
+          this.learner.decayLearningRate(this.lrDecay);
+        }
+        if (t === 0 || t === numIterations - 1 || epochEnd) {
+          const trainAcc = this.checkAccuracy(XTrain, yTrain, { numSamples: this.numTrainSamples });
+          const valAcc = this.checkAccuracy(this.data.XVal, this.data.yVal, { numSamples: this.numValSamples });
+          this.trainAccHistory.push(trainAcc);
+          this.valAccHistory.push(valAcc);
+          if (valAcc > this.bestValAcc) {
+            this.bestValAcc = valAcc;
+            this.bestParams = Object.fromEntries(this.learner.namedParameters().map(([name, p]) => [name, noGrad(() => p.detach().clone())]));
+          }
+          let checkpoint: string | null = null;
+          if (epochEnd && this.checkpointName !== null) {
+            checkpoint = checkpointPath(this.checkpointName, this.epoch);
+            await writeCheckpoint(checkpoint, this.checkpointState());
+          }
+          reporter.check({ epoch: this.epoch, numEpochs: this.numEpochs, trainAcc, valAcc });
+          const epochInfo: EpochInfo = {
+            epoch: this.epoch, numEpochs: this.numEpochs, iteration: t + 1, numIterations, trainAcc, valAcc, bestValAcc: this.bestValAcc, checkpoint,
+          };
+          this.onEpoch?.(epochInfo, this);
+        }
+      }
+      if (Object.keys(this.bestParams).length > 0) copyIntoParameters(this.learner.namedParameters(), this.bestParams);
+    } finally {
+      reporter.end();
+      this.running = false;
+    }
+  }
+
+  /**
+   * cs231n's `check_accuracy`: the fraction of examples whose highest score is their label. When
+   * `numSamples` is given and X has more rows, `numSamples` rows are drawn with replacement from the
+   * global RNG (`choice(N, numSamples)`, as numpy's `np.random.choice`); otherwise all rows are used
+   * and the RNG is not touched. Scores come from the model in test mode, `batchSize` rows at a time.
+   *
+   * @param X - inputs `[N, ...]`.
+   * @param y - int32 labels `[N]`.
+   * @param opts - `numSamples` (default null: all rows), `batchSize` (default 100).
+   * @returns the accuracy, in [0, 1].
+   * @throws RangeError for a bad option or labels that do not match X; `ShapeError` when the model's
+   *   scores are not `[rows, C]`.
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(3);
+   * const X = g.randn([30, 4]), y = g.randint(0, 3, [30]);
+   * const solver = new Solver(new FullyConnectedNet([5], { inputDim: 4, numClasses: 3 }), { XTrain: X, yTrain: y, XVal: X, yVal: y });
+   * const acc = solver.checkAccuracy(X, y, { numSamples: 10, batchSize: 4 });
+   * console.log(acc >= 0 && acc <= 1, Number.isInteger(acc * 10)); // true true
+   * ```
+   */
+  checkAccuracy(X: Tensor, y: Tensor, opts: { numSamples?: number | null; batchSize?: number } = {}): number {
+    const numSamples = sampleCount('checkAccuracy numSamples', opts.numSamples ?? null);
+    const batchSize = positiveInteger('checkAccuracy batchSize', opts.batchSize ?? 100);
+    let n = checkSplit('checkAccuracy X', 'checkAccuracy y', X, y);
+    if (numSamples !== null && n > numSamples) {
+      const mask = choice(n, numSamples);
+      X = X.index(mask);
+      y = y.index(mask);
+      n = numSamples;
+    }
+    const labels = y.toFloat64Array();
+    const numBatches = Math.ceil(n / batchSize);
+    let correct = 0;
+    for (let i = 0; i < numBatches; i++) {
+      const start = i * batchSize, end = Math.min(n, (i + 1) * batchSize);
+      const chunk = start === 0 && end === n ? X : X.index(rowRange(start, end));
+      const scores = this.learner.scores(chunk);
+      if (scores.ndim !== 2 || scores.shape[0] !== end - start) {
+        throw new RangeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got [${scores.shape.join(', ')}])`);
+      }
+      const pred = scores.argmax(1).toFloat64Array();
+      for (let j = 0; j < pred.length; j++) if (pred[j] === labels[start + j]) correct++;
+    }
+    return correct / n;
+  }
+
+  /**
+   * Continues a run from a checkpoint written by a solver with `checkpointName`: loads the model's
+   * state (parameters and buffers) into `model`, the optimizer's state (cs231n configs with their
+   * buffers, or the Optimizer's state dict), the histories, counters, best parameters and options, and
+   * sets the global RNG to its state at that epoch end. `await solver.train()` then finishes the run
+   * with exactly the histories and parameters an uninterrupted run ends with, provided `model` is
+   * built as before (same layers and dtype) and `data` are the same tensors.
+   *
+   * @param path - a checkpoint file (`<checkpointName>_epoch_<e>.safetensors`; see {@link Solver.latestCheckpoint}).
+   * @param model - a model of the same kind and shapes as the one checkpointed: a cs231n model, or a
+   *   new `{ module, lossFn, optimizer }` (same optimizer class and param groups).
+   * @param data - the data the run was started with.
+   * @param opts - see {@link ResumeOptions}: `numEpochs` (default the checkpoint's; at least its epoch),
+   *   `checkpointName` (default the one `path` was written under), `printEvery`, `verbose` (default the
+   *   checkpoint's), `progress`, `log`, `terminal`, `onIteration`, `onEpoch`.
+   * @returns the solver, positioned after the checkpoint's iteration.
+   * @throws {@link CheckpointError} when the file cannot be read, is not a Solver checkpoint, or does
+   *   not fit the model, optimizer or data (nothing is changed then); TypeError for an option the
+   *   checkpoint fixes (`batchSize`, `updateRule`, ...) and the constructor's errors.
+   * @example
+   * ```ts
+   * import { mkdtempSync } from 'node:fs';
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { Generator, manualSeed } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(4);
+   * const data = { XTrain: g.randn([60, 6]), yTrain: g.randint(0, 3, [60]), XVal: g.randn([20, 6]), yVal: g.randint(0, 3, [20]) };
+   * const makeModel = () => new FullyConnectedNet([10], { inputDim: 6, numClasses: 3, normalization: 'batchnorm' });
+   * const opts = { updateRule: 'adam' as const, batchSize: 10, numEpochs: 4, verbose: false };
+   * const checkpointName = join(mkdtempSync(join(tmpdir(), 'solver-')), 'run');
+   *
+   * manualSeed(0);
+   * const full = new Solver(makeModel(), data, opts);
+   * await full.train();
+   *
+   * manualSeed(0);
+   * const first = new Solver(makeModel(), data, { ...opts, numEpochs: 2, checkpointName }); // stops after epoch 2
+   * await first.train();
+   * const path = await Solver.latestCheckpoint(checkpointName); // .../run_epoch_2.safetensors
+   * const resumed = await Solver.resume(path!, makeModel(), data, { numEpochs: 4 });
+   * await resumed.train();
+   * console.log(resumed.lossHistory.every((l, i) => l === full.lossHistory[i]), resumed.epoch); // true 4
+   * ```
+   */
+  static async resume(path: string, model: Cs231nModel | ModuleSetup, data: SolverData, opts: ResumeOptions = {}): Promise<Solver> {
+    const op = 'Solver.resume';
+    if (typeof path !== 'string' || path === '') throw new TypeError(`${op}: path must be a file path (got ${describeValue(path)})`);
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`${op}: options must be an object (got ${describeValue(opts)})`);
+    for (const key of fixedByCheckpoint) {
+      if (Object.hasOwn(opts, key)) throw new TypeError(`${op}: ${key} is fixed by the checkpoint and cannot be given`);
+    }
+    const state = await readCheckpoint(path, op);
+    const where = `${op}: ${path}`;
+    const kind = isModuleSetup(model) ? 'module' : 'cs231n';
+    if (kind !== state.kind) {
+      const name = (k: string) => (k === 'module' ? 'a { module, lossFn, optimizer } setup' : 'a cs231n model');
+      throw new CheckpointError(`${where}: the checkpoint is of ${name(state.kind)} (got ${name(kind)})`);
+    }
+    const saved = state.options;
+    const numEpochs = opts.numEpochs ?? saved.numEpochs;
+    if (typeof numEpochs === 'number' && numEpochs < state.epoch) {
+      throw new RangeError(`${op}: numEpochs must be at least the checkpoint's epoch ${state.epoch} (got ${numEpochs})`);
+    }
+    const given = (key: keyof ResumeOptions) => opts[key] !== undefined;
+    const options: SolverOptions = {
+      ...opts,
+      lrDecay: saved.lrDecay,
+      batchSize: saved.batchSize,
+      numTrainSamples: saved.numTrainSamples,
+      numValSamples: saved.numValSamples,
+      numEpochs,
+      printEvery: given('printEvery') ? opts.printEvery! : saved.printEvery,
+      verbose: given('verbose') ? opts.verbose! : saved.verbose,
+      checkpointName: opts.checkpointName !== undefined ? opts.checkpointName : (parseCheckpointPath(path)?.name ?? null),
+    };
+    const solver = isModuleSetup(model)
+      ? new Solver(model, data, options)
+      : new Solver(model, data, { ...options, updateRule: saved.updateRule ?? 'sgd' });
+    solver.restore(state, where);
+    return solver;
+  }
+
+  /**
+   * The checkpoint with the highest epoch written under `checkpointName`, or null when there is none.
+   * Only complete files count: a write interrupted by a crash leaves a hidden temporary file, which is
+   * ignored.
+   * @param checkpointName - the solver's `checkpointName` (a path prefix).
+   * @returns `<checkpointName>_epoch_<e>.safetensors` with the largest e, or null.
+   * @throws {@link CheckpointError} when the folder exists but cannot be read.
+   * @example
+   * ```ts
+   * import { Solver } from '@tapegrad/optim';
+   * console.log(await Solver.latestCheckpoint('/nonexistent-folder/run')); // null
+   * ```
+   */
+  static latestCheckpoint(checkpointName: string): Promise<string | null> {
+    if (typeof checkpointName !== 'string' || checkpointName === '') {
+      return Promise.reject(new TypeError(`Solver.latestCheckpoint: checkpointName must be a non-empty string (got ${describeValue(checkpointName)})`));
+    }
+    return latestCheckpoint(checkpointName);
+  }
+
+  /** The run's state for a checkpoint (model tensors shared; encoded before the next step). */
+  private checkpointState(): CheckpointState {
+    return {
+      kind: this.learner.kind,
+      options: {
+        updateRule: this.updateRule,
+        lrDecay: this.lrDecay,
+        batchSize: this.batchSize,
+        numEpochs: this.numEpochs,
+        numTrainSamples: this.numTrainSamples,
+        numValSamples: this.numValSamples,
+        printEvery: this.printEvery,
+        verbose: this.verbose,
+      },
+      epoch: this.epoch,
+      iteration: this.iteration,
+      lossHistory: this.lossHistory,
+      trainAccHistory: this.trainAccHistory,
+      valAccHistory: this.valAccHistory,
+      bestValAcc: this.bestValAcc,
+      rng: defaultGenerator.getState(),
+      model: this.learner.modelState(),
+      bestParams: this.bestParams,
+      optimizer: this.learner.optimizerState(),
+    };
+  }
+
+  /** Loads a checkpoint's state; on failure nothing is changed. */
+  private restore(state: CheckpointState, where: string): void {
+    const perEpoch = this.iterationsPerEpoch;
+    if (Math.floor(state.iteration / perEpoch) !== state.epoch) {
+      throw new CheckpointError(
+        `${where}: iteration ${state.iteration} ends epoch ${state.epoch} of the checkpointed run, but this training set ` +
+          `(${this.data.XTrain.shape[0]} examples, batch size ${this.batchSize}) has ${perEpoch} iterations per epoch`,
+      );
+    }
+    const before = Object.fromEntries(Object.entries(this.learner.modelState()).map(([k, t]) => [k, noGrad(() => t.detach().clone())]));
+    this.learner.loadModelState(state.model, where);
+    try {
+      const params = this.learner.namedParameters();
+      const best = Object.keys(state.bestParams);
+      const fits = params.length === best.length && params.every(([n, p]) => state.bestParams[n]?.shape.join() === p.shape.join());
+      if (best.length > 0 && !fits) {
+        throw new CheckpointError(`${where}: bestParams must hold the parameters ${params.map(([n]) => n).join(', ')} with their shapes (got ${best.join(', ')})`);
+      }
+      this.learner.loadOptimizerState(state.optimizer, where);
+    } catch (e) {
+      this.learner.loadModelState(before, where);
+      throw e;
+    }
+    this.epoch = state.epoch;
+    this.iteration = state.iteration;
+    this.lossHistory = [...state.lossHistory];
+    this.trainAccHistory = [...state.trainAccHistory];
+    this.valAccHistory = [...state.valAccHistory];
+    this.bestValAcc = state.bestValAcc;
+    this.bestParams = { ...state.bestParams };
+    defaultGenerator.setState(state.rng);
+  }
+
+  /** The reporter for this run's progress option. */
+  private reporter(): Reporter {
+    if (!this.verbose || this.progress === 'none') return silentReporter;
+    const terminal = this.terminal ?? defaultTerminal();
+    const bar = this.progress === 'bar' || (this.progress === 'auto' && this.log === undefined && terminal !== null);
+    if (bar && terminal !== null) return barReporter(terminal);
+    const log = this.log ?? ((line: string) => console.log(line));
+    return linesReporter(log, this.printEvery);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Solver checkpoints on disk: the only place in the Solver that touches Node's file system. Writing
+ * goes through nn's `save` (temporary file in the same folder, fsync, rename), so a checkpoint file
+ * is always complete: a run killed mid-write leaves the previous files as they were, plus at most a
+ * `.<name>.<random>.tmp` file that {@link latestCheckpoint} ignores.
+ * @module
+ * @internal
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { parseSafetensors, save } from '@tapegrad/nn';
+import { decodeCheckpoint, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './solverCheckpoint.js';
+import { CheckpointError } from './solverErrors.js';
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Writes a checkpoint atomically. @throws CheckpointError, with the file system's error as its cause. @internal */
+export async function writeCheckpoint(path: string, state: CheckpointState): Promise<void> {
+  const { tensors, metadata } = encodeCheckpoint(state);
+  try {
+    await save(tensors, path, { metadata });
+  } catch (e) {
+    throw new CheckpointError(`Solver: could not write the checkpoint ${path}: ${message(e)}`, { cause: e });
+  }
+}
+
+/** Reads and checks a checkpoint. @throws CheckpointError naming the file. @internal */
+export async function readCheckpoint(path: string, op: string): Promise<CheckpointState> {
+  const where = `${op}: ${path}`;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (e) {
+    throw new CheckpointError(`${where}: cannot read the file (${message(e)})`, { cause: e });
+  }
+  let contents;
+  try {
+    contents = parseSafetensors(bytes, { source: path });
+  } catch (e) {
+    throw new CheckpointError(`${where}: not a valid safetensors file (${message(e)})`, { cause: e });
+  }
+  return decodeCheckpoint(contents, where);
+}
+
+/**
+ * The path of the checkpoint with the highest epoch written under `checkpointName`
+ * (`<checkpointName>_epoch_<n>.safetensors`), or null when there is none (or no such folder).
+ * @internal
+ */
+export async function latestCheckpoint(checkpointName: string): Promise<string | null> {
+  const dir = dirname(checkpointName);
+  const prefix = basename(checkpointName);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return null;
+    throw new CheckpointError(`Solver.latestCheckpoint: cannot list ${dir} (${message(e)})`, { cause: e });
+  }
+  let best: { epoch: number; file: string } | null = null;
+  for (const file of names) {
+    const parsed = parseCheckpointPath(file);
+    if (parsed === null || parsed.name !== prefix) continue;
+    if (best === null || parsed.epoch > best.epoch) best = { epoch: parsed.epoch, file };
+  }
+  return best === null ? null : join(dir, best.file);
+}
