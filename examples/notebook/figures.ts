@@ -31,6 +31,6 @@ export async function plotTrainingHistory(opts: {
     marker: opts.bnMarker,
   }));
   series.push({ name: `baseline${opts.labels ? String(opts.labels[0]) : ''}`, points: indexed(opts.pick(opts.baseline)), marker: opts.blMarker });
-  const svg = await renderLineChart({ title: opts.title, xTitle: opts.xTitle, yTitle: opts.yTitle, series });
+  const svg = await renderLineChart({ title: opts.title, xTitle: opts.xTitle, yTitle: opts.yTitle, series, xInteger: true });
   return { id: opts.id, title: opts.title, svg };
 }

@@ -18,7 +18,6 @@ import { runConfig, type RunConfig } from './config.js';
 import { loadNotebookData, type NotebookData } from './data.js';
 import type { SectionContext } from './section.js';
 import { sections } from './sections/index.js';
-import { hasSolver } from './solverApi.js';
 import { createTrainer } from './trainer.js';
 import type { TrainingArrays } from './training.js';
 
@@ -119,38 +118,32 @@ async function main(argv: string[]): Promise<number> {
   const trainer = createTrainer({ workers, arrays: async () => trainingArrays(await data(), config) });
 
   const selected = sections.filter((s) => only === null || only.includes(s.id));
-  const report: ReportSection[] = [];
+  const report: (ReportSection & { values: Record<string, unknown> })[] = [];
   const earlierValues = new Map<string, Record<string, unknown>>();
   try {
     for (const section of selected) {
       process.stdout.write(`\n=== ${section.title} (${section.cells}) ===\n`);
       const printer = new Printer((line) => process.stdout.write(`${line}\n`));
-      const entry: ReportSection = {
+      const entry: ReportSection & { values: Record<string, unknown> } = {
         id: section.id, title: section.title, cells: section.cells, about: section.about,
-        status: 'ok', message: null, text: '', details: null, notes: [], figures: [], answers: [], seconds: 0,
+        status: 'ok', message: null, text: '', details: null, notes: [], figures: [], answers: [], seconds: 0, values: {},
       };
       const s0 = performance.now();
-      if (section.trains && !hasSolver()) {
-        entry.status = 'skipped';
-        entry.message = 'this section trains with cs231n\'s Solver, which @tapegrad/optim does not export yet';
-        process.stdout.write(`skipped: ${entry.message}\n`);
-      } else {
-        try {
-          const ctx: SectionContext = {
-            print: (...args) => printer.print(...args), config, data, trainer, earlier: (id) => earlierValues.get(id),
-          };
-          const out = await section.run(ctx);
-          entry.figures = out.figures ?? [];
-          entry.answers = out.answers ?? [];
-          entry.notes = out.notes ?? [];
-          entry.details = out.details ?? null;
-          (entry as ReportSection & { values?: unknown }).values = out.values ?? {};
-          earlierValues.set(section.id, out.values ?? {});
-        } catch (err) {
-          entry.status = 'failed';
-          entry.message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-          process.stderr.write(`${section.id} failed: ${entry.message}\n`);
-        }
+      try {
+        const ctx: SectionContext = {
+          print: (...args) => printer.print(...args), config, data, trainer, earlier: (id) => earlierValues.get(id),
+        };
+        const out = await section.run(ctx);
+        entry.figures = out.figures ?? [];
+        entry.answers = out.answers ?? [];
+        entry.notes = out.notes ?? [];
+        entry.details = out.details ?? null;
+        entry.values = out.values ?? {};
+        earlierValues.set(section.id, entry.values);
+      } catch (err) {
+        entry.status = 'failed';
+        entry.message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        process.stderr.write(`${section.id} failed: ${entry.message}\n`);
       }
       entry.text = printer.text;
       entry.seconds = (performance.now() - s0) / 1000;

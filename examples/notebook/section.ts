@@ -65,7 +65,7 @@ export interface Section {
   cells: string;
   /** One or two sentences saying what the section does. */
   about: string;
-  /** Whether it trains models (and so needs cs231n's Solver from @tapegrad/optim). */
+  /** Whether it trains models (with cs231n's Solver from @tapegrad/optim, in the worker pool). */
   trains: boolean;
   /** Runs the section. */
   run(ctx: SectionContext): Promise<SectionOutput>;

@@ -79,6 +79,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
 
   return {
     async runTasks(label, tasks) {
+      await getArrays(); // the data first, so that its messages come before the bar
       const works = tasks.map((t) => t.runs.reduce((s, r) => s + iterationsOf(r), 0));
       const totalRuns = tasks.reduce((s, t) => s + t.runs.length, 0);
       const progress = new Progress(label, works.reduce((a, b) => a + b, 0), totalRuns, opts.progress);

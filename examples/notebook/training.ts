@@ -7,8 +7,7 @@
  */
 import { fromArray, manualSeed, type Tensor } from '@tapegrad/core';
 import { FullyConnectedNet } from '@tapegrad/nn';
-import { pyFixed } from '../shared/pyFormat.js';
-import { solverClass, type SolverData } from './solverApi.js';
+import { Solver, type SolverData } from '@tapegrad/optim';
 
 /** One model and its Solver run. */
 export interface RunSpec {
@@ -25,6 +24,8 @@ export interface RunSpec {
   batchSize: number;
   learningRate: number;
   printEvery: number;
+  /** Whether the Solver logs its `(Iteration ...)` / `(Epoch ...)` lines (kept in the result). */
+  verbose: boolean;
 }
 
 /** Models built one after the other after one `manualSeed(seed)`, then trained one after the other. */
@@ -44,6 +45,8 @@ export interface RunResult {
   seconds: number;
   /** The error that stopped the run, if one did (the histories then hold what was done). */
   error: string | null;
+  /** The Solver's log lines (verbose runs only). */
+  log: string[];
 }
 
 /** The images and labels a task trains on: typed arrays, so they can live in shared memory. */
@@ -88,20 +91,22 @@ function smallData(arrays: TrainingArrays, run: RunSpec): SolverData {
 export async function runTrainingTask(
   task: TrainingTask, arrays: TrainingArrays, onIteration: (runIndex: number) => void = () => {},
 ): Promise<RunResult[]> {
-  const Solver = await solverClass();
   manualSeed(task.seed);
   const models = task.runs.map((run) => new FullyConnectedNet(run.hiddenDims, {
     inputDim: arrays.rowSize, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg,
   }));
   const results: RunResult[] = [];
   for (const [i, run] of task.runs.entries()) {
+    const log: string[] = [];
     const solver = new Solver(models[i]!, smallData(arrays, run), {
       updateRule: 'adam',
       optimConfig: { learningRate: run.learningRate },
       numEpochs: run.numEpochs,
       batchSize: run.batchSize,
       printEvery: run.printEvery,
-      verbose: false,
+      verbose: run.verbose,
+      progress: 'lines',
+      log: (line) => log.push(line),
       onIteration: () => onIteration(i),
     });
     const t0 = performance.now();
@@ -119,37 +124,15 @@ export async function runTrainingTask(
       bestValAcc: solver.bestValAcc,
       seconds: (performance.now() - t0) / 1000,
       error,
+      log: error === null ? log : [...log, `stopped: ${error}`],
     });
   }
   return results;
 }
 
-/**
- * The lines cs231n's Solver prints with `verbose=True`, from a run's histories: `(Iteration t / T)
- * loss: …` every printEvery iterations, `(Epoch e / E) train acc: …; val_acc: …` after the first
- * iteration, at each epoch's end and after the last iteration.
- */
-export function solverLog(run: Pick<RunSpec, 'numTrain' | 'batchSize' | 'numEpochs' | 'printEvery'>, result: RunResult): string[] {
-  const perEpoch = Math.max(Math.floor(run.numTrain / run.batchSize), 1);
-  const total = run.numEpochs * perEpoch;
-  const lines: string[] = [];
-  let epoch = 0, check = 0;
-  for (let t = 0; t < result.lossHistory.length; t++) {
-    if (t % run.printEvery === 0) lines.push(`(Iteration ${t + 1} / ${total}) loss: ${pyFixed(result.lossHistory[t]!)}`);
-    const epochEnd = (t + 1) % perEpoch === 0;
-    if (epochEnd) epoch++;
-    if ((t === 0 || t === total - 1 || epochEnd) && check < result.trainAccHistory.length) {
-      lines.push(`(Epoch ${epoch} / ${run.numEpochs}) train acc: ${pyFixed(result.trainAccHistory[check]!)}; val_acc: ${pyFixed(result.valAccHistory[check]!)}`);
-      check++;
-    }
-  }
-  if (result.error !== null) lines.push(`stopped: ${result.error}`);
-  return lines;
-}
-
 /** A run of `setup`'s sizes, with its key and what differs. */
 export function runSpec(
-  setup: Omit<RunSpec, 'key' | 'normalization' | 'reg'>,
+  setup: Omit<RunSpec, 'key' | 'normalization' | 'reg' | 'verbose'>,
   key: string,
   over: Partial<RunSpec> & Pick<RunSpec, 'normalization'>,
 ): RunSpec {
@@ -164,6 +147,7 @@ export function runSpec(
     batchSize: setup.batchSize,
     learningRate: setup.learningRate,
     printEvery: setup.printEvery,
+    verbose: false,
     ...over,
   };
 }

@@ -25,6 +25,8 @@ export interface LineChart {
   series: Series[];
   /** `plt.semilogx`: a log x scale. */
   xLog?: boolean;
+  /** Whole-number x ticks (iterations, epochs). */
+  xInteger?: boolean;
   /** `plt.gca().set_ylim(lo, hi)`: a fixed y range; marks outside it are clipped. */
   yDomain?: [number, number];
   /** Width of the plotting area in px (default 760). */
@@ -48,20 +50,22 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
   const x = {
     field: 'x', type: 'quantitative', title: chart.xTitle,
     scale: chart.xLog ? { type: 'log' } : { zero: false, nice: false },
-    axis: chart.xLog ? { format: '.0e', tickCount: 5 } : {},
+    axis: chart.xLog ? { format: '.0e', tickCount: 5 } : chart.xInteger ? { format: 'd', tickMinStep: 1 } : {},
   } as const;
   const y = {
     field: 'y', type: 'quantitative', title: chart.yTitle,
-    scale: chart.yDomain ? { domain: chart.yDomain, zero: false, nice: false } : { zero: false },
+    scale: chart.yDomain ? { domain: chart.yDomain, zero: false, nice: false } : { zero: false, nice: true },
   } as const;
-  const shape = (m: Series['marker']) => (m === '-^' ? 'triangle-up' : 'circle');
+  // the legend shows each series' marker: a shape scale over the series, in plotting order
+  const shape = { field: 'series', type: 'nominal', title: null, legend: null,
+    scale: { domain: names, range: chart.series.map((s) => (s.marker === '-^' ? 'triangle-up' : 'circle')) } } as const;
   const layers = chart.series.map((s) => {
     const marker = s.marker ?? '-o';
     const filter = { filter: { field: 'series', equal: s.name } };
-    const point = { type: 'point', filled: true, size: marker === 'o' ? 14 : 40, shape: shape(marker), clip: true, opacity: 0.85 } as const;
+    const point = { type: 'point', filled: true, size: marker === 'o' ? 14 : 40, clip: true, opacity: 0.85 } as const;
     return marker === 'o'
-      ? { transform: [filter], mark: point, encoding: { x, y, color } }
-      : { transform: [filter], mark: { type: 'line', clip: true, strokeWidth: 1.5, point: point }, encoding: { x, y, color, order: { field: 'x' } } };
+      ? { transform: [filter], mark: point, encoding: { x, y, color, shape } }
+      : { transform: [filter], mark: { type: 'line', clip: true, strokeWidth: 1.5, point: point }, encoding: { x, y, color, shape, order: { field: 'x' } } };
   });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

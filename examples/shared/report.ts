@@ -17,8 +17,8 @@ export interface ReportSection {
   title: string;
   cells: string;
   about: string;
-  /** `ok`; `skipped` (with the reason in `message`); `failed` (with the error in `message`). */
-  status: 'ok' | 'skipped' | 'failed';
+  /** `ok`, or `failed` with the error in `message`. */
+  status: 'ok' | 'failed';
   message: string | null;
   /** What the section printed. */
   text: string;
@@ -62,7 +62,6 @@ h3 { font-size: 15px; margin: 18px 0 6px; }
 .meta { color: #444; font-size: 13.5px; margin: 0 0 14px; }
 .meta td { padding: 1px 14px 1px 0; vertical-align: top; }
 .banner { background: #fff1cc; border: 2px solid #d89b00; padding: 10px 14px; margin: 14px 0; font-weight: 600; }
-.skipped { background: #eef2f8; border-left: 4px solid #6a8bbd; padding: 8px 12px; }
 .failed { background: #fdecea; border-left: 4px solid #c0392b; padding: 8px 12px; white-space: pre-wrap; }
 pre { background: #f3f3f1; border: 1px solid #e2e2de; padding: 10px 12px; font: 13px/1.4 "DejaVu Sans Mono", Menlo, Consolas, monospace; overflow-x: auto; }
 pre.details { background: #fafaf8; color: #333; }
@@ -81,7 +80,6 @@ function sectionHtml(s: ReportSection): string {
   parts.push(`<section id="${escapeHtml(s.id)}" data-status="${s.status}">`);
   parts.push(`<h2>${escapeHtml(s.title)}<span class="cells">${escapeHtml(s.cells)} · --only ${escapeHtml(s.id)}</span></h2>`);
   parts.push(`<p>${escapeHtml(s.about)}</p>`);
-  if (s.status === 'skipped') parts.push(`<p class="skipped">Not run: ${escapeHtml(s.message ?? '')}</p>`);
   if (s.status === 'failed') parts.push(`<p class="failed">Failed: ${escapeHtml(s.message ?? '')}</p>`);
   if (s.text.length > 0) parts.push(`<pre class="output">${escapeHtml(s.text)}</pre>`);
   if (s.details !== null) parts.push(`<pre class="details">${escapeHtml(s.details)}</pre>`);
@@ -92,7 +90,7 @@ function sectionHtml(s: ReportSection): string {
   for (const a of s.answers) {
     parts.push(`<div class="answer"><h3>${escapeHtml(a.question)}</h3>${a.answer.map((p) => `<p>${escapeHtml(p)}</p>`).join('')}</div>`);
   }
-  if (s.status !== 'skipped') parts.push(`<p class="time">${s.seconds.toFixed(1)} s</p>`);
+  parts.push(`<p class="time">${s.seconds.toFixed(1)} s</p>`);
   parts.push('</section>');
   return parts.join('\n');
 }

@@ -97,6 +97,12 @@ function makeSection(mode: 'batchnorm' | 'layernorm'): Section {
           : `Spread of the final training accuracy over the batch sizes: ${pyFixed(values.trainAccSpread, 3)} with layernorm against `
             + `${pyFixed(earlier.trainAccSpread, 3)} with batchnorm: the batch size matters ${values.trainAccSpread < earlier.trainAccSpread ? 'less' : 'NOT less'} `
             + 'with layernorm, which normalizes each sample over its own features and so does not depend on the batch.');
+        if (earlier !== undefined) {
+          const [ln5, bn5] = [values.finalTrainAcc[0]!, earlier.finalTrainAcc[0]!];
+          notes.push(`At batch ${sizes[0]}, against no normalization (${pyFixed(values.baselineFinalTrainAcc, 3)}): layernorm ends at ${pyFixed(ln5, 3)} `
+            + `(${ln5 >= values.baselineFinalTrainAcc ? 'not hurt' : 'hurt'} by the small batch), batchnorm ended at ${pyFixed(bn5, 3)} `
+            + `(${bn5 >= earlier.baselineFinalTrainAcc ? 'not hurt' : 'hurt'}).`);
+        }
       }
       return { figures, answers, notes, values: { ...values, histories: { baseline, normalized: normed } } };
     },

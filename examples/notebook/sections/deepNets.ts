@@ -6,7 +6,7 @@
 import { pyFixed } from '../../shared/pyFormat.js';
 import { plotTrainingHistory } from '../figures.js';
 import type { Section } from '../section.js';
-import { meanOfLast, runSpec, solverLog, type RunResult } from '../training.js';
+import { meanOfLast, runSpec, type RunResult } from '../training.js';
 
 /** The first epoch whose training accuracy reaches `level`, or null. */
 function firstEpochAt(r: RunResult, level: number): number | null {
@@ -25,14 +25,14 @@ export const deepNets: Section = {
   trains: true,
   async run(ctx) {
     const setup = ctx.config.deepNets;
-    const bnRun = runSpec(setup, 'deep-nets-batchnorm', { normalization: 'batchnorm' });
-    const blRun = runSpec(setup, 'deep-nets-baseline', { normalization: null });
+    const bnRun = runSpec(setup, 'deep-nets-batchnorm', { normalization: 'batchnorm', verbose: true });
+    const blRun = runSpec(setup, 'deep-nets-baseline', { normalization: null, verbose: true });
     const [results] = await ctx.trainer.runTasks('deep-nets', [{ seed: ctx.config.seed, runs: [bnRun, blRun] }]);
     const [bn, baseline] = results!;
     ctx.print('Solver with batch norm:');
-    for (const line of solverLog(bnRun, bn!)) ctx.print(line);
+    for (const line of bn!.log) ctx.print(line);
     ctx.print('\nSolver without batch norm:');
-    for (const line of solverLog(blRun, baseline!)) ctx.print(line);
+    for (const line of baseline!.log) ctx.print(line);
 
     const common = { baseline: baseline!, normalized: [bn!] };
     const figures = [
