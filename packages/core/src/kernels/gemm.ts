@@ -1,27 +1,14 @@
 /**
- * General matrix multiply on row-major typed arrays (BLAS `?gemm`), cache-blocked in pure TypeScript.
+ * General matrix multiply on row-major typed arrays (BLAS `?gemm`): the checked entry point, which
+ * runs the active kernel set's GEMM (see {@link setKernels}).
  * @module
  */
 import type { FloatArray } from '../dtype.js';
 import { DtypeError, ShapeError } from '../errors.js';
-import { microKernel2x3 } from './gemmMicroKernel.js';
-import { packPanelsOf2, packPanelsOf3 } from './gemmPack.js';
+import { getKernels } from './registry.js';
 
-/**
- * Block sizes of {@link gemm}: register tile `mr × nr`, A blocks of `mc × kc` (kept in L2), B blocks
- * of `kc × nc`, and at most `tileBudget` float64 values in the work tile that holds a block of C.
- * @internal
- */
-export const gemmBlocking = { mr: 2, nr: 3, kc: 512, mc: 120, nc: 1536, tileBudget: 1 << 20 } as const;
-const { mr: MR, nr: NR, kc: KC, mc: MC, nc: NC, tileBudget: TILE_BUDGET } = gemmBlocking;
-
-/** Largest index the int32 arithmetic of the packing loops can reach. */
+/** Largest index the int32 arithmetic of the kernels can reach. */
 const MAX_INDEX = 2 ** 31 - 1;
-
-// Scratch reused by every call and grown on demand: packed A and B panels, and the float64 work
-// tile. Plain arrays of doubles (see microKernel2x3); they start as [0.5] and only ever get doubles.
-const packed: number[] = [0.5];
-const tile: number[] = [0.5];
 
 /**
  * General matrix multiply: `C = op(A)·op(B)`, or `C += op(A)·op(B)` when `accumulate`, where
@@ -30,12 +17,12 @@ const tile: number[] = [0.5];
  * transposed, `transB` that B is stored `n × k`. So `A·B`, `Aᵀ·B` and `A·Bᵀ` need no copies, and
  * strided views of larger arrays work through the offsets and leading dimensions.
  *
- * GotoBLAS/BLIS design: op(B) is packed into 3-column panels and op(A) into 2-row panels (the packing
- * reads through strides, which absorbs the transposes, so all forms run at one speed), blocked so a
- * `120 × 512` A block stays in L2 while a 2×3 register-blocked micro-kernel sweeps it. Products
- * accumulate in float64 for both dtypes and C is written once at the end, so a float32 result is the
- * float32 rounding of a float64-accumulated product. Packed panels and the work tile are module-level
- * scratch, grown on demand and reused. 6–7.5 GFLOP/s on one Zen 5 core (see `bench/README.md`).
+ * The work runs on the active {@link KernelSet}: WebAssembly SIMD (f32: 6×8 register tiles with
+ * relaxed-SIMD FMA, packed panels, cache blocking, worker threads for large products; 40–55 GFLOP/s
+ * f32 on one Zen 5 core) or pure TypeScript (2×3 tiles, accumulation in float64; 6–7.5 GFLOP/s). Both
+ * pack op(A) and op(B) into panels through strides, which absorbs the transposes, so every form runs
+ * at one speed. The TypeScript kernels accumulate float32 products in float64; the WebAssembly ones
+ * in float32, as BLAS does. See `bench/README.md`.
  *
  * As in BLAS, C's old values are not read when `accumulate` is false (a NaN there does not leak), and
  * C must not overlap A or B.
@@ -95,70 +82,7 @@ export function gemm(
     throw new ShapeError('gemm: c must not overlap a or b (got c sharing elements with an input)');
   }
   if (m === 0 || n === 0) return;
-
-  // op(A)(i, p) = a[aOffset + i·aRow + p·aCol]; op(B)(p, j) = b[bOffset + j·bRow + p·bCol].
-  const aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
-  const bRow = transB ? ldb : 1, bCol = transB ? 1 : ldb;
-  const blockCols = Math.min(NC, roundUp(n, NR));
-  const chunkRows = Math.max(MC, Math.floor(TILE_BUDGET / blockCols / MC) * MC);
-  const blockDepth = Math.min(KC, k);
-  const aPanelsSize = Math.min(MC, roundUp(m, MR)) * blockDepth;
-  grow(packed, aPanelsSize + blockDepth * blockCols);
-  grow(tile, Math.min(chunkRows, roundUp(m, MR)) * blockCols);
-
-  for (let i2 = 0; i2 < m; i2 += chunkRows) {
-    const rows = Math.min(chunkRows, m - i2);
-    for (let j0 = 0; j0 < n; j0 += NC) {
-      const cols = Math.min(NC, n - j0);
-      const stride = roundUp(cols, NR);
-      const cStart = cOffset + i2 * ldc + j0;
-      loadTile(accumulate, c, cStart, ldc, rows, cols, stride);
-      for (let p0 = 0; p0 < k; p0 += KC) {
-        const depth = Math.min(KC, k - p0);
-        packPanelsOf3(b, bOffset + j0 * bRow + p0 * bCol, bRow, bCol, cols, depth, packed, aPanelsSize);
-        for (let i0 = 0; i0 < rows; i0 += MC) {
-          const blockRows = Math.min(MC, rows - i0);
-          packPanelsOf2(a, aOffset + (i2 + i0) * aRow + p0 * aCol, aRow, aCol, blockRows, depth, packed, 0);
-          for (let jr = 0; jr < cols; jr += NR) {
-            for (let ir = 0; ir < blockRows; ir += MR) {
-              microKernel2x3(depth, packed, ir * depth, aPanelsSize + jr * depth, tile, (i0 + ir) * stride + jr, stride);
-            }
-          }
-        }
-      }
-      storeTile(c, cStart, ldc, rows, cols, stride);
-    }
-  }
-}
-
-/** Fills the work tile (rows rounded up to MR, `stride` columns) with C's block, or zeros. */
-function loadTile(accumulate: boolean, c: FloatArray, cStart: number, ldc: number, rows: number, cols: number, stride: number): void {
-  const tileRows = roundUp(rows, MR);
-  for (let i = 0; i < tileRows; i++) {
-    const t = i * stride;
-    let j = 0;
-    if (accumulate && i < rows) {
-      for (const x = cStart + i * ldc; j < cols; j++) tile[t + j] = c[x + j]!;
-    }
-    for (; j < stride; j++) tile[t + j] = 0;
-  }
-}
-
-/** Writes the work tile's `rows × cols` block to C (rounding once, for a Float32Array). */
-function storeTile(c: FloatArray, cStart: number, ldc: number, rows: number, cols: number, stride: number): void {
-  for (let i = 0; i < rows; i++) {
-    const t = i * stride;
-    for (let j = 0, x = cStart + i * ldc; j < cols; j++) c[x + j] = tile[t + j]!;
-  }
-}
-
-function roundUp(x: number, multiple: number): number {
-  return Math.ceil(x / multiple) * multiple;
-}
-
-/** Lengthens `scratch` to at least `length` with doubles (push keeps it a packed double array). */
-function grow(scratch: number[], length: number): void {
-  while (scratch.length < length) scratch.push(0.5);
+  getKernels().gemm(transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate);
 }
 
 function checkSize(name: string, value: number): void {

@@ -1,0 +1,224 @@
+/**
+ * GEMM on wasm memory, BLIS-style: op(B) packed into panels of two vectors' width (8 floats, 4
+ * doubles), op(A) into panels of MR rows, both depth-major, blocked so an A block stays in L2 and a
+ * B micro-panel in L1, and a register-blocked micro-kernel holding an MR × 2-vector tile of C in
+ * registers for the whole depth of a block.
+ *
+ * V8 gives a wasm function 16 vector registers and keeps one: with fused multiply-add a tile holds
+ * 12 accumulators (6 rows × 2 vectors) plus two B vectors and one broadcast A value; with a separate
+ * multiply and add one more register holds the product, so the tile is 5 rows. The depth loop is not
+ * unrolled: TurboFan would hoist the loads of the next iteration and spill.
+ */
+
+/** Rows of the micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
+/** Depth of a block (k extent). */
+const KC: i32 = 256;
+/** Rows of an A block (a multiple of MR). */
+const MC: i32 = MR * 24;
+/** Columns of a B block (a multiple of 8). */
+const NC: i32 = 2048;
+
+/** `a·b + c`, lane-wise, fused where relaxed SIMD is on. */
+// @ts-ignore: decorator
+@inline function madd<T>(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, c);
+  return v128.add<T>(v128.mul<T>(a, b), c);
+}
+
+/** Bytes of scratch `gemm` needs for its packed panels and edge tile. */
+export function gemmWorkspaceBytes(elementBytes: i32): i32 {
+  return (MC * KC + KC * NC + MR * 8 + 64) * elementBytes;
+}
+
+/**
+ * C(MR × NRv) (+)= Apanel · Bpanel over `kc`, with `c` row stride `ldc` bytes. `beta` 0 overwrites C.
+ * NRv is two vectors: 8 floats or 4 doubles.
+ */
+function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
+  const S = sizeof<T>();
+  let c00 = v128.splat<T>(0 as T), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let a = v128.load_splat<T>(pa);
+    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
+    a = v128.load_splat<T>(pa, S);
+    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
+    a = v128.load_splat<T>(pa, 2 * S);
+    c20 = madd<T>(a, b0, c20); c21 = madd<T>(a, b1, c21);
+    a = v128.load_splat<T>(pa, 3 * S);
+    c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
+    a = v128.load_splat<T>(pa, 4 * S);
+    c40 = madd<T>(a, b0, c40); c41 = madd<T>(a, b1, c41);
+    if (MR == 6) {
+      a = v128.load_splat<T>(pa, 5 * S);
+      c50 = madd<T>(a, b0, c50); c51 = madd<T>(a, b1, c51);
+    }
+    pa += <usize>(MR * S);
+    pb += 32;
+  }
+  if (beta) {
+    c00 = v128.add<T>(c00, v128.load(c)); c01 = v128.add<T>(c01, v128.load(c, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  if (beta) { c10 = v128.add<T>(c10, v128.load(c)); c11 = v128.add<T>(c11, v128.load(c, 16)); }
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  if (beta) { c20 = v128.add<T>(c20, v128.load(c)); c21 = v128.add<T>(c21, v128.load(c, 16)); }
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  if (beta) { c30 = v128.add<T>(c30, v128.load(c)); c31 = v128.add<T>(c31, v128.load(c, 16)); }
+  v128.store(c, c30); v128.store(c, c31, 16); c += ldc;
+  if (beta) { c40 = v128.add<T>(c40, v128.load(c)); c41 = v128.add<T>(c41, v128.load(c, 16)); }
+  v128.store(c, c40); v128.store(c, c41, 16);
+  if (MR == 6) {
+    c += ldc;
+    if (beta) { c50 = v128.add<T>(c50, v128.load(c)); c51 = v128.add<T>(c51, v128.load(c, 16)); }
+    v128.store(c, c50); v128.store(c, c51, 16);
+  }
+}
+
+/**
+ * Packs op(A)(i, p) = a[i·rs + p·cs] (element strides), rows [0, rows) × depth [0, kc), into MR-row
+ * panels: dst[q·MR·kc + p·MR + r] = op(A)(q·MR + r, p); rows past the end are zero.
+ */
+function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): void {
+  const S = sizeof<T>();
+  for (let i0 = 0; i0 < rows; i0 += MR) {
+    const h = min(MR, rows - i0);
+    if (cs == 1) {
+      // rows of A are contiguous: read along each row, write with stride MR
+      for (let r = 0; r < h; r++) {
+        let src = a + <usize>((i0 + r) * rs) * S;
+        let d = dst + <usize>r * S;
+        for (let p = 0; p < kc; p++) {
+          store<T>(d, load<T>(src));
+          src += S; d += <usize>(MR * S);
+        }
+      }
+    } else {
+      // columns of op(A) are contiguous (A stored transposed): copy MR values per depth step
+      for (let p = 0; p < kc; p++) {
+        const src = a + <usize>(i0 * rs + p * cs) * S;
+        const d = dst + <usize>(p * MR) * S;
+        for (let r = 0; r < h; r++) store<T>(d + <usize>r * S, load<T>(src + <usize>(r * rs) * S));
+      }
+    }
+    for (let r = h; r < MR; r++) {
+      let d = dst + <usize>r * S;
+      for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += <usize>(MR * S); }
+    }
+    dst += <usize>(MR * kc) * S;
+  }
+}
+
+/**
+ * Packs op(B)(p, j) = b[p·rs + j·cs], depth [0, kc) × columns [0, cols), into panels of NR = 32/S
+ * columns: dst[q·NR·kc + p·NR + j] = op(B)(p, q·NR + j); columns past the end are zero.
+ */
+function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): void {
+  const S = sizeof<T>();
+  const NR: i32 = 32 / S;
+  for (let j0 = 0; j0 < cols; j0 += NR) {
+    const w = min(NR, cols - j0);
+    if (cs == 1 && w == NR) {
+      let src = b + <usize>j0 * S;
+      let d = dst;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
+        src += <usize>rs * S; d += 32;
+      }
+    } else if (cs == 1) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + <usize>(p * rs + j0) * S;
+        const d = dst + <usize>(p * NR) * S;
+        let j = 0;
+        for (; j < w; j++) store<T>(d + <usize>j * S, load<T>(src + <usize>j * S));
+        for (; j < NR; j++) store<T>(d + <usize>j * S, 0 as T);
+      }
+    } else {
+      // B stored transposed: each column of op(B) is contiguous in memory
+      for (let j = 0; j < NR; j++) {
+        let d = dst + <usize>j * S;
+        if (j < w) {
+          let src = b + <usize>((j0 + j) * cs) * S;
+          for (let p = 0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += 32; }
+        } else {
+          for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += 32; }
+        }
+      }
+    }
+    dst += <usize>(NR * kc) * S;
+  }
+}
+
+/**
+ * C = op(A)·op(B) (accumulate 0) or C += op(A)·op(B), all row-major in this memory; `a`, `b`, `c` are
+ * byte addresses, `lda`, `ldb`, `ldc` element row strides, `transA`/`transB` mean stored transposed.
+ * `work` is gemmWorkspaceBytes(sizeof<T>) bytes of scratch, 16-byte aligned.
+ */
+function gemm<T>(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize,
+): void {
+  const S = sizeof<T>();
+  const NR: i32 = 32 / S;
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * S, 0, <usize>n * S);
+    return;
+  }
+  const ars = transA ? 1 : lda, acs = transA ? lda : 1;
+  const brs = transB ? 1 : ldb, bcs = transB ? ldb : 1;
+  const packedA = work;
+  const packedB = packedA + <usize>(MC * KC) * S;
+  const edge = packedB + <usize>(KC * NC) * S;
+  const ldcBytes = <usize>ldc * S;
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const cols = min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      const beta = accumulate || p0 > 0 ? 1 : 0;
+      packB<T>(b + <usize>(p0 * brs + j0 * bcs) * S, brs, bcs, kc, cols, packedB);
+      for (let i0 = 0; i0 < m; i0 += MC) {
+        const rows = min(MC, m - i0);
+        packA<T>(a + <usize>(i0 * ars + p0 * acs) * S, ars, acs, rows, kc, packedA);
+        for (let jr = 0; jr < cols; jr += NR) {
+          const w = min(NR, cols - jr);
+          const pb = packedB + <usize>(jr * kc) * S;
+          for (let ir = 0; ir < rows; ir += MR) {
+            const h = min(MR, rows - ir);
+            const pa = packedA + <usize>(ir * kc) * S;
+            const cTile = c + <usize>((i0 + ir) * ldc + j0 + jr) * S;
+            if (h == MR && w == NR) {
+              kernel<T>(kc, pa, pb, cTile, ldcBytes, beta);
+            } else {
+              kernel<T>(kc, pa, pb, edge, 32, 0);
+              for (let r = 0; r < h; r++) {
+                const dst = cTile + <usize>r * ldcBytes, src = edge + <usize>(r * 32);
+                for (let j = 0; j < w; j++) {
+                  const x = load<T>(src + <usize>j * S);
+                  store<T>(dst + <usize>j * S, beta ? load<T>(dst + <usize>j * S) + x : x);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function gemmF32(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize,
+): void {
+  gemm<f32>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+}
+
+export function gemmF64(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize,
+): void {
+  gemm<f64>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
+}

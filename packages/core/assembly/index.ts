@@ -1,0 +1,1 @@
+export { gemmF32, gemmF64, gemmWorkspaceBytes, MR } from './gemm';

@@ -1,0 +1,28 @@
+/**
+ * The pure-TypeScript kernel set: runs wherever JavaScript does, and is the reference the
+ * WebAssembly kernels are tested against.
+ * @module
+ * @internal
+ */
+import { allocate } from '../dtype.js';
+import type { KernelSet } from './kernelSet.js';
+import { gemmJs } from './gemmJs.js';
+import { batchNormBackwardJs, batchNormForwardJs, layerNormBackwardJs, layerNormForwardJs } from './normJs.js';
+import { adamUpdateJs, addRowVectorJs, reluBackwardJs, reluJs, sumRowsJs } from './pointwiseJs.js';
+
+/** The `'js'` kernel set. @internal */
+export const jsKernels: KernelSet = {
+  name: 'js',
+  threads: 0,
+  gemm: gemmJs,
+  addRowVector: addRowVectorJs,
+  sumRows: sumRowsJs,
+  relu: reluJs,
+  reluBackward: reluBackwardJs,
+  batchNormForward: batchNormForwardJs,
+  batchNormBackward: batchNormBackwardJs,
+  layerNormForward: layerNormForwardJs,
+  layerNormBackward: layerNormBackwardJs,
+  adamUpdate: adamUpdateJs,
+  allocate: (dtype, length) => allocate(dtype, length),
+};

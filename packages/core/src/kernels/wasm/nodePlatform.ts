@@ -1,0 +1,52 @@
+/**
+ * The only place the kernels touch Node: the V8 flag that turns relaxed SIMD on in Node 20, and
+ * worker threads. Both are reached through `process.getBuiltinModule`, not imported, so this file
+ * loads in a browser too, where each function reports that it cannot help.
+ * @module
+ * @internal
+ */
+
+/** Node's built-in modules when running under Node (20.16+), else undefined. */
+function builtin<T>(id: string): T | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.(id) as T | undefined;
+}
+
+/** Sets V8's `--experimental-wasm-relaxed-simd` (it must run before the module compiles); false off Node. */
+export function enableRelaxedSimdFlag(): boolean {
+  const v8 = builtin<{ setFlagsFromString(flags: string): void }>('node:v8');
+  if (v8 === undefined) return false;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return true;
+}
+
+/** The number of CPUs the process may use (1 off Node). */
+export function availableParallelism(): number {
+  const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
+  if (os === undefined) return 1;
+  return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/** A started worker: it runs until `terminate`, and does not keep the process alive. */
+export interface KernelWorker {
+  terminate(): void;
+}
+
+/**
+ * Starts a worker thread running `source` (a CommonJS script; it reads `workerData` from
+ * `require('node:worker_threads')`); undefined off Node.
+ */
+export function startWorker(source: string, workerData: unknown): KernelWorker | undefined {
+  type WorkerCtor = new (code: string, opts: { eval: true; workerData: unknown }) => { unref(): void; terminate(): Promise<number> };
+  const threads = builtin<{ Worker: WorkerCtor }>('node:worker_threads');
+  if (threads === undefined) return undefined;
+  const worker = new threads.Worker(source, { eval: true, workerData });
+  worker.unref();
+  return { terminate: () => void worker.terminate() };
+}
+
+/** An environment variable under Node (undefined in a browser). */
+export function environmentVariable(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env?.[name];
+}
