@@ -15,7 +15,7 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 /** Depth of a block (k extent). */
 const KC: i32 = 256;
 /** Rows of an A block (a multiple of MR). */
-const MC: i32 = MR * 24;
+const MC: i32 = MR * 12;
 /** Columns of a B block (a multiple of 8). */
 const NC: i32 = 2048;
 
@@ -32,13 +32,26 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
 }
 
 /**
- * C(MR × NRv) (+)= Apanel · Bpanel over `kc`, with `c` row stride `ldc` bytes. `beta` 0 overwrites C.
- * NRv is two vectors: 8 floats or 4 doubles.
+ * C(MR × 2 vectors) = Apanel · Bpanel over `kc` (beta 0), or C + Apanel · Bpanel (beta 1), with C's
+ * row stride `ldc` bytes. Two vectors are 8 floats or 4 doubles.
+ *
+ * The accumulators start from C (or zero) and are stored once after the loop: loading and adding C
+ * after the loop instead made TurboFan spill four accumulators inside it (seen in
+ * `--print-wasm-code`), which cost half the speed.
  */
 function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
-  const S = sizeof<T>();
+  const S: usize = sizeof<T>();
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
   let c00 = v128.splat<T>(0 as T), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  if (beta) {
+    c00 = v128.load(c); c01 = v128.load(c, 16);
+    c10 = v128.load(c1); c11 = v128.load(c1, 16);
+    c20 = v128.load(c2); c21 = v128.load(c2, 16);
+    c30 = v128.load(c3); c31 = v128.load(c3, 16);
+    c40 = v128.load(c4); c41 = v128.load(c4, 16);
+    if (MR == 6) { c50 = v128.load(c5); c51 = v128.load(c5, 16); }
+  }
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16);
     let a = v128.load_splat<T>(pa);
@@ -55,26 +68,15 @@ function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i3
       a = v128.load_splat<T>(pa, 5 * S);
       c50 = madd<T>(a, b0, c50); c51 = madd<T>(a, b1, c51);
     }
-    pa += <usize>(MR * S);
+    pa += <usize>MR * S;
     pb += 32;
   }
-  if (beta) {
-    c00 = v128.add<T>(c00, v128.load(c)); c01 = v128.add<T>(c01, v128.load(c, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
-  if (beta) { c10 = v128.add<T>(c10, v128.load(c)); c11 = v128.add<T>(c11, v128.load(c, 16)); }
-  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
-  if (beta) { c20 = v128.add<T>(c20, v128.load(c)); c21 = v128.add<T>(c21, v128.load(c, 16)); }
-  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
-  if (beta) { c30 = v128.add<T>(c30, v128.load(c)); c31 = v128.add<T>(c31, v128.load(c, 16)); }
-  v128.store(c, c30); v128.store(c, c31, 16); c += ldc;
-  if (beta) { c40 = v128.add<T>(c40, v128.load(c)); c41 = v128.add<T>(c41, v128.load(c, 16)); }
-  v128.store(c, c40); v128.store(c, c41, 16);
-  if (MR == 6) {
-    c += ldc;
-    if (beta) { c50 = v128.add<T>(c50, v128.load(c)); c51 = v128.add<T>(c51, v128.load(c, 16)); }
-    v128.store(c, c50); v128.store(c, c51, 16);
-  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
+  v128.store(c4, c40); v128.store(c4, c41, 16);
+  if (MR == 6) { v128.store(c5, c50); v128.store(c5, c51, 16); }
 }
 
 /**
@@ -82,7 +84,7 @@ function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i3
  * panels: dst[q·MR·kc + p·MR + r] = op(A)(q·MR + r, p); rows past the end are zero.
  */
 function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): void {
-  const S = sizeof<T>();
+  const S: usize = sizeof<T>();
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const h = min(MR, rows - i0);
     if (cs == 1) {
@@ -92,7 +94,7 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
         let d = dst + <usize>r * S;
         for (let p = 0; p < kc; p++) {
           store<T>(d, load<T>(src));
-          src += S; d += <usize>(MR * S);
+          src += S; d += <usize>MR * S;
         }
       }
     } else {
@@ -105,7 +107,7 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
     }
     for (let r = h; r < MR; r++) {
       let d = dst + <usize>r * S;
-      for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += <usize>(MR * S); }
+      for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += <usize>MR * S; }
     }
     dst += <usize>(MR * kc) * S;
   }
@@ -116,8 +118,8 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
  * columns: dst[q·NR·kc + p·NR + j] = op(B)(p, q·NR + j); columns past the end are zero.
  */
 function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): void {
-  const S = sizeof<T>();
-  const NR: i32 = 32 / S;
+  const S: usize = sizeof<T>();
+  const NR: i32 = 32 / <i32>S;
   for (let j0 = 0; j0 < cols; j0 += NR) {
     const w = min(NR, cols - j0);
     if (cs == 1 && w == NR) {
@@ -161,8 +163,8 @@ function gemm<T>(
   transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, lda: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32, work: usize,
 ): void {
-  const S = sizeof<T>();
-  const NR: i32 = 32 / S;
+  const S: usize = sizeof<T>();
+  const NR: i32 = 32 / <i32>S;
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>(i * ldc) * S, 0, <usize>n * S);

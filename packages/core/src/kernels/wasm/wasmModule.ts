@@ -6,7 +6,7 @@
  * @internal
  */
 import { relaxedSimdBinary, simdBinary } from './binaries.generated.js';
-import { enableRelaxedSimdFlag } from './nodePlatform.js';
+import { compileOptimized, enableRelaxedSimdFlag } from './nodePlatform.js';
 
 /** A compiled kernel module and which build it is. */
 export interface CompiledKernels {
@@ -36,12 +36,12 @@ export function compileKernels(relaxed: boolean): CompiledKernels | null {
     if (relaxed) {
       const bytes = decode(relaxedSimdBinary);
       if (WebAssembly.validate(bytes) || (enableRelaxedSimdFlag() && WebAssembly.validate(bytes))) {
-        result = { module: new WebAssembly.Module(bytes), relaxed: true };
+        result = { module: compileOptimized(() => new WebAssembly.Module(bytes)), relaxed: true };
       }
     }
     if (result === null) {
       const bytes = decode(simdBinary);
-      if (WebAssembly.validate(bytes)) result = { module: new WebAssembly.Module(bytes), relaxed: false };
+      if (WebAssembly.validate(bytes)) result = { module: compileOptimized(() => new WebAssembly.Module(bytes)), relaxed: false };
     }
   }
   cache.set(relaxed, result);
