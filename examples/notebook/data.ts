@@ -39,6 +39,8 @@ export interface LoadOptions {
   dir: string | null;
   /** Skip CIFAR-10 and use the synthetic stand-in (`--synthetic`). */
   synthetic: boolean;
+  /** Whether to download CIFAR-10 when it is nowhere else (false: `--no-download`). */
+  download: boolean;
   /** Lines about the search and the download (progress included). */
   log: (line: string) => void;
 }
@@ -81,6 +83,7 @@ export async function loadNotebookData(opts: LoadOptions): Promise<NotebookData>
   try {
     dir = await resolveCIFAR10Dir({
       ...(opts.dir !== null ? { dir: opts.dir } : {}),
+      download: opts.download,
       onProgress: downloadLogger(opts.log),
     });
   } catch (err) {

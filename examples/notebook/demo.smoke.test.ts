@@ -128,3 +128,21 @@ describe(`pnpm demo --quick on ${subset === null ? 'generated CIFAR-format files
     }
   }, 300_000);
 });
+
+describe('pnpm demo with no CIFAR-10 to be had', () => {
+  it('says so plainly and runs on the labelled synthetic stand-in', async () => {
+    requireBuilt();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-demo-offline-'));
+    try {
+      const env = { ...process.env, CIFAR10_DIR: '', TAPEGRAD_DATA: path.join(dir, 'empty-cache') };
+      const out = await run(process.execPath, [builtMain, '--no-download', '--only', 'data', '--out', dir, '--run', 'offline'], { env });
+      expect(out.stderr).toContain('No CIFAR-10 here');
+      expect(out.stderr).toContain('SYNTHETIC STAND-IN');
+      const results = JSON.parse(fs.readFileSync(path.join(dir, 'offline', 'results.json'), 'utf8')) as Results;
+      expect(results.source.kind).toBe('synthetic');
+      expect(fs.readFileSync(path.join(dir, 'offline', 'index.html'), 'utf8')).toContain('Synthetic stand-in, not CIFAR-10');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

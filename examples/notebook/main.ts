@@ -4,7 +4,7 @@
  * (also as figures/*.svg), remarks and the answers to the inline questions, and results.json.
  *
  *   node dist/notebook/main.js [--data DIR] [--out DIR] [--run NAME] [--quick] [--only ID[,ID...]]
- *                              [--workers N] [--synthetic]
+ *                              [--workers N] [--no-download] [--synthetic]
  * @module
  */
 import * as fs from 'node:fs';
@@ -28,10 +28,12 @@ Usage: node dist/notebook/main.js [options]      (pnpm demo [options] from the r
   --data DIR      CIFAR-10 binary files (cifar-10-batches-bin or its parent); default: $CIFAR10_DIR,
                   then the cache, then a download. With none to be had, a labelled synthetic stand-in.
   --out DIR       where the run folder goes (default: out)
+                  (under pnpm, relative paths are taken from where pnpm was started)
   --run NAME      the run folder's name (default: the start time)
   --quick         small sizes (about a minute on 2 cores)
   --only IDS      only these sections, comma-separated: ${sections.map((s) => s.id).join(', ')}
   --workers N     worker threads for the trainings (default: one per core; 0 trains in this thread)
+  --no-download   do not download CIFAR-10 when it is nowhere else (use the stand-in)
   --synthetic     use the synthetic stand-in even when CIFAR-10 is there
   --help          this text
 `;
@@ -77,9 +79,11 @@ async function main(argv: string[]): Promise<number> {
       only: { type: 'string' },
       workers: { type: 'string' },
       synthetic: { type: 'boolean', default: false },
+      download: { type: 'boolean', default: true },
       help: { type: 'boolean', default: false },
     },
     strict: true,
+    allowNegative: true,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -98,7 +102,10 @@ async function main(argv: string[]): Promise<number> {
   }
   const quick = values.quick;
   const config = runConfig({ quick, workers });
-  const runDir = path.resolve(values.out, values.run ?? runName(quick));
+  // under `pnpm demo`, paths are relative to where pnpm was started, not to examples/ where the script runs
+  const base = process.env['INIT_CWD'] ?? process.cwd();
+  const runDir = path.resolve(base, values.out, values.run ?? runName(quick));
+  const dataDir = values.data === undefined ? null : path.resolve(base, values.data);
   fs.mkdirSync(path.join(runDir, 'figures'), { recursive: true });
 
   const started = new Date();
@@ -106,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let dataPromise: Promise<NotebookData> | null = null;
   const data = (): Promise<NotebookData> => {
-    dataPromise ??= loadNotebookData({ dir: values.data ?? null, synthetic: values.synthetic, log }).then((d) => {
+    dataPromise ??= loadNotebookData({ dir: dataDir, synthetic: values.synthetic, download: values.download, log }).then((d) => {
       if (d.source.kind === 'synthetic') {
         log(`\nNo CIFAR-10 here (${d.source.reason}).`);
         log('Running on a SYNTHETIC STAND-IN instead: the training numbers will be about generated images, not CIFAR-10.\n');

@@ -76,7 +76,7 @@ export const normAnalogies: Section = {
     const sorted = Float64Array.from(X).sort();
     const threshold = sorted[sorted.length >> 1]!;
     const probe = at(0, 5, 7);
-    const table: { step: number; acrossBatch: boolean; withinSample: boolean; analogous: 'batchnorm' | 'layernorm' | 'neither' }[] = [];
+    const table: { step: number; acrossBatch: boolean; withinSample: boolean; analogous: 'batchnorm' | 'layernorm' | 'both' | 'neither' }[] = [];
     for (const [k, step] of steps(threshold).entries()) {
       const base = step.f(X, n)[probe]!;
       const otherImage = Float64Array.from(X);
@@ -85,7 +85,7 @@ export const normAnalogies: Section = {
       otherFeature[at(1, 5, 20)]! += 50;
       const acrossBatch = step.f(otherImage, n)[probe] !== base;
       const withinSample = step.f(otherFeature, n)[probe] !== base;
-      const analogous = acrossBatch && !withinSample ? 'batchnorm' : withinSample && !acrossBatch ? 'layernorm' : acrossBatch ? 'batchnorm' : 'neither';
+      const analogous = acrossBatch ? (withinSample ? 'both' : 'batchnorm') : withinSample ? 'layernorm' : 'neither';
       table.push({ step: k + 1, acrossBatch, withinSample, analogous });
       ctx.print(`${k + 1}. output moves with another image: ${acrossBatch ? 'yes' : 'no '}  with another feature of the same image: ${withinSample ? 'yes' : 'no '}  -> ${analogous}`);
     }
@@ -95,7 +95,8 @@ export const normAnalogies: Section = {
         question: 'Inline question 3: which of these data preprocessing steps is analogous to batch normalization, and which is analogous to layer normalization? '
           + steps(0).map((s, i) => `${i + 1}. ${s.text}`).join(' '),
         answer: [
-          `Batch normalization: ${list('batchnorm')}. Layer normalization: ${list('layernorm')}. Neither: ${list('neither')}.`,
+          `Batch normalization: ${list('batchnorm')}. Layer normalization: ${list('layernorm')}. Neither: ${list('neither')}.`
+          + (table.some((t) => t.analogous === 'both') ? ` Both at once: ${list('both')}.` : ''),
           'The steps marked batchnorm compute their statistic per feature over the images of the batch (the mean image), as batchnorm does per '
           + 'feature over the samples; those marked layernorm compute it over the features of one image (a row of it, or all of it), as layernorm does '
           + 'over the features of one sample; a fixed threshold uses no statistic at all.',
