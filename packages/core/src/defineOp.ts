@@ -11,14 +11,16 @@ import type { Tensor } from './tensor.js';
  * Defines an op from a forward and a backward on ndarrays. The result is a function on tensors
  * that the tape records like a built-in op: one node, whose backward is yours.
  *
- * - Inputs and `dy` arrive contiguous (row-major; read element i at `x.data[x.offset + i]`).
+ * - Inputs and `dy` arrive contiguous (row-major; read element i at `x.data[x.offset + i]`), unless
+ *   `contiguous: false`: then they arrive as they are, strided views included (for an op that reads
+ *   through strides itself, as a GEMM reads a transposed weight without copying it).
  * - `forward(ctx, ...inputs)` returns the output ndarray; call `ctx.save(...)` for what backward needs.
  * - `backward(ctx, dy)` returns one gradient per input, each with that input's shape and dtype, or
  *   `null` for an input that needs none (`ctx.needsGrad[i]` tells which do). The tape checks every
  *   gradient and names the op when one is wrong.
  *
  * @typeParam Saved - the tuple `ctx.save` takes (default: ndarrays).
- * @param spec - `{ name, forward, backward }`.
+ * @param spec - `{ name, forward, backward, contiguous? }` (`contiguous` defaults to true).
  * @returns `(...inputs: Tensor[]) => Tensor`.
  * @throws {@link ShapeError} / {@link DtypeError} (when the op runs backward) for a gradient of the
  *   wrong shape or dtype; {@link GraphError} for the wrong number of gradients.
@@ -51,15 +53,18 @@ export function defineOp<Saved extends readonly unknown[] = readonly NdArray[]>(
   name: string;
   forward(ctx: OpContext<undefined, Saved>, ...inputs: NdArray[]): NdArray;
   backward(ctx: OpContext<undefined, Saved>, dy: NdArray): readonly (NdArray | null)[];
+  contiguous?: boolean;
 }): (...inputs: Tensor[]) => Tensor {
   if (!spec || typeof spec.name !== 'string' || typeof spec.forward !== 'function' || typeof spec.backward !== 'function') {
     throw new TypeError(`defineOp: expected { name: string, forward: function, backward: function } (got ${spec === null ? 'null' : typeof spec})`);
   }
-  const op: OpSpec<undefined, Saved> = {
-    name: spec.name,
-    forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs.map(toContiguous)),
-    backward: (ctx, dy) => spec.backward(ctx, toContiguous(dy)),
-  };
+  const op: OpSpec<undefined, Saved> = spec.contiguous === false
+    ? { name: spec.name, forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs), backward: (ctx, dy) => spec.backward(ctx, dy) }
+    : {
+      name: spec.name,
+      forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs.map(toContiguous)),
+      backward: (ctx, dy) => spec.backward(ctx, toContiguous(dy)),
+    };
   const apply = (...inputs: Tensor[]): Tensor => applyOp(op, inputs, undefined);
   Object.defineProperty(apply, 'name', { value: spec.name });
   return apply;

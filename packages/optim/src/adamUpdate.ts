@@ -1,10 +1,11 @@
 /**
- * The Adam / AdamW update of one parameter: one flat loop, in place, no allocation after the
- * first step. Shared by {@link Adam} (L2 weight decay) and {@link AdamW} (decoupled weight decay).
+ * The Adam / AdamW update of one parameter: one flat loop on core's active kernels (WebAssembly SIMD
+ * or TypeScript), in place, no allocation after the first step. Shared by {@link Adam} (L2 weight
+ * decay) and {@link AdamW} (decoupled weight decay).
  * @module
  * @internal
  */
-import type { NdArray, Tensor } from '@tapegrad/core';
+import { getKernels, type FloatArray, type NdArray, type Tensor } from '@tapegrad/core';
 import { floats, zerosBuffer } from './buffers.js';
 import { decayRate, nonNegative, type OptionChecker } from './options.js';
 import type { OptimizerOptions } from './optimizer.js';
@@ -67,25 +68,16 @@ export function initAdamState(param: Tensor): AdamState {
  * p −= lr/(1 − β1^t) · m / (sqrt(v or v̂)/sqrt(1 − β2^t) + eps)`.
  */
 export function adamUpdate(param: Tensor, grad: NdArray, state: AdamState, o: AdamOptions, decoupled: boolean): void {
-  const { lr, eps, amsgrad } = o;
   const b1 = o.betas[0], b2 = o.betas[1];
   const t = ++state.step;
-  const stepSize = lr / (1 - b1 ** t);
-  const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-  const l2 = decoupled ? 0 : o.weightDecay;
-  const shrink = decoupled ? 1 - lr * o.weightDecay : 1;
-  const w = floats(param), wo = param.data.offset;
-  const g = grad.data, go = grad.offset;
-  const m = floats(state.expAvg), v = floats(state.expAvgSq);
-  const vMax = amsgrad ? floats((state.maxExpAvgSq ??= zerosBuffer(param))) : v;
-  const n = param.size;
-  for (let i = 0; i < n; i++) {
-    const p = w[wo + i]! * shrink;
-    const gi = g[go + i]! + l2 * p;
-    m[i] = b1 * m[i]! + (1 - b1) * gi;
-    v[i] = b2 * v[i]! + (1 - b2) * (gi * gi);
-    if (amsgrad && v[i]! > vMax[i]!) vMax[i] = v[i]!;
-    const denom = Math.sqrt(vMax[i]!) / bc2Sqrt + eps;
-    w[wo + i] = p - stepSize * (m[i]! / denom);
-  }
+  const vMax = o.amsgrad ? floats((state.maxExpAvgSq ??= zerosBuffer(param))) : null;
+  getKernels().adamUpdate(param.size, floats(param), param.data.offset, grad.data as FloatArray, grad.offset, floats(state.expAvg), floats(state.expAvgSq), vMax, {
+    beta1: b1,
+    beta2: b2,
+    stepSize: o.lr / (1 - b1 ** t),
+    bc2Sqrt: Math.sqrt(1 - b2 ** t),
+    eps: o.eps,
+    l2: decoupled ? 0 : o.weightDecay,
+    shrink: decoupled ? 1 - o.lr * o.weightDecay : 1,
+  });
 }

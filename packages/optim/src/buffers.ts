@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { ShapeError, Tensor, contiguousNdArray, createNdArray, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
+import { ShapeError, Tensor, contiguousNdArray, createNdArray, getKernels, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
 
 /** Formats a shape as error messages show it: `[3, 4]`. */
 export function formatShape(shape: readonly number[]): string {
@@ -19,9 +19,15 @@ export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** A zero-filled, contiguous buffer with `like`'s shape and dtype, cut from any graph. */
+/**
+ * A zero-filled, contiguous buffer with `like`'s shape and dtype, cut from any graph, allocated by
+ * the active kernels (for the WebAssembly kernels, in their memory, so updates read it in place).
+ */
 export function zerosBuffer(like: Tensor): Tensor {
-  return new Tensor(createNdArray(like.dtype, like.shape));
+  const nd = createNdArray(like.dtype, like.shape);
+  if (like.dtype !== 'float32' && like.dtype !== 'float64') return new Tensor(nd);
+  nd.data = getKernels().allocate(like.dtype, like.size);
+  return new Tensor(nd);
 }
 
 /** A contiguous copy of `t`'s values as `dtype` (converting when the dtypes differ), cut from any graph. */

@@ -85,8 +85,8 @@ export interface KernelSet {
   ): void;
 
   /**
-   * BatchNorm backward: `sumDy[j] = Σ dy`, `sumDyXHat[j] = Σ dy·xHat` (float64, accumulated into the
-   * zero-filled arrays given), and, when `dx` is not null, when `training`
+   * BatchNorm backward: `sumDy[j] = Σ dy`, `sumDyXHat[j] = Σ dy·xHat` (float64, written into the
+   * arrays given), and, when `dx` is not null, when `training`
    * `dx = a·dy − a·sumDy/n − xHat·a·sumDyXHat/n` with `a = scale·invStd`, else `dx = a·dy`.
    */
   batchNormBackward(

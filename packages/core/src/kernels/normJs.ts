@@ -83,6 +83,8 @@ export function batchNormBackwardJs(
   n: number, c: number, dy: FloatArray, dyo: number, xHat: FloatArray, training: boolean,
   invStd: Float64Array, scale: Float64Array, sumDy: Float64Array, sumDyXHat: Float64Array, dx: FloatArray | null,
 ): void {
+  sumDy.fill(0, 0, c);
+  sumDyXHat.fill(0, 0, c);
   columnGradSums(dy, dyo, xHat, n, c, sumDy, sumDyXHat);
   if (dx === null) return;
   // dx = (γ·invStd/N)·(N·dy − Σdy − xHat·Σ(dy·xHat)), written as a·dy − b − xHat·e

@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, createNdArray, defineOp, noGrad, tensor,
+  DtypeError, ShapeError, Tensor, createNdArray, defineOp, getKernels, noGrad, tensor,
   type FloatArray, type FloatDType, type NdArray,
 } from '@tapegrad/core';
 
@@ -187,107 +187,8 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
 }
 
 // ---------------------------------------------------------------------------------------------
-// Fused: one node, flat loops over contiguous [n, c] rows. Statistics are accumulated in float64.
-
-// Column sums run four rows at a time: one load and store of the per-column accumulator per four
-// elements instead of per element (2-3x faster in V8 than one row at a time).
-
-/** Column means and biased variances of the [n, c] block at `x[xo..]` (two passes, as numpy). */
-function columnMoments(x: FloatArray, xo: number, n: number, c: number, mean: Float64Array, variance: Float64Array): void {
-  const n4 = n - (n % 4);
-  for (let r = 0; r < n4; r += 4) {
-    const r0 = xo + r * c, r1 = r0 + c, r2 = r1 + c, r3 = r2 + c;
-    for (let j = 0; j < c; j++) mean[j] = mean[j]! + (x[r0 + j]! + x[r1 + j]! + (x[r2 + j]! + x[r3 + j]!));
-  }
-  for (let r = n4; r < n; r++) for (let j = 0, row = xo + r * c; j < c; j++) mean[j] = mean[j]! + x[row + j]!;
-  const invN = 1 / n;
-  for (let j = 0; j < c; j++) mean[j] = mean[j]! * invN;
-  for (let r = 0; r < n4; r += 4) {
-    const r0 = xo + r * c, r1 = r0 + c, r2 = r1 + c, r3 = r2 + c;
-    for (let j = 0; j < c; j++) {
-      const m = mean[j]!;
-      const t0 = x[r0 + j]! - m, t1 = x[r1 + j]! - m, t2 = x[r2 + j]! - m, t3 = x[r3 + j]! - m;
-      variance[j] = variance[j]! + (t0 * t0 + t1 * t1 + (t2 * t2 + t3 * t3));
-    }
-  }
-  for (let r = n4; r < n; r++) {
-    for (let j = 0, row = xo + r * c; j < c; j++) {
-      const t = x[row + j]! - mean[j]!;
-      variance[j] = variance[j]! + t * t;
-    }
-  }
-  for (let j = 0; j < c; j++) variance[j] = variance[j]! * invN;
-}
-
-/** `xHat = (x - mean)·invStd` and `out = xHat·scale + shift`, per column, one pass. */
-function normalizeColumns(
-  x: FloatArray, xo: number, n: number, c: number,
-  mean: Float64Array, invStd: Float64Array, scale: Float64Array, shift: Float64Array,
-  xHat: FloatArray, out: FloatArray,
-): void {
-  for (let r = 0; r < n; r++) {
-    const row = xo + r * c;
-    const o = r * c;
-    for (let j = 0; j < c; j++) {
-      const h = (x[row + j]! - mean[j]!) * invStd[j]!;
-      xHat[o + j] = h;
-      out[o + j] = h * scale[j]! + shift[j]!;
-    }
-  }
-}
-
-/** Σ dy and Σ dy·xHat per column: what dβ and dγ are, and what dx needs. One pass. */
-function columnGradSums(dy: FloatArray, dyo: number, xHat: FloatArray, n: number, c: number, sumDy: Float64Array, sumDyXHat: Float64Array): void {
-  const n4 = n - (n % 4);
-  for (let r = 0; r < n4; r += 4) {
-    const d0 = dyo + r * c, d1 = d0 + c, d2 = d1 + c, d3 = d2 + c;
-    const h0 = r * c, h1 = h0 + c, h2 = h1 + c, h3 = h2 + c;
-    for (let j = 0; j < c; j++) {
-      const g0 = dy[d0 + j]!, g1 = dy[d1 + j]!, g2 = dy[d2 + j]!, g3 = dy[d3 + j]!;
-      sumDy[j] = sumDy[j]! + (g0 + g1 + (g2 + g3));
-      sumDyXHat[j] = sumDyXHat[j]! + (g0 * xHat[h0 + j]! + g1 * xHat[h1 + j]! + (g2 * xHat[h2 + j]! + g3 * xHat[h3 + j]!));
-    }
-  }
-  for (let r = n4; r < n; r++) {
-    for (let j = 0, row = dyo + r * c, o = r * c; j < c; j++) {
-      const g = dy[row + j]!;
-      sumDy[j] = sumDy[j]! + g;
-      sumDyXHat[j] = sumDyXHat[j]! + g * xHat[o + j]!;
-    }
-  }
-}
-
-/**
- * dx = (γ·invStd/N)·(N·dy − Σdy − xHat·Σ(dy·xHat)) per column, written as
- * `a·dy − b − xHat·e` with a = γ·invStd, b = a·Σdy/N, e = a·Σ(dy·xHat)/N. One pass.
- */
-function batchNormInputGrad(
-  dy: FloatArray, dyo: number, xHat: FloatArray, n: number, c: number,
-  invStd: Float64Array, scale: Float64Array, sumDy: Float64Array, sumDyXHat: Float64Array, dx: FloatArray,
-): void {
-  const a = new Float64Array(c), b = new Float64Array(c), e = new Float64Array(c);
-  for (let j = 0; j < c; j++) {
-    a[j] = scale[j]! * invStd[j]!;
-    b[j] = (a[j]! * sumDy[j]!) / n;
-    e[j] = (a[j]! * sumDyXHat[j]!) / n;
-  }
-  for (let r = 0; r < n; r++) {
-    const row = dyo + r * c;
-    const o = r * c;
-    for (let j = 0; j < c; j++) dx[o + j] = a[j]! * dy[row + j]! - b[j]! - xHat[o + j]! * e[j]!;
-  }
-}
-
-/** dx = dy·γ·invStd per column (evaluation: the statistics are constants). One pass. */
-function scaleColumns(dy: FloatArray, dyo: number, n: number, c: number, invStd: Float64Array, scale: Float64Array, dx: FloatArray): void {
-  const a = new Float64Array(c);
-  for (let j = 0; j < c; j++) a[j] = scale[j]! * invStd[j]!;
-  for (let r = 0; r < n; r++) {
-    const row = dyo + r * c;
-    const o = r * c;
-    for (let j = 0; j < c; j++) dx[o + j] = a[j]! * dy[row + j]!;
-  }
-}
+// Fused: one node whose forward and backward run on core's active kernels (flat loops over the
+// contiguous [n, c] rows, statistics in float64; see KernelSet.batchNormForward).
 
 /** The values of a [c] ndarray as float64, or `fill` repeated when there is none. @internal */
 export function perChannel(nd: NdArray | null, c: number, fill: number): Float64Array {
@@ -327,12 +228,12 @@ function batchNormRowsFused(
       const scale = perChannel(wNd, c, 1), shift = perChannel(bNd, c, 0);
       const mean = fixed ? fixed.mean : stats.mean;
       const variance = fixed ? fixed.variance : stats.variance;
-      if (!fixed) columnMoments(xNd.data as FloatArray, xNd.offset, n, c, mean, variance);
       const invStd = new Float64Array(c);
-      for (let j = 0; j < c; j++) invStd[j] = 1 / Math.sqrt(variance[j]! + eps);
       const xHat = createNdArray(dtype, [n, c]);
       const out = createNdArray(dtype, [n, c]);
-      normalizeColumns(xNd.data as FloatArray, xNd.offset, n, c, mean, invStd, scale, shift, xHat.data as FloatArray, out.data as FloatArray);
+      getKernels().batchNormForward(
+        n, c, xNd.data as FloatArray, xNd.offset, !fixed, eps, scale, shift, mean, variance, invStd, xHat.data as FloatArray, out.data as FloatArray,
+      );
       ctx.save(xHat.data as FloatArray, invStd, scale);
       return out;
     },
@@ -342,13 +243,8 @@ function batchNormRowsFused(
       const dtype = ctx.inputDtypes[0] as FloatDType;
       const dyData = dy.data as FloatArray;
       const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-      if (!fixed || ctx.needsGrad.slice(1).some(Boolean)) columnGradSums(dyData, dy.offset, xHat, n, c, sumDy, sumDyXHat);
-      let dx: NdArray | null = null;
-      if (ctx.needsGrad[0]) {
-        dx = createNdArray(dtype, [n, c]);
-        if (fixed) scaleColumns(dyData, dy.offset, n, c, invStd, scale, dx.data as FloatArray);
-        else batchNormInputGrad(dyData, dy.offset, xHat, n, c, invStd, scale, sumDy, sumDyXHat, dx.data as FloatArray);
-      }
+      const dx = ctx.needsGrad[0] ? createNdArray(dtype, [n, c]) : null;
+      getKernels().batchNormBackward(n, c, dyData, dy.offset, xHat, !fixed, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray));
       const grads: (NdArray | null)[] = [dx];
       if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(sumDyXHat, dtype, [c]) : null);
       if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(sumDy, dtype, [c]) : null);
@@ -366,8 +262,9 @@ function batchNormRowsFused(
  * cs231n's `batchnorm_backward_alt`. Same signature and results as {@link batchNormComposed}.
  *
  * Forward (training): per channel, `μ`, biased `σ²`, `invStd = 1/√(σ² + eps)`,
- * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`, in three passes over the rows (statistics in float64); the
- * running statistics, when given, are then updated in place outside the graph. Backward:
+ * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`, in three passes over the rows (statistics in float64) on
+ * core's active kernels (see {@link @tapegrad/core!setKernels | setKernels}); the running
+ * statistics, when given, are then updated in place outside the graph. Backward:
  * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = (γ·invStd/N)·(N·dy − Σdy − x̂·Σ(dy·x̂))`, in two passes.
  * Evaluation uses the running statistics as constants: `dx = dy·γ·invStd`.
  * An [N, C, L] input is normalised per channel over N and L (moved channels-last around the op).

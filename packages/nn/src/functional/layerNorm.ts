@@ -4,7 +4,7 @@
  * (one tape node with a handwritten backward, one pass per row).
  * @module
  */
-import { DtypeError, ShapeError, Tensor, createNdArray, defineOp, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, createNdArray, defineOp, getKernels, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
 import { ndFrom, perChannel } from './batchNorm.js';
 
 const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
@@ -89,61 +89,6 @@ export function layerNormComposed(
   return y;
 }
 
-/** Per row of the [m, d] block: xHat = (x - μ)·invStd, out = xHat·scale + shift; invStd kept. */
-function layerNormRows(
-  x: FloatArray, xo: number, m: number, d: number, eps: number,
-  scale: Float64Array, shift: Float64Array, xHat: FloatArray, out: FloatArray, invStd: Float64Array,
-): void {
-  const invD = 1 / d;
-  for (let r = 0; r < m; r++) {
-    const row = xo + r * d;
-    const o = r * d;
-    let s = 0;
-    for (let j = 0; j < d; j++) s += x[row + j]!;
-    const mu = s * invD;
-    let v = 0;
-    for (let j = 0; j < d; j++) {
-      const t = x[row + j]! - mu;
-      v += t * t;
-    }
-    const is = 1 / Math.sqrt(v * invD + eps);
-    invStd[r] = is;
-    for (let j = 0; j < d; j++) {
-      const h = (x[row + j]! - mu) * is;
-      xHat[o + j] = h;
-      out[o + j] = h * scale[j]! + shift[j]!;
-    }
-  }
-}
-
-/**
- * Per row, with g = dy·γ: dx = (invStd/D)·(D·g − Σg − xHat·Σ(g·xHat)); dγ += dy·xHat, dβ += dy.
- * `dx` null when x needs no gradient.
- */
-function layerNormRowsBackward(
-  dy: FloatArray, dyo: number, xHat: FloatArray, m: number, d: number,
-  invStd: Float64Array, scale: Float64Array, dx: FloatArray | null, dScale: Float64Array, dShift: Float64Array,
-): void {
-  for (let r = 0; r < m; r++) {
-    const row = dyo + r * d;
-    const o = r * d;
-    let sumG = 0, sumGXHat = 0;
-    for (let j = 0; j < d; j++) {
-      const g = dy[row + j]!;
-      const h = xHat[o + j]!;
-      dShift[j] = dShift[j]! + g;
-      dScale[j] = dScale[j]! + g * h;
-      const gs = g * scale[j]!;
-      sumG += gs;
-      sumGXHat += gs * h;
-    }
-    if (dx === null) continue;
-    const is = invStd[r]!;
-    const b = (is * sumG) / d, e = (is * sumGXHat) / d;
-    for (let j = 0; j < d; j++) dx[o + j] = is * scale[j]! * dy[row + j]! - b - xHat[o + j]! * e;
-  }
-}
-
 /** What the fused forward saves: xHat, 1/√(σ² + eps) per row, and γ (as float64). */
 type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Array];
 
@@ -151,6 +96,7 @@ type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Arr
  * Layer normalization as one tape node with a handwritten backward. Same signature and results as
  * {@link layerNormComposed}.
  *
+ * Forward and backward run on core's active kernels (see {@link @tapegrad/core!setKernels | setKernels}).
  * Forward, per row of D = prod(normalizedShape) values (three passes over the row, in cache):
  * `μ`, biased `σ²`, `invStd = 1/√(σ² + eps)`, `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`. Backward, per
  * row, with g = dy·γ: `dx = (invStd/D)·(D·g − Σg − x̂·Σ(g·x̂))`; `dγ = Σ_rows dy·x̂`, `dβ = Σ_rows dy`.
@@ -191,7 +137,7 @@ export function layerNormFused(
       const xHat = createNdArray(dtype, xNd.shape);
       const out = createNdArray(dtype, xNd.shape);
       const invStd = new Float64Array(m);
-      layerNormRows(xNd.data as FloatArray, xNd.offset, m, d, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
+      getKernels().layerNormForward(m, d, xNd.data as FloatArray, xNd.offset, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
       ctx.save(xHat.data as FloatArray, invStd, scale);
       return out;
     },
@@ -201,7 +147,7 @@ export function layerNormFused(
       const m = invStd.length;
       const dScale = new Float64Array(d), dShift = new Float64Array(d);
       const dx = ctx.needsGrad[0] ? createNdArray(dtype, dy.shape) : null;
-      layerNormRowsBackward(dy.data as FloatArray, dy.offset, xHat, m, d, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
+      getKernels().layerNormBackward(m, d, dy.data as FloatArray, dy.offset, xHat, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
       const grads: (NdArray | null)[] = [dx];
       if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, dims) : null);
       if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(dShift, dtype, dims) : null);

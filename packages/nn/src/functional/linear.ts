@@ -3,7 +3,9 @@
  * gradient) and fused (one tape node with a handwritten backward).
  * @module
  */
-import { DtypeError, ShapeError, Tensor, defineOp, matmul, createNdArray, type NdArray } from '@tapegrad/core';
+import {
+  DtypeError, ShapeError, Tensor, contiguousNdArray, createNdArray, defineOp, getKernels, matmul, type FloatArray, type NdArray,
+} from '@tapegrad/core';
 
 const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
@@ -49,19 +51,27 @@ export function linearComposed(x: Tensor, weight: Tensor, bias?: Tensor | null):
   return bias ? y.add(bias) : y;
 }
 
-/** y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. */
+/** Whether a 2-D ndarray is the transposed view of a contiguous array (as `W.T` of a [in, out] W is). */
+function isTransposedContiguous(w: NdArray): boolean {
+  const [rows, cols] = w.shape as [number, number];
+  return rows > 1 && cols > 1 && w.stride[0] === 1 && w.stride[1] === rows;
+}
+
+/**
+ * y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. Operands keep their strides (the
+ * GEMM reads a transposed weight in place), and dW is computed in the weight's own layout: for a
+ * weight that is `W.T` of a contiguous W, as (xᵀ·dy)ᵀ, so that the gradient reaching W is contiguous.
+ */
 const linearOp = defineOp({
   name: 'linearFused',
+  contiguous: false,
   forward(ctx, x: NdArray, w: NdArray, b: NdArray | undefined) {
     ctx.save(x, w);
     const y = matmul(new Tensor(x), new Tensor(w).T).data;
     if (b !== undefined) {
       const [n, m] = y.shape as [number, number];
-      const yd = y.data, bd = b.data;
-      for (let i = 0; i < n; i++) {
-        const row = y.offset + i * m;
-        for (let j = 0; j < m; j++) yd[row + j] = yd[row + j]! + bd[b.offset + j]!;
-      }
+      const bias = contiguousNdArray(b);
+      getKernels().addRowVector(n, m, y.data as FloatArray, y.offset, bias.data as FloatArray, bias.offset);
     }
     return y;
   },
@@ -69,29 +79,31 @@ const linearOp = defineOp({
     const [x, w] = ctx.saved as [NdArray, NdArray];
     const g = new Tensor(dy);
     const dx = ctx.needsGrad[0] ? matmul(g, new Tensor(w)).data : null;
-    const dw = ctx.needsGrad[1] ? matmul(g.T, new Tensor(x)).data : null;
+    let dw: NdArray | null = null;
+    if (ctx.needsGrad[1]) {
+      dw = isTransposedContiguous(w) ? matmul(new Tensor(x).T, g).data.transpose(1, 0) : matmul(g.T, new Tensor(x)).data;
+    }
     if (ctx.inputShapes.length === 2) return [dx, dw];
     return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
   },
 });
 
-/** Σ over the rows of a contiguous [n, m] ndarray: an [m] ndarray. */
+/** Σ over the rows of an [n, m] ndarray: an [m] ndarray. */
 function sumRows(dy: NdArray): NdArray {
   const [n, m] = dy.shape as [number, number];
+  const c = contiguousNdArray(dy);
   const db = createNdArray(dy.dtype as 'float32' | 'float64', [m]);
   const acc = new Float64Array(m);
-  const d = dy.data;
-  for (let i = 0; i < n; i++) {
-    const row = dy.offset + i * m;
-    for (let j = 0; j < m; j++) acc[j]! += d[row + j]!;
-  }
+  getKernels().sumRows(n, m, c.data as FloatArray, c.offset, acc);
   db.data.set(acc);
   return db;
 }
 
 /**
  * The affine map as one tape node with a handwritten backward. Same signature and result as
- * {@link linearComposed}; the products run on core's GEMM kernel through `matmul`.
+ * {@link linearComposed}; the products run on core's GEMM kernel through `matmul` (a transposed
+ * weight such as `W.T` is read in place, not copied), the bias add and its row sums on core's
+ * active kernels (see {@link @tapegrad/core!setKernels | setKernels}).
  *
  * y = x·Wᵀ + b;  dx = dy·W,  dW = dyᵀ·x,  db = Σ_rows dy
  *

@@ -3,7 +3,7 @@
  * one fused node with a handwritten backward.
  * @module
  */
-import { DtypeError, Tensor, createNdArray, defineOp, relu } from '@tapegrad/core';
+import { DtypeError, Tensor, createNdArray, defineOp, getKernels, relu, type FloatArray } from '@tapegrad/core';
 
 function checkInput(op: string, x: Tensor): void {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -37,26 +37,21 @@ const reluOp = defineOp({
   name: 'reluFused',
   forward(ctx, x) {
     const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape);
-    const xd = x.data, yd = y.data, n = y.data.length;
-    for (let i = 0; i < n; i++) {
-      const v = xd[x.offset + i]!;
-      yd[i] = v > 0 || v !== v ? v : 0;
-    }
+    getKernels().relu(y.data.length, x.data as FloatArray, x.offset, y.data as FloatArray, 0);
     ctx.save(y);
     return y;
   },
   backward(ctx, dy) {
     const [y] = ctx.saved;
     const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape);
-    const yd = y!.data, gd = dy.data, dd = dx.data, n = dd.length;
-    for (let i = 0; i < n; i++) dd[i] = yd[i]! > 0 ? gd[dy.offset + i]! : 0;
+    getKernels().reluBackward(dx.data.length, y!.data as FloatArray, 0, dy.data as FloatArray, dy.offset, dx.data as FloatArray, 0);
     return [dx];
   },
 });
 
 /**
  * ReLU as one tape node with a handwritten backward (it saves the output: y > 0 exactly where
- * x > 0). Same signature and result as {@link reluComposed}.
+ * x > 0), both on core's active kernels. Same signature and result as {@link reluComposed}.
  *
  * y = max(x, 0);  dx = dy · [y > 0]
  *

@@ -8,12 +8,10 @@
  * @internal
  */
 import type { FloatArray } from '../../dtype.js';
-import type { AdamStep, KernelSet } from '../kernelSet.js';
+import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
 import { GemmThreads, JOB_GEMM_F32, JOB_GEMM_F64, SLOT_WORDS } from './gemmThreads.js';
-import { adamUpdateJs, addRowVectorJs, reluBackwardJs, reluJs, sumRowsJs } from '../pointwiseJs.js';
-import { batchNormBackwardJs, batchNormForwardJs, layerNormBackwardJs, layerNormForwardJs } from '../normJs.js';
 
 /** Options of {@link createWasmKernels}. */
 export interface WasmKernelOptions {
@@ -36,10 +34,22 @@ export interface WasmKernelSet extends KernelSet {
   dispose(): void;
 }
 
+/** A kernel export: numbers in (addresses, counts, scalars), nothing out. */
+type Kernel = (...args: number[]) => void;
+
+/** The module's exports, each kernel in its f32 and f64 form. */
 interface Exports {
-  gemmF32: (...args: number[]) => void;
-  gemmF64: (...args: number[]) => void;
   gemmWorkspaceBytes: (elementBytes: number) => number;
+  gemmF32: Kernel; gemmF64: Kernel;
+  adamF32: Kernel; adamF64: Kernel;
+  reluF32: Kernel; reluF64: Kernel;
+  reluBackwardF32: Kernel; reluBackwardF64: Kernel;
+  addRowVectorF32: Kernel; addRowVectorF64: Kernel;
+  sumRowsF32: Kernel; sumRowsF64: Kernel;
+  batchNormForwardF32: Kernel; batchNormForwardF64: Kernel;
+  batchNormBackwardF32: Kernel; batchNormBackwardF64: Kernel;
+  layerNormForwardF32: Kernel; layerNormForwardF64: Kernel;
+  layerNormBackwardF32: Kernel; layerNormBackwardF64: Kernel;
 }
 
 /** Splitting a product over threads costs tens of microseconds of wake-up: worth it from here on. */
@@ -71,8 +81,10 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
   let threads: GemmThreads | null = null;
   const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount));
 
-  /** Blocks taken for one call's copies, given back at its end. */
+  // Operands that are not views of the heap are copied into blocks taken for the call; outputs
+  // among them are copied back when the kernel returns. `finish` does that and gives the blocks back.
   const temporaries: number[] = [];
+  const outputs: { x: FloatArray; offset: number; ptr: number; length: number }[] = [];
   /** The byte address of `length` elements of `x` from `offset`: in place, or a copy (when `copyIn`). */
   const address = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
     if (heap.owns(x)) return x.byteOffset + offset * x.BYTES_PER_ELEMENT;
@@ -81,47 +93,75 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
     if (copyIn && length > 0) heap.view(x.BYTES_PER_ELEMENT as 4 | 8, ptr, length).set(x.subarray(offset, offset + length));
     return ptr;
   };
-  const releaseTemporaries = (): void => {
+  const input = (x: FloatArray, offset: number, length: number): number => address(x, offset, length, true);
+  /** An output's address; `copyIn` when the kernel reads it too (or must leave parts of it as they are). */
+  const output = (x: FloatArray, offset: number, length: number, copyIn = false): number => {
+    const ptr = address(x, offset, length, copyIn);
+    if (!heap.owns(x)) outputs.push({ x, offset, ptr, length });
+    return ptr;
+  };
+  /** Copies the outputs back (unless the kernel threw) and releases the call's blocks. */
+  const finish = (ok: boolean): void => {
+    if (ok) for (const o of outputs) o.x.set(heap.view(o.x.BYTES_PER_ELEMENT as 4 | 8, o.ptr, o.length), o.offset);
+    outputs.length = 0;
     for (const ptr of temporaries) heap.release(ptr);
     temporaries.length = 0;
   };
-
-  const gemm: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
-    const S = a.BYTES_PER_ELEMENT as 4 | 8;
-    const aSpan = k === 0 ? 0 : (transA ? k - 1 : m - 1) * lda + (transA ? m : k);
-    const bSpan = k === 0 ? 0 : (transB ? n - 1 : k - 1) * ldb + (transB ? k : n);
-    const cSpan = (m - 1) * ldc + n;
+  /** Runs `body` (which takes addresses with input/output) and finishes the call. */
+  const call = (body: () => void): void => {
+    let ok = false;
     try {
-      const pa = address(a, aOffset, aSpan, true);
-      const pb = address(b, bOffset, bSpan, true);
-      const cOwned = heap.owns(c);
-      const pc = address(c, cOffset, cSpan, accumulate || ldc !== n);
-      const op = S === 4 ? JOB_GEMM_F32 : JOB_GEMM_F64;
-      const run = S === 4 ? wasm.gemmF32 : wasm.gemmF64;
-      const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
-      const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
-      const parts = workers === null ? 1 : workers.size + 1;
-      if (parts === 1) {
-        run(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
-      } else {
-        // slices of C's columns (or rows, when C is taller than wide), the calling thread takes the first
-        const byColumns = n >= m;
-        const extent = byColumns ? n : m;
-        const step = Math.ceil(extent / parts / SLICE_ALIGN) * SLICE_ALIGN;
-        const slices: [number, number][] = [];
-        for (let start = 0; start < extent; start += step) slices.push([start, Math.min(step, extent - start)]);
-        const jobs = slices.map(([start, size]) => byColumns
-          ? [tA, tB, m, size, k, pa, lda, pb + start * (transB ? ldb : 1) * S, ldb, pc + start * S, ldc, acc]
-          : [tA, tB, size, n, k, pa + start * (transA ? 1 : lda) * S, lda, pb, ldb, pc + start * ldc * S, ldc, acc]);
-        for (let i = 1; i < jobs.length; i++) workers!.post(i - 1, op, [...jobs[i]!, workspace(i)]);
-        run(...jobs[0]!, workspace(0));
-        for (let i = 1; i < jobs.length; i++) workers!.wait(i - 1);
-      }
-      if (!cOwned) c.set(heap.view(S, pc, cSpan), cOffset);
+      body();
+      ok = true;
     } finally {
-      releaseTemporaries();
+      finish(ok);
     }
   };
+  const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
+
+  const gemm: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => call(() => {
+    const S = a.BYTES_PER_ELEMENT;
+    const aSpan = k === 0 ? 0 : (transA ? k - 1 : m - 1) * lda + (transA ? m : k);
+    const bSpan = k === 0 ? 0 : (transB ? n - 1 : k - 1) * ldb + (transB ? k : n);
+    const pa = input(a, aOffset, aSpan);
+    const pb = input(b, bOffset, bSpan);
+    // C's span includes the gaps between rows when ldc > n: copy it in so they come back unchanged
+    const pc = output(c, cOffset, (m - 1) * ldc + n, accumulate || ldc !== n);
+    const op = S === 4 ? JOB_GEMM_F32 : JOB_GEMM_F64;
+    const run = S === 4 ? wasm.gemmF32 : wasm.gemmF64;
+    const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
+    const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
+    const parts = workers === null ? 1 : workers.size + 1;
+    if (parts === 1) {
+      run(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
+      return;
+    }
+    // slices of C's columns (or rows, when C is taller than wide); the calling thread takes the first
+    const byColumns = n >= m;
+    const extent = byColumns ? n : m;
+    const step = Math.ceil(extent / parts / SLICE_ALIGN) * SLICE_ALIGN;
+    const jobs: number[][] = [];
+    for (let start = 0; start < extent; start += step) {
+      const size = Math.min(step, extent - start);
+      jobs.push(byColumns
+        ? [tA, tB, m, size, k, pa, lda, pb + start * (transB ? ldb : 1) * S, ldb, pc + start * S, ldc, acc]
+        : [tA, tB, size, n, k, pa + start * (transA ? 1 : lda) * S, lda, pb, ldb, pc + start * ldc * S, ldc, acc]);
+    }
+    for (let i = 1; i < jobs.length; i++) workers!.post(i - 1, op, [...jobs[i]!, workspace(i)]);
+    try {
+      run(...jobs[0]!, workspace(0));
+    } finally {
+      for (let i = 1; i < jobs.length; i++) workers!.wait(i - 1);
+    }
+  });
+
+  const adamUpdate: KernelSet['adamUpdate'] = (n, p, pOffset, g, gOffset, m, v, vMax, s) => call(() => {
+    const pp = output(p, pOffset, n, true);
+    const pg = input(g, gOffset, n);
+    const pm = output(m, 0, n, true), pv = output(v, 0, n, true);
+    const pmax = vMax === null ? 0 : output(vMax, 0, n, true);
+    (f32(p) ? wasm.adamF32 : wasm.adamF64)(n, pp, pg, pm, pv, pmax, s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink);
+  });
 
   return {
     name: 'wasm',
@@ -131,16 +171,46 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
       return threadCount;
     },
     gemm,
-    addRowVector: addRowVectorJs,
-    sumRows: sumRowsJs,
-    relu: reluJs,
-    reluBackward: reluBackwardJs,
-    batchNormForward: batchNormForwardJs,
-    batchNormBackward: batchNormBackwardJs,
-    layerNormForward: layerNormForwardJs,
-    layerNormBackward: layerNormBackwardJs,
-    adamUpdate: (n: number, p: FloatArray, po: number, g: FloatArray, go: number, m: FloatArray, v: FloatArray, vMax: FloatArray | null, s: AdamStep) =>
-      adamUpdateJs(n, p, po, g, go, m, v, vMax, s),
+    adamUpdate,
+    addRowVector: (rows, cols, y, yOffset, bias, biasOffset) => call(() => {
+      const py = output(y, yOffset, rows * cols, true);
+      (f32(y) ? wasm.addRowVectorF32 : wasm.addRowVectorF64)(rows, cols, py, input(bias, biasOffset, cols));
+    }),
+    sumRows: (rows, cols, x, xOffset, out) => call(() => {
+      (f32(x) ? wasm.sumRowsF32 : wasm.sumRowsF64)(rows, cols, input(x, xOffset, rows * cols), output(out, 0, cols));
+    }),
+    relu: (n, x, xOffset, y, yOffset) => call(() => {
+      (f32(x) ? wasm.reluF32 : wasm.reluF64)(n, input(x, xOffset, n), output(y, yOffset, n));
+    }),
+    reluBackward: (n, y, yOffset, dy, dyOffset, dx, dxOffset) => call(() => {
+      (f32(y) ? wasm.reluBackwardF32 : wasm.reluBackwardF64)(n, input(y, yOffset, n), input(dy, dyOffset, n), output(dx, dxOffset, n));
+    }),
+    batchNormForward: (n, c, x, xOffset, training, eps, scale, shift, mean, variance, invStd, xHat, y) => call(() => {
+      const stats = training ? output : input;
+      (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
+        n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
+        stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), output(xHat, 0, n * c), output(y, 0, n * c),
+      );
+    }),
+    batchNormBackward: (n, c, dy, dyOffset, xHat, training, invStd, scale, sumDy, sumDyXHat, dx) => call(() => {
+      const work = heap.alloc(3 * c * 8);
+      temporaries.push(work);
+      (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
+        n, c, input(dy, dyOffset, n * c), input(xHat, 0, n * c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
+        output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c), work,
+      );
+    }),
+    layerNormForward: (m, d, x, xOffset, eps, scale, shift, xHat, y, invStd) => call(() => {
+      (f32(x) ? wasm.layerNormForwardF32 : wasm.layerNormForwardF64)(
+        m, d, input(x, xOffset, m * d), eps, input(scale, 0, d), input(shift, 0, d), output(xHat, 0, m * d), output(y, 0, m * d), output(invStd, 0, m),
+      );
+    }),
+    layerNormBackward: (m, d, dy, dyOffset, xHat, invStd, scale, dx, dScale, dShift) => call(() => {
+      (f32(dy) ? wasm.layerNormBackwardF32 : wasm.layerNormBackwardF64)(
+        m, d, input(dy, dyOffset, m * d), input(xHat, 0, m * d), input(invStd, 0, m), input(scale, 0, d),
+        dx === null ? 0 : output(dx, 0, m * d), output(dScale, 0, d, true), output(dShift, 0, d, true),
+      );
+    }),
     allocate: (dtype, length) => heap.allocateView(dtype === 'float32' ? 4 : 8, length),
     dispose: () => {
       threads?.terminate();
