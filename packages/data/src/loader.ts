@@ -115,13 +115,14 @@ export class DataLoader<Batch extends Tensor[] = Tensor[]> implements Iterable<B
    * @param dataset - What to draw from, e.g. a {@link TensorDataset}.
    * @param opts - `batchSize` (default 1), `shuffle` (default false), `dropLast` (default false),
    *   `generator` (default the global stream).
-   * @throws {@link DataError} when `batchSize` is not a positive integer.
+   * @throws {@link DataError} when `batchSize` is not a positive integer or the dataset is empty.
    */
   constructor(dataset: BatchDataset<Batch>, opts: DataLoaderOptions = {}) {
     const { batchSize = 1, shuffle = false, dropLast = false, generator } = opts;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new DataError(`DataLoader: batchSize as a positive integer (got ${String(batchSize)})`);
     }
+    if (dataset.length === 0) throw new DataError('DataLoader: a dataset of at least one example (got an empty dataset)');
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  ShapeError, Tensor, manualSeed, noGrad, randn, zeros, ones, type FloatDType,
+  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, zeros, ones, type FloatDType,
 } from '@tapegrad/core';
 import { Module } from './module.js';
 import { Buffer, Parameter } from './parameter.js';
@@ -105,7 +105,7 @@ export class FullyConnectedNet extends Module {
     const keep = opts.dropoutKeepRatio ?? 1;
     if (!(keep > 0 && keep <= 1)) throw new RangeError(`FullyConnectedNet: dropoutKeepRatio must be in (0, 1] (got ${keep})`);
     const reg = opts.reg ?? 0;
-    if (!(reg >= 0)) throw new RangeError(`FullyConnectedNet: reg must be a number >= 0 (got ${reg})`);
+    if (!(reg >= 0 && reg < Infinity)) throw new RangeError(`FullyConnectedNet: reg must be a finite number >= 0 (got ${reg})`);
     const weightScale = opts.weightScale ?? 1e-2;
     if (!Number.isFinite(weightScale)) throw new RangeError(`FullyConnectedNet: weightScale must be finite (got ${weightScale})`);
     const normalization = opts.normalization ?? null;
@@ -151,12 +151,17 @@ export class FullyConnectedNet extends Module {
   /**
    * The class scores `[N, C]` for `X` (`[N, D]` or `[N, ...]` with D elements per row), in train or
    * eval mode as the module is.
-   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when a row of X does not hold inputDim values.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} when a row of X does not hold inputDim values;
+   *   {@link @tapegrad/core!DtypeError | DtypeError} when X's dtype is not the model's.
    */
   forward(X: Tensor): Tensor {
     const inputDim = this.field('W1').shape[0]!;
     if (X.ndim < 1 || X.size !== X.shape[0]! * inputDim) {
       throw new ShapeError(`FullyConnectedNet: expected input [N, ${inputDim}] or [N, ...] with ${inputDim} values per row (got [${X.shape.join(', ')}])`);
+    }
+    const dtype = this.field('W1').dtype;
+    if (X.dtype !== dtype) {
+      throw new DtypeError(`FullyConnectedNet: expected a ${dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${dtype}')`);
     }
     const fused = this.backward === 'fused';
     const linear = fused ? linearFused : linearComposed;
@@ -204,7 +209,8 @@ export class FullyConnectedNet extends Module {
    * cs231n's `loss`: without `y`, the scores of a test-mode forward (no graph); with `y` (int32 labels
    * or numbers), a train-mode forward and backward returning the loss and every parameter's gradient.
    * The module's train/eval mode is restored afterwards.
-   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a wrong input shape or labels that are not class indices.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a wrong input shape or labels that are not class indices;
+   *   RangeError when `reg` was set to a value that is not a finite number >= 0.
    */
   loss(X: Tensor): Tensor;
   loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;
@@ -215,6 +221,7 @@ export class FullyConnectedNet extends Module {
         this.eval();
         return noGrad(() => this.forward(X));
       }
+      if (!(this.reg >= 0 && this.reg < Infinity)) throw new RangeError(`FullyConnectedNet: reg must be a finite number >= 0 (got ${this.reg})`);
       this.train();
       const scores = this.forward(X);
       const dataLoss = crossEntropy(scores, y);

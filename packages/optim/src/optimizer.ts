@@ -206,12 +206,16 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
 
   /**
    * Updates every parameter that has a gradient, in place.
-   * @throws `ShapeError` when a gradient's shape differs from its parameter's.
+   * @throws `ShapeError` when a gradient's shape differs from its parameter's; TypeError, RangeError
+   *   when a param group's option was changed to an invalid value (`Adam.step: lr of param group 0
+   *   must be a finite number (got NaN)`), before any parameter of that group is updated.
    */
   step(): void {
     const groups = this.paramGroups;
     for (let gi = 0; gi < groups.length; gi++) {
       const group = groups[gi]!;
+      // options may have been changed since (`group.lr = ...`): a NaN must not reach the parameters
+      this.checkOptions(group, new OptionChecker(`${this.name}.step`, `param group ${gi}`));
       const params = group.params;
       for (let pi = 0; pi < params.length; pi++) {
         const p = params[pi]!;

@@ -4,7 +4,7 @@
  * lines or a progress bar, and checkpoints that resume a run bit for bit.
  * @module
  */
-import { Tensor, choice, defaultGenerator, noGrad } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, choice, defaultGenerator, noGrad } from '@tapegrad/core';
 import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
 import { checkKnownKeys, describeValue } from './options.js';
 import { barReporter, defaultTerminal, linesReporter, silentReporter, type Reporter, type TerminalStream } from './progress.js';
@@ -49,9 +49,9 @@ function checkSplit(xName: string, yName: string, X: unknown, y: unknown): numbe
   if (!(X instanceof Tensor)) throw new TypeError(`Solver: ${xName} must be a Tensor (got ${describeValue(X)})`);
   if (!(y instanceof Tensor)) throw new TypeError(`Solver: ${yName} must be a Tensor (got ${describeValue(y)})`);
   const n = X.shape[0];
-  if (X.ndim < 1 || n === undefined || n < 1) throw new RangeError(`Solver: ${xName} must hold at least one example [N, ...] (got [${X.shape.join(', ')}])`);
-  if (y.dtype !== 'int32' && y.dtype !== 'uint8') throw new TypeError(`Solver: ${yName} must hold int32 class indices (got ${y.dtype})`);
-  if (y.ndim !== 1 || y.shape[0] !== n) throw new RangeError(`Solver: ${yName} must be [${n}], one label per row of ${xName} (got [${y.shape.join(', ')}])`);
+  if (X.ndim < 1 || n === undefined || n < 1) throw new ShapeError(`Solver: ${xName} must hold at least one example [N, ...] (got [${X.shape.join(', ')}])`);
+  if (y.dtype !== 'int32' && y.dtype !== 'uint8') throw new DtypeError(`Solver: ${yName} must hold int32 class indices (got ${y.dtype})`);
+  if (y.ndim !== 1 || y.shape[0] !== n) throw new ShapeError(`Solver: ${yName} must be [${n}], one label per row of ${xName} (got [${y.shape.join(', ')}])`);
   return n;
 }
 
@@ -187,9 +187,10 @@ export class Solver {
    *   `printEvery` = 10, `verbose` = true, `checkpointName` = null, `progress` = 'auto', `log` =
    *   console.log, `onIteration`, `onEpoch`.
    * @throws TypeError for an unknown option, an optimConfig key no rule knows (such as Python's
-   *   `learning_rate`), data that are not tensors or labels that are not integers, `updateRule` or
-   *   `optimConfig` given with a {@link ModuleSetup}; RangeError for an option out of range, an
-   *   unknown update rule, or labels whose count differs from the inputs'.
+   *   `learning_rate`), data that are not tensors, `updateRule` or `optimConfig` given with a
+   *   {@link ModuleSetup}; RangeError for an option out of range (a NaN or infinite optimConfig value
+   *   included) or an unknown update rule; `DtypeError` for labels that are not int32; `ShapeError`
+   *   for an empty split or labels whose count differs from the inputs'.
    */
   constructor(model: Cs231nModel, data: SolverData, opts?: SolverOptions);
   /**
@@ -359,8 +360,8 @@ export class Solver {
    * @param y - int32 labels `[N]`.
    * @param opts - `numSamples` (default null: all rows), `batchSize` (default 100).
    * @returns the accuracy, in [0, 1].
-   * @throws RangeError for a bad option or labels that do not match X; `ShapeError` when the model's
-   *   scores are not `[rows, C]`.
+   * @throws RangeError for a bad option; `ShapeError` for an empty X, labels that do not match X, or
+   *   model scores that are not `[rows, C]`; `DtypeError` for labels that are not int32.
    * @example
    * ```ts
    * import { Generator } from '@tapegrad/core';

@@ -110,8 +110,10 @@ export function encodeCheckpoint(state: CheckpointState): { tensors: Record<stri
 }
 
 /** Puts the tensors back where `{ $tensor }` stands, each used once. */
-function insertTensors(value: unknown, tensors: Record<string, Tensor>, used: Set<string>, fail: (msg: string) => never): unknown {
-  if (Array.isArray(value)) return value.map((v) => insertTensors(v, tensors, used, fail));
+function insertTensors(value: unknown, tensors: Record<string, Tensor>, used: Set<string>, fail: (msg: string) => never, depth = 0): unknown {
+  // a hostile file could nest deep enough to overflow the stack; a checkpoint nests a few levels
+  if (depth > 64) fail('the solver metadata must nest at most 64 levels deep (got a value nested deeper)');
+  if (Array.isArray(value)) return value.map((v) => insertTensors(v, tensors, used, fail, depth + 1));
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
@@ -123,7 +125,7 @@ function insertTensors(value: unknown, tensors: Record<string, Tensor>, used: Se
     return tensors[name];
   }
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = insertTensors(obj[k], tensors, used, fail);
+  for (const k of keys) out[k] = insertTensors(obj[k], tensors, used, fail, depth + 1);
   return out;
 }
 

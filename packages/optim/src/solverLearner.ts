@@ -92,6 +92,10 @@ export class RuleLearner implements Learner {
       throw new RangeError(`Solver: updateRule must be one of ${Object.keys(cs231nUpdateRules).join(', ')} (got ${describeValue(updateRule)})`);
     }
     this.rule = cs231nUpdateRules[updateRule] as unknown as Rule;
+    // the rule checks its ranges at the first step; a NaN or Infinity is refused now
+    for (const [key, value] of Object.entries(optimConfig ?? {})) {
+      if (typeof value === 'number' && !Number.isFinite(value)) throw new RangeError(`Solver: optimConfig.${key} must be a finite number (got ${value})`);
+    }
     const names = this.namedParameters();
     if (names.length === 0) throw new RangeError('Solver: the model has no parameters (model.params is empty)');
     for (const [name] of names) this.optimConfigs[name] = copyOptimConfig(optimConfig);

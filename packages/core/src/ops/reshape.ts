@@ -26,7 +26,7 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
   const known = sizeOf(to.filter((d) => d !== -1));
   const resolved = to.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
   if (sizeOf(resolved) !== size || resolved.some((d) => !Number.isInteger(d))) {
-    throw new ShapeError(`reshape: cannot reshape ${formatShape(from)} into ${formatShape(to)} (sizes ${size} and ${known}${unknown ? '·k' : ''} differ)`);
+    throw new ShapeError(`reshape: shape ${formatShape(to)} must hold the ${size} elements of ${formatShape(from)} (got ${known}${unknown ? '·k' : ''})`);
   }
   return resolved;
 }
@@ -59,9 +59,10 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
  * @category Ops
  */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  // a 0-d tensor takes dims as a 1-d one does (PyTorch), then becomes [1]
+  const start = normalizeDim('flatten', startDim, Math.max(x.ndim, 1));
+  const end = normalizeDim('flatten', endDim, Math.max(x.ndim, 1));
   if (x.ndim === 0) return reshape(x, [1]);
-  const start = normalizeDim('flatten', startDim, x.ndim);
-  const end = normalizeDim('flatten', endDim, x.ndim);
   if (start > end) throw new ShapeError(`flatten: startDim must not come after endDim (got ${startDim} and ${endDim})`);
   const shape = [...x.shape.slice(0, start), sizeOf(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
   return reshape(x, shape);

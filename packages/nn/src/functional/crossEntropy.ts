@@ -49,7 +49,8 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
  * @param target - `[N]` class indices in [0, C): an int32 tensor or a number[].
  * @param opts - `reduction`: `'mean'` (default), `'sum'` or `'none'` (`[N]`).
  * @returns a scalar (`'mean'`, `'sum'`) or `[N]` (`'none'`), in logits' dtype.
- * @throws {@link @tapegrad/core!ShapeError | ShapeError} when logits are not 2-D or target's length is not N;
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when logits are not 2-D, target's length is not N, or the batch is
+ *   empty (N = 0) with the `'mean'` reduction, whose value would be 0/0;
  *   {@link @tapegrad/core!DtypeError | DtypeError} for a floating target tensor; RangeError for a label that is not an integer
  *   in [0, C) (`crossEntropy: target[3] must be a class index in [0, 10) (got 12)`).
  * @example
@@ -75,6 +76,9 @@ export function crossEntropy(logits: Tensor, target: Tensor | readonly number[],
     throw new DtypeError(`crossEntropy: logits must be float32 or float64 (got ${logits.dtype})`);
   }
   const [n, c] = logits.shape as [number, number];
+  if (n === 0 && reduction === 'mean') {
+    throw new ShapeError(`crossEntropy: expected logits [N, C] with N >= 1 for the mean over the batch (got ${fmt(logits.shape)})`);
+  }
   const flat = flatTargetIndices('crossEntropy', target, n, c);
   const losses = logits.logSoftmax(1).reshape([n * c]).index(flat).neg();
   if (reduction === 'none') return losses;
