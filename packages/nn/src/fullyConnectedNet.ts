@@ -86,8 +86,6 @@ export class FullyConnectedNet extends Module {
   seed: number | null;
   /** Fused or tape backward for the affine, norm and ReLU layers. */
   backward: BackwardMode;
-  /** The parameters' dtype. */
-  readonly dtype: FloatDType;
 
   /**
    * @param hiddenDims - the size of each hidden layer.
@@ -119,8 +117,7 @@ export class FullyConnectedNet extends Module {
     this.dropoutKeepRatio = keep;
     this.seed = opts.seed ?? null;
     this.backward = checkBackwardMode('FullyConnectedNet', opts.backward);
-    this.dtype = opts.dtype ?? 'float32';
-    const dtype = this.dtype;
+    const dtype = opts.dtype ?? 'float32';
     const fields = this as unknown as Record<string, Tensor>;
     for (let l = 1; l <= this.numLayers; l++) {
       const [fanIn, fanOut] = [dims[l - 1]!, dims[l]!];
@@ -137,6 +134,11 @@ export class FullyConnectedNet extends Module {
         fields[`runningVar${l}`] = new Buffer(zeros([dims[l]!], { dtype }));
       }
     }
+  }
+
+  /** The parameters' dtype (follows `to(dtype)`). */
+  get dtype(): FloatDType {
+    return this.field('W1').dtype as FloatDType;
   }
 
   /** The parameters by cs231n's names (W1, b1, gamma1, beta1, ...), in cs231n's order. */
