@@ -1,0 +1,155 @@
+/**
+ * The benchmark of issue 7: tapegrad, PyTorch, numpy and TensorFlow.js side by side, in one run.
+ *
+ * Workloads (W: training steps per second of the notebook's net, 3072-(hidden×5)-10 with BatchNorm
+ * before each ReLU, softmax loss, Adam 1e-3; M: kernels):
+ * - W1: hidden 100, batch 50, float32.  W2: hidden 1000, batch 500, float32.  W3: W1 in float64.
+ * - M1: BatchNorm forward + fused backward at 100×500, float64 (µs).
+ * - M2: GEMM 50×3072×100 and 500×3072×1000 (m×k×n), A·B, Aᵀ·B, A·Bᵀ, float32 and float64 (GFLOP/s,
+ *   on plain typed arrays: copies into the WebAssembly memory and back included).
+ *
+ * Implementations: tapegrad-wasm (one thread), tapegrad-wasm-2t (GEMM split over two threads),
+ * tapegrad-js, torch-1t and numpy-1t (Debian's /usr/bin/python3, one thread, OpenBLAS), tfjs-wasm
+ * (one thread) and tfjs-cpu. Each (workload, implementation) runs in its own process
+ * (`trainingChild.ts`, `trainingPeer.py`) for a time budget, `rounds` times in round-robin so a burst
+ * of load from other processes spreads over all of them; a figure is the median over every timed call
+ * of all rounds. Peak RSS is the largest of its runs.
+ *
+ * Usage: `node bench/dist/training.js [--only W1,M2] [--impls tapegrad-wasm,torch-1t] [--json FILE]
+ * [--budget SECONDS] [--rounds N]` (defaults: everything, 2 s per run, 2 rounds). `--json FILE`
+ * writes one JSON object per line: `{workload, impl, metric, value}` (plus `case` for M2).
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const IMPLS = ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu'] as const;
+const WORKLOADS = ['W1', 'W2', 'W3', 'M1', 'M2'] as const;
+/** Budget multiplier per workload (W2 steps take a large part of a second). */
+const BUDGET_SCALE: Record<string, number> = { W1: 1, W2: 3, W3: 1, M1: 0.5, M2: 3 };
+const PYTHON = '/usr/bin/python3';
+
+interface ChildResult {
+  impl: string;
+  workload: string;
+  metric: 'steps_per_s' | 'gflops' | 'us';
+  cases: { case: string; times: number[]; flops?: number }[];
+  rss_kb: number;
+  version: string;
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const only = option('--only')?.split(',') ?? [...WORKLOADS];
+const impls = option('--impls')?.split(',') ?? [...IMPLS];
+const jsonFile = option('--json');
+const budget = Number(option('--budget') ?? 2);
+const rounds = Number(option('--rounds') ?? 2);
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Runs one implementation on one workload in a child process; undefined (with a note) on failure. */
+function runChild(impl: string, workload: string, seconds: number): ChildResult | undefined {
+  const python = impl === 'torch-1t' || impl === 'numpy-1t';
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  // the dev machine presets these; they halve OpenBLAS here, so the peers run without them
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const [command, args] = python
+    ? [PYTHON, [here('../src/trainingPeer.py'), impl, workload, String(seconds)]]
+    : [process.execPath, [here('./trainingChild.js'), impl, workload, String(seconds)]];
+  const child = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (child.status !== 0) {
+    const why = child.error?.message ?? child.stderr.trim().split('\n').slice(-3).join(' | ');
+    console.error(`(${impl} ${workload} skipped: ${why})`);
+    return undefined;
+  }
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildResult;
+}
+
+interface Row {
+  workload: string;
+  impl: string;
+  case: string;
+  metric: ChildResult['metric'];
+  value: number;
+  calls: number;
+  rssMb: number;
+}
+
+function value(metric: ChildResult['metric'], seconds: number, flops: number | undefined): number {
+  if (metric === 'steps_per_s') return 1 / seconds;
+  if (metric === 'gflops') return flops! / seconds / 1e9;
+  return seconds * 1e6;
+}
+
+const unit = { steps_per_s: 'steps/s', gflops: 'GFLOP/s', us: 'µs' } as const;
+
+console.log(`# tapegrad vs peers, ${new Date().toISOString().slice(0, 10)}`);
+console.log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} CPUs, node ${process.version}; budget ${budget} s per run, ${rounds} rounds`);
+if (jsonFile) writeFileSync(jsonFile, '');
+const versions = new Map<string, string>();
+
+for (const workload of only) {
+  if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`training bench: unknown workload ${workload} (known: ${WORKLOADS.join(', ')})`);
+  const loadBefore = os.loadavg()[0]!;
+  const times = new Map<string, { metric: ChildResult['metric']; times: number[]; flops?: number; rss: number }>();
+  for (let round = 0; round < rounds; round++) {
+    for (const impl of impls) {
+      const result = runChild(impl, workload, budget * (BUDGET_SCALE[workload] ?? 1));
+      if (result === undefined) continue;
+      if (result.version) versions.set(impl, result.version);
+      for (const c of result.cases) {
+        const key = `${impl}\u0000${c.case}`;
+        const entry = times.get(key) ?? { metric: result.metric, times: [], flops: c.flops, rss: 0 };
+        entry.times.push(...c.times);
+        entry.rss = Math.max(entry.rss, result.rss_kb);
+        times.set(key, entry);
+      }
+    }
+  }
+  const loadAfter = os.loadavg()[0]!;
+  const rows: Row[] = [...times].map(([key, e]) => {
+    const [impl, name] = key.split('\u0000') as [string, string];
+    return { workload, impl, case: name, metric: e.metric, value: value(e.metric, median(e.times), e.flops), calls: e.times.length, rssMb: e.rss / 1024 };
+  });
+  const metric = rows[0]?.metric ?? 'steps_per_s';
+  const higherIsBetter = metric !== 'us';
+  console.log(`\n## ${workload} (${unit[metric]}, ${higherIsBetter ? 'higher' : 'lower'} is better; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)\n`);
+  const cases = [...new Set(rows.map((r) => r.case))];
+  const present = impls.filter((i) => rows.some((r) => r.impl === i));
+  console.log(`| case | ${present.join(' | ')} | tapegrad-wasm vs ${present.filter((i) => !i.startsWith('tapegrad')).join(', ')} |`);
+  console.log(`|---|${present.map(() => '---:').join('|')}|---|`);
+  for (const name of cases) {
+    const cells = present.map((impl) => rows.find((r) => r.impl === impl && r.case === name));
+    const ours = rows.find((r) => r.impl === 'tapegrad-wasm' && r.case === name)?.value;
+    const ratios = present.filter((i) => !i.startsWith('tapegrad')).map((impl) => {
+      const theirs = rows.find((r) => r.impl === impl && r.case === name)?.value;
+      if (ours === undefined || theirs === undefined) return 'n/a';
+      return `${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2)}×`;
+    });
+    const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+    console.log(`| ${name} | ${cells.map((c) => (c === undefined ? 'n/a' : fmt(c.value))).join(' | ')} | ${ratios.join(', ')} |`);
+  }
+  const rss = present.map((impl) => `${impl} ${Math.max(...rows.filter((r) => r.impl === impl).map((r) => r.rssMb)).toFixed(0)}`);
+  const calls = present.map((impl) => `${impl} ${rows.filter((r) => r.impl === impl).reduce((s, r) => s + r.calls, 0)}`);
+  console.log(`\npeak RSS (MB): ${rss.join(', ')}\ntimed calls: ${calls.join(', ')}`);
+  if (jsonFile) {
+    for (const r of rows) {
+      const line: Record<string, unknown> = { workload: r.workload, impl: r.impl, metric: r.metric, value: r.value };
+      if (r.metric === 'gflops') line.case = r.case;
+      appendFileSync(jsonFile, `${JSON.stringify(line)}\n`);
+    }
+  }
+}
+console.log(`\nversions: ${[...versions].map(([i, v]) => `${i} ${v}`).join(', ')}`);

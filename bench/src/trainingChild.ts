@@ -1,0 +1,208 @@
+/**
+ * One JavaScript implementation running one workload of `training.ts`, in its own process (so each
+ * run's peak RSS is its own and one library's JIT or heap state does not slow another): tapegrad on
+ * its WebAssembly or TypeScript kernels, or TensorFlow.js on its wasm or cpu backend.
+ *
+ * Usage: `node dist/trainingChild.js IMPL WORKLOAD BUDGET_S` (IMPL: tapegrad-wasm, tapegrad-wasm-2t,
+ * tapegrad-js, tfjs-wasm, tfjs-cpu). Prints one JSON object, as `trainingPeer.py` does.
+ * @module
+ */
+import {
+  FullyConnectedNet, batchNormFused,
+} from '@tapegrad/nn';
+import { Adam } from '@tapegrad/optim';
+import { gemm, manualSeed, ones, randint, randn, setKernels, zeros, type FloatArray } from '@tapegrad/core';
+import type * as Tf from '@tensorflow/tfjs-core';
+
+const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
+const BUDGET_MS = Number(budgetArg) * 1000;
+
+/** The training workloads: the notebook's net, 3072-(hidden×5)-10 with BatchNorm before each ReLU. */
+const WORKLOADS: Record<string, { batch: number; hidden: number; dtype: 'float32' | 'float64' }> = {
+  W1: { batch: 50, hidden: 100, dtype: 'float32' },
+  W2: { batch: 500, hidden: 1000, dtype: 'float32' },
+  W3: { batch: 50, hidden: 100, dtype: 'float64' },
+};
+const LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
+const SHAPES: readonly (readonly [number, number, number])[] = [[50, 3072, 100], [500, 3072, 1000]];
+const FORMS = ['A·B', 'Aᵀ·B', 'A·Bᵀ'] as const;
+
+interface Case {
+  case: string;
+  /** Seconds per call. */
+  times: number[];
+  flops?: number;
+}
+
+/**
+ * Runs `step` a few times untimed (up to 3, or a third of the budget), then times it until `budget`
+ * milliseconds have passed, at least `minRuns` times.
+ */
+async function timed(step: () => unknown, budget: number, minRuns = 3): Promise<number[]> {
+  const warmStart = performance.now();
+  for (let i = 0; i < 3 && performance.now() - warmStart < budget / 3; i++) await step();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || performance.now() - start < budget) {
+    const t0 = performance.now();
+    await step();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return times;
+}
+
+// ---------------------------------------------------------------------------------------------
+// tapegrad
+
+function tapegradSetup(): void {
+  if (impl === 'tapegrad-js') setKernels('js');
+  else setKernels('wasm', { threads: impl === 'tapegrad-wasm-2t' ? 1 : 0 });
+}
+
+async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'float32' | 'float64' }): Promise<Case[]> {
+  manualSeed(0);
+  const model = new FullyConnectedNet(new Array<number>(LAYERS).fill(cfg.hidden), {
+    normalization: 'batchnorm', dtype: cfg.dtype, weightScale: Math.sqrt(2 / INPUT),
+  });
+  const opt = new Adam(model.parameters(), { lr: LR });
+  const data = Array.from({ length: 10 }, () => [randn([cfg.batch, INPUT], { dtype: cfg.dtype }), randint(0, CLASSES, [cfg.batch])] as const);
+  let i = 0;
+  const step = () => {
+    const [X, y] = data[i++ % data.length]!;
+    model.loss(X, y);
+    opt.step();
+  };
+  return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
+}
+
+/** Deterministic values in [-1, 1). */
+function filled(dtype: 'float32' | 'float64', length: number, seed: number): FloatArray {
+  const data = dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
+  let s = seed >>> 0;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    data[i] = s / 2 ** 31 - 1;
+  }
+  return data;
+}
+
+/** GEMM on plain typed arrays (for the WebAssembly kernels: copies into their memory and back included). */
+async function tapegradGemm(): Promise<Case[]> {
+  const cases: Case[] = [];
+  for (const dtype of ['float32', 'float64'] as const) {
+    for (const [m, k, n] of SHAPES) {
+      for (const form of FORMS) {
+        const transA = form === 'Aᵀ·B', transB = form === 'A·Bᵀ';
+        const a = filled(dtype, m * k, 1), b = filled(dtype, k * n, 2), c = filled(dtype, m * n, 3);
+        const run = () => gemm(transA, transB, m, n, k, a, 0, transA ? m : k, b, 0, transB ? k : n, c, 0, n, false);
+        cases.push({ case: `${dtype} ${m}×${k}×${n} ${form}`, times: await timed(run, BUDGET_MS / 12), flops: 2 * m * n * k });
+      }
+    }
+  }
+  return cases;
+}
+
+/** BatchNorm forward and fused backward at the notebook's 100 × 500, float64. */
+async function tapegradBatchNorm(): Promise<Case[]> {
+  manualSeed(0);
+  const x = randn([100, 500], { dtype: 'float64', requiresGrad: true });
+  const gamma = ones([500], { dtype: 'float64', requiresGrad: true }), beta = zeros([500], { dtype: 'float64', requiresGrad: true });
+  const dy = randn([100, 500], { dtype: 'float64' });
+  const step = () => {
+    x.grad = gamma.grad = beta.grad = null;
+    batchNormFused(x, gamma, beta).backward(dy);
+  };
+  return [{ case: 'forward+backward', times: await timed(step, BUDGET_MS) }];
+}
+
+// ---------------------------------------------------------------------------------------------
+// TensorFlow.js (float32 only: it has no float64)
+
+async function tfjsSetup(): Promise<typeof Tf> {
+  const tf = await import('@tensorflow/tfjs-core');
+  // tfjs-core's Node bundle registers no gradients: the umbrella package's does (its own tfjs-core is this one)
+  await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-cpu');
+  if (impl === 'tfjs-wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(1);
+    await tf.setBackend('wasm');
+  } else {
+    await tf.setBackend('cpu');
+  }
+  await tf.ready();
+  return tf;
+}
+
+async function tfjsTraining(tf: typeof Tf, cfg: { batch: number; hidden: number; dtype: 'float32' | 'float64' }): Promise<Case[]> {
+  const dims = [INPUT, ...new Array<number>(LAYERS).fill(cfg.hidden), CLASSES];
+  const vars: Tf.Variable[] = [];
+  const layers = dims.slice(1).map((out, l) => {
+    const W = tf.variable(tf.randomNormal([dims[l]!, out], 0, Math.sqrt(2 / dims[l]!)));
+    const b = tf.variable(tf.zeros([out]));
+    vars.push(W, b);
+    if (l === LAYERS) return { W, b };
+    const gamma = tf.variable(tf.ones([out])), beta = tf.variable(tf.zeros([out]));
+    vars.push(gamma, beta);
+    return { W, b, gamma, beta };
+  });
+  const opt = tf.train.adam(LR);
+  const data = Array.from({ length: 10 }, () => [tf.randomNormal([cfg.batch, INPUT]), tf.oneHot(tf.randomUniform([cfg.batch], 0, CLASSES, 'int32') as Tf.Tensor1D, CLASSES)] as const);
+  let i = 0;
+  const step = () => {
+    const [X, y] = data[i++ % data.length]!;
+    const loss = opt.minimize(() => {
+      let h: Tf.Tensor2D = X as Tf.Tensor2D;
+      for (const { W, b, gamma, beta } of layers) {
+        h = tf.add(tf.matMul(h, W), b) as Tf.Tensor2D;
+        if (gamma === undefined || beta === undefined) break;
+        const { mean, variance } = tf.moments(h, 0);
+        h = tf.relu(tf.batchNorm(h, mean, variance, beta, gamma, 1e-5)) as Tf.Tensor2D;
+      }
+      return tf.losses.softmaxCrossEntropy(y, h);
+    }, true, vars);
+    loss?.dataSync();
+    loss?.dispose();
+  };
+  return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
+}
+
+async function tfjsGemm(tf: typeof Tf): Promise<Case[]> {
+  const cases: Case[] = [];
+  for (const [m, k, n] of SHAPES) {
+    for (const form of FORMS) {
+      const transA = form === 'Aᵀ·B', transB = form === 'A·Bᵀ';
+      const a = tf.tensor2d(filled('float32', m * k, 1) as Float32Array, transA ? [k, m] : [m, k]);
+      const b = tf.tensor2d(filled('float32', k * n, 2) as Float32Array, transB ? [n, k] : [k, n]);
+      const run = () => tf.tidy(() => tf.matMul(a, b, transA, transB).dataSync());
+      cases.push({ case: `float32 ${m}×${k}×${n} ${form}`, times: await timed(run, BUDGET_MS / 6), flops: 2 * m * n * k });
+    }
+  }
+  return cases;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  let cases: Case[];
+  let version = '';
+  const training = WORKLOADS[workload];
+  if (impl.startsWith('tapegrad')) {
+    tapegradSetup();
+    if (training !== undefined) cases = await tapegradTraining(training);
+    else if (workload === 'M2') cases = await tapegradGemm();
+    else if (workload === 'M1') cases = await tapegradBatchNorm();
+    else throw new Error(`unknown workload ${workload}`);
+  } else {
+    const tf = await tfjsSetup();
+    version = tf.version_core;
+    if (training !== undefined && training.dtype === 'float32') cases = await tfjsTraining(tf, training);
+    else if (workload === 'M2') cases = await tfjsGemm(tf);
+    else cases = []; // float64 workloads: TensorFlow.js has no float64
+  }
+  const metric = training !== undefined ? 'steps_per_s' : workload === 'M2' ? 'gflops' : 'us';
+  const rssKb = process.resourceUsage().maxRSS;
+  process.stdout.write(`${JSON.stringify({ impl, workload, metric, cases, rss_kb: rssKb, version })}\n`);
+}
+
+await main();

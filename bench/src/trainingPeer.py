@@ -1,0 +1,214 @@
+"""The Python peers of bench/src/training.ts: PyTorch (CPU, one thread) and a numpy port of the
+same training step, timed the way the TypeScript side times itself.
+
+Usage: python3 trainingPeer.py IMPL WORKLOAD BUDGET_S   (IMPL: torch-1t | numpy-1t)
+Prints one JSON object: {"impl", "workload", "metric", "cases": [{"case", "times": [seconds...]}], "rss_kb", "version"}.
+Run it with OPENBLAS_NUM_THREADS=1 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE.
+"""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+IMPL, WORKLOAD, BUDGET = sys.argv[1], sys.argv[2], float(sys.argv[3])
+WORKLOADS = {
+    "W1": dict(batch=50, hidden=100, dtype="float32"),
+    "W2": dict(batch=500, hidden=1000, dtype="float32"),
+    "W3": dict(batch=50, hidden=100, dtype="float64"),
+}
+LAYERS, INPUT, CLASSES, LR = 5, 3072, 10, 1e-3
+
+
+def timed(step, budget, warmup=5, min_runs=3, max_runs=100000):
+    """Runs `step` `warmup` times, then until `budget` seconds have passed (at least min_runs times)."""
+    for _ in range(warmup):
+        step()
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_runs and (len(times) < min_runs or time.perf_counter() - start < budget):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def batches(rng, batch, dtype, count=10):
+    return [(rng.standard_normal((batch, INPUT)).astype(dtype), rng.integers(0, CLASSES, batch)) for _ in range(count)]
+
+
+# --- PyTorch ------------------------------------------------------------------------------------
+
+def torch_training(cfg):
+    import torch
+    torch.set_num_threads(1)
+    dtype = getattr(torch, cfg["dtype"])
+    torch.manual_seed(0)
+    dims = [INPUT] + [cfg["hidden"]] * LAYERS
+    layers = []
+    for i in range(LAYERS):
+        layers += [torch.nn.Linear(dims[i], dims[i + 1]), torch.nn.BatchNorm1d(dims[i + 1]), torch.nn.ReLU()]
+    layers.append(torch.nn.Linear(cfg["hidden"], CLASSES))
+    model = torch.nn.Sequential(*layers).to(dtype)
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    data = [(torch.from_numpy(x), torch.from_numpy(y)) for x, y in batches(np.random.default_rng(0), cfg["batch"], cfg["dtype"])]
+    state = {"i": 0}
+
+    def step():
+        x, y = data[state["i"] % len(data)]
+        state["i"] += 1
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+
+    return [{"case": "step", "times": timed(step, BUDGET)}], torch.__version__
+
+
+def torch_gemm():
+    import torch
+    torch.set_num_threads(1)
+    cases = []
+    for dtype in ("float32", "float64"):
+        for m, k, n in ((50, 3072, 100), (500, 3072, 1000)):
+            a = torch.randn(m, k, dtype=getattr(torch, dtype)); at = a.t().contiguous().t()
+            b = torch.randn(k, n, dtype=getattr(torch, dtype)); bt = b.t().contiguous().t()
+            c = torch.empty(m, n, dtype=getattr(torch, dtype))
+            for form, x, y in (("A·B", a, b), ("Aᵀ·B", at, b), ("A·Bᵀ", a, bt)):
+                times = timed(lambda: torch.matmul(x, y, out=c), BUDGET / 12)
+                cases.append({"case": f"{dtype} {m}×{k}×{n} {form}", "times": times, "flops": 2 * m * n * k})
+    return cases, torch.__version__
+
+
+def torch_batchnorm():
+    import torch
+    torch.set_num_threads(1)
+    x = torch.randn(100, 500, dtype=torch.float64, requires_grad=True)
+    bn = torch.nn.BatchNorm1d(500).to(torch.float64)
+    dy = torch.randn(100, 500, dtype=torch.float64)
+
+    def step():
+        x.grad = None
+        bn(x).backward(dy)
+
+    return [{"case": "forward+backward", "times": timed(step, BUDGET)}], torch.__version__
+
+
+# --- numpy ---------------------------------------------------------------------------------------
+
+def numpy_training(cfg):
+    """cs231n's affine - batchnorm - relu layers, softmax loss and Adam, written for speed in numpy."""
+    dt = np.dtype(cfg["dtype"])
+    rng = np.random.default_rng(0)
+    dims = [INPUT] + [cfg["hidden"]] * LAYERS + [CLASSES]
+    params = {}
+    for l in range(len(dims) - 1):
+        params[f"W{l}"] = (rng.standard_normal((dims[l], dims[l + 1])) * np.sqrt(2 / dims[l])).astype(dt)
+        params[f"b{l}"] = np.zeros(dims[l + 1], dt)
+        if l < LAYERS:
+            params[f"g{l}"] = np.ones(dims[l + 1], dt)
+            params[f"be{l}"] = np.zeros(dims[l + 1], dt)
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    data = batches(rng, cfg["batch"], dt)
+    state = {"i": 0, "t": 0}
+    eps = dt.type(1e-5)
+
+    def step():
+        x, y = data[state["i"] % len(data)]
+        state["i"] += 1
+        caches, h = [], x
+        for l in range(LAYERS):
+            a = h @ params[f"W{l}"] + params[f"b{l}"]
+            mu = a.mean(0)
+            xc = a - mu
+            var = (xc * xc).mean(0)
+            inv = 1 / np.sqrt(var + eps)
+            xh = xc * inv
+            out = xh * params[f"g{l}"] + params[f"be{l}"]
+            r = np.maximum(out, 0)
+            caches.append((h, xh, inv, out))
+            h = r
+        scores = h @ params[f"W{LAYERS}"] + params[f"b{LAYERS}"]
+        shifted = scores - scores.max(1, keepdims=True)
+        p = np.exp(shifted)
+        p /= p.sum(1, keepdims=True)
+        n = x.shape[0]
+        d = p
+        d[np.arange(n), y] -= 1
+        d /= n
+        grads = {f"W{LAYERS}": h.T @ d, f"b{LAYERS}": d.sum(0)}
+        dh = d @ params[f"W{LAYERS}"].T
+        for l in reversed(range(LAYERS)):
+            hin, xh, inv, out = caches[l]
+            dout = dh * (out > 0)
+            grads[f"be{l}"] = dout.sum(0)
+            grads[f"g{l}"] = (dout * xh).sum(0)
+            dxh = dout * params[f"g{l}"]
+            da = inv / n * (n * dxh - dxh.sum(0) - xh * (dxh * xh).sum(0))
+            grads[f"W{l}"] = hin.T @ da
+            grads[f"b{l}"] = da.sum(0)
+            if l > 0:
+                dh = da @ params[f"W{l}"].T
+        state["t"] += 1
+        t = state["t"]
+        for k, p_ in params.items():
+            g = grads[k]
+            m[k] *= 0.9; m[k] += 0.1 * g
+            v[k] *= 0.999; v[k] += 0.001 * (g * g)
+            step_size = LR / (1 - 0.9 ** t)
+            p_ -= step_size * m[k] / (np.sqrt(v[k]) / np.sqrt(1 - 0.999 ** t) + 1e-8)
+
+    return [{"case": "step", "times": timed(step, BUDGET)}], np.__version__
+
+
+def numpy_gemm():
+    rng = np.random.default_rng(0)
+    cases = []
+    for dtype in ("float32", "float64"):
+        for m, k, n in ((50, 3072, 100), (500, 3072, 1000)):
+            a = rng.uniform(-1, 1, (m, k)).astype(dtype); at = np.ascontiguousarray(a.T).T
+            b = rng.uniform(-1, 1, (k, n)).astype(dtype); bt = np.ascontiguousarray(b.T).T
+            c = np.empty((m, n), dtype)
+            for form, x, y in (("A·B", a, b), ("Aᵀ·B", at, b), ("A·Bᵀ", a, bt)):
+                times = timed(lambda: np.matmul(x, y, out=c), BUDGET / 12)
+                cases.append({"case": f"{dtype} {m}×{k}×{n} {form}", "times": times, "flops": 2 * m * n * k})
+    return cases, np.__version__
+
+
+def numpy_batchnorm():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((100, 500)); dy = rng.standard_normal((100, 500))
+    gamma, beta = np.ones(500), np.zeros(500)
+
+    def step():
+        mu = x.mean(0); xc = x - mu; var = (xc * xc).mean(0); inv = 1 / np.sqrt(var + 1e-5); xh = xc * inv
+        _ = xh * gamma + beta
+        n = x.shape[0]
+        _dbeta = dy.sum(0); _dgamma = (dy * xh).sum(0)
+        dxh = dy * gamma
+        _dx = inv / n * (n * dxh - dxh.sum(0) - xh * (dxh * xh).sum(0))
+
+    return [{"case": "forward+backward", "times": timed(step, BUDGET)}], np.__version__
+
+
+def main():
+    torch = IMPL == "torch-1t"
+    if WORKLOAD in WORKLOADS:
+        cases, version = (torch_training if torch else numpy_training)(WORKLOADS[WORKLOAD])
+        metric = "steps_per_s"
+    elif WORKLOAD == "M2":
+        cases, version = torch_gemm() if torch else numpy_gemm()
+        metric = "gflops"
+    elif WORKLOAD == "M1":
+        cases, version = torch_batchnorm() if torch else numpy_batchnorm()
+        metric = "us"
+    else:
+        raise SystemExit(f"unknown workload {WORKLOAD}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"impl": IMPL, "workload": WORKLOAD, "metric": metric, "cases": cases, "rss_kb": rss, "version": version}))
+
+
+main()
