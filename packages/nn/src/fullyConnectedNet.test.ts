@@ -115,3 +115,14 @@ describe('FullyConnectedNet as a Module', () => {
     expect(() => new FullyConnectedNet([4], { dropoutKeepRatio: 0 })).toThrow(RangeError);
   });
 });
+
+describe('FullyConnectedNet.loss converts X to the model\'s dtype, as cs231n\'s X.astype(self.dtype)', () => {
+  test('float64 data into a float32 model gives the loss of the float32-rounded data', () => {
+    manualSeed(7);
+    const model = new FullyConnectedNet([6], { inputDim: 4, numClasses: 3, dtype: 'float32' });
+    const X64 = randn([5, 4], f64);
+    const y = [0, 1, 2, 1, 0];
+    expect(model.loss(X64, y).loss).toBe(model.loss(X64.to('float32'), y).loss);
+    expect(model.loss(X64).dtype).toBe('float32');
+  });
+});

@@ -210,7 +210,8 @@ export class FullyConnectedNet extends Module {
   /**
    * cs231n's `loss`: without `y`, the scores of a test-mode forward (no graph); with `y` (int32 labels
    * or numbers), a train-mode forward and backward returning the loss and every parameter's gradient.
-   * The module's train/eval mode is restored afterwards.
+   * As in cs231n, X is first converted to the model's dtype (`forward` instead requires it). The
+   * module's train/eval mode is restored afterwards.
    * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a wrong input shape or labels that are not class indices;
    *   RangeError when `reg` was set to a value that is not a finite number >= 0.
    */
@@ -218,6 +219,8 @@ export class FullyConnectedNet extends Module {
   loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;
   loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
     const wasTraining = this.training;
+    // cs231n's loss starts with X = X.astype(self.dtype): float64 CIFAR-10 into a float32 model works
+    if (X instanceof Tensor && X.dtype !== this.dtype) X = X.to(this.dtype);
     try {
       if (y === undefined) {
         this.eval();
