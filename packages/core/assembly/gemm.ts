@@ -88,17 +88,22 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
   for (let i0 = 0; i0 < rows; i0 += MR) {
     const h = min(MR, rows - i0);
     if (cs == 1) {
-      // rows of A are contiguous: read along each row, write with stride MR
+      // rows of A are contiguous: a full panel is transposed in registers, a few depth steps at a
+      // time; the rest is read along each row and written with stride MR
+      let p0 = 0;
+      if (h == MR) p0 = packRowsSimd<T>(a + <usize>(i0 * rs) * S, <usize>rs * S, kc, dst);
       for (let r = 0; r < h; r++) {
-        let src = a + <usize>((i0 + r) * rs) * S;
-        let d = dst + <usize>r * S;
-        for (let p = 0; p < kc; p++) {
+        let src = a + <usize>((i0 + r) * rs + p0) * S;
+        let d = dst + <usize>(p0 * MR + r) * S;
+        for (let p = p0; p < kc; p++) {
           store<T>(d, load<T>(src));
           src += S; d += <usize>MR * S;
         }
       }
+    } else if (h == MR) {
+      // A stored transposed, a full panel: MR contiguous values per depth step
+      for (let p = 0; p < kc; p++) copyColumn<T>(a + <usize>(i0 * rs + p * cs) * S, dst + <usize>(p * MR) * S);
     } else {
-      // columns of op(A) are contiguous (A stored transposed): copy MR values per depth step
       for (let p = 0; p < kc; p++) {
         const src = a + <usize>(i0 * rs + p * cs) * S;
         const d = dst + <usize>(p * MR) * S;
@@ -111,6 +116,70 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
     }
     dst += <usize>(MR * kc) * S;
   }
+}
+
+/** Copies MR contiguous elements from `src` to `dst` (a packed A column: 24 or 20 floats' worth of bytes). */
+// @ts-ignore: decorator
+@inline function copyColumn<T>(src: usize, dst: usize): void {
+  const bytes: usize = <usize>MR * sizeof<T>();
+  v128.store(dst, v128.load(src));
+  if (bytes >= 32) v128.store(dst, v128.load(src, 16), 16);
+  if (bytes == 24) v128.store64_lane(dst, v128.load64_zero(src, 16), 0, 16);
+  if (bytes == 40) v128.store64_lane(dst, v128.load64_zero(src, 32), 0, 32);
+  if (bytes == 48) v128.store(dst, v128.load(src, 32), 32);
+  if (bytes == 20) store<f32>(dst, load<f32>(src, 16), 16);
+}
+
+/**
+ * Packs depth steps [0, p) of a full MR-row panel whose rows are contiguous (`rowBytes` apart) by
+ * transposing blocks in registers: 4 steps at a time for f32 with MR = 6 (6 loads, 14 shuffles,
+ * 6 stores for 24 values), 2 at a time for f64. Returns p, where the scalar loop takes over (the
+ * f32 mul + add build, MR = 5, packs everything in the scalar loop).
+ */
+function packRowsSimd<T>(a: usize, rowBytes: usize, kc: i32, dst: usize): i32 {
+  const S: usize = sizeof<T>();
+  let p = 0;
+  if (S == 4 && MR == 6) {
+    for (; p + 4 <= kc; p += 4) {
+      const at = a + <usize>p * 4;
+      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes);
+      const r3 = v128.load(at + 3 * rowBytes), r4 = v128.load(at + 4 * rowBytes), r5 = v128.load(at + 5 * rowBytes);
+      const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+      const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+      const ef0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+      const t1 = v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), t3 = v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7);
+      const d = dst + <usize>p * 24;
+      v128.store(d, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
+      v128.store(d, v128.shuffle<f32>(ef0, t1, 0, 1, 4, 5), 16);
+      v128.store(d, v128.shuffle<f32>(t1, ef0, 2, 3, 6, 7), 32);
+      v128.store(d, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), 48);
+      v128.store(d, v128.shuffle<f32>(ef1, t3, 0, 1, 4, 5), 64);
+      v128.store(d, v128.shuffle<f32>(t3, ef1, 2, 3, 6, 7), 80);
+    }
+  } else if (S == 8) {
+    for (; p + 2 <= kc; p += 2) {
+      const at = a + <usize>p * 8;
+      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes);
+      const r3 = v128.load(at + 3 * rowBytes), r4 = v128.load(at + 4 * rowBytes);
+      const d = dst + <usize>(p * MR) * 8;
+      if (MR == 6) {
+        const r5 = v128.load(at + 5 * rowBytes);
+        v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
+        v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+        v128.store(d, v128.shuffle<f64>(r4, r5, 0, 2), 32);
+        v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 48);
+        v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 64);
+        v128.store(d, v128.shuffle<f64>(r4, r5, 1, 3), 80);
+      } else {
+        v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
+        v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+        v128.store(d, v128.shuffle<f64>(r4, r0, 0, 3), 32);
+        v128.store(d, v128.shuffle<f64>(r1, r2, 1, 3), 48);
+        v128.store(d, v128.shuffle<f64>(r3, r4, 1, 3), 64);
+      }
+    }
+  }
+  return p;
 }
 
 /**

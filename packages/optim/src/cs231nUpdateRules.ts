@@ -7,7 +7,7 @@
  * the defaults into the config it is given and returns that config.
  * @module
  */
-import { DtypeError, ShapeError, Tensor, type FloatArray, type NdArray } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, getKernels, type FloatArray, type NdArray } from '@tapegrad/core';
 import { copyAs, flatGradient, floats, formatShape, sameShape, zerosBuffer } from './buffers.js';
 import { OptionChecker, checkKnownKeys, decayRate, describeValue, nonNegative, nonNegativeInteger } from './options.js';
 
@@ -229,15 +229,10 @@ function adam(w: Tensor, dw: Tensor, config: Partial<Cs231nAdamConfig> = {}): Cs
   const m = buffer('adam', config, 'm', w);
   const v = buffer('adam', config, 'v', w);
   const t = ++config.t;
-  const c1 = 1 - b1 ** t, c2 = 1 - b2 ** t;
-  const x = floats(w), xo = w.data.offset, go = g.offset, gd = g.data;
-  const n = w.size;
-  for (let i = 0; i < n; i++) {
-    const gi = gd[go + i]!;
-    m[i] = b1 * m[i]! + (1 - b1) * gi;
-    v[i] = b2 * v[i]! + (1 - b2) * (gi * gi);
-    x[xo + i] = x[xo + i]! - (lr * (m[i]! / c1)) / (Math.sqrt(v[i]! / c2) + eps);
-  }
+  // lr·(m/c1)/(√(v/c2) + eps) is PyTorch's form lr/c1 · m/(√v/√c2 + eps): one kernel runs both
+  getKernels().adamUpdate(w.size, floats(w), w.data.offset, g.data as FloatArray, g.offset, m, v, null, {
+    beta1: b1, beta2: b2, stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t), eps, l2: 0, shrink: 1,
+  });
   return config as Cs231nAdamConfig;
 }
 

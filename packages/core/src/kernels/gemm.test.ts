@@ -123,6 +123,15 @@ describe.each(kernelVariants())('gemm on the $label kernels', (variant) => {
       });
     }
 
+    it(`${name}: every form is right across the WebAssembly blocking's edges (kc 256, mc 72 or 60, nc 2048)`, () => {
+      const random = seeded(9);
+      for (const [transA, transB] of transposes) {
+        for (const k of [255, 256, 257, 515]) check(randomCase(transA, transB, 7, 9, k, random), Ctor, k);
+        for (const m of [59, 60, 61, 71, 72, 73, 145]) check(randomCase(transA, transB, m, 9, 5, random), Ctor, m);
+      }
+      for (const n of [2047, 2049, 2057]) check(randomCase(false, random() < 0.5, 7, n, 3, random), Ctor, n);
+    });
+
     it(`${name}: a C larger than the work tile is done in row chunks`, () => {
       const m = Math.floor(tileBudget / nc) + mc + 1;
       expect(m * (nc + 1)).toBeGreaterThan(tileBudget);
