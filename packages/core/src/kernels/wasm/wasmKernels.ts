@@ -81,16 +81,31 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
   let threads: GemmThreads | null = null;
   const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount));
 
-  // Operands that are not views of the heap are copied into blocks taken for the call; outputs
-  // among them are copied back when the kernel returns. `finish` does that and gives the blocks back.
-  const temporaries: number[] = [];
+  // Operands that are not views of the heap are copied into a scratch block for the call (a bump
+  // allocator: everything a call takes is given back when it returns); outputs among them are copied
+  // back when the kernel returns. The block is kept between calls and grown when a call needs more.
+  let scratch = 0, scratchSize = 0, scratchUsed = 0;
+  /** Blocks taken when the scratch block was full (given back, and the scratch block grown, by `finish`). */
+  const overflow: number[] = [];
+  let overflowBytes = 0;
+  const take = (bytes: number): number => {
+    const size = Math.ceil(bytes / 64) * 64;
+    if (scratchUsed + size <= scratchSize) {
+      const ptr = scratch + scratchUsed;
+      scratchUsed += size;
+      return ptr;
+    }
+    const ptr = heap.alloc(size);
+    overflow.push(ptr);
+    overflowBytes += size;
+    return ptr;
+  };
   const outputs: { x: FloatArray; offset: number; ptr: number; length: number }[] = [];
   /** The byte address of `length` elements of `x` from `offset`: in place, or a copy (when `copyIn`). */
   const address = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
     if (heap.owns(x)) return x.byteOffset + offset * x.BYTES_PER_ELEMENT;
-    const ptr = heap.alloc(length * x.BYTES_PER_ELEMENT);
-    temporaries.push(ptr);
-    if (copyIn && length > 0) heap.view(x.BYTES_PER_ELEMENT as 4 | 8, ptr, length).set(x.subarray(offset, offset + length));
+    const ptr = take(length * x.BYTES_PER_ELEMENT);
+    if (copyIn && length > 0) heap.view(x.BYTES_PER_ELEMENT as 4 | 8, ptr, length).set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length));
     return ptr;
   };
   const input = (x: FloatArray, offset: number, length: number): number => address(x, offset, length, true);
@@ -104,8 +119,15 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
   const finish = (ok: boolean): void => {
     if (ok) for (const o of outputs) o.x.set(heap.view(o.x.BYTES_PER_ELEMENT as 4 | 8, o.ptr, o.length), o.offset);
     outputs.length = 0;
-    for (const ptr of temporaries) heap.release(ptr);
-    temporaries.length = 0;
+    if (overflow.length > 0) {
+      for (const ptr of overflow) heap.release(ptr);
+      overflow.length = 0;
+      if (scratchSize > 0) heap.release(scratch);
+      scratchSize += overflowBytes;
+      scratch = heap.alloc(scratchSize);
+      overflowBytes = 0;
+    }
+    scratchUsed = 0;
   };
   /** Runs `body` (which takes addresses with input/output) and finishes the call. */
   const call = (body: () => void): void => {
@@ -193,8 +215,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
       );
     }),
     batchNormBackward: (n, c, dy, dyOffset, xHat, training, invStd, scale, sumDy, sumDyXHat, dx) => call(() => {
-      const work = heap.alloc(3 * c * 8);
-      temporaries.push(work);
+      const work = take(3 * c * 8);
       (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
         n, c, input(dy, dyOffset, n * c), input(xHat, 0, n * c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
         output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c), work,
