@@ -207,6 +207,14 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): v
         for (; j < w; j++) store<T>(d + <usize>j * S, load<T>(src + <usize>j * S));
         for (; j < NR; j++) store<T>(d + <usize>j * S, 0 as T);
       }
+    } else if (w == NR) {
+      // B stored transposed, a full panel: NR contiguous rows of storage, transposed in registers
+      const p0 = packTransposedSimd<T>(b + <usize>(j0 * cs) * S, <usize>cs * S, kc, dst);
+      for (let j = 0; j < NR; j++) {
+        let src = b + <usize>((j0 + j) * cs + p0 * rs) * S;
+        let d = dst + <usize>(p0 * NR + j) * S;
+        for (let p = p0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += 32; }
+      }
     } else {
       // B stored transposed: each column of op(B) is contiguous in memory
       for (let j = 0; j < NR; j++) {
@@ -221,6 +229,42 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): v
     }
     dst += <usize>(NR * kc) * S;
   }
+}
+
+/**
+ * Packs depth steps [0, p) of a full B panel stored transposed (NR rows of storage `rowBytes` apart,
+ * each contiguous along the depth) into the depth-major panel layout, 4 steps at a time for f32
+ * (8 loads, two 4×4 transposes, 8 stores) and 2 for f64. Returns p; the caller packs the rest.
+ */
+function packTransposedSimd<T>(b: usize, rowBytes: usize, kc: i32, dst: usize): i32 {
+  const S: usize = sizeof<T>();
+  let p = 0;
+  if (S == 4) {
+    for (; p + 4 <= kc; p += 4) {
+      const at = b + <usize>p * 4, d = dst + <usize>p * 32;
+      for (let half: usize = 0; half < 2; half++) {
+        const base = at + half * 4 * rowBytes;
+        const r0 = v128.load(base), r1 = v128.load(base + rowBytes), r2 = v128.load(base + 2 * rowBytes), r3 = v128.load(base + 3 * rowBytes);
+        const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const o = d + half * 16;
+        v128.store(o, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
+        v128.store(o, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), 32);
+        v128.store(o, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), 64);
+        v128.store(o, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7), 96);
+      }
+    }
+  } else {
+    for (; p + 2 <= kc; p += 2) {
+      const at = b + <usize>p * 8, d = dst + <usize>p * 32;
+      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes), r3 = v128.load(at + 3 * rowBytes);
+      v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
+      v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+      v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 32);
+      v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+    }
+  }
+  return p;
 }
 
 /**
