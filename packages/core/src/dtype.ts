@@ -4,23 +4,88 @@
  */
 import { DtypeError } from './errors.js';
 
-/** A floating element type: what gradients flow through. @category Tensors */
+/**
+ * A floating element type: what gradients flow through.
+ *
+ * @example
+ * ```ts
+ * import { randn, type FloatDType } from '@tapegrad/core';
+ * const dtype: FloatDType = 'float64';
+ * const w = randn([2, 2], { dtype, requiresGrad: true });
+ * console.log(w.dtype, w.requiresGrad); // 'float64' true
+ * ```
+ * @category Tensors
+ */
 export type FloatDType = 'float32' | 'float64';
-/** An integer element type, for labels and indices (`int32`) and raw pixels (`uint8`). @category Tensors */
+/**
+ * An integer element type, for labels and indices (`int32`) and raw pixels (`uint8`).
+ * Integer tensors hold data; they cannot require grad.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type IntDType } from '@tapegrad/core';
+ * const dtype: IntDType = 'int32';
+ * const labels = tensor([3, 0, 9], { dtype });
+ * console.log(labels.dtype, labels.toArray()); // 'int32' [3, 0, 9]
+ * ```
+ * @category Tensors
+ */
 export type IntDType = 'int32' | 'uint8';
-/** Every element type a tensor can hold. @category Tensors */
+/**
+ * Every element type a tensor can hold.
+ *
+ * @example
+ * ```ts
+ * import { zeros, type DType } from '@tapegrad/core';
+ * const bytes = (dtype: DType) => zeros([10], { dtype }).data.data.byteLength;
+ * console.log(bytes('float32'), bytes('float64'), bytes('int32'), bytes('uint8')); // 40 80 40 10
+ * ```
+ * @category Tensors
+ */
 export type DType = FloatDType | IntDType;
 
-/** The typed array behind each dtype. @category Tensors */
+/**
+ * The typed array behind each dtype.
+ *
+ * @example
+ * ```ts
+ * import { fromArray, type TypedArrayOf } from '@tapegrad/core';
+ * const pixels: TypedArrayOf['uint8'] = new Uint8Array([0, 128, 255]); // a Uint8Array
+ * console.log(fromArray(pixels).dtype); // 'uint8'
+ * ```
+ * @category Tensors
+ */
 export interface TypedArrayOf {
   float32: Float32Array;
   float64: Float64Array;
   int32: Int32Array;
   uint8: Uint8Array;
 }
-/** Any typed array a tensor can sit on. @category Tensors */
+/**
+ * Any typed array a tensor can sit on.
+ *
+ * @example
+ * ```ts
+ * import { fromArray, type TypedArray } from '@tapegrad/core';
+ * const arrays: TypedArray[] = [new Float32Array(2), new Float64Array(2), new Int32Array(2), new Uint8Array(2)];
+ * console.log(arrays.map((a) => fromArray(a).dtype)); // ['float32', 'float64', 'int32', 'uint8']
+ * ```
+ * @category Tensors
+ */
 export type TypedArray = TypedArrayOf[DType];
-/** A floating typed array. @category Tensors */
+/**
+ * A floating typed array: Float32Array or Float64Array.
+ *
+ * @example
+ * ```ts
+ * import { fromArray, type FloatArray } from '@tapegrad/core';
+ * function meanOf(values: FloatArray): number {
+ *   return fromArray(values).mean().item();
+ * }
+ * console.log(meanOf(new Float32Array([1, 2])), meanOf(new Float64Array([1, 2, 6]))); // 1.5 3
+ * ```
+ * @category Tensors
+ */
 export type FloatArray = Float32Array | Float64Array;
 
 const constructors = {

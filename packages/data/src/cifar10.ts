@@ -48,6 +48,24 @@ export interface CIFAR10 {
  * console.log((yTrain.toArray() as number[]).slice(0, 10)); // [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]
  * console.log(classes[6]);                          // 'frog'
  * ```
+ *
+ * On a miniature CIFAR-10 in the official format, written to a temp folder:
+ * ```ts
+ * import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { CIFAR10_CLASSES, loadCIFAR10 } from '@tapegrad/data';
+ * // records of 3073 bytes: the label, then 3072 pixels (red, green, blue planes of 32×32)
+ * const records = (labels: number[]) => new Uint8Array(labels.length * 3073).map((_, i) => (i % 3073 ? i % 251 : labels[i / 3073]!));
+ * const dir = mkdtempSync(join(tmpdir(), 'cifar10-'));
+ * writeFileSync(join(dir, 'data_batch_1.bin'), records([6, 9, 9]));
+ * writeFileSync(join(dir, 'test_batch.bin'), records([3, 8]));
+ * writeFileSync(join(dir, 'batches.meta.txt'), CIFAR10_CLASSES.join('\n') + '\n');
+ * const { XTrain, yTrain, XTest, classes } = loadCIFAR10(dir);
+ * console.log(XTrain.shape, XTrain.dtype, XTest.shape); // [3, 3, 32, 32] 'uint8' [2, 3, 32, 32]
+ * console.log(yTrain.toArray(), classes[6]); // [6, 9, 9] 'frog'
+ * rmSync(dir, { recursive: true });
+ * ```
  * @category CIFAR-10
  */
 export function loadCIFAR10(dir: string): CIFAR10 {
@@ -117,6 +135,25 @@ export interface CIFAR10Splits {
  * const data = await getCIFAR10Data();            // dir, $CIFAR10_DIR, the cache, or a download
  * for (const [k, v] of Object.entries(data)) if (k !== 'classes') console.log(k, v.shape);
  * // XTrain [49000, 3, 32, 32]  yTrain [49000]  XVal [1000, 3, 32, 32]  yVal [1000] ...
+ * ```
+ *
+ * On a miniature CIFAR-10 in the official format, written to a temp folder:
+ * ```ts
+ * import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { CIFAR10_CLASSES, getCIFAR10Data } from '@tapegrad/data';
+ * // records of 3073 bytes: the label, then 3072 pixels (red, green, blue planes of 32×32)
+ * const records = (labels: number[]) => new Uint8Array(labels.length * 3073).map((_, i) => (i % 3073 ? i % 251 : labels[i / 3073]!));
+ * const dir = mkdtempSync(join(tmpdir(), 'cifar10-'));
+ * writeFileSync(join(dir, 'data_batch_1.bin'), records([6, 9, 9, 4]));
+ * writeFileSync(join(dir, 'test_batch.bin'), records([3, 8]));
+ * writeFileSync(join(dir, 'batches.meta.txt'), CIFAR10_CLASSES.join('\n') + '\n');
+ * const data = await getCIFAR10Data({ dir, numTraining: 3, numValidation: 1, numTest: 2 });
+ * console.log(data.XTrain.shape, data.XVal.shape, data.XTest.dtype, data.yVal.toArray()); // [3, 3, 32, 32] [1, 3, 32, 32] 'float64' [4]
+ * // pixel 0 of the 3 training records is 1, 62, 123: the mean image holds 62, and XTrain 1 - 62
+ * console.log(data.meanImage.toFloat64Array()[0], data.XTrain.toFloat64Array()[0]); // 62 -61
+ * rmSync(dir, { recursive: true });
  * ```
  * @category CIFAR-10
  */

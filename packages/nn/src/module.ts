@@ -39,10 +39,32 @@ export interface LoadStateDictResult {
  * @category Modules
  */
 export abstract class Module {
-  /** Train mode (true) or eval mode (false); see {@link Module.train}. */
+  /**
+   * Train mode (true) or eval mode (false); see {@link Module.train}.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new BatchNorm1d(3));
+   * console.log(net.training, net.eval().training); // true false
+   * ```
+   */
   training = true;
 
-  /** Computes the module's output. */
+  /**
+   * Computes the module's output. Subclasses implement it from ops and submodules (the tape derives
+   * the gradient); it takes what the module needs, often one tensor.
+   * @param inputs - the module's inputs.
+   * @example
+   * ```ts
+   * import { tensor, type Tensor } from '@tapegrad/core';
+   * import { Module } from '@tapegrad/nn';
+   * class Double extends Module {
+   *   forward(x: Tensor): Tensor { return x.mul(2); }
+   * }
+   * console.log(new Double().forward(tensor([1, 2])).toArray()); // [2, 4]
+   * ```
+   */
   abstract forward(...inputs: Tensor[]): Tensor;
 
   /** The fields in declaration order, with their state-dict names. */
@@ -50,21 +72,63 @@ export abstract class Module {
     return Object.keys(this).map((key) => [key, (this as Record<string, unknown>)[key]]);
   }
 
-  /** The direct submodules with their names. */
+  /**
+   * The direct submodules with their names (the field names in snake_case, as in PyTorch).
+   *
+   * @example
+   * ```ts
+   * import { type Tensor } from '@tapegrad/core';
+   * import { Linear, Module } from '@tapegrad/nn';
+   * class Net extends Module {
+   *   hiddenLayer = new Linear(4, 8);
+   *   outputLayer = new Linear(8, 2);
+   *   forward(x: Tensor): Tensor { return this.outputLayer.forward(this.hiddenLayer.forward(x).relu()); }
+   * }
+   * console.log(new Net().namedChildren().map(([name]) => name)); // ['hidden_layer', 'output_layer']
+   * ```
+   */
   namedChildren(): [string, Module][] {
     return this.fields().filter((f): f is [string, Module] => f[1] instanceof Module).map(([k, m]) => [toSnakeCase(k), m]);
   }
-  /** The direct submodules. */
+  /**
+   * The direct submodules.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new ReLU(), new Sequential(new Linear(3, 1)));
+   * console.log(net.children().map((m) => m.constructor.name)); // ['Linear', 'ReLU', 'Sequential']
+   * ```
+   */
   children(): Module[] {
     return this.namedChildren().map(([, m]) => m);
   }
-  /** This module and every submodule, depth first, with dotted names ('' for this one). */
+  /**
+   * This module and every submodule, depth first, with dotted names ('' for this one).
+   * @param prefix - put before every name, with a dot (default '': this module's name).
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new Sequential(new ReLU(), new Linear(3, 1)));
+   * console.log(net.namedModules().map(([name]) => name)); // ['', '0', '1', '1.0', '1.1']
+   * console.log(net.namedModules('net').map(([name]) => name)); // ['net', 'net.0', 'net.1', 'net.1.0', 'net.1.1']
+   * ```
+   */
   namedModules(prefix = ''): [string, Module][] {
     const out: [string, Module][] = [[prefix, this]];
     for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
     return out;
   }
-  /** This module and every submodule, depth first. */
+  /**
+   * This module and every submodule, depth first.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new Sequential(new ReLU(), new Linear(3, 1)));
+   * console.log(net.modules().map((m) => m.constructor.name)); // ['Sequential', 'Linear', 'Sequential', 'ReLU', 'Linear']
+   * ```
+   */
   modules(): Module[] {
     return this.namedModules().map(([, m]) => m);
   }
@@ -78,7 +142,16 @@ export abstract class Module {
     return this.fields().filter((f): f is [string, Buffer] => f[1] instanceof Buffer).map(([k, b]) => [toSnakeCase(k), b]);
   }
 
-  /** Every parameter with its dotted name (`0.weight`), each shared parameter once. */
+  /**
+   * Every parameter with its dotted name (`0.weight`), each shared parameter once.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 1));
+   * console.log(net.namedParameters().map(([name, p]) => [name, p.shape])); // [['0.weight', [3, 2]], ['0.bias', [3]], ['2.weight', [1, 3]], ['2.bias', [1]]]
+   * ```
+   */
   namedParameters(): [string, Parameter][] {
     const seen = new Set<Parameter>();
     const out: [string, Parameter][] = [];
@@ -91,11 +164,29 @@ export abstract class Module {
     }
     return out;
   }
-  /** Every parameter, each once. */
+  /**
+   * Every parameter, each once: what an optimizer is given.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new ReLU(), new Linear(3, 1));
+   * console.log(net.parameters().reduce((n, p) => n + p.size, 0)); // 13
+   * ```
+   */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
-  /** Every buffer with its dotted name (`1.running_mean`). */
+  /**
+   * Every buffer with its dotted name (`1.running_mean`).
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Linear, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+   * console.log(net.namedBuffers().map(([name]) => name)); // ['1.running_mean', '1.running_var', '1.num_batches_tracked']
+   * ```
+   */
   namedBuffers(): [string, Buffer][] {
     const out: [string, Buffer][] = [];
     for (const [prefix, m] of this.namedModules()) {
@@ -103,22 +194,65 @@ export abstract class Module {
     }
     return out;
   }
-  /** Every buffer. */
+  /**
+   * Every buffer.
+   *
+   * @example
+   * ```ts
+   * import { BatchNorm1d } from '@tapegrad/nn';
+   * console.log(new BatchNorm1d(3).buffers().map((b) => [b.dtype, b.shape])); // [['float32', [3]], ['float32', [3]], ['int32', []]]
+   * ```
+   */
   buffers(): Buffer[] {
     return this.namedBuffers().map(([, b]) => b);
   }
 
-  /** Sets train mode (`mode` true, the default) or eval mode, here and in every submodule. */
+  /**
+   * Sets train mode (`mode` true, the default) or eval mode, here and in every submodule.
+   * @param mode - true for train mode (default), false for eval mode.
+   * @returns this module.
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Linear, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+   * net.train(false);
+   * console.log(net.training, net.children()[1]!.training, net.train().training); // false false true
+   * ```
+   */
   train(mode = true): this {
     for (const m of this.modules()) m.training = mode;
     return this;
   }
-  /** Sets eval mode (BatchNorm uses running statistics, Dropout does nothing). */
+  /**
+   * Sets eval mode (BatchNorm uses running statistics, Dropout does nothing).
+   * @returns this module.
+   * @example
+   * ```ts
+   * import { tensor } from '@tapegrad/core';
+   * import { BatchNorm1d } from '@tapegrad/nn';
+   * const bn = new BatchNorm1d(2).eval(); // running mean 0 and variance 1 at start: y = x / sqrt(1 + eps)
+   * console.log(bn.training, bn.forward(tensor([[1, 2], [3, 4]])).toArray()); // false [[0.999995, 1.99999], [2.999985, 3.99998]]
+   * ```
+   */
   eval(): this {
     return this.train(false);
   }
 
-  /** Clears the gradients of every parameter (to null by default, as PyTorch 2; in place with `setToNone` false). */
+  /**
+   * Clears the gradients of every parameter (to null by default, as PyTorch 2; in place with `setToNone` false).
+   * @param opts - `setToNone` (default true): set `.grad` to null rather than fill it with zeros.
+   * @example
+   * ```ts
+   * import { tensor } from '@tapegrad/core';
+   * import { Linear } from '@tapegrad/nn';
+   * const lin = new Linear(2, 1);
+   * lin.forward(tensor([[1, 2]])).sum().backward();
+   * lin.zeroGrad({ setToNone: false });
+   * console.log(lin.weight.grad?.toArray()); // [[0, 0]]
+   * lin.zeroGrad();
+   * console.log(lin.weight.grad); // null
+   * ```
+   */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     for (const p of this.parameters()) {
       if (opts.setToNone === false) noGrad(() => p.grad?.zero_());
@@ -126,7 +260,19 @@ export abstract class Module {
     }
   }
 
-  /** Calls `fn` on every submodule (depth first) and then on this module, as PyTorch does. */
+  /**
+   * Calls `fn` on every submodule (depth first) and then on this module, as PyTorch does (to
+   * initialize weights, for instance).
+   * @param fn - called once per module, children before their parent.
+   * @returns this module.
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const order: string[] = [];
+   * new Sequential(new Linear(2, 3), new ReLU()).apply((m) => order.push(m.constructor.name));
+   * console.log(order); // ['Linear', 'ReLU', 'Sequential']
+   * ```
+   */
   apply(fn: (m: Module) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
@@ -135,7 +281,18 @@ export abstract class Module {
 
   /**
    * Converts every floating parameter and buffer to `dtype`. Parameters are replaced by new ones:
-   * create optimizers after calling this.
+   * create optimizers after calling this. Integer buffers (`num_batches_tracked`) stay as they are.
+   * @param dtype - 'float32' or 'float64'.
+   * @returns this module.
+   * @throws {@link @tapegrad/core!DtypeError | DtypeError} when `dtype` is not 'float32' or 'float64'.
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Linear } from '@tapegrad/nn';
+   * const lin = new Linear(2, 1);
+   * const before = lin.weight;
+   * console.log(lin.to('float64').weight.dtype, lin.weight === before); // 'float64' false
+   * console.log(new BatchNorm1d(3).to('float64').buffers().map((b) => b.dtype)); // ['float64', 'float64', 'int32']
+   * ```
    */
   to(dtype: FloatDType): this {
     if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`${this.constructor.name}.to: dtype must be float32 or float64 (got ${String(dtype)})`);
@@ -155,6 +312,16 @@ export abstract class Module {
   /**
    * Parameters and persistent buffers by PyTorch's names (`0.weight`, `1.running_mean`,
    * `1.num_batches_tracked`), in PyTorch's order. The tensors share data with the module.
+   * @returns detached tensors (no grad) by name; save them with `save` or load them into a module
+   *   of the same shape with {@link Module.loadStateDict}.
+   * @example
+   * ```ts
+   * import { BatchNorm1d, Linear, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(2, 3), new BatchNorm1d(3));
+   * const state = net.stateDict();
+   * console.log(Object.keys(state)); // ['0.weight', '0.bias', '1.weight', '1.bias', '1.running_mean', '1.running_var', '1.num_batches_tracked']
+   * console.log(state['0.weight']!.data === net.parameters()[0]!.data, state['0.weight']!.requiresGrad); // true false
+   * ```
    */
   stateDict(): Record<string, Tensor> {
     return Object.fromEntries(this.namedState().map(([name, t]) => [name, t.detach()]));
@@ -174,7 +341,20 @@ export abstract class Module {
   /**
    * Copies the values of `stateDict` into this module's parameters and buffers (converting dtype).
    * Shapes must match. With `strict` (the default) the keys must match exactly.
+   * @param stateDict - tensors by name, as {@link Module.stateDict} returns them.
+   * @param opts - `strict` (default true).
+   * @returns the keys of this module that `stateDict` lacks and the keys it has that this module
+   *   lacks (both empty when `strict`).
    * @throws {@link @tapegrad/core!ShapeError | ShapeError} listing every missing and unexpected key (strict) and every shape mismatch.
+   * @example
+   * ```ts
+   * import { tensor } from '@tapegrad/core';
+   * import { Linear } from '@tapegrad/nn';
+   * const lin = new Linear(2, 1);
+   * lin.loadStateDict({ weight: tensor([[1, 2]]), bias: tensor([0.5]) });
+   * console.log(lin.weight.toArray(), lin.bias?.toArray()); // [[1, 2]] [0.5]
+   * console.log(lin.loadStateDict({ weight: tensor([[3, 4]]) }, { strict: false })); // { missingKeys: ['bias'], unexpectedKeys: [] }
+   * ```
    */
   loadStateDict(stateDict: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
@@ -197,12 +377,35 @@ export abstract class Module {
     return { missingKeys, unexpectedKeys };
   }
 
-  /** The text after the class name inside the parentheses of `toString` (e.g. `inFeatures=5, ...`). */
+  /**
+   * The text after the class name inside the parentheses of `toString` (e.g. `inFeatures=5, ...`).
+   * Subclasses override it to show their settings; the base returns ''.
+   * @example
+   * ```ts
+   * import { type Tensor } from '@tapegrad/core';
+   * import { Module } from '@tapegrad/nn';
+   * class Scale extends Module {
+   *   factor = 2;
+   *   override extraRepr(): string { return `factor=${this.factor}`; }
+   *   forward(x: Tensor): Tensor { return x.mul(this.factor); }
+   * }
+   * console.log(new Scale().extraRepr(), String(new Scale())); // 'factor=2' 'Scale(factor=2)'
+   * ```
+   */
   extraRepr(): string {
     return '';
   }
 
-  /** A PyTorch-like tree: `Sequential(\n  (0): Linear(inFeatures=5, outFeatures=4, bias=true)\n ...)`. */
+  /**
+   * A PyTorch-like tree: `Sequential(\n  (0): Linear(inFeatures=5, outFeatures=4, bias=true)\n ...)`.
+   *
+   * @example
+   * ```ts
+   * import { Linear, ReLU, Sequential } from '@tapegrad/nn';
+   * const net = new Sequential(new Linear(5, 4), new ReLU());
+   * console.log(net.toString()); // 'Sequential(\n  (0): Linear(inFeatures=5, outFeatures=4, bias=true)\n  (1): ReLU()\n)'
+   * ```
+   */
   toString(): string {
     const children = this.namedChildren();
     const extra = this.extraRepr();

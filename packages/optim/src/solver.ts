@@ -134,40 +134,306 @@ function rowRange(start: number, end: number): Int32Array {
  * @category Solver
  */
 export class Solver {
-  /** What is trained: the cs231n model, or the module setup. */
+  /**
+   * What is trained: the cs231n model, or the module setup.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data);
+   * console.log(solver.model === model); // true
+   * ```
+   */
   readonly model: Cs231nModel | ModuleSetup;
-  /** The cs231n update rule, or null for a {@link ModuleSetup}. */
+  /**
+   * The cs231n update rule, or null for a {@link ModuleSetup}.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data);
+   * console.log(solver.updateRule); // 'sgd'
+   * ```
+   */
   readonly updateRule: Cs231nRuleName | null;
-  /** The factor applied to the learning rate after each epoch. */
+  /**
+   * The factor applied to the learning rate after each epoch.
+   * Default 1 (no decay); a cs231n config's `learningRate`, or each param group's `lr` of a
+   * {@link ModuleSetup}'s optimizer, is multiplied by it at each epoch end.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, {
+   *   optimConfig: { learningRate: 0.1 }, lrDecay: 0.5, batchSize: 10, numEpochs: 2, verbose: false,
+   * });
+   * await solver.train();
+   * console.log(solver.optimConfigs.W1!.learningRate); // 0.025
+   * ```
+   */
   readonly lrDecay: number;
-  /** The minibatch size. */
+  /**
+   * The minibatch size.
+   * Default 100; each iteration draws this many training examples, with replacement.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 8 });
+   * console.log(solver.batchSize, solver.iterationsPerEpoch); // 8 5
+   * ```
+   */
   readonly batchSize: number;
-  /** The number of epochs {@link Solver.train} runs to. */
+  /**
+   * The number of epochs {@link Solver.train} runs to.
+   * Default 10.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data);
+   * console.log(solver.numEpochs); // 10
+   * ```
+   */
   readonly numEpochs: number;
-  /** Training examples per accuracy check (null: all). */
+  /**
+   * Training examples per accuracy check (null: all).
+   * Default 1000, drawn with replacement when the training set is larger (as cs231n).
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data);
+   * console.log(solver.numTrainSamples, solver.numValSamples); // 1000 null
+   * ```
+   */
   readonly numTrainSamples: number | null;
-  /** Validation examples per accuracy check (null: all). */
+  /**
+   * Validation examples per accuracy check (null: all).
+   * Default null: every validation example.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { numValSamples: 20 });
+   * console.log(solver.numValSamples); // 20
+   * ```
+   */
   readonly numValSamples: number | null;
-  /** Iterations between `(Iteration ...)` lines. */
+  /**
+   * Iterations between `(Iteration ...)` lines.
+   * Default 10: the lines of iterations 1, 1 + printEvery, ... are printed.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const lines: string[] = [];
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 1, printEvery: 2, log: (l) => lines.push(l) });
+   * await solver.train();
+   * console.log(lines.filter((l) => l.startsWith('(Iteration')).length); // 2
+   * ```
+   */
   readonly printEvery: number;
-  /** Whether progress is shown. */
+  /**
+   * Whether progress is shown.
+   * Default true; `onIteration` and `onEpoch` are called either way.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const lines: string[] = [];
+   * const solver = new Solver(model, data, { numEpochs: 1, verbose: false, log: (l) => lines.push(l) });
+   * await solver.train();
+   * console.log(solver.verbose, lines.length); // false 0
+   * ```
+   */
   readonly verbose: boolean;
-  /** Checkpoint files are `<checkpointName>_epoch_<epoch>.safetensors`; null for none. */
+  /**
+   * Checkpoint files are `<checkpointName>_epoch_<epoch>.safetensors`; null for none.
+   * Default null; see {@link Solver.resume}.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * console.log(new Solver(model, data).checkpointName); // null
+   * ```
+   */
   readonly checkpointName: string | null;
 
-  /** Epochs completed. */
+  /**
+   * Epochs completed.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train();
+   * console.log(solver.epoch, solver.iteration); // 2 8
+   * ```
+   */
   epoch = 0;
-  /** Iterations completed. */
+  /**
+   * Iterations completed.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * console.log(solver.iteration); // 0
+   * await solver.train();
+   * console.log(solver.iteration, solver.numIterations); // 8 8
+   * ```
+   */
   iteration = 0;
-  /** The best validation accuracy seen (0 before the first check). */
+  /**
+   * The best validation accuracy seen (0 before the first check).
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train();
+   * console.log(solver.bestValAcc === Math.max(...solver.valAccHistory)); // true
+   * ```
+   */
   bestValAcc = 0;
-  /** Copies of the parameters when the validation accuracy was best, by name ({} before any). */
+  /**
+   * Copies of the parameters when the validation accuracy was best, by name ({} before any).
+   * They are copied into the model's parameters when {@link Solver.train} ends.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train(); // then copies bestParams into the model
+   * console.log(Object.keys(solver.bestParams), solver.bestParams.W1!.shape); // ['W1', 'b1', 'W2', 'b2'] [4, 8]
+   * ```
+   */
   bestParams: Record<string, Tensor> = {};
-  /** Every iteration's minibatch loss. */
+  /**
+   * Every iteration's minibatch loss.
+   * One entry per iteration (numIterations in all); the first is about log(C) for C classes and
+   * small initial weights.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train();
+   * console.log(solver.lossHistory.length, Math.abs(solver.lossHistory[0]! - Math.log(2)) < 0.05); // 8 true
+   * ```
+   */
   lossHistory: number[] = [];
-  /** The training accuracy of each check. */
+  /**
+   * The training accuracy of each check.
+   * One entry per check: after the first iteration, at each epoch end, and after the last iteration.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train(); // checks after iteration 1 and at the end of epochs 1 and 2
+   * console.log(solver.trainAccHistory.length, solver.trainAccHistory.every((a) => a >= 0 && a <= 1)); // 3 true
+   * ```
+   */
   trainAccHistory: number[] = [];
-  /** The validation accuracy of each check. */
+  /**
+   * The validation accuracy of each check.
+   * One entry per check, as {@link Solver.trainAccHistory}.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 2, verbose: false });
+   * await solver.train();
+   * console.log(solver.valAccHistory.length === solver.trainAccHistory.length); // true
+   * ```
+   */
   valAccHistory: number[] = [];
 
   private readonly learner: Learner;
@@ -191,12 +457,35 @@ export class Solver {
    *   {@link ModuleSetup}; RangeError for an option out of range (a NaN or infinite optimConfig value
    *   included) or an unknown update rule; `DtypeError` for labels that are not int32; `ShapeError`
    *   for an empty split or labels whose count differs from the inputs'.
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { updateRule: 'adam', optimConfig: { learningRate: 1e-3 } });
+   * console.log(solver.updateRule, solver.batchSize, solver.optimConfigs.b2); // 'adam' 100 { learningRate: 0.001 }
+   * ```
    */
   constructor(model: Cs231nModel, data: SolverData, opts?: SolverOptions);
   /**
    * @param setup - `{ module, lossFn, optimizer }` (see {@link ModuleSetup}).
    * @param data - `{ XTrain, yTrain, XVal, yVal }`.
    * @param opts - the options of the other form, without `updateRule` and `optimConfig`.
+   * @throws the errors of the other form; TypeError when `updateRule` or `optimConfig` is given.
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { Linear, crossEntropy } from '@tapegrad/nn';
+   * import { SGD, Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const module = new Linear(4, 2);
+   * const solver = new Solver({ module, lossFn: crossEntropy, optimizer: new SGD(module.parameters(), { lr: 0.1 }) }, data);
+   * console.log(solver.updateRule, solver.optimConfigs); // null {}
+   * ```
    */
   constructor(setup: ModuleSetup, data: SolverData, opts?: Omit<SolverOptions, 'updateRule' | 'optimConfig'>);
   constructor(model: Cs231nModel | ModuleSetup, data: SolverData, opts: SolverOptions = {}) {
@@ -253,12 +542,40 @@ export class Solver {
     this.onEpoch = checkFunction('onEpoch', opts.onEpoch);
   }
 
-  /** max(floor(N / batchSize), 1), N the number of training examples. */
+  /**
+   * max(floor(N / batchSize), 1), N the number of training examples.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * console.log(new Solver(model, data, { batchSize: 10 }).iterationsPerEpoch); // 4
+   * console.log(new Solver(model, data, { batchSize: 64 }).iterationsPerEpoch); // 1
+   * ```
+   */
   get iterationsPerEpoch(): number {
     return Math.max(Math.floor(this.data.XTrain.shape[0]! / this.batchSize), 1);
   }
 
-  /** numEpochs × iterationsPerEpoch: the iteration {@link Solver.train} runs to. */
+  /**
+   * numEpochs × iterationsPerEpoch: the iteration {@link Solver.train} runs to.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, { batchSize: 10, numEpochs: 3 });
+   * console.log(solver.numIterations); // 12
+   * ```
+   */
   get numIterations(): number {
     return this.numEpochs * this.iterationsPerEpoch;
   }
@@ -267,6 +584,22 @@ export class Solver {
    * cs231n's per-parameter configs (`optim_configs`) by parameter name, each a copy of `optimConfig`
    * that the update rule fills with its defaults and buffers and updates in place; empty for a
    * {@link ModuleSetup}, whose optimizer holds its state.
+   *
+   * @example
+   * ```ts
+   * import { Generator } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * import { Solver } from '@tapegrad/optim';
+   * const g = new Generator(0), X = g.randn([40, 4]), y = g.randint(0, 2, [40]);
+   * const data = { XTrain: X, yTrain: y, XVal: X, yVal: y };
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 2 });
+   * const solver = new Solver(model, data, {
+   *   updateRule: 'adam', optimConfig: { learningRate: 1e-3 }, batchSize: 10, numEpochs: 1, verbose: false,
+   * });
+   * console.log(Object.keys(solver.optimConfigs.W1!)); // ['learningRate']
+   * await solver.train();
+   * console.log(Object.keys(solver.optimConfigs.W1!), solver.optimConfigs.W1!.t); // ['learningRate', 'beta1', 'beta2', 'epsilon', 't', 'm', 'v'] 4
+   * ```
    */
   get optimConfigs(): Record<string, Cs231nOptimConfig> {
     return this.learner.optimConfigs;
