@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// the compiler resolves its entry file from the working directory: work from the package's root
+process.chdir(root);
 const sourceDir = `${root}assembly/`;
 const target = `${root}src/kernels/wasm/binaries.generated.ts`;
 const ascVersion = createRequire(import.meta.url)('assemblyscript/package.json').version;
