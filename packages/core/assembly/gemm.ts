@@ -1,20 +1,25 @@
 /**
  * GEMM on wasm memory, BLIS-style: op(B) packed into panels of two vectors' width (8 floats, 4
- * doubles), op(A) into panels of MR rows, both depth-major, blocked so an A block stays in L2 and a
- * B micro-panel in L1, and a register-blocked micro-kernel holding an MR × 2-vector tile of C in
- * registers for the whole depth of a block.
+ * doubles; the last panel one vector wide when that covers it), op(A) into panels of up to MR rows,
+ * both depth-major, blocked so an A block stays in L2 and a B micro-panel in L1, and a
+ * register-blocked micro-kernel holding an h × 2-vector (or h × 1-vector) tile of C in registers for
+ * the whole depth of a block.
  *
  * V8 gives a wasm function 16 vector registers and keeps one: with fused multiply-add a tile holds
  * 12 accumulators (6 rows × 2 vectors) plus two B vectors and one broadcast A value; with a separate
  * multiply and add one more register holds the product, so the tile is 5 rows. The depth loop is not
  * unrolled: TurboFan would hoist the loads of the next iteration and spill.
+ *
+ * The rows of an A block are cut into panels of MR rows and, at the end, MR − 1 or MR − 2 rows so
+ * that no panel is padded (500 = 82·6 + 4 + 4, 50 = 7·6 + 4 + 4): a padded panel spends a full tile's
+ * time on fewer rows, 8% of the notebook's 50-row products. Each height has its own micro-kernel.
  */
 
-/** Rows of the micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
+/** Rows of the largest micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 /** Depth of a block (k extent). */
 const KC: i32 = 256;
-/** Rows of an A block (a multiple of MR). */
+/** Rows of an A block (at most; blocks are balanced, a multiple of MR but the last). */
 const MC: i32 = MR * 12;
 /** Columns of a B block (a multiple of 8). */
 const NC: i32 = 2048;
@@ -32,150 +37,239 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
 }
 
 /**
- * C(MR × 2 vectors) = Apanel · Bpanel over `kc` (beta 0), or C + Apanel · Bpanel (beta 1), with C's
- * row stride `ldc` bytes. Two vectors are 8 floats or 4 doubles.
+ * The height of the next A panel when `rows` rows of a block are left: MR until the rest can be cut
+ * into panels of MR − 1 and MR − 2 rows (a block of fewer rows is one panel).
+ */
+// @ts-ignore: decorator
+@inline function panelRows(rows: i32): i32 {
+  if (rows <= MR) return rows;
+  const r = rows % MR;
+  if (MR == 6) {
+    // 6…6 then: r 0 → –, 5 → 5, 4 → 4, 3 → 5 4, 2 → 4 4, 1 → 5 4 4 (7 → 4 3)
+    if (r == 3) return rows > 9 ? 6 : 5;
+    if (r == 2) return rows > 8 ? 6 : 4;
+    if (r == 1) return rows > 13 ? 6 : rows == 13 ? 5 : 4;
+    return 6;
+  }
+  // 5…5 then: r 0 → –, 4 → 4, 3 → 4 4, 2 → 4 4 4, 1 → 4 4 4 4 (6 → 4 2, 7 → 4 3, 11 → 4 4 3)
+  if (r == 0 || r == 4) return 5;
+  return 4;
+}
+
+/**
+ * C(H rows × W vectors) = Apanel · Bpanel over `kc` (beta 0), or C + Apanel · Bpanel (beta 1), with
+ * C's row stride `ldc` bytes; the A panel holds H values per depth step, the B panel W vectors.
+ * Inlined into one function per (H, W) with both constant.
  *
  * The accumulators start from C (or zero) and are stored once after the loop: loading and adding C
  * after the loop instead made TurboFan spill four accumulators inside it (seen in
  * `--print-wasm-code`), which cost half the speed.
  */
-function kernel<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
+// @ts-ignore: decorator
+@inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
   const S: usize = sizeof<T>();
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
   let c00 = v128.splat<T>(0 as T), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
   let c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   if (beta) {
-    c00 = v128.load(c); c01 = v128.load(c, 16);
-    c10 = v128.load(c1); c11 = v128.load(c1, 16);
-    c20 = v128.load(c2); c21 = v128.load(c2, 16);
-    c30 = v128.load(c3); c31 = v128.load(c3, 16);
-    c40 = v128.load(c4); c41 = v128.load(c4, 16);
-    if (MR == 6) { c50 = v128.load(c5); c51 = v128.load(c5, 16); }
+    c00 = v128.load(c); if (W == 2) c01 = v128.load(c, 16);
+    if (H > 1) { c10 = v128.load(c1); if (W == 2) c11 = v128.load(c1, 16); }
+    if (H > 2) { c20 = v128.load(c2); if (W == 2) c21 = v128.load(c2, 16); }
+    if (H > 3) { c30 = v128.load(c3); if (W == 2) c31 = v128.load(c3, 16); }
+    if (H > 4) { c40 = v128.load(c4); if (W == 2) c41 = v128.load(c4, 16); }
+    if (H > 5) { c50 = v128.load(c5); if (W == 2) c51 = v128.load(c5, 16); }
   }
   for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    const b0 = v128.load(pb);
+    let b1 = b0;
+    if (W == 2) b1 = v128.load(pb, 16);
     let a = v128.load_splat<T>(pa);
-    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
-    a = v128.load_splat<T>(pa, S);
-    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
-    a = v128.load_splat<T>(pa, 2 * S);
-    c20 = madd<T>(a, b0, c20); c21 = madd<T>(a, b1, c21);
-    a = v128.load_splat<T>(pa, 3 * S);
-    c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
-    a = v128.load_splat<T>(pa, 4 * S);
-    c40 = madd<T>(a, b0, c40); c41 = madd<T>(a, b1, c41);
-    if (MR == 6) {
-      a = v128.load_splat<T>(pa, 5 * S);
-      c50 = madd<T>(a, b0, c50); c51 = madd<T>(a, b1, c51);
+    c00 = madd<T>(a, b0, c00); if (W == 2) c01 = madd<T>(a, b1, c01);
+    if (H > 1) {
+      a = v128.load_splat<T>(pa, S);
+      c10 = madd<T>(a, b0, c10); if (W == 2) c11 = madd<T>(a, b1, c11);
     }
-    pa += <usize>MR * S;
-    pb += 32;
+    if (H > 2) {
+      a = v128.load_splat<T>(pa, 2 * S);
+      c20 = madd<T>(a, b0, c20); if (W == 2) c21 = madd<T>(a, b1, c21);
+    }
+    if (H > 3) {
+      a = v128.load_splat<T>(pa, 3 * S);
+      c30 = madd<T>(a, b0, c30); if (W == 2) c31 = madd<T>(a, b1, c31);
+    }
+    if (H > 4) {
+      a = v128.load_splat<T>(pa, 4 * S);
+      c40 = madd<T>(a, b0, c40); if (W == 2) c41 = madd<T>(a, b1, c41);
+    }
+    if (H > 5) {
+      a = v128.load_splat<T>(pa, 5 * S);
+      c50 = madd<T>(a, b0, c50); if (W == 2) c51 = madd<T>(a, b1, c51);
+    }
+    pa += <usize>H * S;
+    pb += <usize>W * 16;
   }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c1, c10); v128.store(c1, c11, 16);
-  v128.store(c2, c20); v128.store(c2, c21, 16);
-  v128.store(c3, c30); v128.store(c3, c31, 16);
-  v128.store(c4, c40); v128.store(c4, c41, 16);
-  if (MR == 6) { v128.store(c5, c50); v128.store(c5, c51, 16); }
+  v128.store(c, c00); if (W == 2) v128.store(c, c01, 16);
+  if (H > 1) { v128.store(c1, c10); if (W == 2) v128.store(c1, c11, 16); }
+  if (H > 2) { v128.store(c2, c20); if (W == 2) v128.store(c2, c21, 16); }
+  if (H > 3) { v128.store(c3, c30); if (W == 2) v128.store(c3, c31, 16); }
+  if (H > 4) { v128.store(c4, c40); if (W == 2) v128.store(c4, c41, 16); }
+  if (H > 5) { v128.store(c5, c50); if (W == 2) v128.store(c5, c51, 16); }
+}
+
+function tile6x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 2, kc, pa, pb, c, ldc, beta); }
+function tile5x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 2, kc, pa, pb, c, ldc, beta); }
+function tile4x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 2, kc, pa, pb, c, ldc, beta); }
+function tile3x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 2, kc, pa, pb, c, ldc, beta); }
+function tile2x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 2, kc, pa, pb, c, ldc, beta); }
+function tile1x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 2, kc, pa, pb, c, ldc, beta); }
+function tile6x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 1, kc, pa, pb, c, ldc, beta); }
+function tile5x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 1, kc, pa, pb, c, ldc, beta); }
+function tile4x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 1, kc, pa, pb, c, ldc, beta); }
+function tile3x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 1, kc, pa, pb, c, ldc, beta); }
+function tile2x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 1, kc, pa, pb, c, ldc, beta); }
+function tile1x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 1, kc, pa, pb, c, ldc, beta); }
+
+/** The micro-kernel for an `h`-row panel and a B panel of `wide` ? 2 : 1 vectors. */
+// @ts-ignore: decorator
+@inline function runTile<T>(h: i32, wide: bool, kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
+  if (wide) {
+    if (h == 6 && MR == 6) tile6x2<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 5) tile5x2<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 4) tile4x2<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 3) tile3x2<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 2) tile2x2<T>(kc, pa, pb, c, ldc, beta);
+    else tile1x2<T>(kc, pa, pb, c, ldc, beta);
+  } else {
+    if (h == 6 && MR == 6) tile6x1<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 5) tile5x1<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 4) tile4x1<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 3) tile3x1<T>(kc, pa, pb, c, ldc, beta);
+    else if (h == 2) tile2x1<T>(kc, pa, pb, c, ldc, beta);
+    else tile1x1<T>(kc, pa, pb, c, ldc, beta);
+  }
 }
 
 /**
- * Packs op(A)(i, p) = a[i·rs + p·cs] (element strides), rows [0, rows) × depth [0, kc), into MR-row
- * panels: dst[q·MR·kc + p·MR + r] = op(A)(q·MR + r, p); rows past the end are zero.
+ * Packs op(A)(i, p) = a[i·rs + p·cs] (element strides), rows [0, rows) × depth [0, kc), into panels
+ * of panelRows(…) rows: a panel of h rows starting at row i0 is dst[i0·kc + p·h + r] = op(A)(i0 + r, p).
  */
 function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): void {
   const S: usize = sizeof<T>();
-  for (let i0 = 0; i0 < rows; i0 += MR) {
-    const h = min(MR, rows - i0);
+  for (let i0 = 0; i0 < rows;) {
+    const h = panelRows(rows - i0);
     if (cs == 1) {
-      // rows of A are contiguous: a full panel is transposed in registers, a few depth steps at a
-      // time; the rest is read along each row and written with stride MR
-      let p0 = 0;
-      if (h == MR) p0 = packRowsSimd<T>(a + <usize>(i0 * rs) * S, <usize>rs * S, kc, dst);
+      // rows of A are contiguous: the panel is transposed in registers, a few depth steps at a time;
+      // the rest is read along each row and written with stride h
+      const p0 = packRowsSimd<T>(a + <usize>(i0 * rs) * S, <usize>rs * S, h, kc, dst);
       for (let r = 0; r < h; r++) {
         let src = a + <usize>((i0 + r) * rs + p0) * S;
-        let d = dst + <usize>(p0 * MR + r) * S;
+        let d = dst + <usize>(p0 * h + r) * S;
         for (let p = p0; p < kc; p++) {
           store<T>(d, load<T>(src));
-          src += S; d += <usize>MR * S;
+          src += S; d += <usize>h * S;
         }
       }
-    } else if (h == MR) {
-      // A stored transposed, a full panel: MR contiguous values per depth step
-      for (let p = 0; p < kc; p++) copyColumn<T>(a + <usize>(i0 * rs + p * cs) * S, dst + <usize>(p * MR) * S);
     } else {
-      for (let p = 0; p < kc; p++) {
-        const src = a + <usize>(i0 * rs + p * cs) * S;
-        const d = dst + <usize>(p * MR) * S;
-        for (let r = 0; r < h; r++) store<T>(d + <usize>r * S, load<T>(src + <usize>(r * rs) * S));
+      // A stored transposed: h contiguous values per depth step
+      const bytes = <usize>h * S;
+      let src = a + <usize>(i0 * rs) * S;
+      const step = <usize>cs * S;
+      let d = dst;
+      if (bytes >= 16) {
+        // vectors from the front, the last one ending at the column's end (overlapping the one before)
+        const last = bytes - 16;
+        for (let p = 0; p < kc; p++) {
+          for (let o: usize = 0; o < last; o += 16) v128.store(d + o, v128.load(src + o));
+          v128.store(d + last, v128.load(src + last));
+          src += step; d += bytes;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let r: usize = 0; r < <usize>h; r++) store<T>(d + r * S, load<T>(src + r * S));
+          src += step; d += bytes;
+        }
       }
     }
-    for (let r = h; r < MR; r++) {
-      let d = dst + <usize>r * S;
-      for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += <usize>MR * S; }
-    }
-    dst += <usize>(MR * kc) * S;
+    dst += <usize>(h * kc) * S;
+    i0 += h;
   }
 }
 
-/** Copies MR contiguous elements from `src` to `dst` (a packed A column: 24 or 20 floats' worth of bytes). */
-// @ts-ignore: decorator
-@inline function copyColumn<T>(src: usize, dst: usize): void {
-  const bytes: usize = <usize>MR * sizeof<T>();
-  v128.store(dst, v128.load(src));
-  if (bytes >= 32) v128.store(dst, v128.load(src, 16), 16);
-  if (bytes == 24) v128.store64_lane(dst, v128.load64_zero(src, 16), 0, 16);
-  if (bytes == 40) v128.store64_lane(dst, v128.load64_zero(src, 32), 0, 32);
-  if (bytes == 48) v128.store(dst, v128.load(src, 32), 32);
-  if (bytes == 20) store<f32>(dst, load<f32>(src, 16), 16);
-}
-
 /**
- * Packs depth steps [0, p) of a full MR-row panel whose rows are contiguous (`rowBytes` apart) by
- * transposing blocks in registers: 4 steps at a time for f32 with MR = 6 (6 loads, 14 shuffles,
- * 6 stores for 24 values), 2 at a time for f64. Returns p, where the scalar loop takes over (the
- * f32 mul + add build, MR = 5, packs everything in the scalar loop).
+ * Packs depth steps [0, p) of an h-row panel whose rows are contiguous (`rowBytes` apart) by
+ * transposing blocks in registers, for h of 4 to 6: 4 depth steps at a time for f32 (6 rows: 6
+ * loads, 14 shuffles, 6 stores for 24 values), 2 for f64. Returns p, where the scalar loop takes
+ * over (all of it for other heights).
  */
-function packRowsSimd<T>(a: usize, rowBytes: usize, kc: i32, dst: usize): i32 {
+function packRowsSimd<T>(a: usize, rowBytes: usize, h: i32, kc: i32, dst: usize): i32 {
   const S: usize = sizeof<T>();
   let p = 0;
-  if (S == 4 && MR == 6) {
-    for (; p + 4 <= kc; p += 4) {
-      const at = a + <usize>p * 4;
-      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes);
-      const r3 = v128.load(at + 3 * rowBytes), r4 = v128.load(at + 4 * rowBytes), r5 = v128.load(at + 5 * rowBytes);
-      const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const ef0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
-      const t1 = v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), t3 = v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7);
-      const d = dst + <usize>p * 24;
-      v128.store(d, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
-      v128.store(d, v128.shuffle<f32>(ef0, t1, 0, 1, 4, 5), 16);
-      v128.store(d, v128.shuffle<f32>(t1, ef0, 2, 3, 6, 7), 32);
-      v128.store(d, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), 48);
-      v128.store(d, v128.shuffle<f32>(ef1, t3, 0, 1, 4, 5), 64);
-      v128.store(d, v128.shuffle<f32>(t3, ef1, 2, 3, 6, 7), 80);
+  if (S == 4) {
+    if (h == 6) {
+      for (; p + 4 <= kc; p += 4) {
+        const at = a + <usize>p * 4;
+        const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes);
+        const r3 = v128.load(at + 3 * rowBytes), r4 = v128.load(at + 4 * rowBytes), r5 = v128.load(at + 5 * rowBytes);
+        const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const ef0 = v128.shuffle<f32>(r4, r5, 0, 4, 1, 5), ef1 = v128.shuffle<f32>(r4, r5, 2, 6, 3, 7);
+        const t1 = v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), t3 = v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7);
+        const d = dst + <usize>p * 24;
+        v128.store(d, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
+        v128.store(d, v128.shuffle<f32>(ef0, t1, 0, 1, 4, 5), 16);
+        v128.store(d, v128.shuffle<f32>(t1, ef0, 2, 3, 6, 7), 32);
+        v128.store(d, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), 48);
+        v128.store(d, v128.shuffle<f32>(ef1, t3, 0, 1, 4, 5), 64);
+        v128.store(d, v128.shuffle<f32>(t3, ef1, 2, 3, 6, 7), 80);
+      }
+    } else if (h == 4 || h == 5) {
+      // rows 0-3 by a 4×4 transpose; a fifth row's values go in one at a time
+      const hb = <usize>h * 4;
+      for (; p + 4 <= kc; p += 4) {
+        const at = a + <usize>p * 4;
+        const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes), r3 = v128.load(at + 3 * rowBytes);
+        const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const d = dst + <usize>p * hb;
+        v128.store(d, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
+        v128.store(d + hb, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7));
+        v128.store(d + 2 * hb, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5));
+        v128.store(d + 3 * hb, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7));
+        if (h == 5) {
+          const r4 = v128.load(at + 4 * rowBytes);
+          v128.store32_lane(d, r4, 0, 16);
+          v128.store32_lane(d + hb, r4, 1, 16);
+          v128.store32_lane(d + 2 * hb, r4, 2, 16);
+          v128.store32_lane(d + 3 * hb, r4, 3, 16);
+        }
+      }
     }
-  } else if (S == 8) {
+  } else if (S == 8 && h >= 4) {
     for (; p + 2 <= kc; p += 2) {
       const at = a + <usize>p * 8;
       const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes);
-      const r3 = v128.load(at + 3 * rowBytes), r4 = v128.load(at + 4 * rowBytes);
-      const d = dst + <usize>(p * MR) * 8;
-      if (MR == 6) {
-        const r5 = v128.load(at + 5 * rowBytes);
+      const r3 = v128.load(at + 3 * rowBytes);
+      const d = dst + <usize>(p * h) * 8;
+      if (h == 6) {
+        const r4 = v128.load(at + 4 * rowBytes), r5 = v128.load(at + 5 * rowBytes);
         v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
         v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
         v128.store(d, v128.shuffle<f64>(r4, r5, 0, 2), 32);
         v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 48);
         v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 64);
         v128.store(d, v128.shuffle<f64>(r4, r5, 1, 3), 80);
-      } else {
+      } else if (h == 5) {
+        const r4 = v128.load(at + 4 * rowBytes);
         v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
         v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
         v128.store(d, v128.shuffle<f64>(r4, r0, 0, 3), 32);
         v128.store(d, v128.shuffle<f64>(r1, r2, 1, 3), 48);
         v128.store(d, v128.shuffle<f64>(r3, r4, 1, 3), 64);
+      } else if (h == 4) {
+        v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
+        v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
+        v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 32);
+        v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 48);
       }
     }
   }
@@ -184,13 +278,16 @@ function packRowsSimd<T>(a: usize, rowBytes: usize, kc: i32, dst: usize): i32 {
 
 /**
  * Packs op(B)(p, j) = b[p·rs + j·cs], depth [0, kc) × columns [0, cols), into panels of NR = 32/S
- * columns: dst[q·NR·kc + p·NR + j] = op(B)(p, q·NR + j); columns past the end are zero.
+ * columns, the last one NR/2 wide when that covers it: a panel of width v starting at column j0 is
+ * dst[j0·kc + p·v + j] = op(B)(p, j0 + j); columns past the end are zero.
  */
 function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): void {
   const S: usize = sizeof<T>();
   const NR: i32 = 32 / <i32>S;
   for (let j0 = 0; j0 < cols; j0 += NR) {
     const w = min(NR, cols - j0);
+    const v = w > NR / 2 ? NR : NR / 2;
+    const vb = <usize>v * S;
     if (cs == 1 && w == NR) {
       let src = b + <usize>j0 * S;
       let d = dst;
@@ -199,69 +296,79 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): v
         v128.store(d, v128.load(src, 16), 16);
         src += <usize>rs * S; d += 32;
       }
+    } else if (cs == 1 && w == NR / 2) {
+      let src = b + <usize>j0 * S;
+      let d = dst;
+      for (let p = 0; p < kc; p++) {
+        v128.store(d, v128.load(src));
+        src += <usize>rs * S; d += 16;
+      }
     } else if (cs == 1) {
       for (let p = 0; p < kc; p++) {
         const src = b + <usize>(p * rs + j0) * S;
-        const d = dst + <usize>(p * NR) * S;
+        const d = dst + <usize>p * vb;
         let j = 0;
         for (; j < w; j++) store<T>(d + <usize>j * S, load<T>(src + <usize>j * S));
-        for (; j < NR; j++) store<T>(d + <usize>j * S, 0 as T);
+        for (; j < v; j++) store<T>(d + <usize>j * S, 0 as T);
       }
-    } else if (w == NR) {
-      // B stored transposed, a full panel: NR contiguous rows of storage, transposed in registers
-      const p0 = packTransposedSimd<T>(b + <usize>(j0 * cs) * S, <usize>cs * S, kc, dst);
-      for (let j = 0; j < NR; j++) {
+    } else if (w == v) {
+      // B stored transposed, a full panel: v contiguous rows of storage, transposed in registers
+      const p0 = packTransposedSimd<T>(b + <usize>(j0 * cs) * S, <usize>cs * S, v, kc, dst);
+      for (let j = 0; j < v; j++) {
         let src = b + <usize>((j0 + j) * cs + p0 * rs) * S;
-        let d = dst + <usize>(p0 * NR + j) * S;
-        for (let p = p0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += 32; }
+        let d = dst + <usize>(p0 * v + j) * S;
+        for (let p = p0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += vb; }
       }
     } else {
       // B stored transposed: each column of op(B) is contiguous in memory
-      for (let j = 0; j < NR; j++) {
+      for (let j = 0; j < v; j++) {
         let d = dst + <usize>j * S;
         if (j < w) {
           let src = b + <usize>((j0 + j) * cs) * S;
-          for (let p = 0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += 32; }
+          for (let p = 0; p < kc; p++) { store<T>(d, load<T>(src)); src += <usize>rs * S; d += vb; }
         } else {
-          for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += 32; }
+          for (let p = 0; p < kc; p++) { store<T>(d, 0 as T); d += vb; }
         }
       }
     }
-    dst += <usize>(NR * kc) * S;
+    dst += <usize>kc * vb;
   }
 }
 
 /**
- * Packs depth steps [0, p) of a full B panel stored transposed (NR rows of storage `rowBytes` apart,
- * each contiguous along the depth) into the depth-major panel layout, 4 steps at a time for f32
- * (8 loads, two 4×4 transposes, 8 stores) and 2 for f64. Returns p; the caller packs the rest.
+ * Packs depth steps [0, p) of a full B panel of `v` columns stored transposed (v rows of storage
+ * `rowBytes` apart, each contiguous along the depth) into the depth-major panel layout, 4 steps at a
+ * time for f32 (4×4 transposes in registers) and 2 for f64. Returns p; the caller packs the rest.
  */
-function packTransposedSimd<T>(b: usize, rowBytes: usize, kc: i32, dst: usize): i32 {
+function packTransposedSimd<T>(b: usize, rowBytes: usize, v: i32, kc: i32, dst: usize): i32 {
   const S: usize = sizeof<T>();
+  const vb = <usize>v * S;
   let p = 0;
   if (S == 4) {
     for (; p + 4 <= kc; p += 4) {
-      const at = b + <usize>p * 4, d = dst + <usize>p * 32;
-      for (let half: usize = 0; half < 2; half++) {
+      const at = b + <usize>p * 4, d = dst + <usize>p * vb;
+      for (let half: usize = 0; half < <usize>v / 4; half++) {
         const base = at + half * 4 * rowBytes;
         const r0 = v128.load(base), r1 = v128.load(base + rowBytes), r2 = v128.load(base + 2 * rowBytes), r3 = v128.load(base + 3 * rowBytes);
         const ab0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), ab1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
         const cd0 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), cd1 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
         const o = d + half * 16;
         v128.store(o, v128.shuffle<f32>(ab0, cd0, 0, 1, 4, 5));
-        v128.store(o, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7), 32);
-        v128.store(o, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5), 64);
-        v128.store(o, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7), 96);
+        v128.store(o + vb, v128.shuffle<f32>(ab0, cd0, 2, 3, 6, 7));
+        v128.store(o + 2 * vb, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5));
+        v128.store(o + 3 * vb, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7));
       }
     }
   } else {
     for (; p + 2 <= kc; p += 2) {
-      const at = b + <usize>p * 8, d = dst + <usize>p * 32;
-      const r0 = v128.load(at), r1 = v128.load(at + rowBytes), r2 = v128.load(at + 2 * rowBytes), r3 = v128.load(at + 3 * rowBytes);
-      v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
-      v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-      v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 32);
-      v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+      const at = b + <usize>p * 8, d = dst + <usize>p * vb;
+      for (let half: usize = 0; half < <usize>v / 2; half++) {
+        const base = at + half * 2 * rowBytes;
+        const r0 = v128.load(base), r1 = v128.load(base + rowBytes);
+        const o = d + half * 16;
+        v128.store(o, v128.shuffle<f64>(r0, r1, 0, 2));
+        v128.store(o + vb, v128.shuffle<f64>(r0, r1, 1, 3));
+      }
     }
   }
   return p;
@@ -289,26 +396,31 @@ function gemm<T>(
   const packedB = packedA + <usize>(MC * KC) * S;
   const edge = packedB + <usize>(KC * NC) * S;
   const ldcBytes = <usize>ldc * S;
+  // A blocks of (about) equal height, a multiple of MR but the last, at most MC
+  const blocks = (m + MC - 1) / MC;
+  const mc = min(MC, ((m + blocks - 1) / blocks + MR - 1) / MR * MR);
   for (let j0 = 0; j0 < n; j0 += NC) {
     const cols = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
       const beta = accumulate || p0 > 0 ? 1 : 0;
       packB<T>(b + <usize>(p0 * brs + j0 * bcs) * S, brs, bcs, kc, cols, packedB);
-      for (let i0 = 0; i0 < m; i0 += MC) {
-        const rows = min(MC, m - i0);
+      for (let i0 = 0; i0 < m; i0 += mc) {
+        const rows = min(mc, m - i0);
         packA<T>(a + <usize>(i0 * ars + p0 * acs) * S, ars, acs, rows, kc, packedA);
         for (let jr = 0; jr < cols; jr += NR) {
           const w = min(NR, cols - jr);
+          const wide = w > NR / 2;
+          const v = wide ? NR : NR / 2;
           const pb = packedB + <usize>(jr * kc) * S;
-          for (let ir = 0; ir < rows; ir += MR) {
-            const h = min(MR, rows - ir);
-            const pa = packedA + <usize>(ir * kc) * S;
+          let pa = packedA;
+          for (let ir = 0; ir < rows;) {
+            const h = panelRows(rows - ir);
             const cTile = c + <usize>((i0 + ir) * ldc + j0 + jr) * S;
-            if (h == MR && w == NR) {
-              kernel<T>(kc, pa, pb, cTile, ldcBytes, beta);
+            if (w == v) {
+              runTile<T>(h, wide, kc, pa, pb, cTile, ldcBytes, beta);
             } else {
-              kernel<T>(kc, pa, pb, edge, 32, 0);
+              runTile<T>(h, wide, kc, pa, pb, edge, 32, 0);
               for (let r = 0; r < h; r++) {
                 const dst = cTile + <usize>r * ldcBytes, src = edge + <usize>(r * 32);
                 for (let j = 0; j < w; j++) {
@@ -317,6 +429,8 @@ function gemm<T>(
                 }
               }
             }
+            pa += <usize>(h * kc) * S;
+            ir += h;
           }
         }
       }
@@ -337,3 +451,4 @@ export function gemmF64(
 ): void {
   gemm<f64>(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, work);
 }
+

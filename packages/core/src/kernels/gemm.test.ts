@@ -132,6 +132,17 @@ describe.each(kernelVariants())('gemm on the $label kernels', (variant) => {
       for (const n of [2047, 2049, 2057]) check(randomCase(false, random() < 0.5, 7, n, 3, random), Ctor, n);
     });
 
+    it(`${name}: every cut into A panels of 6, 5, 4 or fewer rows and B panels of one or two vectors (m to 40, n to 20, and 50, 68, 145, 500 rows)`, () => {
+      const random = seeded(13);
+      const depths = [3, 9, 13];
+      const form = (): [boolean, boolean] => transposes[Math.floor(random() * transposes.length)]!;
+      for (let m = 1; m <= 40; m++) check(randomCase(...form(), m, 1 + (m % 11), depths[m % 3]!, random), Ctor, m);
+      for (let n = 1; n <= 20; n++) check(randomCase(...form(), 1 + (n % 13), n, depths[n % 3]!, random), Ctor, 100 + n);
+      for (const m of [50, 68, 145, 500]) {
+        for (const [transA, transB] of transposes) check(randomCase(transA, transB, m, 97 + (m % 5), 9, random), Ctor, 200 + m);
+      }
+    });
+
     it(`${name}: a C larger than the work tile is done in row chunks`, () => {
       const m = Math.floor(tileBudget / nc) + mc + 1;
       expect(m * (nc + 1)).toBeGreaterThan(tileBudget);
