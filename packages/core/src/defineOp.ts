@@ -17,7 +17,8 @@ import type { Tensor } from './tensor.js';
  * - `forward(ctx, ...inputs)` returns the output ndarray; call `ctx.save(...)` for what backward needs.
  * - `backward(ctx, dy)` returns one gradient per input, each with that input's shape and dtype, or
  *   `null` for an input that needs none (`ctx.needsGrad[i]` tells which do). The tape checks every
- *   gradient and names the op when one is wrong.
+ *   gradient and names the op when one is wrong. An array that backward allocated becomes the
+ *   tape's (a leaf's `.grad` may be it, later gradients are added into it): do not keep it.
  *
  * @typeParam Saved - the tuple `ctx.save` takes (default: ndarrays).
  * @param spec - `{ name, forward, backward, contiguous? }` (`contiguous` defaults to true).

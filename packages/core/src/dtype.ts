@@ -95,9 +95,25 @@ const constructors = {
   uint8: Uint8Array,
 } as const;
 
+/** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
+let tracked: Set<TypedArray> | null = null;
+
 /** Allocates a zero-filled typed array of `dtype` with `length` elements. @internal */
 export function allocate<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
-  return new constructors[dtype](length) as TypedArrayOf[D];
+  const array = new constructors[dtype](length) as TypedArrayOf[D];
+  if (tracked !== null) tracked.add(array);
+  return array;
+}
+
+/**
+ * Makes `allocate` add every array it makes to `into` (null stops); returns the set it replaces.
+ * The tape uses it to tell arrays an op's backward made (its own to keep) from arrays the op passed
+ * through or saved. @internal
+ */
+export function trackAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+  const previous = tracked;
+  tracked = into;
+  return previous;
 }
 
 /** The dtype whose typed array `data` is, or undefined when it is none of them. @internal */

@@ -38,6 +38,69 @@ describe('the tape', () => {
     expect(x.grad!.toArray()).toEqual([5, 6]);
   });
 
+  test("a leaf's first gradient is the array its op's backward made, not a copy", () => {
+    let made: Float64Array | null = null;
+    const twice = defineOp({
+      name: 'twice',
+      forward: (_ctx, x) => {
+        const y = createNdArray('float64', x.shape);
+        for (let i = 0; i < x.size; i++) y.data[i] = 2 * x.data[x.offset + i]!;
+        return y;
+      },
+      backward: (_ctx, dy) => {
+        const dx = createNdArray('float64', dy.shape);
+        for (let i = 0; i < dy.size; i++) dx.data[i] = 2 * dy.data[dy.offset + i]!;
+        made = dx.data as Float64Array;
+        return [dx];
+      },
+    });
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    twice(x).sum().backward();
+    expect(x.grad!.data.data).toBe(made);
+    twice(x).sum().backward();
+    expect(x.grad!.toArray()).toEqual([4, 4]);
+  });
+
+  test('a gradient passed on to two inputs, or kept by a retained tensor, is copied for each', () => {
+    const fork = defineOp({
+      name: 'fork',
+      forward: (_ctx, a) => createNdArray('float64', a.shape),
+      backward: (_ctx, dy) => [dy, dy],
+    });
+    const a = tensor([1, 2], { ...f64, requiresGrad: true });
+    const b = tensor([3, 4], { ...f64, requiresGrad: true });
+    const y = fork(a, b);
+    y.retainGrad();
+    y.mul(tensor([1, 10], f64)).sum().backward();
+    expect(a.grad!.data.data).not.toBe(b.grad!.data.data);
+    expect(y.grad!.data.data).not.toBe(a.grad!.data.data);
+    fork(a, b).mul(tensor([100, 1000], f64)).sum().backward();
+    expect(a.grad!.toArray()).toEqual([101, 1010]);
+    expect(b.grad!.toArray()).toEqual([101, 1010]);
+    expect(y.grad!.toArray()).toEqual([1, 10]);
+  });
+
+  test('a gradient passed through a view op reaches the leaf uncopied, and later backwards add into it', () => {
+    const x = tensor([[1, 2, 3], [4, 5, 6]], { ...f64, requiresGrad: true });
+    const w = tensor([[1, 2], [3, 4], [5, 6]], f64);
+    x.T.mul(w).sum().backward();
+    expect(x.grad!.isContiguous()).toBe(true);
+    expect(x.grad!.toArray()).toEqual([[1, 3, 5], [2, 4, 6]]);
+    const first = x.grad!.data.data;
+    x.T.mul(w).sum().backward();
+    expect(x.grad!.data.data).toBe(first);
+    expect(x.grad!.toArray()).toEqual([[2, 6, 10], [4, 8, 12]]);
+  });
+
+  test('the upstream gradient passed in is never kept, even through ops that pass it on', () => {
+    const x = tensor([1, 2], { ...f64, requiresGrad: true });
+    const g = tensor([5, 6], f64);
+    x.clone().reshape([2, 1]).backward(g.reshape([2, 1]));
+    x.clone().backward(g);
+    expect(x.grad!.toArray()).toEqual([10, 12]);
+    expect(g.toArray()).toEqual([5, 6]);
+  });
+
   test('backward frees the graph; a second backward is a GraphError naming the op, unless retainGraph', () => {
     const x = tensor([1, 2], { ...f64, requiresGrad: true });
     const y = x.mul(x).sum();

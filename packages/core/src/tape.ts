@@ -8,10 +8,10 @@ import { DtypeError, GraphError, ShapeError, formatShape } from './errors.js';
 import { isGradEnabled } from './gradMode.js';
 import { checkFinite, creationSite, isAnomalyDetectionEnabled } from './anomaly.js';
 import type ndarray from 'ndarray';
-import { isFloatDType, type DType, type TypedArray } from './dtype.js';
+import { isFloatDType, trackAllocations, type DType, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
-import { copyNd, dtypeOf, type Nd } from './kernels/layout.js';
+import { copyNd, dtypeOf, isContiguous, type Nd } from './kernels/layout.js';
 import { Tensor } from './tensor.js';
 
 /** The ndarray view a tensor holds: an `ndarray` over a Float32Array, Float64Array, Int32Array or Uint8Array. @category Tensors */
@@ -182,7 +182,11 @@ function dtypeOfSafe(nd: Nd): DType | undefined {
   }
 }
 
-/** A gradient being summed for one node's output; `owned` when the tape allocated it (safe to add into). */
+/**
+ * A gradient being summed for one node's output. `owned` when no one but the tape holds its array:
+ * the tape allocated it, or an op's backward did during this run (see {@link ownsGradient}). An
+ * owned gradient may be added into in place, or become a leaf's `.grad` without a copy.
+ */
 interface PendingGrad {
   grad: Nd;
   owned: boolean;
@@ -199,38 +203,91 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   const rootGrad = seedGradient(root, seed);
   const start = root.gradFn;
   if (start === null) {
-    accumulateInto(root, rootGrad, false);
+    accumulateInto(root, rootGrad, seed === undefined);
     return;
   }
   const nodes = reachableNodes(start);
-  const pending = new Map<TapeNode, PendingGrad>([[start, { grad: rootGrad, owned: false }]]);
+  const pending = new Map<TapeNode, PendingGrad>([[start, { grad: rootGrad, owned: seed === undefined }]]);
+  /** The arrays the running op's backward allocated. */
+  const fresh = new Set<TypedArray>();
   for (const node of nodes) {
     const entry = pending.get(node);
     if (entry === undefined) continue;
     pending.delete(node);
-    if (node.retained) accumulateInto(node.retained, entry.grad, entry.owned);
-    const grads = node.spec.backward(node.ctx, entry.grad);
+    let dyOwned = entry.owned;
+    if (node.retained && accumulateInto(node.retained, entry.grad, entry.owned)) dyOwned = false;
+    fresh.clear();
+    const outer = trackAllocations(fresh);
+    let grads: readonly (Nd | null)[];
+    try {
+      grads = node.spec.backward(node.ctx, entry.grad);
+    } finally {
+      trackAllocations(outer);
+    }
     checkGradients(node, grads);
     if (isAnomalyDetectionEnabled()) {
       grads.forEach((g, i) => {
         if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [entry.grad], `gradient ${i} of ${describeShapes(node.inputs)}`, node.createdAt);
       });
     }
-    node.inputs.forEach((input, i) => {
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
       const g = grads[i];
-      if (!g || !node.ctx.needsGrad[i]) return;
-      const parent = input.gradFn;
+      if (!g || !node.ctx.needsGrad[i]) continue;
+      const owned = ownsGradient(g, i, grads, node.ctx.needsGrad, fresh, dyOwned ? entry.grad.data : null);
+      const parent = inputs[i]!.gradFn;
       if (parent === null) {
-        accumulateInto(input, g, false);
-        return;
+        accumulateInto(inputs[i]!, g, owned);
+        continue;
       }
       const prev = pending.get(parent);
-      if (prev === undefined) pending.set(parent, { grad: g, owned: false });
+      if (prev === undefined) pending.set(parent, { grad: g, owned });
       else if (prev.owned) addInPlace(prev.grad, g);
-      else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
-    });
+      else if (owned) {
+        addInPlace(g, prev.grad); // g + prev is prev + g, bit for bit
+        pending.set(parent, { grad: g, owned: true });
+      } else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
+    }
     if (!retainGraph) node.ctx.free();
   }
+}
+
+/**
+ * Whether the tape may keep gradient `i` of an op's backward as its own (add into it, or make it a
+ * leaf's `.grad` without a copy): its array was allocated by that backward (`fresh`), or is the
+ * upstream gradient the tape owned (`dyData`, passed through as by clone or reshape); no other
+ * gradient of the same call shares it; and it covers its whole array densely (no broadcast or
+ * partial view), in any order of dims (a transposed view of a fresh product qualifies).
+ */
+function ownsGradient(
+  g: Nd, i: number, grads: readonly (Nd | null)[], needsGrad: readonly boolean[], fresh: Set<TypedArray>, dyData: TypedArray | null,
+): boolean {
+  const data = g.data;
+  if (!(fresh.has(data) || data === dyData)) return false;
+  for (let j = 0; j < grads.length; j++) {
+    if (j !== i && needsGrad[j] && grads[j]?.data === data) return false;
+  }
+  return coversDensely(g);
+}
+
+/** Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a contiguous layout). */
+function coversDensely(x: Nd): boolean {
+  if (x.offset !== 0) return false;
+  const dims: [number, number][] = [];
+  let size = 1;
+  for (let k = 0; k < x.shape.length; k++) {
+    const d = x.shape[k]!;
+    size *= d;
+    if (d !== 1) dims.push([x.stride[k]!, d]);
+  }
+  if (size !== x.data.length) return false;
+  dims.sort((a, b) => a[0] - b[0]);
+  let expected = 1;
+  for (const [stride, d] of dims) {
+    if (stride !== expected) return false;
+    expected *= d;
+  }
+  return true;
 }
 
 function seedGradient(root: Tensor, seed: Tensor | undefined): Nd {
@@ -293,8 +350,16 @@ function addInPlace(target: Nd, g: Nd): void {
   binaryInto('add', target, target, g);
 }
 
-/** Adds `g` into `t.grad` in place, as PyTorch does (creating it, as a copy unless `owned`). */
-function accumulateInto(t: Tensor, g: Nd, owned: boolean): void {
-  if (t.grad === null) t.grad = new Tensor(owned ? g : copyNd(g));
-  else addInPlace(t.grad.data, g);
+/**
+ * Adds `g` into `t.grad` in place, as PyTorch does; when `t.grad` is null, `g` becomes it (a contiguous
+ * gradient the tape owns, so nothing else can change it) or a copy of it. Returns whether `g` was taken.
+ */
+function accumulateInto(t: Tensor, g: Nd, owned: boolean): boolean {
+  if (t.grad === null) {
+    const take = owned && isContiguous(g);
+    t.grad = new Tensor(take ? g : copyNd(g));
+    return take;
+  }
+  addInPlace(t.grad.data, g);
+  return false;
 }

@@ -51,7 +51,9 @@ export function toContiguous(x: Nd): Nd {
 export function copyNd(x: Nd): Nd {
   if (isContiguous(x)) {
     const size = sizeOf(x.shape);
-    return wrapNd(x.data.slice(x.offset, x.offset + size) as TypedArray, x.shape);
+    const out = allocate(dtypeOf(x), size);
+    out.set(x.data.subarray(x.offset, x.offset + size));
+    return wrapNd(out, x.shape);
   }
   return toContiguous(x);
 }
