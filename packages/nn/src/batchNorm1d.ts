@@ -6,7 +6,7 @@ import { DtypeError, getDefaultDtype, noGrad, ones, zeros, type FloatDType, type
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { batchNormComposed, batchNormFused, checkBatchNormInput } from './functional/batchNorm.js';
 import { Module } from './module.js';
-import { Buffer, Parameter } from './parameter.js';
+import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 
 /**
  * Options of {@link BatchNorm1d}.
@@ -130,8 +130,8 @@ export class BatchNorm1d extends Module {
     this.trackRunningStats = opts.trackRunningStats ?? true;
     this.convention = convention;
     this.backward = checkBackwardMode('BatchNorm1d', opts.backward);
-    this.weight = this.affine ? new Parameter(ones([numFeatures], { dtype })) : null;
-    this.bias = this.affine ? new Parameter(zeros([numFeatures], { dtype })) : null;
+    this.weight = this.affine ? new Parameter(inKernelMemory(ones([numFeatures], { dtype }))) : null;
+    this.bias = this.affine ? new Parameter(inKernelMemory(zeros([numFeatures], { dtype }))) : null;
     const track = this.trackRunningStats;
     this.runningMean = track ? new Buffer(zeros([numFeatures], { dtype })) : null;
     this.runningVar = track ? new Buffer((convention === 'pytorch' ? ones : zeros)([numFeatures], { dtype })) : null;

@@ -8,7 +8,7 @@ import {
   DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, zeros, ones, type FloatDType,
 } from '@tapegrad/core';
 import { Module } from './module.js';
-import { Buffer, Parameter } from './parameter.js';
+import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { linearComposed, linearFused } from './functional/linear.js';
 import { reluComposed, reluFused } from './functional/relu.js';
@@ -121,11 +121,11 @@ export class FullyConnectedNet extends Module {
     const fields = this as unknown as Record<string, Tensor>;
     for (let l = 1; l <= this.numLayers; l++) {
       const [fanIn, fanOut] = [dims[l - 1]!, dims[l]!];
-      fields[`W${l}`] = new Parameter(noGrad(() => randn([fanIn, fanOut], { dtype: 'float64' }).mul(weightScale).to(dtype)));
-      fields[`b${l}`] = new Parameter(zeros([fanOut], { dtype }));
+      fields[`W${l}`] = new Parameter(inKernelMemory(noGrad(() => randn([fanIn, fanOut], { dtype: 'float64' }).mul(weightScale).to(dtype))));
+      fields[`b${l}`] = new Parameter(inKernelMemory(zeros([fanOut], { dtype })));
       if (normalization !== null && l < this.numLayers) {
-        fields[`gamma${l}`] = new Parameter(ones([fanOut], { dtype }));
-        fields[`beta${l}`] = new Parameter(zeros([fanOut], { dtype }));
+        fields[`gamma${l}`] = new Parameter(inKernelMemory(ones([fanOut], { dtype })));
+        fields[`beta${l}`] = new Parameter(inKernelMemory(zeros([fanOut], { dtype })));
       }
     }
     if (normalization === 'batchnorm') {

@@ -6,7 +6,7 @@ import { DtypeError, getDefaultDtype, noGrad, ones, zeros, type FloatDType, type
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { checkLayerNormInput, layerNormComposed, layerNormFused, normalizeShapeArg } from './functional/layerNorm.js';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Parameter, inKernelMemory } from './parameter.js';
 
 /**
  * Options of {@link LayerNorm}.
@@ -77,8 +77,8 @@ export class LayerNorm extends Module {
     this.eps = eps;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
     this.backward = checkBackwardMode('LayerNorm', opts.backward);
-    this.weight = this.elementwiseAffine ? new Parameter(ones(shape, { dtype })) : null;
-    this.bias = this.elementwiseAffine && (opts.bias ?? true) ? new Parameter(zeros(shape, { dtype })) : null;
+    this.weight = this.elementwiseAffine ? new Parameter(inKernelMemory(ones(shape, { dtype }))) : null;
+    this.bias = this.elementwiseAffine && (opts.bias ?? true) ? new Parameter(inKernelMemory(zeros(shape, { dtype }))) : null;
   }
 
   /** weight to 1, bias to 0. */

@@ -4,7 +4,7 @@
  */
 import { DtypeError, ShapeError, Tensor, defaultGenerator, getDefaultDtype, zeros, type FloatDType, type Generator } from '@tapegrad/core';
 import { Module } from './module.js';
-import { Parameter } from './parameter.js';
+import { Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { linearComposed, linearFused } from './functional/linear.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
@@ -75,8 +75,8 @@ export class Linear extends Module {
     if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`Linear: dtype must be float32 or float64 (got ${String(dtype)})`);
     this.inFeatures = checkFeatures('inFeatures', inFeatures);
     this.outFeatures = checkFeatures('outFeatures', outFeatures);
-    this.weight = new Parameter(zeros([outFeatures, inFeatures], { dtype }));
-    this.bias = (opts.bias ?? true) ? new Parameter(zeros([outFeatures], { dtype })) : null;
+    this.weight = new Parameter(inKernelMemory(zeros([outFeatures, inFeatures], { dtype })));
+    this.bias = (opts.bias ?? true) ? new Parameter(inKernelMemory(zeros([outFeatures], { dtype }))) : null;
     this.backward = checkBackwardMode('Linear', opts.backward);
     this.resetParameters(opts.generator);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 import { DtypeError, ShapeError, noGrad, type FloatDType, type Tensor } from '@tapegrad/core';
-import { Buffer, Parameter } from './parameter.js';
+import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { toSnakeCase } from './names.js';
 
 /** Options of {@link Module.loadStateDict}. @category Modules */
@@ -300,7 +300,7 @@ export abstract class Module {
       const record = m as unknown as Record<string, unknown>;
       for (const [key, value] of m.fields()) {
         if (value instanceof Parameter && value.dtype !== dtype) {
-          record[key] = new Parameter(value.to(dtype).detach(), value.requiresGrad);
+          record[key] = new Parameter(inKernelMemory(value.to(dtype)), value.requiresGrad);
         } else if (value instanceof Buffer && (value.dtype === 'float32' || value.dtype === 'float64') && value.dtype !== dtype) {
           record[key] = new Buffer(value.to(dtype).detach(), { persistent: value.persistent });
         }

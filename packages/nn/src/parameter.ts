@@ -2,7 +2,7 @@
  * Parameters and buffers: the tensors a {@link Module} registers from its fields.
  * @module
  */
-import { Tensor, type NdArray } from '@tapegrad/core';
+import { Tensor, contiguousNdArray, fromArray, getKernels, type NdArray } from '@tapegrad/core';
 
 /**
  * A tensor that is a module's learnable parameter (PyTorch's `nn.Parameter`): a leaf that requires
@@ -52,4 +52,18 @@ export class Buffer extends Tensor {
     super(data instanceof Tensor ? data.data : data);
     this.persistent = opts.persistent ?? true;
   }
+}
+
+/**
+ * A copy of a float tensor in the active kernel set's memory (`getKernels().allocate`), cut from any
+ * graph: the kernels read and update it in place (the WebAssembly GEMM and Adam then copy nothing in
+ * or out for it). The layers put the parameters they create there. An integer tensor comes back as
+ * it is. @internal
+ */
+export function inKernelMemory(t: Tensor): Tensor {
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') return t;
+  const src = contiguousNdArray(t.data);
+  const values = getKernels().allocate(t.dtype, t.size);
+  values.set(src.data.subarray(src.offset, src.offset + t.size));
+  return fromArray(values, t.shape);
 }
