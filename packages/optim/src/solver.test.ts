@@ -122,6 +122,24 @@ describe('Solver semantics (cs231n solver.py)', () => {
     expect(ids(choice(10, 3))).toEqual(ids(new Generator(1).choice(10, 3)));
   });
 
+  test('checkAccuracy batches of a contiguous X are views of its values; a strided X gives the same batches', () => {
+    const data = scriptedData(10, 4);
+    const seen: Tensor[] = [];
+    const model = new ScriptedModel();
+    const scoring = model.loss.bind(model);
+    model.loss = ((X: Tensor) => { seen.push(X); return scoring(X); }) as typeof model.loss;
+    const solver = new Solver(model, data, { verbose: false });
+    solver.checkAccuracy(data.XTrain, data.yTrain, { batchSize: 4 });
+    expect(seen.map((X) => X.data.data === data.XTrain.data.data)).toEqual([true, true, true]);
+    // the same rows through a non-contiguous view: copies, same ids, same accuracy
+    const strided = data.XTrain.T.contiguous().T;
+    expect(strided.isContiguous()).toBe(false);
+    const before = model.scored.length;
+    const acc = solver.checkAccuracy(strided, data.yTrain, { batchSize: 4 });
+    expect(model.scored.slice(before).map((s) => s.ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(acc).toBe(5 / 10);
+  });
+
   test('checkAccuracy subsamples with replacement, choice(N, numSamples), when N > numSamples', () => {
     const model = new ScriptedModel();
     const data = scriptedData(10, 4);

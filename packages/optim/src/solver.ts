@@ -63,6 +63,15 @@ function rowRange(start: number, end: number): Int32Array {
 }
 
 /**
+ * Rows `start` to `end` of `X`: a view of its values when they are contiguous (as numpy's `X[a:b]`;
+ * the kernels then read them in place), a copy otherwise. Only for reading, as `checkAccuracy` does.
+ */
+function leadingRows(X: Tensor, start: number, end: number): Tensor {
+  if (!X.isContiguous()) return X.index(rowRange(start, end));
+  return new Tensor(X.data.lo(start).hi(end - start));
+}
+
+/**
  * cs231n's Solver: trains a classifier with minibatch gradient descent, checks its accuracy on
  * training and validation subsamples, keeps the parameters with the best validation accuracy and
  * puts them back into the model at the end.
@@ -722,7 +731,7 @@ export class Solver {
     let correct = 0;
     for (let i = 0; i < numBatches; i++) {
       const start = i * batchSize, end = Math.min(n, (i + 1) * batchSize);
-      const chunk = start === 0 && end === n ? X : X.index(rowRange(start, end));
+      const chunk = start === 0 && end === n ? X : leadingRows(X, start, end);
       const scores = this.learner.scores(chunk);
       if (scores.ndim !== 2 || scores.shape[0] !== end - start) {
         throw new RangeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got [${scores.shape.join(', ')}])`);
