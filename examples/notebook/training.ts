@@ -5,7 +5,7 @@
  * a serial run can be compared number for number.
  * @module
  */
-import { fromArray, manualSeed, type Tensor } from '@tapegrad/core';
+import { fromArray, getKernels, manualSeed, type Tensor } from '@tapegrad/core';
 import { FullyConnectedNet } from '@tapegrad/nn';
 import { Solver, type SolverData } from '@tapegrad/optim';
 
@@ -72,12 +72,33 @@ function rows(values: Float32Array | Int32Array, n: number, rowSize: number, sha
   return fromArray(values.subarray(0, n * rowSize), [n, ...shape]);
 }
 
+/** Images already copied into the kernels' memory, by source array and row count. */
+const imagesInKernelMemory = new WeakMap<Float32Array, Map<number, Tensor>>();
+
+/**
+ * The first `n` images as a tensor in the kernels' memory (`getKernels().allocate`), copied once per
+ * source array and row count: the GEMMs then read the images, and the Solver's `checkAccuracy`
+ * batches (views of them), in place instead of copying them in at every call.
+ */
+function images(values: Float32Array, n: number, rowSize: number, shape: number[]): Tensor {
+  let byCount = imagesInKernelMemory.get(values);
+  if (byCount === undefined) imagesInKernelMemory.set(values, (byCount = new Map()));
+  let t = byCount.get(n);
+  if (t === undefined) {
+    const source = rows(values, n, rowSize, shape);
+    const copy = getKernels().allocate('float32', n * rowSize);
+    copy.set(source.data.data as Float32Array);
+    byCount.set(n, (t = fromArray(copy, source.shape)));
+  }
+  return t;
+}
+
 /** cs231n's `small_data`: the first numTrain training images and the first numVal validation images. */
 function smallData(arrays: TrainingArrays, run: RunSpec): SolverData {
   return {
-    XTrain: rows(arrays.XTrain, run.numTrain, arrays.rowSize, arrays.imageShape),
+    XTrain: images(arrays.XTrain, run.numTrain, arrays.rowSize, arrays.imageShape),
     yTrain: rows(arrays.yTrain, run.numTrain, 1, []),
-    XVal: rows(arrays.XVal, run.numVal, arrays.rowSize, arrays.imageShape),
+    XVal: images(arrays.XVal, run.numVal, arrays.rowSize, arrays.imageShape),
     yVal: rows(arrays.yVal, run.numVal, 1, []),
   };
 }
