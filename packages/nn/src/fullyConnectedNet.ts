@@ -12,6 +12,7 @@ import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { linearComposed, linearFused } from './functional/linear.js';
 import { reluComposed, reluFused } from './functional/relu.js';
+import { sumOfSquaresComposed, sumOfSquaresFused } from './functional/sumOfSquares.js';
 import { batchNormComposed, batchNormFused } from './functional/batchNorm.js';
 import { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
 import { dropout } from './functional/dropout.js';
@@ -201,7 +202,7 @@ export class FullyConnectedNet extends Module {
     let total: Tensor | null = null;
     for (let l = 1; l <= this.numLayers; l++) {
       const W = this.field(`W${l}`);
-      const s = W.mul(W).sum();
+      const s = (this.backward === 'fused' ? sumOfSquaresFused : sumOfSquaresComposed)(W);
       total = total === null ? s : total.add(s);
     }
     return total!.mul(0.5 * this.reg);
