@@ -12,7 +12,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
-import { gemm, type FloatArray } from '@tapegrad/core';
+import { gemm } from '@tapegrad/core';
+import { filled, median } from './sampleData.js';
 
 type DtypeName = 'float32' | 'float64';
 type Form = 'A·B' | 'Aᵀ·B' | 'A·Bᵀ';
@@ -32,23 +33,6 @@ const passes = Number(process.argv[2] ?? 9);
 const warmup = Number(process.argv[3] ?? 3);
 /** Milliseconds of calls per case per pass. */
 const VISIT_MS = 200;
-
-/** Deterministic values in [-1, 1): a 32-bit LCG, so runs are comparable. */
-function filled(dtype: DtypeName, length: number, seed: number): FloatArray {
-  const data = dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return data;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** A ready-to-run product: A stored k×m for Aᵀ·B, B stored n×k for A·Bᵀ, as the tensor layer passes them. */
 function makeCase(dtype: DtypeName, [m, k, n]: Size, form: Form): { run: () => void; spotCheck: () => void } {

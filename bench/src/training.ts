@@ -24,6 +24,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { median } from './sampleData.js';
 
 const IMPLS = ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu'] as const;
 const WORKLOADS = ['W1', 'W2', 'W3', 'M1', 'M2'] as const;
@@ -51,12 +52,6 @@ const jsonFile = option('--json');
 const budget = Number(option('--budget') ?? 2);
 const rounds = Number(option('--rounds') ?? 2);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Runs one implementation on one workload in a child process; undefined (with a note) on failure. */
 function runChild(impl: string, workload: string, seconds: number): ChildResult | undefined {

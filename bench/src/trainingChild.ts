@@ -11,8 +11,9 @@ import {
   FullyConnectedNet, batchNormFused,
 } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
-import { gemm, manualSeed, ones, randint, randn, setKernels, zeros, type FloatArray } from '@tapegrad/core';
+import { gemm, manualSeed, ones, randint, randn, setKernels, zeros } from '@tapegrad/core';
 import type * as Tf from '@tensorflow/tfjs-core';
+import { filled } from './sampleData.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
 const BUDGET_MS = Number(budgetArg) * 1000;
@@ -73,17 +74,6 @@ async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'fl
     opt.step();
   };
   return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
-}
-
-/** Deterministic values in [-1, 1). */
-function filled(dtype: 'float32' | 'float64', length: number, seed: number): FloatArray {
-  const data = dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);
-  let s = seed >>> 0;
-  for (let i = 0; i < length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    data[i] = s / 2 ** 31 - 1;
-  }
-  return data;
 }
 
 /** GEMM on plain typed arrays (for the WebAssembly kernels: copies into their memory and back included). */
