@@ -6,13 +6,9 @@ describe('sumOfSquaresFused and sumOfSquaresComposed', () => {
   const g = new Generator(5);
 
   test('the fused backward passes a float64 finite-difference gradcheck, on a contiguous and a transposed input', () => {
-    const w = g.randn([4, 3], { dtype: 'float64' });
-    for (const x of [w, w.T]) {
-      const report = gradcheck(sumOfSquaresFused, [tensor(x.toFloat64Array(), { shape: x.shape, dtype: 'float64', requiresGrad: true })]);
-      expect(report.ok).toBe(true);
-    }
-    const report = gradcheck((x: Tensor) => sumOfSquaresFused(x.T), [tensor(w.toFloat64Array(), { shape: w.shape, dtype: 'float64', requiresGrad: true })]);
-    expect(report.ok).toBe(true);
+    const w = tensor(g.randn([4, 3], { dtype: 'float64' }).toFloat64Array(), { shape: [4, 3], dtype: 'float64', requiresGrad: true });
+    expect(gradcheck(sumOfSquaresFused, [w]).ok).toBe(true);
+    expect(gradcheck((x: Tensor) => sumOfSquaresFused(x.T), [w]).ok).toBe(true);
   });
 
   test('fused and composed agree on the value and on the gradient (float64 to 1e-12, float32 to 1e-6)', () => {
