@@ -12,6 +12,7 @@ import { checkpointPath, parseCheckpointPath, type CheckpointState } from './sol
 import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './solverCheckpointFile.js';
 import { CheckpointError, NonFiniteLossError } from './solverErrors.js';
 import { ModuleLearner, RuleLearner, copyIntoParameters, type Learner } from './solverLearner.js';
+import { RowGather } from './rowGather.js';
 import type {
   Cs231nModel, EpochInfo, IterationInfo, ModuleSetup, ProgressMode, ResumeOptions, SolverData, SolverOptions,
 } from './solverTypes.js';
@@ -80,6 +81,8 @@ function leadingRows(X: Tensor, start: number, end: number): Tensor {
  * - iterations per epoch = max(floor(N / batchSize), 1), numIterations = numEpochs × that;
  * - each iteration draws a minibatch with replacement, `choice(N, batchSize)`, and runs one step
  *   (`model.loss(X, y)` then the update rule on every parameter, with one config per parameter);
+ *   the minibatch's rows are gathered into one buffer the Solver reuses (a model that keeps `X`
+ *   beyond its step must copy it), and so are the rows of an accuracy check's subsample;
  * - at each epoch end, every parameter's `learningRate` is multiplied by `lrDecay`;
  * - after the first iteration, at each epoch end and after the last iteration, the accuracy is
  *   checked on `numTrainSamples` training and `numValSamples` validation examples
@@ -453,6 +456,9 @@ export class Solver {
   private readonly onIteration: SolverOptions['onIteration'];
   private readonly onEpoch: SolverOptions['onEpoch'];
   private running = false;
+  /** The training minibatches' rows, and the accuracy checks' subsample batches (each reused). */
+  private readonly batchRows = new RowGather();
+  private readonly checkRows = new RowGather();
 
   /**
    * @param model - a cs231n model ({@link Cs231nModel}, e.g. `FullyConnectedNet`).
@@ -651,7 +657,7 @@ export class Solver {
     try {
       for (let t = this.iteration; t < numIterations; t++) {
         const mask = choice(numTrain, this.batchSize);
-        const loss = this.learner.step(XTrain.index(mask), yTrain.index(mask));
+        const loss = this.learner.step(this.gatherRows(this.batchRows, XTrain, mask.toFloat64Array()), yTrain.index(mask));
         if (!Number.isFinite(loss)) throw new NonFiniteLossError(loss, t + 1, this.epoch);
         this.lossHistory.push(loss);
         this.iteration = t + 1;
@@ -720,9 +726,11 @@ export class Solver {
     const numSamples = sampleCount('checkAccuracy numSamples', opts.numSamples ?? null);
     const batchSize = positiveInteger('checkAccuracy batchSize', opts.batchSize ?? 100);
     let n = checkSplit('checkAccuracy X', 'checkAccuracy y', X, y);
+    // a subsample is gathered a batch at a time into one reused buffer, not as a copy of all of it
+    let sample: Float64Array | null = null;
     if (numSamples !== null && n > numSamples) {
       const mask = choice(n, numSamples);
-      X = X.index(mask);
+      sample = mask.toFloat64Array();
       y = y.index(mask);
       n = numSamples;
     }
@@ -731,7 +739,8 @@ export class Solver {
     let correct = 0;
     for (let i = 0; i < numBatches; i++) {
       const start = i * batchSize, end = Math.min(n, (i + 1) * batchSize);
-      const chunk = start === 0 && end === n ? X : leadingRows(X, start, end);
+      const chunk = sample !== null ? this.gatherRows(this.checkRows, X, sample, start, end)
+        : start === 0 && end === n ? X : leadingRows(X, start, end);
       const scores = this.learner.scores(chunk);
       if (scores.ndim !== 2 || scores.shape[0] !== end - start) {
         throw new RangeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got [${scores.shape.join(', ')}])`);
@@ -847,6 +856,15 @@ export class Solver {
   }
 
   /** The run's state for a checkpoint (model tensors shared; encoded before the next step). */
+  /**
+   * Rows `rows[from..to)` of `X` in `into`'s reused buffer, which the model reads before the next
+   * gather; a copy made by `index` when `X` requires grad (the gather would cut it from the graph).
+   */
+  private gatherRows(into: RowGather, X: Tensor, rows: Float64Array, from = 0, to = rows.length): Tensor {
+    if (X.requiresGrad) return X.index(Int32Array.from(rows.subarray(from, to)));
+    return into.gather(X, rows, from, to);
+  }
+
   private checkpointState(): CheckpointState {
     return {
       kind: this.learner.kind,
