@@ -3,6 +3,7 @@
  * @module
  */
 import { DtypeError } from './errors.js';
+import { takePooled } from './arrayPool.js';
 
 /**
  * A floating element type: what gradients flow through.
@@ -98,11 +99,28 @@ const constructors = {
 /** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
 let tracked: Set<TypedArray> | null = null;
 
-/** Allocates a zero-filled typed array of `dtype` with `length` elements. @internal */
+/** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
+let scoped: Set<TypedArray> | null = null;
+
+/**
+ * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
+ * when it has one of that length). @internal
+ */
 export function allocate<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
-  const array = new constructors[dtype](length) as TypedArrayOf[D];
+  const array = (takePooled(dtype, length) ?? new constructors[dtype](length)) as TypedArrayOf[D];
   if (tracked !== null) tracked.add(array);
+  if (scoped !== null) scoped.add(array);
   return array;
+}
+
+/**
+ * Makes `allocate` also add every array it makes to `into` (null stops); returns the set it
+ * replaces. For {@link recyclingArrays}. @internal
+ */
+export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+  const previous = scoped;
+  scoped = into;
+  return previous;
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, zeros, ones, type FloatDType,
+  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, recyclingArrays, zeros, ones, type FloatDType,
 } from '@tapegrad/core';
 import { Module } from './module.js';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
@@ -219,6 +219,12 @@ export class FullyConnectedNet extends Module {
   loss(X: Tensor): Tensor;
   loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;
   loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
+    // every array the step makes besides the result, the parameters, their gradients and the
+    // buffers is dead when it returns: give them back for the next step to reuse
+    return recyclingArrays(() => this.lossStep(X, y), (result) => this.survivors(result));
+  }
+
+  private lossStep(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
     const wasTraining = this.training;
     // cs231n's loss starts with X = X.astype(self.dtype): float64 CIFAR-10 into a float32 model works
     if (X instanceof Tensor && X.dtype !== this.dtype) X = X.to(this.dtype);
@@ -241,6 +247,17 @@ export class FullyConnectedNet extends Module {
     } finally {
       this.train(wasTraining);
     }
+  }
+
+  /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers. */
+  private *survivors(result: Tensor | LossAndGrads): Iterable<Tensor> {
+    if (result instanceof Tensor) yield result;
+    else yield* Object.values(result.grads);
+    for (const p of this.parameters()) {
+      yield p;
+      if (p.grad !== null) yield p.grad;
+    }
+    yield* this.buffers();
   }
 
   override extraRepr(): string {

@@ -4,7 +4,6 @@
  * @module
  * @internal
  */
-import { allocate } from '../dtype.js';
 import type { KernelSet } from './kernelSet.js';
 import { gemmJs } from './gemmJs.js';
 import { batchNormBackwardJs, batchNormForwardJs, layerNormBackwardJs, layerNormForwardJs } from './normJs.js';
@@ -24,5 +23,6 @@ export const jsKernels: KernelSet = {
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
   adamUpdate: adamUpdateJs,
-  allocate: (dtype, length) => allocate(dtype, length),
+  // long-lived buffers: not from allocate, so no recycling scope records them
+  allocate: (dtype, length) => (dtype === 'float32' ? new Float32Array(length) : new Float64Array(length)),
 };

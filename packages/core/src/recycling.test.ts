@@ -1,0 +1,83 @@
+import { describe, expect, test } from 'vitest';
+import { randn, recyclingArrays, tensor, zeros } from '@tapegrad/core';
+import { pooledArrayBytes } from './arrayPool.js';
+import { jsKernels } from './kernels/jsKernels.js';
+
+const f64 = { dtype: 'float64' as const };
+
+describe('recyclingArrays', () => {
+  test('the arrays made inside come back, zero-filled, to later allocations of their length; kept ones do not', () => {
+    const x = tensor([[1, 2], [3, 4]], f64);
+    let dead!: Float64Array;
+    const kept = recyclingArrays(() => {
+      const t = x.mul(3);
+      dead = t.data.data as Float64Array;
+      return x.add(1);
+    }, (result) => [result]);
+    expect(Array.from(dead)).toEqual([3, 6, 9, 12]);
+    const reused = x.mul(0.5); // same dtype and length: the array given back
+    expect(reused.data.data).toBe(dead);
+    expect(reused.toArray()).toEqual([[0.5, 1], [1.5, 2]]);
+    const fresh = zeros([4], f64); // the pool had one array of that length: this one is new and zeroed
+    expect(fresh.data.data).not.toBe(dead);
+    expect(fresh.data.data).not.toBe(kept.data.data);
+    expect(kept.toArray()).toEqual([[2, 3], [4, 5]]);
+  });
+
+  test('a backward inside: intermediate gradients are given back, leaf gradients listed in keep survive the next step', () => {
+    const w = randn([3, 4], { ...f64, requiresGrad: true }), X = randn([5, 3], f64);
+    const step = () => recyclingArrays(() => {
+      w.grad = null;
+      const out = X.matmul(w).relu().sum();
+      out.backward();
+      return out.item();
+    }, () => [w.grad!]);
+    const loss1 = step();
+    const g1 = w.grad!;
+    const g1Values = g1.toArray();
+    expect(pooledArrayBytes()).toBeGreaterThan(0);
+    const loss2 = step();
+    expect(loss2).toBe(loss1);
+    expect(g1.toArray()).toEqual(g1Values); // the first step's gradient was kept, not reused
+    expect(w.grad!.toArray()).toEqual(g1Values);
+  });
+
+  test('nested scopes: the outermost gives back, and keeps what it lists even when an inner scope did not', () => {
+    const x = tensor([1, 2, 3], f64);
+    let inner!: Float64Array, innerKept!: Float64Array;
+    const result = recyclingArrays(() => {
+      const r = recyclingArrays(() => {
+        inner = x.mul(2).data.data as Float64Array;
+        return x.mul(5);
+      }, (t) => [t]);
+      innerKept = r.data.data as Float64Array;
+      expect(x.mul(7).data.data).not.toBe(inner); // not given back before the outer scope ends
+      return r;
+    }, (r) => [r]);
+    expect(result.toArray()).toEqual([5, 10, 15]);
+    const again = [x.mul(1), x.mul(1)].map((t) => t.data.data);
+    expect(again).toContain(inner);
+    expect(again).not.toContain(innerKept);
+  });
+
+  test('an exception inside gives nothing back', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7], f64);
+    let made!: Float64Array;
+    expect(() => recyclingArrays(() => {
+      made = x.mul(2).data.data as Float64Array;
+      throw new Error('boom');
+    }, () => [])).toThrow('boom');
+    expect(x.mul(3).data.data).not.toBe(made);
+  });
+
+  test('long-lived kernel buffers (the TypeScript kernels\' allocate) are never recorded', () => {
+    let buffer!: Float64Array;
+    recyclingArrays(() => {
+      buffer = jsKernels.allocate('float64', 11) as Float64Array;
+      buffer[0] = 42;
+    }, () => []);
+    const next = tensor(new Array<number>(11).fill(1), f64).mul(1);
+    expect(next.data.data).not.toBe(buffer);
+    expect(buffer[0]).toBe(42);
+  });
+});
