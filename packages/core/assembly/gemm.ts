@@ -13,6 +13,10 @@
  * The rows of an A block are cut into panels of MR rows and, at the end, MR − 1 or MR − 2 rows so
  * that no panel is padded (500 = 82·6 + 4 + 4, 50 = 7·6 + 4 + 4): a padded panel spends a full tile's
  * time on fewer rows, 8% of the notebook's 50-row products. Each height has its own micro-kernel.
+ *
+ * A B stored row-major is read in place (its rows are the micro-kernel's depth steps already) when
+ * C has at most 128 rows: there few A panels reuse each B panel, and packing copied all of B for
+ * that (a batch-5 step's 5×3072·3072×100 product: +35%, +15% at 10 rows, equal at 50 and 100).
  */
 
 /** Rows of the largest micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
@@ -23,6 +27,8 @@ const KC: i32 = 256;
 const MC: i32 = MR * 12;
 /** Columns of a B block (a multiple of 8). */
 const NC: i32 = 2048;
+/** Products with at most this many rows read a row-major B in place instead of packing it. */
+const DIRECT_B_MAX_ROWS: i32 = 128;
 
 /** `a·b + c`, lane-wise, fused where relaxed SIMD is on. */
 // @ts-ignore: decorator
@@ -58,7 +64,8 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
 
 /**
  * C(H rows × W vectors) = Apanel · Bpanel over `kc` (beta 0), or C + Apanel · Bpanel (beta 1), with
- * C's row stride `ldc` bytes; the A panel holds H values per depth step, the B panel W vectors.
+ * C's row stride `ldc` bytes; the A panel holds H values per depth step, B W vectors every
+ * `bStride` bytes (a packed panel's W·16, or B's own row stride when it is read in place).
  * Inlined into one function per (H, W) with both constant.
  *
  * The accumulators start from C (or zero) and are stored once after the loop: loading and adding C
@@ -66,7 +73,7 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
  * `--print-wasm-code`), which cost half the speed.
  */
 // @ts-ignore: decorator
-@inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
+@inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
   const S: usize = sizeof<T>();
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
   let c00 = v128.splat<T>(0 as T), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -106,7 +113,7 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
       c50 = madd<T>(a, b0, c50); if (W == 2) c51 = madd<T>(a, b1, c51);
     }
     pa += <usize>H * S;
-    pb += <usize>W * 16;
+    pb += bStride;
   }
   v128.store(c, c00); if (W == 2) v128.store(c, c01, 16);
   if (H > 1) { v128.store(c1, c10); if (W == 2) v128.store(c1, c11, 16); }
@@ -116,36 +123,36 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
   if (H > 5) { v128.store(c5, c50); if (W == 2) v128.store(c5, c51, 16); }
 }
 
-function tile6x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 2, kc, pa, pb, c, ldc, beta); }
-function tile5x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 2, kc, pa, pb, c, ldc, beta); }
-function tile4x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 2, kc, pa, pb, c, ldc, beta); }
-function tile3x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 2, kc, pa, pb, c, ldc, beta); }
-function tile2x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 2, kc, pa, pb, c, ldc, beta); }
-function tile1x2<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 2, kc, pa, pb, c, ldc, beta); }
-function tile6x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 1, kc, pa, pb, c, ldc, beta); }
-function tile5x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 1, kc, pa, pb, c, ldc, beta); }
-function tile4x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 1, kc, pa, pb, c, ldc, beta); }
-function tile3x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 1, kc, pa, pb, c, ldc, beta); }
-function tile2x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 1, kc, pa, pb, c, ldc, beta); }
-function tile1x1<T>(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 1, kc, pa, pb, c, ldc, beta); }
+function tile6x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile5x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile4x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile3x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile2x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile1x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 2, kc, pa, pb, bStride, c, ldc, beta); }
+function tile6x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile5x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile4x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile3x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile2x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile1x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 1, kc, pa, pb, bStride, c, ldc, beta); }
 
 /** The micro-kernel for an `h`-row panel and a B panel of `wide` ? 2 : 1 vectors. */
 // @ts-ignore: decorator
-@inline function runTile<T>(h: i32, wide: bool, kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, beta: i32): void {
+@inline function runTile<T>(h: i32, wide: bool, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
   if (wide) {
-    if (h == 6 && MR == 6) tile6x2<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 5) tile5x2<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 4) tile4x2<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 3) tile3x2<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 2) tile2x2<T>(kc, pa, pb, c, ldc, beta);
-    else tile1x2<T>(kc, pa, pb, c, ldc, beta);
+    if (h == 6 && MR == 6) tile6x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 5) tile5x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 4) tile4x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 3) tile3x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 2) tile2x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else tile1x2<T>(kc, pa, pb, bStride, c, ldc, beta);
   } else {
-    if (h == 6 && MR == 6) tile6x1<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 5) tile5x1<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 4) tile4x1<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 3) tile3x1<T>(kc, pa, pb, c, ldc, beta);
-    else if (h == 2) tile2x1<T>(kc, pa, pb, c, ldc, beta);
-    else tile1x1<T>(kc, pa, pb, c, ldc, beta);
+    if (h == 6 && MR == 6) tile6x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 5) tile5x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 4) tile4x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 3) tile3x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else if (h == 2) tile2x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    else tile1x1<T>(kc, pa, pb, bStride, c, ldc, beta);
   }
 }
 
@@ -399,12 +406,19 @@ function gemm<T>(
   // A blocks of (about) equal height, a multiple of MR but the last, at most MC
   const blocks = (m + MC - 1) / MC;
   const mc = min(MC, ((m + blocks - 1) / blocks + MR - 1) / MR * MR);
+  // a B stored row-major (not transposed) is read in place when few A panels reuse each B panel:
+  // packing would copy all of B for little reuse
+  const directB = bcs == 1 && m <= DIRECT_B_MAX_ROWS;
   for (let j0 = 0; j0 < n; j0 += NC) {
     const cols = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
       const beta = accumulate || p0 > 0 ? 1 : 0;
-      packB<T>(b + <usize>(p0 * brs + j0 * bcs) * S, brs, bcs, kc, cols, packedB);
+      // B read in place: only a last, narrower panel is packed (zero-padded to its vector width)
+      const fullCols = directB ? cols / NR * NR : 0;
+      if (fullCols < cols) {
+        packB<T>(b + <usize>(p0 * brs + (j0 + fullCols) * bcs) * S, brs, bcs, kc, cols - fullCols, packedB + <usize>(fullCols * kc) * S);
+      }
       for (let i0 = 0; i0 < m; i0 += mc) {
         const rows = min(mc, m - i0);
         packA<T>(a + <usize>(i0 * ars + p0 * acs) * S, ars, acs, rows, kc, packedA);
@@ -412,15 +426,17 @@ function gemm<T>(
           const w = min(NR, cols - jr);
           const wide = w > NR / 2;
           const v = wide ? NR : NR / 2;
-          const pb = packedB + <usize>(jr * kc) * S;
+          const inPlace = jr < fullCols;
+          const pb = inPlace ? b + <usize>(p0 * brs + j0 + jr) * S : packedB + <usize>(jr * kc) * S;
+          const bStride: usize = inPlace ? <usize>brs * S : <usize>v * S;
           let pa = packedA;
           for (let ir = 0; ir < rows;) {
             const h = panelRows(rows - ir);
             const cTile = c + <usize>((i0 + ir) * ldc + j0 + jr) * S;
             if (w == v) {
-              runTile<T>(h, wide, kc, pa, pb, cTile, ldcBytes, beta);
+              runTile<T>(h, wide, kc, pa, pb, bStride, cTile, ldcBytes, beta);
             } else {
-              runTile<T>(h, wide, kc, pa, pb, edge, 32, 0);
+              runTile<T>(h, wide, kc, pa, pb, bStride, edge, 32, 0);
               for (let r = 0; r < h; r++) {
                 const dst = cTile + <usize>r * ldcBytes, src = edge + <usize>(r * 32);
                 for (let j = 0; j < w; j++) {
