@@ -17,13 +17,16 @@ const free: Record<DType, Map<number, TypedArray[]>> = {
 };
 let pooledBytes = 0;
 
-/** A pooled array of `dtype` and `length`, zero-filled, or undefined when the pool has none. @internal */
-export function takePooled(dtype: DType, length: number): TypedArray | undefined {
+/**
+ * A pooled array of `dtype` and `length`, zero-filled (or as it was, when `zeroed` is false), or
+ * undefined when the pool has none. @internal
+ */
+export function takePooled(dtype: DType, length: number, zeroed = true): TypedArray | undefined {
   const list = free[dtype].get(length);
   const array = list?.pop();
   if (array === undefined) return undefined;
   pooledBytes -= array.byteLength;
-  return array.fill(0);
+  return zeroed ? array.fill(0) : array;
 }
 
 /** Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). @internal */

@@ -104,10 +104,11 @@ let scoped: Set<TypedArray> | null = null;
 
 /**
  * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
- * when it has one of that length). @internal
+ * when it has one of that length). `zeroed` false leaves a reused array's old values, for a caller
+ * that writes every element (a product's output). @internal
  */
-export function allocate<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
-  const array = (takePooled(dtype, length) ?? new constructors[dtype](length)) as TypedArrayOf[D];
+export function allocate<D extends DType>(dtype: D, length: number, zeroed = true): TypedArrayOf[D] {
+  const array = (takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
   if (tracked !== null) tracked.add(array);
   if (scoped !== null) scoped.add(array);
   return array;

@@ -20,7 +20,7 @@ export {
   setDefaultDtype, getDefaultDtype,
   type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray,
 } from './dtype.js';
-export { recyclingArrays } from './recycling.js';
+export { recyclingArrays, giveBackArrays } from './recycling.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export { TapeNode, type NdArray, type OpContext, type OpSpec } from './tape.js';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode.js';

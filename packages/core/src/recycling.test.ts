@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { randn, recyclingArrays, tensor, zeros } from '@tapegrad/core';
+import { giveBackArrays, randn, recyclingArrays, tensor, zeros } from '@tapegrad/core';
 import { pooledArrayBytes } from './arrayPool.js';
 import { jsKernels } from './kernels/jsKernels.js';
 
@@ -79,5 +79,34 @@ describe('recyclingArrays', () => {
     const next = tensor(new Array<number>(11).fill(1), f64).mul(1);
     expect(next.data.data).not.toBe(buffer);
     expect(buffer[0]).toBe(42);
+  });
+
+  test('giveBackArrays: the next allocation of that length gets the array, zero-filled; a product (which writes every element) reuses it as it is', () => {
+    const junk = tensor([[7, 7, 7], [7, 7, 7]], f64);
+    const array = junk.data.data;
+    giveBackArrays([junk, junk]); // given once
+    const z = zeros([6], f64);
+    expect(z.data.data).toBe(array);
+    expect(z.toArray()).toEqual([0, 0, 0, 0, 0, 0]);
+    giveBackArrays([z]);
+    Float64Array.prototype.fill.call(array, 9);
+    const product = tensor([[1], [2]], f64).matmul(tensor([[1, 2, 3]], f64));
+    expect(product.data.data).toBe(array);
+    expect(product.toArray()).toEqual([[1, 2, 3], [2, 4, 6]]);
+    giveBackArrays([product]);
+    Float64Array.prototype.fill.call(array, 9);
+    const empty = zeros([2, 0], f64).matmul(zeros([0, 3], f64)); // depth 0: all zeros, none left from before
+    expect(empty.data.data).toBe(array);
+    expect(empty.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+  });
+
+  test('giveBackArrays: a large float array comes back as a buffer of its size in the kernels\' memory (given back as it is after that)', () => {
+    const big = zeros([65536], { dtype: 'float32' });
+    giveBackArrays([big]);
+    const next = zeros([65536], { dtype: 'float32' });
+    expect(next.data.data).not.toBe(big.data.data);
+    expect(next.data.data.length).toBe(65536);
+    giveBackArrays([next]);
+    expect(zeros([65536], { dtype: 'float32' }).data.data).toBe(next.data.data);
   });
 });

@@ -1,9 +1,11 @@
 /**
- * Scopes whose temporaries' arrays are reused: see {@link recyclingArrays}.
+ * Reusing arrays that code knows are dead: scopes whose temporaries are given back
+ * ({@link recyclingArrays}), and arrays given back one by one ({@link giveBackArrays}).
  * @module
  */
 import { givePooled } from './arrayPool.js';
 import { dtypeOfArray, scopeAllocations, type TypedArray } from './dtype.js';
+import { getKernels } from './kernels/registry.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -47,3 +49,42 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   return result;
 }
 
+
+/** Float arrays of at least this many elements are given back as buffers in the kernels' memory. */
+const KERNEL_MEMORY_MIN_LENGTH = 65536;
+/** The kernel buffers `giveBackArrays` made (given back again as they are). */
+const kernelBuffers = new WeakSet<TypedArray>();
+
+/**
+ * Gives the arrays of `tensors` back to the allocator for reuse, for code that knows nothing reads
+ * them any more: a training loop's gradients once the optimizer has applied them (the Solver has
+ * `FullyConnectedNet.releaseGrads` do this after each step). A large float array (64K elements or
+ * more) is replaced by a buffer of its size in the kernels' memory, so the product that next
+ * allocates it (a weight gradient) and the update that reads it work in place, without copies in and
+ * out of the WebAssembly kernels. Reading a tensor given back reads whatever later ops write there.
+ *
+ * @example
+ * ```ts
+ * import { giveBackArrays, randn } from '@tapegrad/core';
+ * const x = randn([2, 3]);
+ * const dead = x.mul(2); // nothing reads it after this line
+ * giveBackArrays([dead]);
+ * const next = x.mul(3); // may reuse dead's array (zero-filled, then written)
+ * console.log(next.shape); // [2, 3]
+ * ```
+ * @category Autograd
+ */
+export function giveBackArrays(tensors: Iterable<Tensor>): void {
+  const seen = new Set<TypedArray>();
+  for (const t of tensors) {
+    const array = t.data.data;
+    if (seen.has(array)) continue;
+    seen.add(array);
+    const dtype = dtypeOfArray(array)!;
+    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array)) {
+      const buffer = getKernels().allocate(dtype, array.length);
+      kernelBuffers.add(buffer);
+      givePooled(dtype, buffer);
+    } else givePooled(dtype, array);
+  }
+}

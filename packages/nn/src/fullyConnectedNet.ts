@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, recyclingArrays, zeros, ones, type FloatDType,
+  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, recyclingArrays, giveBackArrays, zeros, ones, type FloatDType,
 } from '@tapegrad/core';
 import { Module } from './module.js';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
@@ -247,6 +247,36 @@ export class FullyConnectedNet extends Module {
     } finally {
       this.train(wasTraining);
     }
+  }
+
+  /**
+   * Takes back the gradients a `loss(X, y)` call returned, once the caller has applied them (the
+   * Solver calls this after each update): each that is still its parameter's `.grad` is unset, and
+   * its array is reused by the next step (the large ones from the kernels' memory, where the weight
+   * gradients' products and the optimizer's update then work in place). Reading them afterwards
+   * reads whatever later steps write.
+   *
+   * @example
+   * ```ts
+   * import { randint, randn } from '@tapegrad/core';
+   * import { FullyConnectedNet } from '@tapegrad/nn';
+   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 3 });
+   * const { grads } = model.loss(randn([5, 4]), randint(0, 3, [5]));
+   * model.releaseGrads(grads); // done with them
+   * console.log(model.params.W1!.grad); // null
+   * ```
+   */
+  releaseGrads(grads: Readonly<Record<string, Tensor>>): void {
+    const byName = new Map(this.namedParameters());
+    const back: Tensor[] = [];
+    for (const [name, g] of Object.entries(grads)) {
+      const p = byName.get(name);
+      if (p !== undefined && g instanceof Tensor && p.grad === g) {
+        p.grad = null;
+        back.push(g);
+      }
+    }
+    giveBackArrays(back);
   }
 
   /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
-import { Linear, Sequential, crossEntropy } from '@tapegrad/nn';
+import { FullyConnectedNet, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
 import { SGD, Solver, NonFiniteLossError, type Cs231nModel, type EpochInfo } from '@tapegrad/optim';
 import { readCheckpoint } from './solverCheckpointFile.js';
 
@@ -167,6 +167,41 @@ describe('Solver semantics (cs231n solver.py)', () => {
     expect(solver.bestValAcc).toBe(0.75);
     expect(ids(solver.bestParams.W!)).toEqual([-2, -4]);
     expect(ids(model.params.W)).toEqual([-2, -4]);
+  });
+
+  test('after each update the model\'s releaseGrads (when it has one) gets the step\'s gradients; reusing them changes no number', async () => {
+    const data = { XTrain: new Generator(1).randn([60, 6], { dtype: 'float64' }), yTrain: new Generator(2).randint(0, 3, [60]),
+      XVal: new Generator(3).randn([20, 6], { dtype: 'float64' }), yVal: new Generator(4).randint(0, 3, [20]) };
+    const make = () => {
+      manualSeed(7);
+      return new FullyConnectedNet([300, 250], { inputDim: 6, numClasses: 3, weightScale: 0.1, normalization: 'batchnorm', dtype: 'float64' });
+    };
+    const opts = { updateRule: 'adam', optimConfig: { learningRate: 1e-2 }, batchSize: 10, numEpochs: 3, verbose: false } as const;
+    // W2 (300 × 250) is large enough to come back as a kernel buffer
+    const releasing = make();
+    const released: string[][] = [];
+    const release = releasing.releaseGrads.bind(releasing);
+    releasing.releaseGrads = (grads) => {
+      released.push(Object.keys(grads));
+      release(grads);
+    };
+    manualSeed(11);
+    const a = new Solver(releasing, data, opts);
+    await a.train();
+    const plain = make();
+    const withoutRelease: Cs231nModel = { params: plain.params, loss: (X: Tensor, y?: Tensor) => (y === undefined ? plain.loss(X) : plain.loss(X, y)) };
+    manualSeed(11);
+    const b = new Solver(withoutRelease, data, opts);
+    await b.train();
+    expect(released).toHaveLength(18);
+    expect(released[0]!.sort()).toEqual(['W1', 'W2', 'W3', 'b1', 'b2', 'b3', 'beta1', 'beta2', 'gamma1', 'gamma2']);
+    expect(a.lossHistory).toEqual(b.lossHistory);
+    expect(a.valAccHistory).toEqual(b.valAccHistory);
+    for (const [name, p] of Object.entries(releasing.params)) {
+      expect(p.toArray(), name).toEqual(plain.params[name]!.toArray());
+      expect(p.grad, name).toBeNull();
+    }
+    expect(plain.params.W1!.grad).not.toBeNull();
   });
 
   test('each parameter gets its own copy of optimConfig, updated in place by the rule', async () => {

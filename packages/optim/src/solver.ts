@@ -80,7 +80,8 @@ function leadingRows(X: Tensor, start: number, end: number): Tensor {
  * **What one run does** (cs231n's `train()`, exactly; all randomness from the global RNG):
  * - iterations per epoch = max(floor(N / batchSize), 1), numIterations = numEpochs × that;
  * - each iteration draws a minibatch with replacement, `choice(N, batchSize)`, and runs one step
- *   (`model.loss(X, y)` then the update rule on every parameter, with one config per parameter);
+ *   (`model.loss(X, y)` then the update rule on every parameter, with one config per parameter, then
+ *   `model.releaseGrads(grads)` when the model has it, so its next step reuses the gradients' arrays);
  *   the minibatch's rows are gathered into one buffer the Solver reuses (a model that keeps `X`
  *   beyond its step must copy it), and so are the rows of an accuracy check's subsample;
  * - at each epoch end, every parameter's `learningRate` is multiplied by `lrDecay`;

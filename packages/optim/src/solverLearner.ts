@@ -127,6 +127,8 @@ export class RuleLearner implements Learner {
       if (config === undefined) throw new RangeError(`Solver: parameter ${name} appeared after the Solver was made (it has no optim config)`);
       this.optimConfigs[name] = this.rule(w, dw, config);
     }
+    // applied: the model may reuse the gradients' arrays for the next step
+    if (typeof this.model.releaseGrads === 'function') this.model.releaseGrads(grads as Record<string, Tensor>);
     return loss;
   }
 

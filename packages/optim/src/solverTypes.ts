@@ -29,6 +29,11 @@ export interface Cs231nModel {
   readonly params: Readonly<Record<string, Tensor>>;
   /** Scores `[N, C]` without `y`; the loss and every parameter's gradient with `y` (int32 `[N]`). */
   loss(X: Tensor, y?: Tensor): Tensor | { loss: number; grads: Readonly<Record<string, Tensor>> };
+  /**
+   * Optional: called with the gradients of each step once the update rule has applied them, so that
+   * the model can reuse their arrays (nn's `FullyConnectedNet.releaseGrads`).
+   */
+  releaseGrads?(grads: Readonly<Record<string, Tensor>>): void;
 }
 
 /**

@@ -18,9 +18,9 @@ export function dtypeOf(x: Nd): DType {
   return dtype;
 }
 
-/** A new zero-filled contiguous ndarray. */
-export function createNd(dtype: DType, shape: readonly number[]): Nd {
-  return ndarray(allocate(dtype, sizeOf(shape)), [...shape], contiguousStrides(shape), 0) as Nd;
+/** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
+export function createNd(dtype: DType, shape: readonly number[], zeroed = true): Nd {
+  return ndarray(allocate(dtype, sizeOf(shape), zeroed), [...shape], contiguousStrides(shape), 0) as Nd;
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */

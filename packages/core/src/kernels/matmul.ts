@@ -34,7 +34,8 @@ export function matmulNd(a: Nd, transA: boolean, b: Nd, transB: boolean): Nd {
   const m = transA ? a.shape[1]! : a.shape[0]!;
   const k = transA ? a.shape[0]! : a.shape[1]!;
   const n = transB ? b.shape[0]! : b.shape[1]!;
-  const out = createNd(dtypeOf(a), [m, n]);
+  // gemm without accumulate writes every element of C (zeros when k is 0)
+  const out = createNd(dtypeOf(a), [m, n], false);
   if (m === 0 || n === 0) return out;
   const A = asOperand(a, transA);
   const B = asOperand(b, transB);
