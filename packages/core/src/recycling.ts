@@ -54,6 +54,16 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
 const KERNEL_MEMORY_MIN_LENGTH = 65536;
 /** The kernel buffers `giveBackArrays` made (given back again as they are). */
 const kernelBuffers = new WeakSet<TypedArray>();
+/**
+ * Bytes of those buffers not yet collected, and their limit: a buffer handed out for something that
+ * outlives its step is only freed once collected, which a synchronous loop may not let happen, so at
+ * most this much of the kernels' memory goes to them; past it, arrays are given back as they are.
+ */
+let kernelBufferBytes = 0;
+const KERNEL_BUFFER_LIMIT_BYTES = 64 * 1024 * 1024;
+const collected = new FinalizationRegistry<number>((bytes) => {
+  kernelBufferBytes -= bytes;
+});
 
 /**
  * Gives the arrays of `tensors` back to the allocator for reuse, for code that knows nothing reads
@@ -61,7 +71,8 @@ const kernelBuffers = new WeakSet<TypedArray>();
  * `FullyConnectedNet.releaseGrads` do this after each step). A large float array (64K elements or
  * more) is replaced by a buffer of its size in the kernels' memory, so the product that next
  * allocates it (a weight gradient) and the update that reads it work in place, without copies in and
- * out of the WebAssembly kernels. Reading a tensor given back reads whatever later ops write there.
+ * out of the WebAssembly kernels (up to 64 MB of them not yet collected). Reading a tensor given back
+ * reads whatever later ops write there.
  *
  * @example
  * ```ts
@@ -81,9 +92,12 @@ export function giveBackArrays(tensors: Iterable<Tensor>): void {
     if (seen.has(array)) continue;
     seen.add(array);
     const dtype = dtypeOfArray(array)!;
-    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array)) {
+    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array)
+      && kernelBufferBytes + array.byteLength <= KERNEL_BUFFER_LIMIT_BYTES) {
       const buffer = getKernels().allocate(dtype, array.length);
       kernelBuffers.add(buffer);
+      kernelBufferBytes += buffer.byteLength;
+      collected.register(buffer, buffer.byteLength);
       givePooled(dtype, buffer);
     } else givePooled(dtype, array);
   }

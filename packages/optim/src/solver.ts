@@ -4,7 +4,7 @@
  * lines or a progress bar, and checkpoints that resume a run bit for bit.
  * @module
  */
-import { DtypeError, ShapeError, Tensor, choice, defaultGenerator, noGrad } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, choice, contiguousNdArray, defaultGenerator, fromArray, noGrad } from '@tapegrad/core';
 import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
 import { checkKnownKeys, describeValue } from './options.js';
 import { barReporter, defaultTerminal, linesReporter, silentReporter, type Reporter, type TerminalStream } from './progress.js';
@@ -54,6 +54,15 @@ function checkSplit(xName: string, yName: string, X: unknown, y: unknown): numbe
   if (y.dtype !== 'int32' && y.dtype !== 'uint8') throw new DtypeError(`Solver: ${yName} must hold int32 class indices (got ${y.dtype})`);
   if (y.ndim !== 1 || y.shape[0] !== n) throw new ShapeError(`Solver: ${yName} must be [${n}], one label per row of ${xName} (got [${y.shape.join(', ')}])`);
   return n;
+}
+
+/**
+ * A copy of `t`'s values cut from any graph, in ordinary memory: not from the allocator's pool, whose
+ * large arrays live in the kernels' memory (and bestParams outlive the step that made them).
+ */
+function snapshot(t: Tensor): Tensor {
+  const c = contiguousNdArray(t.data);
+  return fromArray(c.data.slice(c.offset, c.offset + t.size), t.shape);
 }
 
 /** `[start, end)` as row indices. */
@@ -678,7 +687,7 @@ export class Solver {
           this.valAccHistory.push(valAcc);
           if (valAcc > this.bestValAcc) {
             this.bestValAcc = valAcc;
-            this.bestParams = Object.fromEntries(this.learner.namedParameters().map(([name, p]) => [name, noGrad(() => p.detach().clone())]));
+            this.bestParams = Object.fromEntries(this.learner.namedParameters().map(([name, p]) => [name, snapshot(p)]));
           }
           let checkpoint: string | null = null;
           if (epochEnd && this.checkpointName !== null) {
