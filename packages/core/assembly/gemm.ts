@@ -15,8 +15,9 @@
  * time on fewer rows, 8% of the notebook's 50-row products. Each height has its own micro-kernel.
  *
  * A B stored row-major is read in place (its rows are the micro-kernel's depth steps already) when
- * C has at most 128 rows: there few A panels reuse each B panel, and packing copied all of B for
- * that (a batch-5 step's 5×3072·3072×100 product: +35%, +15% at 10 rows, equal at 50 and 100).
+ * C's rows fit one A block (72 rows, 60 in the mul + add build): there few A panels reuse each B
+ * panel, and packing copied all of B for that (5×3072·3072×100: +33%, 10 rows +17%, 50 rows +2 to
+ * 6%; from 100 rows on, packing is 1–3% faster).
  */
 
 /** Rows of the largest micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
@@ -27,8 +28,8 @@ const KC: i32 = 256;
 const MC: i32 = MR * 12;
 /** Columns of a B block (a multiple of 8). */
 const NC: i32 = 2048;
-/** Products with at most this many rows read a row-major B in place instead of packing it. */
-const DIRECT_B_MAX_ROWS: i32 = 128;
+/** Products with at most this many rows (one A block) read a row-major B in place instead of packing it. */
+const DIRECT_B_MAX_ROWS: i32 = MC;
 
 /** `a·b + c`, lane-wise, fused where relaxed SIMD is on. */
 // @ts-ignore: decorator
