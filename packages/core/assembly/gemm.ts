@@ -22,8 +22,14 @@
 
 /** Rows of the largest micro-tile: 6 with relaxed-SIMD FMA, 5 with mul + add. */
 export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
-/** Depth of a block (k extent). */
-const KC: i32 = 256;
+/**
+ * Depth of a block (k extent): 384 for f32, 256 for f64. Deeper f32 blocks load and store C fewer
+ * times over a long k: +1 to 5% on the 3072-deep products in paired runs; f64 gained nothing.
+ */
+const KC_F32: i32 = 384;
+const KC_F64: i32 = 256;
+/** The deeper of the two, for sizing the workspace. */
+const KC_MAX: i32 = KC_F32;
 /** Rows of an A block (at most; blocks are balanced, a multiple of MR but the last). */
 const MC: i32 = MR * 12;
 /** Columns of a B block (a multiple of 8). */
@@ -40,7 +46,7 @@ const DIRECT_B_MAX_ROWS: i32 = MC;
 
 /** Bytes of scratch `gemm` needs for its packed panels and edge tile. */
 export function gemmWorkspaceBytes(elementBytes: i32): i32 {
-  return (MC * KC + KC * NC + MR * 8 + 64) * elementBytes;
+  return (MC * KC_MAX + KC_MAX * NC + MR * 8 + 64) * elementBytes;
 }
 
 /**
@@ -401,6 +407,7 @@ function gemm<T>(
   const ars = transA ? 1 : lda, acs = transA ? lda : 1;
   const brs = transB ? 1 : ldb, bcs = transB ? ldb : 1;
   const packedA = work;
+  const KC: i32 = S == 4 ? KC_F32 : KC_F64;
   const packedB = packedA + <usize>(MC * KC) * S;
   const edge = packedB + <usize>(KC * NC) * S;
   const ldcBytes = <usize>ldc * S;

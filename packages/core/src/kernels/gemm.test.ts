@@ -123,10 +123,10 @@ describe.each(kernelVariants())('gemm on the $label kernels', (variant) => {
       });
     }
 
-    it(`${name}: every form is right across the WebAssembly blocking's edges (kc 256, mc 72 or 60, nc 2048)`, () => {
+    it(`${name}: every form is right across the WebAssembly blocking's edges (kc 384 in f32, 256 in f64, mc 72 or 60, nc 2048)`, () => {
       const random = seeded(9);
       for (const [transA, transB] of transposes) {
-        for (const k of [255, 256, 257, 515]) check(randomCase(transA, transB, 7, 9, k, random), Ctor, k);
+        for (const k of [255, 256, 257, 383, 384, 385, 515, 769]) check(randomCase(transA, transB, 7, 9, k, random), Ctor, k);
         for (const m of [59, 60, 61, 71, 72, 73, 145]) check(randomCase(transA, transB, m, 9, 5, random), Ctor, m);
       }
       for (const n of [2047, 2049, 2057]) check(randomCase(false, random() < 0.5, 7, n, 3, random), Ctor, n);
