@@ -109,4 +109,19 @@ describe('recyclingArrays', () => {
     giveBackArrays([next]);
     expect(zeros([65536], { dtype: 'float32' }).data.data).toBe(next.data.data);
   });
+
+  test('bad input is a named error, and gives nothing back', () => {
+    expect(() => recyclingArrays(null as unknown as () => number, () => [])).toThrow(new TypeError('recyclingArrays: fn and keep must be functions (got object and function)'));
+    const x = tensor([1, 2, 3, 4, 5], f64);
+    let made!: Float64Array;
+    expect(() => recyclingArrays(() => {
+      made = x.mul(2).data.data as Float64Array;
+      return 1;
+    }, () => [made as unknown as ReturnType<typeof tensor>])).toThrow(new TypeError('recyclingArrays: keep must list tensors (got Float64Array)'));
+    expect(x.mul(3).data.data).not.toBe(made);
+    const t = x.mul(4);
+    expect(() => giveBackArrays([t, 5 as unknown as typeof t])).toThrow(new TypeError('giveBackArrays: tensors must all be tensors (got number); nothing was given back'));
+    expect(x.mul(5).data.data).not.toBe(t.data.data);
+    expect(() => giveBackArrays(null as unknown as [])).toThrow(new TypeError('giveBackArrays: tensors must be an iterable of tensors (got null)'));
+  });
 });

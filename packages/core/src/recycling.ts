@@ -6,7 +6,7 @@
 import { givePooled } from './arrayPool.js';
 import { dtypeOfArray, scopeAllocations, type TypedArray } from './dtype.js';
 import { getKernels } from './kernels/registry.js';
-import type { Tensor } from './tensor.js';
+import { Tensor } from './tensor.js';
 
 /**
  * Runs `fn`, then gives every array that ops allocated while it ran back to the allocator for reuse,
@@ -31,6 +31,9 @@ import type { Tensor } from './tensor.js';
  * @category Autograd
  */
 export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Tensor>): T {
+  if (typeof fn !== 'function' || typeof keep !== 'function') {
+    throw new TypeError(`recyclingArrays: fn and keep must be functions (got ${typeof fn} and ${typeof keep})`);
+  }
   const made = new Set<TypedArray>();
   const outer = scopeAllocations(made);
   let result: T;
@@ -44,7 +47,11 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
     for (const array of made) outer.add(array);
     return result;
   }
-  for (const t of keep(result)) made.delete(t.data.data);
+  for (const t of keep(result)) {
+    // a wrong keep list gives nothing back
+    if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describe(t)})`);
+    made.delete(t.data.data);
+  }
   for (const array of made) givePooled(dtypeOfArray(array)!, array);
   return result;
 }
@@ -86,8 +93,12 @@ const collected = new FinalizationRegistry<number>((bytes) => {
  * @category Autograd
  */
 export function giveBackArrays(tensors: Iterable<Tensor>): void {
+  const list = tensors === null || typeof tensors !== 'object' || !(Symbol.iterator in tensors) ? null : [...tensors];
+  if (list === null) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describe(tensors)})`);
+  const bad = list.find((t) => !(t instanceof Tensor));
+  if (bad !== undefined) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describe(bad)}); nothing was given back`);
   const seen = new Set<TypedArray>();
-  for (const t of tensors) {
+  for (const t of list) {
     const array = t.data.data;
     if (seen.has(array)) continue;
     seen.add(array);
@@ -101,4 +112,8 @@ export function giveBackArrays(tensors: Iterable<Tensor>): void {
       givePooled(dtype, buffer);
     } else givePooled(dtype, array);
   }
+}
+
+function describe(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }

@@ -132,6 +132,17 @@ describe('FullyConnectedNet as a Module', () => {
     expect(Object.fromEntries(Object.entries(twin.loss(X1, y1).grads).map(([n, g]) => [n, g.toArray()]))).toEqual(firstGrads);
   });
 
+  test('releaseGrads refuses what is not a grads object, and leaves other tensors alone', () => {
+    const model = new FullyConnectedNet([4], { inputDim: 3, numClasses: 2, dtype: 'float64' });
+    expect(() => model.releaseGrads(null as unknown as Record<string, never>)).toThrow(new TypeError('FullyConnectedNet.releaseGrads: grads must be the object loss(X, y) returned (got null)'));
+    const { grads } = model.loss(randn([5, 3], f64), randint(0, 2, [5]));
+    const stranger = tensor([1, 2], f64);
+    model.releaseGrads({ W1: stranger, b1: grads.b1! }); // W1 is not the parameter's .grad: left alone
+    expect(model.params.W1!.grad).toBe(grads.W1);
+    expect(model.params.b1!.grad).toBeNull();
+    expect(stranger.toArray()).toEqual([1, 2]);
+  });
+
   test('bad input is a named error', () => {
     const model = new FullyConnectedNet([4], { inputDim: 3, numClasses: 2 });
     expect(() => model.forward(randn([2, 4]))).toThrow(ShapeError);

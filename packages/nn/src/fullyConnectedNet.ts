@@ -267,6 +267,9 @@ export class FullyConnectedNet extends Module {
    * ```
    */
   releaseGrads(grads: Readonly<Record<string, Tensor>>): void {
+    if (grads === null || typeof grads !== 'object') {
+      throw new TypeError(`FullyConnectedNet.releaseGrads: grads must be the object loss(X, y) returned (got ${grads === null ? 'null' : typeof grads})`);
+    }
     const byName = new Map(this.namedParameters());
     const back: Tensor[] = [];
     for (const [name, g] of Object.entries(grads)) {
