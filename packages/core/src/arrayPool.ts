@@ -16,6 +16,8 @@ const free: Record<DType, Map<number, TypedArray[]>> = {
   float32: new Map(), float64: new Map(), int32: new Map(), uint8: new Map(),
 };
 let pooledBytes = 0;
+/** The arrays in the pool now: giving one back twice must not let two callers take it. */
+const pooled = new WeakSet<TypedArray>();
 
 /**
  * A pooled array of `dtype` and `length`, zero-filled (or as it was, when `zeroed` is false), or
@@ -25,13 +27,15 @@ export function takePooled(dtype: DType, length: number, zeroed = true): TypedAr
   const list = free[dtype].get(length);
   const array = list?.pop();
   if (array === undefined) return undefined;
+  pooled.delete(array);
   pooledBytes -= array.byteLength;
   return zeroed ? array.fill(0) : array;
 }
 
 /** Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). @internal */
 export function givePooled(dtype: DType, array: TypedArray): void {
-  if (pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));
   list.push(array);

@@ -124,4 +124,17 @@ describe('recyclingArrays', () => {
     expect(x.mul(5).data.data).not.toBe(t.data.data);
     expect(() => giveBackArrays(null as unknown as [])).toThrow(new TypeError('giveBackArrays: tensors must be an iterable of tensors (got null)'));
   });
+
+  test('an array given back twice (a scope, then giveBackArrays inside an outer scope) is handed out once', () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], f64);
+    let inner!: ReturnType<typeof tensor>;
+    recyclingArrays(() => {
+      inner = x.mul(2);
+      giveBackArrays([inner]); // given back here, and again when the scope ends
+      return null;
+    }, () => []);
+    const a = x.mul(1), b = x.mul(1);
+    expect(a.data.data).not.toBe(b.data.data);
+    expect([a.data.data, b.data.data]).toContain(inner.data.data);
+  });
 });
