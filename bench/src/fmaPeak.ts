@@ -8,6 +8,7 @@
  * @module
  */
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
+import { median } from './sampleData.js';
 
 /** The part of AssemblyScript's compiler API used here (its own type declarations redeclare globals). */
 interface Asc {
@@ -52,6 +53,5 @@ for (const T of ['f32', 'f64'] as const) {
     peak(ITERS, 1);
     gflops.push((ITERS * 12 * lanes * 2) / ((performance.now() - t0) / 1000) / 1e9);
   }
-  gflops.sort((a, b) => a - b);
-  console.log(`${T}x${lanes} FMA peak: median ${gflops[gflops.length >> 1]!.toFixed(1)} GFLOP/s (min ${gflops[0]!.toFixed(1)}, max ${gflops.at(-1)!.toFixed(1)}, ${rounds} rounds)`);
+  console.log(`${T}x${lanes} FMA peak: median ${median(gflops).toFixed(1)} GFLOP/s (min ${Math.min(...gflops).toFixed(1)}, max ${Math.max(...gflops).toFixed(1)}, ${rounds} rounds)`);
 }

@@ -13,6 +13,7 @@
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './sampleData.js';
 
 const [other, shapeList = '50x3072x100,50x3072x100At,50x3072x100Bt,3072x100x50At,500x3072x1000,500x3072x1000At,500x3072x1000Bt', dtype = 'f32'] = process.argv.slice(2);
 if (other === undefined) {
@@ -50,11 +51,6 @@ function product(build: { kernels: Kernels; memory: WebAssembly.Memory }, shape:
   for (let i = 0; i < k * n; i++) values[b / BYTES + i] = Math.cos(i);
   const gemm = BYTES === 4 ? build.kernels.gemmF32 : build.kernels.gemmF64;
   return { run: () => gemm(transA, transB, m, n, k, a, transA ? m : k, b, transB ? k : n, c, n, 0, work), flops: 2 * m * n * k };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[s.length >> 1]!;
 }
 
 const builds = { this: await instantiate(here), other: await instantiate(other) };

@@ -56,7 +56,6 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   return result;
 }
 
-
 /** Float arrays of at least this many elements are given back as buffers in the kernels' memory. */
 const KERNEL_MEMORY_MIN_LENGTH = 65536;
 /** The kernel buffers `giveBackArrays` made (given back again as they are). */

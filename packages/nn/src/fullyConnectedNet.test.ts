@@ -123,9 +123,14 @@ describe('FullyConnectedNet as a Module', () => {
     model.loss(X1);
     for (const [n, g] of Object.entries(first.grads)) expect(g.toArray(), n).toEqual(firstGrads[n]);
     expect(scores.toArray()).toEqual(scoreValues);
-    // the parameters are untouched by loss (no optimizer ran); running statistics moved by the one training forward only
+    // the parameters are untouched by loss (no optimizer ran)
     const after = snapshot();
     for (const [n] of model.namedParameters()) expect(after[n], n).toEqual(state[n]);
+    // the running statistics (updated in place, made outside any loss call) never reach the pool:
+    // scores calls, which leave them alone and reuse arrays of their length, do not change them
+    for (let i = 0; i < 3; i++) model.loss(i % 2 === 0 ? X1 : X2);
+    const later = snapshot();
+    for (const [n] of model.namedBuffers()) expect(later[n], n).toEqual(after[n]);
     // a twin model, whose first step runs on arrays given back by the calls above, gives bit-identical gradients
     manualSeed(5);
     const twin = new FullyConnectedNet([7, 6], { inputDim: 4, numClasses: 3, reg: 0.1, dtype: 'float64', normalization: 'batchnorm', backward });
