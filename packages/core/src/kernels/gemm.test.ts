@@ -141,6 +141,14 @@ describe.each(kernelVariants())('gemm on the $label kernels', (variant) => {
       }
     });
 
+    it(`${name}: a packed row-major B, four full panels at a time then one at a time, then a ragged one, across depth blocks`, () => {
+      const random = seeded(23);
+      // f32 panels are 8 columns (groups of 32), f64 panels 4 (groups of 16)
+      for (const n of [15, 16, 17, 31, 32, 33, 47, 64, 71]) {
+        for (const transA of [false, true]) check(randomCase(transA, false, 73, n, 400, random), Ctor, n);
+      }
+    });
+
     it(`${name}: every cut into A panels of 6, 5, 4 or fewer rows and B panels of one or two vectors (m to 40, n to 20, and 50, 68, 145, 500 rows)`, () => {
       const random = seeded(13);
       const depths = [3, 9, 13];
