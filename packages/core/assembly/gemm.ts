@@ -370,7 +370,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): v
 /**
  * Packs depth steps [0, p) of a full B panel of `v` columns stored transposed (v rows of storage
  * `rowBytes` apart, each contiguous along the depth) into the depth-major panel layout, 4 steps at a
- * time for f32 (4×4 transposes in registers) and 2 for f64. Returns p; the caller packs the rest.
+ * time for f32 (4×4 transposes in registers) and for a full f64 panel, 2 for a half one. Returns p;
+ * the caller packs the rest.
  */
 function packTransposedSimd<T>(b: usize, rowBytes: usize, v: i32, kc: i32, dst: usize): i32 {
   const S: usize = sizeof<T>();
@@ -390,6 +391,25 @@ function packTransposedSimd<T>(b: usize, rowBytes: usize, v: i32, kc: i32, dst: 
         v128.store(o + 2 * vb, v128.shuffle<f32>(ab1, cd1, 0, 1, 4, 5));
         v128.store(o + 3 * vb, v128.shuffle<f32>(ab1, cd1, 2, 3, 6, 7));
       }
+    }
+  } else if (v == 4) {
+    // f64, a full panel: 4 depth steps per pass, two vectors from each of its 4 rows of storage
+    // (the B of 500×3072×1000 A·Bᵀ: 2.6 ms packed 2 steps and half a panel a pass, 1.7 ms this way)
+    const r1 = rowBytes, r2 = rowBytes * 2, r3 = rowBytes * 3;
+    for (; p + 4 <= kc; p += 4) {
+      const at = b + <usize>p * 8, d = dst + <usize>p * 32;
+      const a0 = v128.load(at), a1 = v128.load(at, 16);
+      const b0 = v128.load(at + r1), b1 = v128.load(at + r1, 16);
+      const c0 = v128.load(at + r2), c1 = v128.load(at + r2, 16);
+      const d0 = v128.load(at + r3), d1 = v128.load(at + r3, 16);
+      v128.store(d, v128.shuffle<f64>(a0, b0, 0, 2));
+      v128.store(d, v128.shuffle<f64>(c0, d0, 0, 2), 16);
+      v128.store(d, v128.shuffle<f64>(a0, b0, 1, 3), 32);
+      v128.store(d, v128.shuffle<f64>(c0, d0, 1, 3), 48);
+      v128.store(d, v128.shuffle<f64>(a1, b1, 0, 2), 64);
+      v128.store(d, v128.shuffle<f64>(c1, d1, 0, 2), 80);
+      v128.store(d, v128.shuffle<f64>(a1, b1, 1, 3), 96);
+      v128.store(d, v128.shuffle<f64>(c1, d1, 1, 3), 112);
     }
   } else {
     for (; p + 2 <= kc; p += 2) {
