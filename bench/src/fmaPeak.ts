@@ -4,7 +4,9 @@
  * loads), compiled with AssemblyScript as the kernels are. A GEMM's GFLOP/s divided by this is the
  * share of the machine's FMA throughput it gets.
  *
- * Run: `node --experimental-wasm-relaxed-simd bench/dist/fmaPeak.js [rounds]` (default 9).
+ * Run: `node --experimental-wasm-relaxed-simd bench/dist/fmaPeak.js [rounds] [--json]` (default 9
+ * rounds). With `--json` the last line is `{"f32": median, "f64": median}` (GFLOP/s), which
+ * `training.ts` reads to put M2's products beside the ceiling of the same run.
  * @module
  */
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
@@ -15,7 +17,8 @@ interface Asc {
   compileString(source: string, options: Record<string, unknown>): Promise<{ binary: Uint8Array | null; stderr: { toString(): string } }>;
 }
 const asc = ((await import('assemblyscript/asc' as string)) as { default: Asc }).default;
-const rounds = Number(process.argv[2] ?? 9);
+const rounds = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 9);
+const json = process.argv.includes('--json');
 
 /** AssemblyScript: `iters` steps of 12 independent relaxed FMAs on vectors of `T`. */
 function source(T: 'f32' | 'f64'): string {
@@ -41,6 +44,7 @@ async function compile(T: 'f32' | 'f64'): Promise<(iters: number, seed: number) 
 }
 
 const ITERS = 2e7;
+const medians: Record<string, number> = {};
 for (const T of ['f32', 'f64'] as const) {
   const peak = await compile(T);
   const lanes = T === 'f32' ? 4 : 2;
@@ -53,5 +57,7 @@ for (const T of ['f32', 'f64'] as const) {
     peak(ITERS, 1);
     gflops.push((ITERS * 12 * lanes * 2) / ((performance.now() - t0) / 1000) / 1e9);
   }
+  medians[T] = median(gflops);
   console.log(`${T}x${lanes} FMA peak: median ${median(gflops).toFixed(1)} GFLOP/s (min ${Math.min(...gflops).toFixed(1)}, max ${Math.max(...gflops).toFixed(1)}, ${rounds} rounds)`);
 }
+if (json) console.log(JSON.stringify(medians));

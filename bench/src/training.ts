@@ -6,7 +6,9 @@
  * - W1: hidden 100, batch 50, float32.  W2: hidden 1000, batch 500, float32.  W3: W1 in float64.
  * - M1: BatchNorm forward + fused backward at 100×500, float64 (µs).
  * - M2: GEMM 50×3072×100 and 500×3072×1000 (m×k×n), A·B, Aᵀ·B, A·Bᵀ, float32 and float64 (GFLOP/s,
- *   on plain typed arrays: copies into the WebAssembly memory and back included).
+ *   on plain typed arrays: copies into the WebAssembly memory and back included). The WebAssembly
+ *   FMA ceiling (`fmaPeak.ts`) is measured before and after, so the products can be read as a share
+ *   of what the machine gave in the same run (this machine's moves by up to a quarter).
  *
  * Implementations: tapegrad-wasm (one thread), tapegrad-wasm-2t (GEMM split over two threads),
  * tapegrad-js, torch-1t and numpy-1t (Debian's /usr/bin/python3, one thread, OpenBLAS), tfjs-wasm
@@ -53,6 +55,16 @@ const budget = Number(option('--budget') ?? 2);
 const rounds = Number(option('--rounds') ?? 2);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
+/** The WebAssembly FMA ceiling now (`fmaPeak.ts` in a child), GFLOP/s; undefined (with a note) on failure. */
+function fmaPeak(): { f32: number; f64: number } | undefined {
+  const child = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', here('./fmaPeak.js'), '5', '--json'], { encoding: 'utf8' });
+  if (child.status !== 0) {
+    console.error(`(FMA peak skipped: ${child.error?.message ?? child.stderr.trim().split('\n').slice(-3).join(' | ')})`);
+    return undefined;
+  }
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as { f32: number; f64: number };
+}
+
 /** Runs one implementation on one workload in a child process; undefined (with a note) on failure. */
 function runChild(impl: string, workload: string, seconds: number): ChildResult | undefined {
   const python = impl === 'torch-1t' || impl === 'numpy-1t';
@@ -98,6 +110,7 @@ const versions = new Map<string, string>();
 for (const workload of only) {
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`training bench: unknown workload ${workload} (known: ${WORKLOADS.join(', ')})`);
   const loadBefore = os.loadavg()[0]!;
+  const peakBefore = workload === 'M2' ? fmaPeak() : undefined;
   const times = new Map<string, { metric: ChildResult['metric']; times: number[]; flops?: number; rss: number }>();
   for (let round = 0; round < rounds; round++) {
     for (const impl of impls) {
@@ -113,6 +126,7 @@ for (const workload of only) {
       }
     }
   }
+  const peakAfter = workload === 'M2' ? fmaPeak() : undefined;
   const loadAfter = os.loadavg()[0]!;
   const rows: Row[] = [...times].map(([key, e]) => {
     const [impl, name] = key.split('\u0000') as [string, string];
@@ -139,6 +153,21 @@ for (const workload of only) {
   const rss = present.map((impl) => `${impl} ${Math.max(...rows.filter((r) => r.impl === impl).map((r) => r.rssMb)).toFixed(0)}`);
   const calls = present.map((impl) => `${impl} ${rows.filter((r) => r.impl === impl).reduce((s, r) => s + r.calls, 0)}`);
   console.log(`\npeak RSS (MB): ${rss.join(', ')}\ntimed calls: ${calls.join(', ')}`);
+  if (peakBefore !== undefined && peakAfter !== undefined) {
+    const share = (dtype: 'float32' | 'float64', peak: number) => {
+      const ours = rows.filter((r) => r.impl === 'tapegrad-wasm' && r.case.startsWith(`${dtype} 500×`)).map((r) => r.value);
+      return ours.length === 0 ? '' : ` (tapegrad-wasm's 500×3072×1000 forms: ${ours.map((v) => `${((v / peak) * 100).toFixed(0)}%`).join(', ')} of the mean)`;
+    };
+    const mean = (k: 'f32' | 'f64') => (peakBefore[k] + peakAfter[k]) / 2;
+    console.log(`WebAssembly FMA peak (fmaPeak.ts) before / after: float32 ${peakBefore.f32.toFixed(1)} / ${peakAfter.f32.toFixed(1)}${share('float32', mean('f32'))}, float64 ${peakBefore.f64.toFixed(1)} / ${peakAfter.f64.toFixed(1)}${share('float64', mean('f64'))}`);
+    if (jsonFile) {
+      for (const [when, p] of [['before', peakBefore], ['after', peakAfter]] as const) {
+        for (const [k, dtype] of [['f32', 'float32'], ['f64', 'float64']] as const) {
+          appendFileSync(jsonFile, `${JSON.stringify({ workload, impl: 'wasm-fma-peak', metric: 'gflops', value: p[k], case: `${dtype} ${when}` })}\n`);
+        }
+      }
+    }
+  }
   if (jsonFile) {
     for (const r of rows) {
       const line: Record<string, unknown> = { workload: r.workload, impl: r.impl, metric: r.metric, value: r.value };
