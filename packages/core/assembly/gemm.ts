@@ -210,6 +210,16 @@ function packA<T>(a: usize, rs: i32, cs: i32, rows: i32, kc: i32, dst: usize): v
 }
 
 /**
+ * Stores the 2×2 transpose of two rows of two f64 (x = [x0, x1], y = [y0, y1]): [x0, y0] at `lo`,
+ * [x1, y1] at `hi`.
+ */
+// @ts-ignore: decorator
+@inline function storeTransposedF64(x: v128, y: v128, lo: usize, hi: usize): void {
+  v128.store(lo, v128.shuffle<f64>(x, y, 0, 2));
+  v128.store(hi, v128.shuffle<f64>(x, y, 1, 3));
+}
+
+/**
  * Packs depth steps [0, p) of an h-row panel whose rows are contiguous (`rowBytes` apart) by
  * transposing blocks in registers, for h of 4 to 6: 4 depth steps at a time for f32 (6 rows: 6
  * loads, 14 shuffles, 6 stores for 24 values), 2 for f64. Returns p, where the scalar loop takes
@@ -266,12 +276,9 @@ function packRowsSimd<T>(a: usize, rowBytes: usize, h: i32, kc: i32, dst: usize)
       const d = dst + <usize>(p * h) * 8;
       if (h == 6) {
         const r4 = v128.load(at + 4 * rowBytes), r5 = v128.load(at + 5 * rowBytes);
-        v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
-        v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-        v128.store(d, v128.shuffle<f64>(r4, r5, 0, 2), 32);
-        v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 48);
-        v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 64);
-        v128.store(d, v128.shuffle<f64>(r4, r5, 1, 3), 80);
+        storeTransposedF64(r0, r1, d, d + 48);
+        storeTransposedF64(r2, r3, d + 16, d + 64);
+        storeTransposedF64(r4, r5, d + 32, d + 80);
       } else if (h == 5) {
         const r4 = v128.load(at + 4 * rowBytes);
         v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
@@ -280,10 +287,8 @@ function packRowsSimd<T>(a: usize, rowBytes: usize, h: i32, kc: i32, dst: usize)
         v128.store(d, v128.shuffle<f64>(r1, r2, 1, 3), 48);
         v128.store(d, v128.shuffle<f64>(r3, r4, 1, 3), 64);
       } else if (h == 4) {
-        v128.store(d, v128.shuffle<f64>(r0, r1, 0, 2));
-        v128.store(d, v128.shuffle<f64>(r2, r3, 0, 2), 16);
-        v128.store(d, v128.shuffle<f64>(r0, r1, 1, 3), 32);
-        v128.store(d, v128.shuffle<f64>(r2, r3, 1, 3), 48);
+        storeTransposedF64(r0, r1, d, d + 32);
+        storeTransposedF64(r2, r3, d + 16, d + 48);
       }
     }
   }
@@ -402,14 +407,10 @@ function packTransposedSimd<T>(b: usize, rowBytes: usize, v: i32, kc: i32, dst: 
       const b0 = v128.load(at + r1), b1 = v128.load(at + r1, 16);
       const c0 = v128.load(at + r2), c1 = v128.load(at + r2, 16);
       const d0 = v128.load(at + r3), d1 = v128.load(at + r3, 16);
-      v128.store(d, v128.shuffle<f64>(a0, b0, 0, 2));
-      v128.store(d, v128.shuffle<f64>(c0, d0, 0, 2), 16);
-      v128.store(d, v128.shuffle<f64>(a0, b0, 1, 3), 32);
-      v128.store(d, v128.shuffle<f64>(c0, d0, 1, 3), 48);
-      v128.store(d, v128.shuffle<f64>(a1, b1, 0, 2), 64);
-      v128.store(d, v128.shuffle<f64>(c1, d1, 0, 2), 80);
-      v128.store(d, v128.shuffle<f64>(a1, b1, 1, 3), 96);
-      v128.store(d, v128.shuffle<f64>(c1, d1, 1, 3), 112);
+      storeTransposedF64(a0, b0, d, d + 32);
+      storeTransposedF64(c0, d0, d + 16, d + 48);
+      storeTransposedF64(a1, b1, d + 64, d + 96);
+      storeTransposedF64(c1, d1, d + 80, d + 112);
     }
   } else {
     for (; p + 2 <= kc; p += 2) {
@@ -418,8 +419,7 @@ function packTransposedSimd<T>(b: usize, rowBytes: usize, v: i32, kc: i32, dst: 
         const base = at + half * 2 * rowBytes;
         const r0 = v128.load(base), r1 = v128.load(base + rowBytes);
         const o = d + half * 16;
-        v128.store(o, v128.shuffle<f64>(r0, r1, 0, 2));
-        v128.store(o + vb, v128.shuffle<f64>(r0, r1, 1, 3));
+        storeTransposedF64(r0, r1, o, o + vb);
       }
     }
   }
