@@ -78,6 +78,12 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
  * The accumulators start from C (or zero) and are stored once after the loop: loading and adding C
  * after the loop instead made TurboFan spill four accumulators inside it (seen in
  * `--print-wasm-code`), which cost half the speed.
+ *
+ * On L1-resident panels the 6×2 tile runs at the FMA loop's speed (`bench/src/fmaPeak.ts`) when the
+ * core is the thread's own. V8's depth step is 33 instructions for 12 FMAs (4 `leaq`s recompute the
+ * A loads' offsets, 2 `movl`s widen the addresses, a stack check), and when another thread shares
+ * the core that count shows: the loop ends on the A panel's end rather than on a counter, one add
+ * fewer, which gave f64 small products +3 to 8% at such a moment and nothing either way otherwise.
  */
 // @ts-ignore: decorator
 @inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
@@ -93,7 +99,8 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
     if (H > 4) { c40 = v128.load(c4); if (W == 2) c41 = v128.load(c4, 16); }
     if (H > 5) { c50 = v128.load(c5); if (W == 2) c51 = v128.load(c5, 16); }
   }
-  for (let p = 0; p < kc; p++) {
+  const aEnd = pa + <usize>(H * kc) * S;
+  while (pa < aEnd) {
     const b0 = v128.load(pb);
     let b1 = b0;
     if (W == 2) b1 = v128.load(pb, 16);
