@@ -17,7 +17,9 @@ interface Asc {
   compileString(source: string, options: Record<string, unknown>): Promise<{ binary: Uint8Array | null; stderr: { toString(): string } }>;
 }
 const asc = ((await import('assemblyscript/asc' as string)) as { default: Asc }).default;
-const rounds = Number(process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 9);
+const roundsArg = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '9';
+const rounds = Number(roundsArg);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`fmaPeak: rounds must be a positive integer (got ${roundsArg})`);
 const json = process.argv.includes('--json');
 
 /** AssemblyScript: `iters` steps of 12 independent relaxed FMAs on vectors of `T`. */

@@ -80,10 +80,10 @@ export function gemmWorkspaceBytes(elementBytes: i32): i32 {
  * `--print-wasm-code`), which cost half the speed.
  *
  * On L1-resident panels the 6×2 tile runs at the FMA loop's speed (`bench/src/fmaPeak.ts`) when the
- * core is the thread's own. V8's depth step is 33 instructions for 12 FMAs (4 `leaq`s recompute the
- * A loads' offsets, 2 `movl`s widen the addresses, a stack check), and when another thread shares
- * the core that count shows: the loop ends on the A panel's end rather than on a counter, one add
- * fewer, which gave f64 small products +3 to 8% at such a moment and nothing either way otherwise.
+ * core is the thread's own. V8 makes the depth step 32 instructions for 12 FMAs (4 `leaq`s
+ * recompute the A loads' offsets, 2 `movl`s widen the addresses, a stack check), and when another
+ * thread shares the core that count shows. The loop ends on the A panel's end rather than on a
+ * counter, which saves one add: f64 small products +3 to 8% at such a moment, even otherwise.
  */
 // @ts-ignore: decorator
 @inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
@@ -313,7 +313,8 @@ function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: usize): v
   let j0 = 0;
   if (cs == 1) {
     // four full panels per pass: each visit to a row of B reads 128 contiguous bytes (two cache
-    // lines) instead of 32, so a pass touches each row's lines once (f32 500×3072×1000: +1 to 2%)
+    // lines) instead of 32, so a pass touches each row's lines once (f32 500×3072×1000 A·B and
+    // Aᵀ·B: +0.3 to 2% paired)
     const panelBytes = <usize>kc * 32;
     for (; j0 + 4 * NR <= cols; j0 += 4 * NR) {
       let src = b + <usize>j0 * S;
