@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { lineChartSpec, renderLineChart } from './plots.js';
 
 const chart = {
@@ -34,5 +34,15 @@ describe('line charts', () => {
     const svg = await renderLineChart(chart);
     expect(svg).toContain('>1.0<');
     expect(svg).toContain('>3.5<');
+  });
+
+  it('compile without vega-lite warnings (one merged legend for colour and marker)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      await renderLineChart({ ...chart, series: chart.series.map((s, i) => ({ ...s, marker: i === 0 ? '-o' as const : '-^' as const })) });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

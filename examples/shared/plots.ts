@@ -56,8 +56,9 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
     field: 'y', type: 'quantitative', title: chart.yTitle,
     scale: chart.yDomain ? { domain: chart.yDomain, zero: false, nice: false } : { zero: false, nice: true },
   } as const;
-  // the legend shows each series' marker: a shape scale over the series, in plotting order
-  const shape = { field: 'series', type: 'nominal', title: null, legend: null,
+  // the legend shows each series' marker: a shape scale over the series, in plotting order; its
+  // legend is the colour's (same field, same settings), so vega-lite merges the two without a warning
+  const shape = { field: 'series', type: 'nominal', title: null, legend: color.legend,
     scale: { domain: names, range: chart.series.map((s) => (s.marker === '-^' ? 'triangle-up' : 'circle')) } } as const;
   const layers = chart.series.map((s) => {
     const marker = s.marker ?? '-o';
