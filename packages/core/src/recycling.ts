@@ -78,7 +78,8 @@ const collected = new FinalizationRegistry<number>((bytes) => {
  * more) is replaced by a buffer of its size in the kernels' memory, so the product that next
  * allocates it (a weight gradient) and the update that reads it work in place, without copies in and
  * out of the WebAssembly kernels (up to 64 MB of them not yet collected). Reading a tensor given back
- * reads whatever later ops write there.
+ * reads whatever later ops write there. What goes back is the whole array behind each tensor, so a
+ * view of it (a reshape, a transpose, a slice) is given back with it.
  *
  * @example
  * ```ts

@@ -865,7 +865,6 @@ export class Solver {
     return latestCheckpoint(checkpointName);
   }
 
-  /** The run's state for a checkpoint (model tensors shared; encoded before the next step). */
   /**
    * Rows `rows[from..to)` of `X` in `into`'s reused buffer, which the model reads before the next
    * gather; a copy made by `index` when `X` requires grad (the gather would cut it from the graph).
@@ -875,6 +874,7 @@ export class Solver {
     return into.gather(X, rows, from, to);
   }
 
+  /** The run's state for a checkpoint (model tensors shared; encoded before the next step). */
   private checkpointState(): CheckpointState {
     return {
       kind: this.learner.kind,
