@@ -26,7 +26,7 @@ describe.skipIf(skipBrowserTests)('the browser test helpers', () => {
         const page = await browser.newPage();
         const log = recordConsole(page);
         await page.goto(server.url);
-        await page.waitForFunction(() => document.title.startsWith('{'));
+        await page.waitForFunction("document.title.startsWith('{')");
         const seen = JSON.parse(await page.title()) as { isolated: boolean; sab: string; shared: string };
         expect(seen.isolated).toBe(isolated);
         expect(seen.sab).toBe(isolated ? 'function' : 'undefined');

@@ -4,7 +4,7 @@
  * shapes and the place in the program that created it.
  * @module
  */
-import { formatShape } from './errors.js';
+import { formatShape } from './text.js';
 import { toFloat64 } from './kernels/layout.js';
 import type { NdArray } from './tape.js';
 

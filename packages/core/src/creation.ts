@@ -2,7 +2,8 @@
  * Creating tensors: from numbers, nested arrays or typed arrays, and filled or spaced ones.
  * @module
  */
-import { DtypeError, ShapeError, formatShape } from './errors.js';
+import { DtypeError, ShapeError } from './errors.js';
+import { formatShape } from './text.js';
 import { allocate, checkDType, dtypeOfArray, getDefaultDtype, type DType, type FloatDType, type TypedArray } from './dtype.js';
 import { wrapNd } from './kernels/layout.js';
 import { checkShape, sizeOf } from './shape.js';

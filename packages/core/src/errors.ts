@@ -47,8 +47,3 @@ export class DtypeError extends Error {
 export class GraphError extends Error {
   override readonly name = 'GraphError';
 }
-
-/** Formats a shape the way error messages show it: `[50, 3072]`. @internal */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}

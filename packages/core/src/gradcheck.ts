@@ -3,7 +3,8 @@
  * Use float64: float32 finite differences are too coarse to check anything.
  * @module
  */
-import { ShapeError, formatShape } from './errors.js';
+import { ShapeError } from './errors.js';
+import { formatShape } from './text.js';
 import { noGrad } from './gradMode.js';
 import { createNd, type Nd } from './kernels/layout.js';
 import { sameShape, sizeOf } from './shape.js';

@@ -16,6 +16,9 @@
  * @packageDocumentation
  */
 export { ShapeError, DtypeError, GraphError } from './errors.js';
+export { formatShape, formatDuration, toSnakeCase, toCamelCase } from './text.js';
+export { checkFloatTensor, checkFloatDtype } from './checks.js';
+export { sameShape } from './shape.js';
 export {
   setDefaultDtype, getDefaultDtype,
   type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray,

@@ -3,7 +3,8 @@
  * @module
  * @internal
  */
-import { ShapeError, formatShape } from './errors.js';
+import { ShapeError } from './errors.js';
+import { formatShape } from './text.js';
 
 /** The number of elements of `shape` (1 for a scalar). */
 export function sizeOf(shape: readonly number[]): number {
@@ -23,7 +24,16 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
-/** Whether two shapes are equal. */
+/**
+ * Whether two shapes are equal, dim by dim.
+ *
+ * @example
+ * ```ts
+ * import { sameShape } from '@tapegrad/core';
+ * console.log(sameShape([2, 3], [2, 3]), sameShape([2, 3], [3, 2]), sameShape([], [])); // true false true
+ * ```
+ * @category Utilities
+ */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -4,7 +4,8 @@
  * hands each node's output gradient to its op's backward.
  * @module
  */
-import { DtypeError, GraphError, ShapeError, formatShape } from './errors.js';
+import { DtypeError, GraphError, ShapeError } from './errors.js';
+import { formatShape } from './text.js';
 import { isGradEnabled } from './gradMode.js';
 import { checkFinite, creationSite, isAnomalyDetectionEnabled } from './anomaly.js';
 import type ndarray from 'ndarray';

@@ -3,7 +3,8 @@
  * Methods are thin: each calls the free function of the same name in `ops/`.
  * @module
  */
-import { DtypeError, GraphError, ShapeError, formatShape } from './errors.js';
+import { DtypeError, GraphError, ShapeError } from './errors.js';
+import { formatShape } from './text.js';
 import { isFloatDType, type DType } from './dtype.js';
 import { isGradEnabled } from './gradMode.js';
 import { castNd, dtypeOf, isContiguous, toContiguous, toFloat64, wrapNd } from './kernels/layout.js';

@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { extremeAlong } from '../kernels/reduce.js';
 import { reshapeNd, wrapNd } from '../kernels/layout.js';
 import { normalizeDim, reducedShape } from '../shape.js';

@@ -1,4 +1,5 @@
-import { ShapeError, DtypeError, formatShape } from '../errors.js';
+import { ShapeError, DtypeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { createNd, dtypeOf, toContiguous } from '../kernels/layout.js';
 import { sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';

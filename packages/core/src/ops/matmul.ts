@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { matmulNd } from '../kernels/matmul.js';
 import { reshapeNd } from '../kernels/layout.js';
 import { applyOp, type NdArray, type OpSpec } from '../tape.js';

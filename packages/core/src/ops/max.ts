@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { extremeAlong, scatterAlong } from '../kernels/reduce.js';
 import { reshapeNd } from '../kernels/layout.js';
 import { normalizeDim, reducedShape, sizeOf } from '../shape.js';

@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { reshapeNd } from '../kernels/layout.js';
 import { normalizeDim, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';

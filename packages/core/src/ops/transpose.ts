@@ -1,4 +1,5 @@
-import { ShapeError, formatShape } from '../errors.js';
+import { ShapeError } from '../errors.js';
+import { formatShape } from '../text.js';
 import { normalizeDim } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
