@@ -121,7 +121,7 @@ export function setKernels(name: KernelName | 'auto', opts: KernelOptions = {}):
       set = wasmKernels(threads, opts.relaxedSimd ?? true);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      if (name === 'wasm') throw new Error(`setKernels: the WebAssembly kernels cannot run here: ${why} (got 'wasm'); use 'js' or 'auto'`);
+      if (name === 'wasm') throw new Error(`setKernels: the WebAssembly kernels cannot run here: ${why} (got 'wasm'); use 'js' or 'auto'`, { cause: e });
       set = fallback(why);
     }
     active = set;

@@ -10,7 +10,7 @@
  * @module
  * @internal
  */
-import { availableParallelism, hasWorkerThreads, startWorker, type KernelWorker } from './nodePlatform.js';
+import { availableParallelism, hasWorkerThreads, runsOnNode, startWorker, type KernelWorker } from './nodePlatform.js';
 import { hardwareConcurrency, startWebWorker, webThreadEnvironment, webThreadsUnavailable } from './webPlatform.js';
 
 /** Int32 words per worker slot: [0] job counter, [1] done counter, [2] op, [3..15] arguments, [16] error flag. */
@@ -73,13 +73,14 @@ self.onmessage = (event) => {
 export type ThreadPlatform = { readonly kind: 'node' | 'web' } | { readonly kind: 'none'; readonly reason: string };
 
 /**
- * How GEMM threads start in this realm: Node's worker threads under Node, Web Workers in a browser
- * where the calling thread may block and the page is cross-origin isolated, else none (with why).
+ * How GEMM threads start in this realm: Node's worker threads under Node (20.16+), Web Workers in a
+ * browser where the calling thread may block and the page is cross-origin isolated, else none (with why).
  * `probe` is an Int32Array on the kernels' shared memory whose element 0 is not 1 (for the
  * `Atomics.wait` test).
  */
 export function threadPlatform(probe: Int32Array): ThreadPlatform {
   if (hasWorkerThreads()) return { kind: 'node' };
+  if (runsOnNode()) return { kind: 'none', reason: 'worker threads need Node 20.16 or later (process.getBuiltinModule)' };
   const reason = webThreadsUnavailable(webThreadEnvironment(probe));
   return reason === null ? { kind: 'web' } : { kind: 'none', reason };
 }

@@ -51,6 +51,12 @@ export function availableParallelism(): number | undefined {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
+/** Whether this is Node (or a runtime that says it is one). */
+export function runsOnNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
 /** Whether Node's worker threads are here (so {@link startWorker} starts one). */
 export function hasWorkerThreads(): boolean {
   return builtin('node:worker_threads') !== undefined;

@@ -81,7 +81,7 @@ function sharedHeap(reserved: number): WasmHeap {
   try {
     return new WasmHeap(reserved);
   } catch (e) {
-    throw new Error(`a shared WebAssembly.Memory was refused (${String(e)}); most browsers allow one only on cross-origin isolated pages (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`);
+    throw new Error(`a shared WebAssembly.Memory was refused (${String(e)}); most browsers allow one only on cross-origin isolated pages (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`, { cause: e });
   }
 }
 
@@ -103,7 +103,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       env: { memory: heap.memory, abort: () => { throw new Error('tapegrad: a WebAssembly kernel aborted'); } },
     });
   } catch (e) {
-    throw new Error(`instantiating the WebAssembly module failed (${String(e)})`);
+    throw new Error(`instantiating the WebAssembly module failed (${String(e)})`, { cause: e });
   }
   const wasm = instance.exports as unknown as Exports;
   // slot 0's job counter is 0 here: a wait for 1 returns at once where waiting is allowed
@@ -118,8 +118,8 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const workspace = (i: number): number => (workspaces[i] ??= heap.alloc(workspaceBytes));
   let threads: GemmThreads | null = null;
   const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount, platform?.kind === 'web' ? 'web' : 'node'));
-  // Node's workers start at the first product that is split; Web Workers now, since they start
-  // only while the calling thread is free to run its event loop
+  // Node's workers start at the first product that is split; Web Workers now, since a browser may
+  // start a worker only once the thread that made it returns to its event loop
   let ready = Promise.resolve();
   if (platform?.kind === 'web' && threadCount > 0) {
     const started = pool();

@@ -29,7 +29,7 @@ function compileOrExplain(compile: () => WebAssembly.Module): WebAssembly.Module
   try {
     return compileOptimized(compile);
   } catch (e) {
-    throw new Error(`compiling the WebAssembly module failed (${String(e)})`);
+    throw new Error(`compiling the WebAssembly module failed (${String(e)})`, { cause: e });
   }
 }
 

@@ -10,6 +10,7 @@ import { createWasmKernels } from './wasmKernels.js';
 vi.mock('./nodePlatform.js', async (importOriginal) => ({
   ...(await importOriginal<typeof import('./nodePlatform.js')>()),
   hasWorkerThreads: () => false,
+  runsOnNode: () => false,
 }));
 
 describe('whether GEMM may start Web Workers', () => {
