@@ -67,7 +67,7 @@ function expectCorrectProducts(got: number[][]): void {
   got.forEach((values, i) => expectAllClose(values, naiveProduct(i), toleranceFor(PRODUCT_CASES[i]![3], 'reduction'), `product ${PRODUCT_CASES[i]!.join('×')}`));
 }
 
-describe.skipIf(skipBrowserTests)('the kernels in Chromium', () => {
+describe.skipIf(skipBrowserTests)('the kernels in Chromium', { timeout: 180_000 }, () => {
   let browser: Browser;
   let plain: StaticServer;
   let isolated: StaticServer;
