@@ -35,7 +35,7 @@ export {
 export { defineOp } from './defineOp.js';
 export { createNdArray, contiguousNdArray } from './ndarrays.js';
 export { gemm } from './kernels/gemm.js';
-export { setKernels, getKernels, type KernelOptions } from './kernels/registry.js';
+export { setKernels, getKernels, kernelsReady, type KernelOptions } from './kernels/registry.js';
 export type { KernelSet, KernelName, AdamStep } from './kernels/kernelSet.js';
 export { opTable, type PrimitiveName } from './ops/table.js';
 

@@ -13,6 +13,7 @@ import { adamUpdateJs, addRowVectorJs, reluBackwardJs, reluJs, sumRowsJs } from 
 export const jsKernels: KernelSet = {
   name: 'js',
   threads: 0,
+  reason: "asked for (setKernels('js') or TAPEGRAD_KERNELS=js)",
   gemm: gemmJs,
   addRowVector: addRowVectorJs,
   sumRows: sumRowsJs,

@@ -46,6 +46,13 @@ export interface KernelSet {
   readonly name: KernelName;
   /** Worker threads GEMM may use besides the calling thread (0 for `'js'`). */
   readonly threads: number;
+  /**
+   * Why this set is the one that runs, for people: for `'wasm'`, which build (and why GEMM has no
+   * worker threads, when they were asked for and cannot run here); for `'js'`, that it was asked
+   * for, or why `'auto'` could not use WebAssembly (no WebAssembly SIMD, a shared
+   * WebAssembly.Memory refused, compiling or instantiating the module failed).
+   */
+  readonly reason: string;
 
   /**
    * `C = op(A)·op(B)` or, when `accumulate`, `C += op(A)·op(B)`; the arguments of core's

@@ -1,7 +1,8 @@
 /**
- * The only place the kernels touch Node: the V8 flag that turns relaxed SIMD on in Node 20, and
- * worker threads. Both are reached through `process.getBuiltinModule`, not imported, so this file
- * loads in a browser too, where each function reports that it cannot help.
+ * The only place the kernels touch Node: the V8 flag that turns relaxed SIMD on in Node 20, the CPU
+ * count, and worker threads (`webPlatform.ts` is its browser twin). All are reached through
+ * `process.getBuiltinModule`, not imported, so this file loads in a browser too, where each
+ * function reports that it cannot help.
  * @module
  * @internal
  */
@@ -43,11 +44,22 @@ export function compileOptimized<T>(compile: () => T): T {
   }
 }
 
-/** The number of CPUs the process may use (1 off Node). */
-export function availableParallelism(): number {
+/** The number of CPUs the process may use; undefined off Node. */
+export function availableParallelism(): number | undefined {
   const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
-  if (os === undefined) return 1;
+  if (os === undefined) return undefined;
   return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/** Whether this is Node (or a runtime that says it is one). */
+export function runsOnNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: unknown } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+/** Whether Node's worker threads are here (so {@link startWorker} starts one). */
+export function hasWorkerThreads(): boolean {
+  return builtin('node:worker_threads') !== undefined;
 }
 
 /** A started worker: it runs until `terminate`, and does not keep the process alive. */

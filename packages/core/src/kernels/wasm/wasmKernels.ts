@@ -4,6 +4,10 @@
  * already live in the kernels' memory (buffers from `allocate`) are used in place; others are
  * copied in for the call (and results copied out), which is what "copies included" means in the
  * benchmark.
+ *
+ * Creating the set fails with an Error saying why where WebAssembly cannot run (no SIMD, a module
+ * that does not compile, a shared memory refused, an instantiation that fails); the registry turns
+ * that into the TypeScript kernels for `'auto'` and into an error for `'wasm'`.
  * @module
  * @internal
  */
@@ -11,13 +15,18 @@ import type { FloatArray } from '../../dtype.js';
 import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
-import { GemmThreads, JOB_GEMM_F32, JOB_GEMM_F64, SLOT_WORDS } from './gemmThreads.js';
+import { GemmThreads, JOB_GEMM_F32, JOB_GEMM_F64, SLOT_WORDS, threadPlatform } from './gemmThreads.js';
+import { noticeOnce } from './notice.js';
 
 /** Options of {@link createWasmKernels}. */
 export interface WasmKernelOptions {
   /** Use the relaxed-SIMD FMA build when the runtime supports it (default true). */
   relaxed?: boolean;
-  /** Worker threads for large GEMMs besides the calling thread (default 0). */
+  /**
+   * Worker threads for large GEMMs besides the calling thread (default 0). Where workers cannot
+   * run (a page's main thread, a page that is not cross-origin isolated) the set has none, and a
+   * one-time console message says why.
+   */
   threads?: number;
   /** Products of at least this many floating-point operations (2·m·n·k) are split over the threads. */
   threadMinFlops?: number;
@@ -30,6 +39,14 @@ export interface WasmKernelSet extends KernelSet {
   readonly relaxed: boolean;
   /** The heap (for tests). */
   readonly heap: WasmHeap;
+  /**
+   * Resolves when the GEMM threads take work: at once under Node (whose workers can be handed jobs
+   * before they have started) and without threads; in a browser, when every Web Worker has
+   * instantiated the module (or failed to: then `threads` is 0 and a console message says why).
+   */
+  readonly ready: Promise<void>;
+  /** Products split over the threads so far (for tests: a split that did happen). */
+  readonly splitProducts: number;
   /** Stops the worker threads. */
   dispose(): void;
 }
@@ -59,27 +76,59 @@ const SLICE_ALIGN = 8;
 /** Up to this many worker slots fit in the reserved bytes. */
 const MAX_THREADS = 15;
 
+/** The shared memory, or an Error saying why it could not be made. */
+function sharedHeap(reserved: number): WasmHeap {
+  try {
+    return new WasmHeap(reserved);
+  } catch (e) {
+    throw new Error(`a shared WebAssembly.Memory was refused (${String(e)}); most browsers allow one only on cross-origin isolated pages (served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)`, { cause: e });
+  }
+}
+
 /**
- * Instantiates the WebAssembly kernels; null when the runtime has no WebAssembly SIMD.
+ * Instantiates the WebAssembly kernels.
+ * @throws Error saying why where they cannot run: no WebAssembly SIMD, a module that does not
+ * compile, a shared WebAssembly.Memory refused, an instantiation that fails.
  * @internal
  */
-export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet | null {
+export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const compiled = compileKernels(opts.relaxed ?? true);
-  if (compiled === null) return null;
-  const threadCount = Math.max(0, Math.min(MAX_THREADS, Math.floor(opts.threads ?? 0)));
+  const asked = Math.max(0, Math.min(MAX_THREADS, Math.floor(opts.threads ?? 0)));
   const threadMinFlops = opts.threadMinFlops ?? DEFAULT_THREAD_MIN_FLOPS;
   const reserved = (MAX_THREADS + 1) * SLOT_WORDS * 4;
-  const heap = new WasmHeap(reserved);
-  const instance = new WebAssembly.Instance(compiled.module, {
-    env: { memory: heap.memory, abort: () => { throw new Error('tapegrad: a WebAssembly kernel aborted'); } },
-  });
+  const heap = sharedHeap(reserved);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(compiled.module, {
+      env: { memory: heap.memory, abort: () => { throw new Error('tapegrad: a WebAssembly kernel aborted'); } },
+    });
+  } catch (e) {
+    throw new Error(`instantiating the WebAssembly module failed (${String(e)})`, { cause: e });
+  }
   const wasm = instance.exports as unknown as Exports;
+  // slot 0's job counter is 0 here: a wait for 1 returns at once where waiting is allowed
+  const platform = asked > 0 ? threadPlatform(new Int32Array(heap.memory.buffer, 0, 1)) : null;
+  const threadCount = platform?.kind === 'none' ? 0 : asked;
+  let threadNote = platform?.kind === 'none' ? `GEMM runs without worker threads: ${platform.reason}` : '';
+  if (threadNote) noticeOnce(`tapegrad: ${threadNote}`);
+  let splitProducts = 0;
   const workspaceBytes = wasm.gemmWorkspaceBytes(8);
   /** Packing workspace per thread (index 0: the calling thread), allocated on first use. */
   const workspaces: number[] = [];
   const workspace = (i: number): number => (workspaces[i] ??= heap.alloc(workspaceBytes));
   let threads: GemmThreads | null = null;
-  const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount));
+  const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount, platform?.kind === 'web' ? 'web' : 'node'));
+  // Node's workers start at the first product that is split; Web Workers now, since a browser may
+  // start a worker only once the thread that made it returns to its event loop
+  let ready = Promise.resolve();
+  if (platform?.kind === 'web' && threadCount > 0) {
+    const started = pool();
+    ready = started.ready.then(() => {
+      if (started.failure === null) return;
+      threadNote = `GEMM runs without worker threads: the Web Workers failed to start (${started.failure})`;
+      noticeOnce(`tapegrad: ${threadNote}`);
+    });
+  }
 
   // Operands that are not views of the heap are copied into a scratch block for the call (a bump
   // allocator: everything a call takes is given back when it returns); outputs among them are copied
@@ -158,6 +207,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
       run(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
       return;
     }
+    splitProducts++;
     // slices of C's columns (or rows, when C is taller than wide); the calling thread takes the first
     const byColumns = n >= m;
     const extent = byColumns ? n : m;
@@ -189,8 +239,16 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet |
     name: 'wasm',
     relaxed: compiled.relaxed,
     heap,
+    ready,
     get threads() {
-      return threadCount;
+      return (threads?.failure ?? null) === null ? threadCount : 0;
+    },
+    get reason() {
+      const build = compiled.relaxed ? 'the relaxed-SIMD FMA build' : 'the multiply-and-add build';
+      return `WebAssembly SIMD runs here (${build})${threadNote ? `; ${threadNote}` : ''}`;
+    },
+    get splitProducts() {
+      return splitProducts;
     },
     gemm,
     adamUpdate,

@@ -22,28 +22,46 @@ function decode(base64: string): Uint8Array {
   return bytes;
 }
 
-const cache = new Map<boolean, CompiledKernels | null>();
+const cache = new Map<boolean, CompiledKernels | Error>();
+
+/** `compile()`, with a failure (a CompileError, a Content-Security-Policy without `wasm-unsafe-eval`) named. */
+function compileOrExplain(compile: () => WebAssembly.Module): WebAssembly.Module {
+  try {
+    return compileOptimized(compile);
+  } catch (e) {
+    throw new Error(`compiling the WebAssembly module failed (${String(e)})`, { cause: e });
+  }
+}
 
 /**
  * The kernel module: with `relaxed` true, the FMA build when this runtime can run it (else the
- * plain one); with false, the plain build. Null when the runtime has no WebAssembly SIMD.
+ * plain one); with false, the plain build.
+ * @throws Error saying why when the runtime has no WebAssembly, no WebAssembly SIMD, or will not
+ * compile the module (the same Error on every later call).
  */
-export function compileKernels(relaxed: boolean): CompiledKernels | null {
-  const cached = cache.get(relaxed);
-  if (cached !== undefined) return cached;
-  let result: CompiledKernels | null = null;
-  if (typeof WebAssembly === 'object') {
-    if (relaxed) {
-      const bytes = decode(relaxedSimdBinary);
-      if (WebAssembly.validate(bytes) || (enableRelaxedSimdFlag() && WebAssembly.validate(bytes))) {
-        result = { module: compileOptimized(() => new WebAssembly.Module(bytes)), relaxed: true };
-      }
+export function compileKernels(relaxed: boolean): CompiledKernels {
+  let result = cache.get(relaxed);
+  if (result === undefined) {
+    try {
+      result = compileNow(relaxed);
+    } catch (e) {
+      result = e instanceof Error ? e : new Error(String(e));
     }
-    if (result === null) {
-      const bytes = decode(simdBinary);
-      if (WebAssembly.validate(bytes)) result = { module: compileOptimized(() => new WebAssembly.Module(bytes)), relaxed: false };
+    cache.set(relaxed, result);
+  }
+  if (result instanceof Error) throw result;
+  return result;
+}
+
+function compileNow(relaxed: boolean): CompiledKernels {
+  if (typeof WebAssembly !== 'object' || WebAssembly === null) throw new Error('this runtime has no WebAssembly');
+  if (relaxed) {
+    const bytes = decode(relaxedSimdBinary);
+    if (WebAssembly.validate(bytes) || (enableRelaxedSimdFlag() && WebAssembly.validate(bytes))) {
+      return { module: compileOrExplain(() => new WebAssembly.Module(bytes)), relaxed: true };
     }
   }
-  cache.set(relaxed, result);
-  return result;
+  const bytes = decode(simdBinary);
+  if (!WebAssembly.validate(bytes)) throw new Error('this runtime\'s WebAssembly has no SIMD (or no threads: atomics and shared memory)');
+  return { module: compileOrExplain(() => new WebAssembly.Module(bytes)), relaxed: false };
 }
