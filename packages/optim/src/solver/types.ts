@@ -5,8 +5,8 @@
  */
 import type { Tensor } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
-import type { Optimizer } from './optimizer.js';
+import type { Cs231nOptimConfig, Cs231nRuleName } from '../cs231nUpdateRules.js';
+import type { Optimizer } from '../optimizer.js';
 import type { TerminalStream } from './progress.js';
 import type { Solver } from './solver.js';
 

@@ -9,8 +9,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseSafetensors, save } from '@tapegrad/nn';
-import { decodeCheckpoint, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './solverCheckpoint.js';
-import { CheckpointError } from './solverErrors.js';
+import { decodeCheckpoint, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './checkpoint.js';
+import { CheckpointError } from './errors.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Generator, manualSeed, randn, tensor, type Tensor } from '@tapegrad/core';
 import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy, encodeSafetensors, parseSafetensors, save } from '@tapegrad/nn';
 import { Adam, CheckpointError, Solver, type SolverData, type SolverOptions } from '@tapegrad/optim';
-import { readCheckpoint } from './solverCheckpointFile.js';
+import { readCheckpoint } from './checkpointFile.js';
 
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 

@@ -5,17 +5,17 @@
  * @module
  */
 import { DtypeError, ShapeError, Tensor, choice, contiguousNdArray, defaultGenerator, fromArray, noGrad } from '@tapegrad/core';
-import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
-import { checkKnownKeys, describeValue } from './options.js';
+import type { Cs231nOptimConfig, Cs231nRuleName } from '../cs231nUpdateRules.js';
+import { checkKnownKeys, describeValue } from '../options.js';
 import { barReporter, defaultTerminal, linesReporter, silentReporter, type Reporter, type TerminalStream } from './progress.js';
-import { checkpointPath, parseCheckpointPath, type CheckpointState } from './solverCheckpoint.js';
-import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './solverCheckpointFile.js';
-import { CheckpointError, NonFiniteLossError } from './solverErrors.js';
-import { ModuleLearner, RuleLearner, copyIntoParameters, type Learner } from './solverLearner.js';
+import { checkpointPath, parseCheckpointPath, type CheckpointState } from './checkpoint.js';
+import { latestCheckpoint, readCheckpoint, writeCheckpoint } from './checkpointFile.js';
+import { CheckpointError, NonFiniteLossError } from './errors.js';
+import { ModuleLearner, RuleLearner, copyIntoParameters, type Learner } from './learner.js';
 import { RowGather } from './rowGather.js';
 import type {
   Cs231nModel, EpochInfo, IterationInfo, ModuleSetup, ProgressMode, ResumeOptions, SolverData, SolverOptions,
-} from './solverTypes.js';
+} from './types.js';
 
 const optionKeys: readonly (keyof SolverOptions)[] = [
   'updateRule', 'optimConfig', 'lrDecay', 'batchSize', 'numEpochs', 'numTrainSamples', 'numValSamples', 'printEvery',

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
 import { FullyConnectedNet, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
 import { SGD, Solver, NonFiniteLossError, type Cs231nModel, type EpochInfo } from '@tapegrad/optim';
-import { readCheckpoint } from './solverCheckpointFile.js';
+import { readCheckpoint } from './checkpointFile.js';
 
 /**
  * A cs231n model whose behaviour is scripted, so that every expectation can be worked out by hand.

@@ -6,11 +6,11 @@
  */
 import { ShapeError, Tensor, noGrad } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import { copyOptimConfig, cs231nUpdateRules, type Cs231nOptimConfig, type Cs231nRuleName } from './cs231nUpdateRules.js';
-import { describeValue } from './options.js';
-import type { OptimizerStateDict } from './stateDict.js';
-import type { Cs231nModel, ModuleSetup } from './solverTypes.js';
-import { CheckpointError } from './solverErrors.js';
+import { copyOptimConfig, cs231nUpdateRules, type Cs231nOptimConfig, type Cs231nRuleName } from '../cs231nUpdateRules.js';
+import { describeValue } from '../options.js';
+import type { OptimizerStateDict } from '../stateDict.js';
+import type { Cs231nModel, ModuleSetup } from './types.js';
+import { CheckpointError } from './errors.js';
 
 /** What the Solver needs from what it trains. @internal */
 export interface Learner {

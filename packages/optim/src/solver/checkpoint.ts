@@ -23,9 +23,9 @@
  */
 import { Generator, Tensor, type RandomStateSnapshot } from '@tapegrad/core';
 import type { SafetensorsContents } from '@tapegrad/nn';
-import { describeValue } from './options.js';
-import { CheckpointError } from './solverErrors.js';
-import type { Cs231nRuleName } from './cs231nUpdateRules.js';
+import { describeValue } from '../options.js';
+import { CheckpointError } from './errors.js';
+import type { Cs231nRuleName } from '../cs231nUpdateRules.js';
 
 /** The `format` metadata value of a Solver checkpoint. @internal */
 export const CHECKPOINT_FORMAT = 'tapegrad.solver';
