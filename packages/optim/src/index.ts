@@ -54,6 +54,8 @@ export {
 } from './cs231nUpdateRules.js';
 export { OptionChecker, type OptionDefaults, type Range } from './options.js';
 export { Solver } from './solver/solver.js';
+export type { SolverRun } from './solver/run.js';
+export type { SolverSettings } from './solver/options.js';
 export type {
   Cs231nModel,
   EpochInfo,

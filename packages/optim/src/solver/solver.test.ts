@@ -74,6 +74,18 @@ describe('Solver semantics (cs231n solver.py)', () => {
     expect(solver.epoch).toBe(3);
   });
 
+  test('callbacks get the running solver itself (typed SolverRun; a callback that takes a Solver still fits)', async () => {
+    const seen: Solver[] = [];
+    const solver = new Solver(new ScriptedModel(), scriptedData(10, 4), {
+      batchSize: 4, numEpochs: 1, verbose: false,
+      onIteration: (_info, s: Solver) => seen.push(s),
+      onEpoch: (_info, s) => seen.push(s as Solver),
+    });
+    await solver.train();
+    expect(seen).toHaveLength(4); // 2 iterations, 2 checks
+    expect(seen.every((s) => s === solver)).toBe(true);
+  });
+
   test('a batch larger than the training set still makes one iteration per epoch, and the first check is not repeated', async () => {
     const model = new ScriptedModel();
     manualSeed(5);
