@@ -50,6 +50,17 @@ describe('Adam and AdamW', () => {
     expect(new Adam([scalar(1)]).paramGroups[0]!.weightDecay).toBe(0);
   });
 
+  test('AdamW is an Adam (as in PyTorch since 2.6) with its own name and defaults; a subclass of AdamW is an AdamW', () => {
+    const adamW = new AdamW([scalar(1)]);
+    expect(adamW).toBeInstanceOf(Adam);
+    expect([adamW.name, adamW.defaults.weightDecay]).toEqual(['AdamW', 1e-2]);
+    class MyAdamW extends AdamW {}
+    const mine = new MyAdamW([scalar(2)], { lr: 0.1, weightDecay: 0.5 });
+    mine.paramGroups[0]!.params[0]!.grad = tensor([0], { dtype: 'float64' });
+    mine.step();
+    expect([mine.name, mine.paramGroups[0]!.params[0]!.item()]).toEqual(['AdamW', 2 * (1 - 0.1 * 0.5)]);
+  });
+
   const invalid: [string, Partial<AdamOptions>, new (message: string) => Error, string][] = [
     ['betas[0] above 1', { betas: [1.2, 0.999] }, RangeError, 'Adam: betas[0] must be in [0, 1) (got 1.2)'],
     ['betas[1] equal to 1', { betas: [0.9, 1] }, RangeError, 'Adam: betas[1] must be in [0, 1) (got 1)'],

@@ -8,6 +8,14 @@ import type { StateSchema } from './stateDict.js';
 import { withDefaults, type OptionChecker } from './options.js';
 import { adamStateSchema, adamUpdate, checkAdamOptions, initAdamState, type AdamOptions, type AdamState } from './adamUpdate.js';
 
+/** What sets {@link AdamW} apart from {@link Adam}: its name, its default weight decay and how it applies it. @internal */
+export interface AdamVariant {
+  readonly name: string;
+  readonly weightDecay: number;
+  /** Decoupled (`p ← p·(1 − lr·λ)`, AdamW) rather than added to the gradient (`g ← g + λ·p`, Adam). */
+  readonly decoupled: boolean;
+}
+
 /**
  * Adam (Kingma & Ba, 2015), as PyTorch's `torch.optim.Adam`. For each parameter p with gradient g,
  * at step t (counted per parameter from 1):
@@ -34,7 +42,10 @@ import { adamStateSchema, adamUpdate, checkAdamOptions, initAdamState, type Adam
  * @category Optimizers
  */
 export class Adam extends Optimizer<AdamOptions, AdamState> {
+  /** Adam's name and weight decay; {@link AdamW}, a subclass as in PyTorch, gives its own. @internal */
+  protected static readonly variant: AdamVariant = { name: 'Adam', weightDecay: 0, decoupled: false };
   protected override readonly stateSchema: StateSchema<AdamState> = adamStateSchema;
+  private readonly decoupled: boolean;
 
   /**
    * @param params - parameters, or param groups with their own options.
@@ -43,7 +54,9 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
    *   (and the errors of {@link Optimizer}).
    */
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('Adam', params, withDefaults('Adam', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false }, options));
+    const { name, weightDecay, decoupled } = (new.target as typeof Adam).variant;
+    super(name, params, withDefaults(name, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay, amsgrad: false }, options));
+    this.decoupled = decoupled;
   }
 
   protected override checkOptions(o: AdamOptions, check: OptionChecker): void {
@@ -55,6 +68,6 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   }
 
   protected override update(param: Tensor, grad: NdArray, state: AdamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(param, grad, state, group, false);
+    adamUpdate(param, grad, state, group, this.decoupled);
   }
 }

@@ -2,15 +2,14 @@
  * AdamW: Adam with decoupled weight decay.
  * @module
  */
-import type { NdArray, Tensor } from '@tapegrad/core';
-import { Optimizer, type ParamGroup, type Params } from './optimizer.js';
-import type { StateSchema } from './stateDict.js';
-import { withDefaults, type OptionChecker } from './options.js';
-import { adamStateSchema, adamUpdate, checkAdamOptions, initAdamState, type AdamOptions, type AdamState } from './adamUpdate.js';
+import { Adam, type AdamVariant } from './adam.js';
+import type { Params } from './optimizer.js';
+import type { AdamOptions } from './adamUpdate.js';
 
 /**
  * AdamW (Loshchilov & Hutter, 2019), as PyTorch's `torch.optim.AdamW`: {@link Adam} with the weight
- * decay applied to the parameter rather than added to the gradient. At step t:
+ * decay applied to the parameter rather than added to the gradient (and, as in PyTorch, a subclass
+ * of Adam: options, state and state dicts are Adam's). At step t:
  *
  * ```text
  * p ← p · (1 − lr·λ)                           (weightDecay λ, decoupled)
@@ -33,8 +32,9 @@ import { adamStateSchema, adamUpdate, checkAdamOptions, initAdamState, type Adam
  * ```
  * @category Optimizers
  */
-export class AdamW extends Optimizer<AdamOptions, AdamState> {
-  protected override readonly stateSchema: StateSchema<AdamState> = adamStateSchema;
+export class AdamW extends Adam {
+  /** @internal */
+  protected static override readonly variant: AdamVariant = { name: 'AdamW', weightDecay: 1e-2, decoupled: true };
 
   /**
    * @param params - parameters, or param groups with their own options.
@@ -43,18 +43,6 @@ export class AdamW extends Optimizer<AdamOptions, AdamState> {
    *   (and the errors of {@link Optimizer}).
    */
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
-    super('AdamW', params, withDefaults('AdamW', { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false }, options));
-  }
-
-  protected override checkOptions(o: AdamOptions, check: OptionChecker): void {
-    checkAdamOptions(o, check);
-  }
-
-  protected override initState(param: Tensor): AdamState {
-    return initAdamState(param);
-  }
-
-  protected override update(param: Tensor, grad: NdArray, state: AdamState, group: ParamGroup<AdamOptions>): void {
-    adamUpdate(param, grad, state, group, true);
+    super(params, options);
   }
 }

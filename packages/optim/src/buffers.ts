@@ -5,19 +5,9 @@
  * @module
  * @internal
  */
-import { ShapeError, Tensor, contiguousNdArray, createNdArray, getKernels, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
-
-/** Formats a shape as error messages show it: `[3, 4]`. */
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
-
-/** Whether two shapes are equal (no allocation). */
-export function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+import {
+  ShapeError, Tensor, contiguousNdArray, createNdArray, formatShape, getKernels, sameShape, type FloatArray, type FloatDType, type NdArray,
+} from '@tapegrad/core';
 
 /**
  * A zero-filled, contiguous buffer with `like`'s shape and dtype, cut from any graph, allocated by

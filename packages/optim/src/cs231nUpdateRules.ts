@@ -7,8 +7,8 @@
  * the defaults into the config it is given and returns that config.
  * @module
  */
-import { DtypeError, ShapeError, Tensor, getKernels, type FloatArray, type NdArray } from '@tapegrad/core';
-import { copyAs, flatGradient, floats, formatShape, sameShape, zerosBuffer } from './buffers.js';
+import { ShapeError, Tensor, checkFloatTensor, formatShape, getKernels, sameShape, type FloatArray, type NdArray } from '@tapegrad/core';
+import { copyAs, flatGradient, floats, zerosBuffer } from './buffers.js';
 import { OptionChecker, checkKnownKeys, decayRate, describeValue, nonNegative, nonNegativeInteger } from './options.js';
 
 /**
@@ -121,7 +121,7 @@ function operands(rule: Cs231nRuleName, w: Tensor, dw: Tensor, config: object, k
   checkKnownKeys(rule, 'config key', config, keys);
   if (!(w instanceof Tensor)) throw new TypeError(`${rule}: w must be a Tensor (got ${describeValue(w)})`);
   if (!(dw instanceof Tensor)) throw new TypeError(`${rule}: dw must be a Tensor (got ${describeValue(dw)})`);
-  if (w.dtype !== 'float32' && w.dtype !== 'float64') throw new DtypeError(`${rule}: w must be float32 or float64 (got ${w.dtype})`);
+  checkFloatTensor(rule, w, 'w');
   if (!w.isContiguous()) throw new ShapeError(`${rule}: w must be contiguous (got strides [${w.data.stride.join(', ')}] for shape ${formatShape(w.shape)})`);
   return flatGradient(rule, 'dw', dw, w);
 }

@@ -53,7 +53,9 @@ export {
   type Cs231nUpdateRule,
 } from './cs231nUpdateRules.js';
 export { OptionChecker, type OptionDefaults, type Range } from './options.js';
-export { Solver } from './solver.js';
+export { Solver } from './solver/solver.js';
+export type { SolverRun } from './solver/run.js';
+export type { SolverSettings } from './solver/options.js';
 export type {
   Cs231nModel,
   EpochInfo,
@@ -63,6 +65,6 @@ export type {
   ResumeOptions,
   SolverData,
   SolverOptions,
-} from './solverTypes.js';
-export { CheckpointError, NonFiniteLossError } from './solverErrors.js';
-export { defaultTerminal, epochLine, formatEta, formatFixed, iterationLine, type TerminalStream } from './progress.js';
+} from './solver/types.js';
+export { CheckpointError, NonFiniteLossError } from './solver/errors.js';
+export { defaultTerminal, epochLine, formatEta, formatFixed, iterationLine, type TerminalStream } from './solver/progress.js';

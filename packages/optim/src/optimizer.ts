@@ -3,9 +3,7 @@
  * `step`, `zeroGrad`, and a state dict in PyTorch's layout.
  * @module
  */
-import { DtypeError, GraphError, ShapeError, Tensor, contiguousNdArray, noGrad, type NdArray } from '@tapegrad/core';
-import { formatShape, sameShape } from './buffers.js';
-import { toSnakeCase } from './names.js';
+import { GraphError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, formatShape, noGrad, sameShape, toSnakeCase, type NdArray } from '@tapegrad/core';
 import { exportState, importState, type OptimizerStateDict, type StateDictEntry, type StateSchema } from './stateDict.js';
 import { OptionChecker, checkKnownKeys, copyOption, describeValue, type OptionDefaults } from './options.js';
 
@@ -191,9 +189,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
 
   private checkParam(p: unknown, what: string, repeated: boolean): asserts p is Tensor {
     if (!(p instanceof Tensor)) throw new TypeError(`${this.name}: ${what} must be a Tensor (got ${describeValue(p)})`);
-    if (p.dtype !== 'float32' && p.dtype !== 'float64') {
-      throw new DtypeError(`${this.name}: ${what} must be float32 or float64 (got ${p.dtype})`);
-    }
+    checkFloatTensor(this.name, p, what);
     if (!p.isLeaf) throw new GraphError(`${this.name}: ${what} must be a leaf tensor (got the output of ${p.gradFn?.name})`);
     if (!p.isContiguous()) {
       throw new ShapeError(`${this.name}: ${what} must be contiguous (got strides [${p.data.stride.join(', ')}] for shape ${formatShape(p.shape)})`);

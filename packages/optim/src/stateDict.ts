@@ -3,9 +3,8 @@
  * to and from it (PyTorch's snake_case keys, buffers copied).
  * @module
  */
-import { ShapeError, Tensor } from '@tapegrad/core';
-import { copyAs, formatShape, sameShape } from './buffers.js';
-import { toCamelCase, toSnakeCase } from './names.js';
+import { ShapeError, Tensor, formatShape, sameShape, toCamelCase, toSnakeCase } from '@tapegrad/core';
+import { copyAs } from './buffers.js';
 import { describeValue } from './options.js';
 
 /**

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { Solver } from '@tapegrad/optim';
-import { readCheckpoint } from './solverCheckpointFile.js';
+import { readCheckpoint } from './checkpointFile.js';
 
 const child = fileURLToPath(new URL('./test-utils/solverChild.mjs', import.meta.url));
-const optimProject = fileURLToPath(new URL('../tsconfig.json', import.meta.url));
+const optimProject = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
 
 interface ChildRun {

@@ -42,3 +42,13 @@ export class RowGather {
     return fromArray(needed === out.length ? out : out.subarray(0, needed), [count, ...rest]);
   }
 }
+
+/**
+ * Rows `rows[from..to)` of `X` in `into`'s reused buffer, which the model reads before the next
+ * gather; a copy made by `index` when `X` requires grad (the gather would cut it from the graph).
+ * @internal
+ */
+export function gatherRows(into: RowGather, X: Tensor, rows: Float64Array, from = 0, to = rows.length): Tensor {
+  if (X.requiresGrad) return X.index(Int32Array.from(rows.subarray(from, to)));
+  return into.gather(X, rows, from, to);
+}

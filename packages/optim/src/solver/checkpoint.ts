@@ -22,10 +22,10 @@
  * @internal
  */
 import { Generator, Tensor, type RandomStateSnapshot } from '@tapegrad/core';
-import type { SafetensorsContents } from '@tapegrad/nn';
-import { describeValue } from './options.js';
-import { CheckpointError } from './solverErrors.js';
-import type { Cs231nRuleName } from './cs231nUpdateRules.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorsContents } from '@tapegrad/nn';
+import { describeValue } from '../options.js';
+import { CheckpointError } from './errors.js';
+import type { Cs231nRuleName } from '../cs231nUpdateRules.js';
 
 /** The `format` metadata value of a Solver checkpoint. @internal */
 export const CHECKPOINT_FORMAT = 'tapegrad.solver';
@@ -216,4 +216,32 @@ export function decodeCheckpoint(contents: SafetensorsContents, where: string): 
     bestParams: tensorRecord('bestParams'),
     optimizer: s.optimizer,
   };
+}
+
+/**
+ * A checkpoint's bytes: exactly what a checkpoint file holds (the file is these bytes, written atomically).
+ * @throws CheckpointError for a value JSON cannot hold exactly (a non-finite number).
+ * @internal
+ */
+export function checkpointToBytes(state: CheckpointState): Uint8Array {
+  const { tensors, metadata } = encodeCheckpoint(state);
+  return encodeSafetensors(tensors, { metadata });
+}
+
+/**
+ * Reads a checkpoint from its bytes (a file's contents), checking every field.
+ * @param where - the operation and file for error messages (`Solver.resume: run_epoch_2.safetensors`).
+ * @param source - what to call the bytes in safetensors' own messages (the file), if anything.
+ * @throws CheckpointError for bytes that are not safetensors (its error is the cause) or not a
+ *   checkpoint, naming the first field that is missing or wrong.
+ * @internal
+ */
+export function checkpointFromBytes(bytes: Uint8Array, where: string, source?: string): CheckpointState {
+  let contents: SafetensorsContents;
+  try {
+    contents = parseSafetensors(bytes, source === undefined ? {} : { source });
+  } catch (e) {
+    throw new CheckpointError(`${where}: not a valid safetensors file (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  return decodeCheckpoint(contents, where);
 }

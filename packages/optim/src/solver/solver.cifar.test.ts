@@ -13,7 +13,7 @@ import { getCIFAR10Data } from '@tapegrad/data';
 import { FullyConnectedNet } from '@tapegrad/nn';
 import { Solver, type SolverData } from '@tapegrad/optim';
 
-const subsetDir = process.env.CIFAR10_SUBSET_DIR ?? fileURLToPath(new URL('../../../../shared/data/cifar10-subset', import.meta.url));
+const subsetDir = process.env.CIFAR10_SUBSET_DIR ?? fileURLToPath(new URL('../../../../../shared/data/cifar10-subset', import.meta.url));
 
 /** Random float32 images [n, 3, 32, 32] whose mean depends on the label, and int32 labels. */
 function generated(n: number, g: Generator) {

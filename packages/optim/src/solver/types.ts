@@ -5,10 +5,10 @@
  */
 import type { Tensor } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import type { Cs231nOptimConfig, Cs231nRuleName } from './cs231nUpdateRules.js';
-import type { Optimizer } from './optimizer.js';
+import type { Cs231nOptimConfig, Cs231nRuleName } from '../cs231nUpdateRules.js';
+import type { Optimizer } from '../optimizer.js';
 import type { TerminalStream } from './progress.js';
-import type { Solver } from './solver.js';
+import type { SolverRun } from './run.js';
 
 /**
  * A model as cs231n's Solver takes it (nn's `FullyConnectedNet` is one): its parameters by name,
@@ -166,10 +166,19 @@ export interface SolverOptions {
   log?: (line: string) => void;
   /** Where the bar is drawn in 'bar' mode (default `process.stdout`). */
   terminal?: TerminalStream;
-  /** Called after each iteration. */
-  onIteration?: (info: IterationInfo, solver: Solver) => void;
-  /** Called after each accuracy check, once its checkpoint (if any) is written. */
-  onEpoch?: (info: EpochInfo, solver: Solver) => void;
+  /**
+   * Called after each iteration, with the running solver (see {@link SolverRun}).
+   * @param info - the iteration and its loss.
+   * @param solver - the solver that is training.
+   */
+  onIteration?(info: IterationInfo, solver: SolverRun): void;
+  /**
+   * Called after each accuracy check, once its checkpoint (if any) is written, with the running
+   * solver (see {@link SolverRun}).
+   * @param info - the check's accuracies and checkpoint.
+   * @param solver - the solver that is training.
+   */
+  onEpoch?(info: EpochInfo, solver: SolverRun): void;
 }
 
 /**

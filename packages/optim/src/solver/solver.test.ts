@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
 import { FullyConnectedNet, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
 import { SGD, Solver, NonFiniteLossError, type Cs231nModel, type EpochInfo } from '@tapegrad/optim';
-import { readCheckpoint } from './solverCheckpointFile.js';
+import { readCheckpoint } from './checkpointFile.js';
 
 /**
  * A cs231n model whose behaviour is scripted, so that every expectation can be worked out by hand.
@@ -72,6 +72,18 @@ describe('Solver semantics (cs231n solver.py)', () => {
     expect(epochs.map((e) => [e.iteration, e.epoch])).toEqual([[1, 0], [2, 1], [4, 2], [6, 3]]);
     expect(solver.trainAccHistory).toHaveLength(4);
     expect(solver.epoch).toBe(3);
+  });
+
+  test('callbacks get the running solver itself (typed SolverRun; a callback that takes a Solver still fits)', async () => {
+    const seen: Solver[] = [];
+    const solver = new Solver(new ScriptedModel(), scriptedData(10, 4), {
+      batchSize: 4, numEpochs: 1, verbose: false,
+      onIteration: (_info, s: Solver) => seen.push(s),
+      onEpoch: (_info, s) => seen.push(s as Solver),
+    });
+    await solver.train();
+    expect(seen).toHaveLength(4); // 2 iterations, 2 checks
+    expect(seen.every((s) => s === solver)).toBe(true);
   });
 
   test('a batch larger than the training set still makes one iteration per epoch, and the first check is not repeated', async () => {

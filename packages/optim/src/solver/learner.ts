@@ -4,13 +4,13 @@
  * @module
  * @internal
  */
-import { ShapeError, Tensor, noGrad } from '@tapegrad/core';
+import { ShapeError, Tensor, formatShape, noGrad, sameShape } from '@tapegrad/core';
 import type { Module } from '@tapegrad/nn';
-import { copyOptimConfig, cs231nUpdateRules, type Cs231nOptimConfig, type Cs231nRuleName } from './cs231nUpdateRules.js';
-import { describeValue } from './options.js';
-import type { OptimizerStateDict } from './stateDict.js';
-import type { Cs231nModel, ModuleSetup } from './solverTypes.js';
-import { CheckpointError } from './solverErrors.js';
+import { copyOptimConfig, cs231nUpdateRules, type Cs231nOptimConfig, type Cs231nRuleName } from '../cs231nUpdateRules.js';
+import { describeValue } from '../options.js';
+import type { OptimizerStateDict } from '../stateDict.js';
+import type { Cs231nModel, ModuleSetup } from './types.js';
+import { CheckpointError } from './errors.js';
 
 /** What the Solver needs from what it trains. @internal */
 export interface Learner {
@@ -38,8 +38,6 @@ export interface Learner {
   loadOptimizerState(state: unknown, where: string): void;
 }
 
-const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
-
 /** Copies `values` into the parameters in place, by name. */
 export function copyIntoParameters(params: [string, Tensor][], values: Readonly<Record<string, Tensor>>): void {
   noGrad(() => {
@@ -59,8 +57,8 @@ function checkSameTensors(where: string, what: string, params: [string, Tensor][
   }
   for (const [name, p] of params) {
     const t = given[name]!;
-    if (t.shape.join() !== p.shape.join()) {
-      throw new CheckpointError(`${where}: ${what} ${name} must have shape ${shapeText(p.shape)} (got ${shapeText(t.shape)})`);
+    if (!sameShape(t.shape, p.shape)) {
+      throw new CheckpointError(`${where}: ${what} ${name} must have shape ${formatShape(p.shape)} (got ${formatShape(t.shape)})`);
     }
   }
 }
@@ -188,8 +186,8 @@ export class RuleLearner implements Learner {
       }
       for (const [key, value] of Object.entries(config)) {
         if (value instanceof Tensor) {
-          if (value.shape.join() !== p.shape.join()) {
-            throw new CheckpointError(`${where}: ${key} of the optim config of ${name} must have shape ${shapeText(p.shape)} (got ${shapeText(value.shape)})`);
+          if (!sameShape(value.shape, p.shape)) {
+            throw new CheckpointError(`${where}: ${key} of the optim config of ${name} must have shape ${formatShape(p.shape)} (got ${formatShape(value.shape)})`);
           }
         } else if (typeof value !== 'number' || !Number.isFinite(value)) {
           throw new CheckpointError(`${where}: ${key} of the optim config of ${name} must be a finite number (got ${describeValue(value)})`);
@@ -237,7 +235,7 @@ export class ModuleLearner implements Learner {
     optimizer.zeroGrad();
     const loss: unknown = lossFn(module.forward(X), y);
     if (!(loss instanceof Tensor) || loss.size !== 1) {
-      throw new ShapeError(`Solver: lossFn must return a one-element tensor (got ${loss instanceof Tensor ? shapeText(loss.shape) : describeValue(loss)})`);
+      throw new ShapeError(`Solver: lossFn must return a one-element tensor (got ${loss instanceof Tensor ? formatShape(loss.shape) : describeValue(loss)})`);
     }
     const value = loss.item();
     if (!Number.isFinite(value)) return value;

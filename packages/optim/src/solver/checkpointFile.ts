@@ -8,9 +8,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { parseSafetensors, save } from '@tapegrad/nn';
-import { decodeCheckpoint, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './solverCheckpoint.js';
-import { CheckpointError } from './solverErrors.js';
+import { save } from '@tapegrad/nn';
+import { checkpointFromBytes, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './checkpoint.js';
+import { CheckpointError } from './errors.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -33,13 +33,7 @@ export async function readCheckpoint(path: string, op: string): Promise<Checkpoi
   } catch (e) {
     throw new CheckpointError(`${where}: cannot read the file (${message(e)})`, { cause: e });
   }
-  let contents;
-  try {
-    contents = parseSafetensors(bytes, { source: path });
-  } catch (e) {
-    throw new CheckpointError(`${where}: not a valid safetensors file (${message(e)})`, { cause: e });
-  }
-  return decodeCheckpoint(contents, where);
+  return checkpointFromBytes(bytes, where, path);
 }
 
 /**

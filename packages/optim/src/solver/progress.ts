@@ -6,6 +6,7 @@
  * when it is a TTY; everything else works on a `log` function or a {@link TerminalStream}.
  * @module
  */
+import { formatDuration } from '@tapegrad/core';
 
 /**
  * Python's `'%.<digits>f' % x`: the exact binary value rounded to `digits` decimals, halves to even
@@ -71,7 +72,7 @@ export function epochLine(epoch: number, numEpochs: number, trainAcc: number, va
 }
 
 /**
- * `m:ss`, or `h:mm:ss` from an hour on; `?` for a time not known yet.
+ * `m:ss`, or `h:mm:ss` from an hour on; `?` for a time not known yet: core's `formatDuration(seconds, '?')`.
  * @param seconds - a duration in seconds.
  * @example
  * ```ts
@@ -81,11 +82,7 @@ export function epochLine(epoch: number, numEpochs: number, trainAcc: number, va
  * @category Solver
  */
 export function formatEta(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  const ss = String(r).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+  return formatDuration(seconds, '?');
 }
 
 /**
