@@ -5,16 +5,11 @@
  * @module
  * @internal
  */
-import { DtypeError, Tensor, createNdArray, defineOp } from '@tapegrad/core';
-
-function checkInput(op: string, w: Tensor): void {
-  if (!(w instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${w === null ? 'null' : typeof w})`);
-  if (w.dtype !== 'float32' && w.dtype !== 'float64') throw new DtypeError(`${op}: input must be float32 or float64 (got ${w.dtype})`);
-}
+import { checkFloatTensor, createNdArray, defineOp, type Tensor } from '@tapegrad/core';
 
 /** Σ w² through core's ops: the tape derives the gradient. @internal */
 export function sumOfSquaresComposed(w: Tensor): Tensor {
-  checkInput('sumOfSquaresComposed', w);
+  checkFloatTensor('sumOfSquaresComposed', w);
   return w.mul(w).sum();
 }
 
@@ -46,6 +41,6 @@ const sumOfSquaresOp = defineOp({
 
 /** Σ w² as one tape node with a handwritten backward; same result as {@link sumOfSquaresComposed}. @internal */
 export function sumOfSquaresFused(w: Tensor): Tensor {
-  checkInput('sumOfSquaresFused', w);
+  checkFloatTensor('sumOfSquaresFused', w);
   return sumOfSquaresOp(w);
 }
