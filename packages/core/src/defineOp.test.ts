@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  Generator, createNdArray, defineOp, defineOpWithAttrs, gradcheck, noGrad, tensor, type NdArray, type OpContext,
+  Generator, createNdArray, defineOp, defineOpWithAttrs, gradcheck, noGrad, tensor, type NdArray, type OpContext, type Tensor,
 } from '@tapegrad/core';
 
 /** y = scale·x + shift with attributes { scale, shift }; backward dx = scale·dy. */
@@ -94,7 +94,7 @@ describe('defineOpWithAttrs', () => {
       },
     });
     const g = new Generator(3);
-    const [x, w, b] = [0, 1, 2].map(() => g.randn([2, 3], { dtype: 'float64', requiresGrad: true })) as [typeof w, typeof w, typeof w];
+    const [x, w, b] = [0, 1, 2].map(() => g.randn([2, 3], { dtype: 'float64', requiresGrad: true })) as [Tensor, Tensor, Tensor];
     for (const [hasW, hasB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const inputs = [x, ...(hasW ? [w] : []), ...(hasB ? [b] : [])];
       const report = gradcheck((...xs) => scaleShift(xs, { hasW, hasB }), inputs);
