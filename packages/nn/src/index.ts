@@ -23,6 +23,7 @@ export { linearComposed, linearFused } from './functional/linear.js';
 export { reluComposed, reluFused } from './functional/relu.js';
 export { batchNormComposed, batchNormFused, type BatchNormOptions } from './functional/batchNorm.js';
 export { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
+export { sumOfSquaresComposed, sumOfSquaresFused } from './functional/sumOfSquares.js';
 export { fusedOpTable, pickForm, type FusedOpName, type FusedOpPair, type FusedOpSignature } from './functional/fusedOpTable.js';
 export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';

@@ -162,6 +162,26 @@ describe('the table and pickForm', () => {
     expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares (got conv)');
   });
 
+  test('every fused form is defined once: a second call records nodes of the very ops the first did', () => {
+    /** The specs of the nodes reachable from `t` (TapeNode.spec is internal; it is the op that defineOp made). */
+    const specsOf = (t: Tensor, seen = new Set<unknown>()): Set<unknown> => {
+      const node = t.gradFn;
+      if (node !== null && !seen.has(node.spec)) {
+        seen.add(node.spec);
+        for (const input of node.inputs) specsOf(input, seen);
+      }
+      return seen;
+    };
+    for (const name of Object.keys(fusedOpTable) as FusedOpName[]) {
+      const sample = samples[name][0]!;
+      const fused = pickForm(name, 'fused');
+      const call = () => run(sample, fused, sample.inputs(new Generator(5)), 'float64').out;
+      const first = specsOf(call()), second = specsOf(call());
+      expect(first.size, name).toBeGreaterThan(0);
+      expect([...second].every((spec) => first.has(spec)), name).toBe(true);
+    }
+  });
+
   test('the table and its entries are frozen', () => {
     expect(Object.isFrozen(fusedOpTable)).toBe(true);
     for (const pair of Object.values(fusedOpTable)) expect(Object.isFrozen(pair)).toBe(true);

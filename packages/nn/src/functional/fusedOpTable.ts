@@ -56,7 +56,7 @@ export function twins<F extends (...args: never[]) => Tensor, C extends (...args
  * | `relu` | {@link reluFused} | {@link reluComposed} |
  * | `batchNorm` | {@link batchNormFused} | {@link batchNormComposed} |
  * | `layerNorm` | {@link layerNormFused} | {@link layerNormComposed} |
- * | `sumOfSquares` | Σ w² as one node (FullyConnectedNet's L2 penalty) | `w.mul(w).sum()` |
+ * | `sumOfSquares` | {@link sumOfSquaresFused} | {@link sumOfSquaresComposed} |
  *
  * Adding a fused op: write `fooComposed` and `fooFused` with one signature (fused with
  * `defineOpWithAttrs` at module scope), add `foo: twins(fooFused, fooComposed)` here, and a sample

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, tensor } from '@tapegrad/core';
-import { sumOfSquaresFused } from './sumOfSquares.js';
+import { sumOfSquaresFused } from '@tapegrad/nn';
 
 // Fused matches composed, and gradcheck of both forms (contiguous and transposed inputs, float32):
 // fusedOpTable.test.ts, driven from the table.
