@@ -164,7 +164,7 @@ export class BatchNorm1d extends Module {
    */
   forward(x: Tensor): Tensor {
     checkBatchNormInput('BatchNorm1d', x, this.training || !this.trackRunningStats, this.numFeatures);
-    checkLayerDtype('BatchNorm1d', x, (this.weight ?? this.runningMean)?.dtype as FloatDType | undefined);
+    checkLayerDtype('BatchNorm1d', x, this.weight ?? this.runningMean);
     const useRunning = this.trackRunningStats && this.runningMean !== null && this.runningVar !== null;
     let momentum = 0;
     if (this.training && useRunning) {

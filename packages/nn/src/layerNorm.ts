@@ -96,7 +96,7 @@ export class LayerNorm extends Module {
    */
   forward(x: Tensor): Tensor {
     checkLayerNormInput('LayerNorm', x, this.normalizedShape);
-    checkLayerDtype('LayerNorm', x, (this.weight ?? this.bias)?.dtype as FloatDType | undefined);
+    checkLayerDtype('LayerNorm', x, this.weight ?? this.bias);
     return pickForm('layerNorm', this.backward)(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 

@@ -37,9 +37,13 @@ export function checkOptionalTensor(where: string, name: string, t: Tensor | nul
   if (t.dtype !== dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${dtype} (got ${t.dtype})`);
 }
 
-/** Checks that a normalisation layer's input has the layer's dtype (when it has parameters or buffers to say). @internal */
-export function checkLayerDtype(where: string, x: Tensor, dtype: FloatDType | undefined): void {
-  if (dtype !== undefined && x.dtype !== dtype) throw new DtypeError(`${where}: expected input of the layer's dtype ${dtype} (got ${x.dtype})`);
+/**
+ * Checks that a normalisation layer's input has the layer's dtype, the dtype of `held` (a
+ * parameter or buffer; null when the layer holds none, and then any float dtype goes).
+ * @internal
+ */
+export function checkLayerDtype(where: string, x: Tensor, held: Tensor | null): void {
+  if (held !== null && x.dtype !== held.dtype) throw new DtypeError(`${where}: expected input of the layer's dtype ${held.dtype} (got ${x.dtype})`);
 }
 
 /** The attributes that say which of the optional weight and bias a fused call passes. @internal */
