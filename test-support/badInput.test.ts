@@ -107,9 +107,9 @@ describe('bad input is refused with a named error', () => {
     await expectRefused([
       { call: 'Linear(4, 3).forward(int32)', run: () => new Linear(4, 3).forward(randint(0, 3, [2, 4])), error: DtypeError, name: 'Linear', expected: 'expected a float32 input', got: 'int32)' },
       { call: 'Linear(4, 3).forward(float64) on a float32 layer', run: () => new Linear(4, 3).forward(randn([2, 4], f64)), error: DtypeError, name: 'Linear', expected: 'expected a float32 input', got: 'float64)' },
-      { call: 'BatchNorm1d(4).forward(int32)', run: () => new BatchNorm1d(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'BatchNorm1d', expected: 'expected a float32 or float64 input', got: 'int32)' },
+      { call: 'BatchNorm1d(4).forward(int32)', run: () => new BatchNorm1d(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'BatchNorm1d', expected: 'input must be float32 or float64', got: 'int32)' },
       { call: 'BatchNorm1d(4).forward(float64) on a float32 layer', run: () => new BatchNorm1d(4).forward(randn([3, 4], f64)), error: DtypeError, name: 'BatchNorm1d', expected: "expected input of the layer's dtype float32", got: 'float64)' },
-      { call: 'LayerNorm(4).forward(int32)', run: () => new LayerNorm(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'LayerNorm', expected: 'expected a float32 or float64 input', got: 'int32)' },
+      { call: 'LayerNorm(4).forward(int32)', run: () => new LayerNorm(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'LayerNorm', expected: 'input must be float32 or float64', got: 'int32)' },
       { call: 'add(float32, float64)', run: () => add(randn([2], f32), randn([2], f64)), error: DtypeError, name: 'add', expected: 'operands must have the same dtype', got: 'float32 and float64)' },
       { call: 'matmul(float32, float64)', run: () => matmul(randn([2, 2], f32), randn([2, 2], f64)), error: DtypeError, name: 'matmul', expected: 'operands must have the same dtype', got: 'float32 and float64)' },
       { call: 'matmul(int32, int32)', run: () => matmul(randint(0, 3, [2, 2]), randint(0, 3, [2, 2])), error: DtypeError, name: 'matmul', expected: 'a must be float32 or float64', got: 'int32)' },

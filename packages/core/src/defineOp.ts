@@ -4,8 +4,37 @@
  * @module
  */
 import { toContiguous } from './kernels/layout.js';
-import { applyOp, type NdArray, type OpContext, type OpSpec } from './tape.js';
+import { applyOp, type NdArray, type OpSpec } from './tape.js';
 import type { Tensor } from './tensor.js';
+
+/** What both forms take: an {@link OpSpec} and whether its inputs must arrive contiguous. */
+type Definition<Attrs, Saved extends readonly unknown[]> = OpSpec<Attrs, Saved> & { contiguous?: boolean };
+
+function checkDefinition(where: string, spec: unknown): void {
+  const s = spec as Partial<OpSpec<unknown, readonly unknown[]>> | null;
+  if (!s || typeof s.name !== 'string' || typeof s.forward !== 'function' || typeof s.backward !== 'function') {
+    throw new TypeError(`${where}: expected { name: string, forward: function, backward: function } (got ${spec === null ? 'null' : typeof spec})`);
+  }
+}
+
+/**
+ * The spec the tape runs: the user's forward and backward, called on `spec` as written, with inputs
+ * and `dy` made contiguous first unless `contiguous: false`. Built once per defined op.
+ */
+function toOpSpec<Attrs, Saved extends readonly unknown[]>(spec: Definition<Attrs, Saved>): OpSpec<Attrs, Saved> {
+  if (spec.contiguous === false) {
+    return { name: spec.name, forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs), backward: (ctx, dy) => spec.backward(ctx, dy) };
+  }
+  return {
+    name: spec.name,
+    forward(ctx, ...inputs) {
+      // the rest array is this call's own: make its entries contiguous in place
+      for (let i = 0; i < inputs.length; i++) inputs[i] = toContiguous(inputs[i]!);
+      return spec.forward(ctx, ...inputs);
+    },
+    backward: (ctx, dy) => spec.backward(ctx, toContiguous(dy)),
+  };
+}
 
 /**
  * Defines an op from a forward and a backward on ndarrays. The result is a function on tensors
@@ -20,9 +49,13 @@ import type { Tensor } from './tensor.js';
  *   gradient and names the op when one is wrong. An array that backward allocated becomes the
  *   tape's (a leaf's `.grad` may be it, later gradients are added into it): do not keep it.
  *
+ * For an op with non-tensor arguments (an eps, a flag, which optional inputs are present), use
+ * {@link defineOpWithAttrs}: the op is still defined once and gets them per call as `ctx.attrs`.
+ *
  * @typeParam Saved - the tuple `ctx.save` takes (default: ndarrays).
  * @param spec - `{ name, forward, backward, contiguous? }` (`contiguous` defaults to true).
  * @returns `(...inputs: Tensor[]) => Tensor`.
+ * @throws TypeError when `spec` lacks a name, a forward or a backward.
  * @throws {@link ShapeError} / {@link DtypeError} (when the op runs backward) for a gradient of the
  *   wrong shape or dtype; {@link GraphError} for the wrong number of gradients.
  * @example
@@ -50,23 +83,81 @@ import type { Tensor } from './tensor.js';
  * ```
  * @category Autograd
  */
-export function defineOp<Saved extends readonly unknown[] = readonly NdArray[]>(spec: {
-  name: string;
-  forward(ctx: OpContext<undefined, Saved>, ...inputs: NdArray[]): NdArray;
-  backward(ctx: OpContext<undefined, Saved>, dy: NdArray): readonly (NdArray | null)[];
-  contiguous?: boolean;
-}): (...inputs: Tensor[]) => Tensor {
-  if (!spec || typeof spec.name !== 'string' || typeof spec.forward !== 'function' || typeof spec.backward !== 'function') {
-    throw new TypeError(`defineOp: expected { name: string, forward: function, backward: function } (got ${spec === null ? 'null' : typeof spec})`);
-  }
-  const op: OpSpec<undefined, Saved> = spec.contiguous === false
-    ? { name: spec.name, forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs), backward: (ctx, dy) => spec.backward(ctx, dy) }
-    : {
-      name: spec.name,
-      forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs.map(toContiguous)),
-      backward: (ctx, dy) => spec.backward(ctx, toContiguous(dy)),
-    };
+export function defineOp<Saved extends readonly unknown[] = readonly NdArray[]>(
+  spec: OpSpec<undefined, Saved> & { contiguous?: boolean },
+): (...inputs: Tensor[]) => Tensor {
+  checkDefinition('defineOp', spec);
+  const op = toOpSpec(spec);
   const apply = (...inputs: Tensor[]): Tensor => applyOp(op, inputs, undefined);
   Object.defineProperty(apply, 'name', { value: spec.name });
+  return apply;
+}
+
+/**
+ * Defines an op whose forward and backward also take attributes: non-tensor arguments given per
+ * call (an eps, a momentum, a training flag, which optional inputs are present, the dims to
+ * normalise over). The op is defined once, at module scope; each call passes its attributes,
+ * and forward and backward read them, typed, as `ctx.attrs` (the same object in both). Nothing is
+ * allocated per call beyond what {@link defineOp} allocates.
+ *
+ * Everything else is as in {@link defineOp}: inputs and `dy` arrive contiguous unless
+ * `contiguous: false`, backward returns one gradient (or null) per input, and the tape checks them.
+ *
+ * - `inputs` is the op's tensor inputs in order; the tape keeps this array as the node's inputs,
+ *   so pass one you will not change afterwards.
+ * - `attrs` is kept with the node until backward has run: do not change it in between. Forward
+ *   may write results into it for the caller (arrays it holds), as nn's batch norm does with the
+ *   batch statistics.
+ *
+ * @typeParam Attrs - the attributes' type, `ctx.attrs` in forward and backward.
+ * @typeParam Saved - the tuple `ctx.save` takes (default: ndarrays).
+ * @param spec - `{ name, forward, backward, contiguous? }` (`contiguous` defaults to true).
+ * @returns `(inputs: readonly Tensor[], attrs: Attrs) => Tensor`.
+ * @throws TypeError when `spec` lacks a name, a forward or a backward; the returned function
+ *   throws TypeError when `inputs` is not an array of tensors.
+ * @throws {@link ShapeError} / {@link DtypeError} (when the op runs backward) for a gradient of the
+ *   wrong shape or dtype; {@link GraphError} for the wrong number of gradients.
+ * @example
+ * ```ts
+ * import { defineOpWithAttrs, tensor, createNdArray } from '@tapegrad/core';
+ * // leaky ReLU, y = x for x > 0 and slope·x otherwise; the slope is given per call
+ * const leakyRelu = defineOpWithAttrs<{ slope: number }>({
+ *   name: 'leakyRelu',
+ *   forward(ctx, x) {
+ *     const { slope } = ctx.attrs;
+ *     ctx.save(x);
+ *     const y = createNdArray(x.dtype, x.shape);
+ *     for (let i = 0; i < x.size; i++) {
+ *       const v = x.data[x.offset + i]!;
+ *       y.data[i] = v > 0 ? v : slope * v;
+ *     }
+ *     return y;
+ *   },
+ *   backward(ctx, dy) {
+ *     const [x] = ctx.saved;
+ *     const dx = createNdArray(x!.dtype, x!.shape);
+ *     for (let i = 0; i < x!.size; i++) dx.data[i] = x!.data[x!.offset + i]! > 0 ? dy.data[dy.offset + i]! : ctx.attrs.slope * dy.data[dy.offset + i]!;
+ *     return [dx];
+ *   },
+ * });
+ * const x = tensor([-2, 3], { requiresGrad: true });
+ * const y = leakyRelu([x], { slope: 0.5 });
+ * console.log(y.toArray(), leakyRelu([x], { slope: 0.25 }).toArray()); // [-1, 3] [-0.5, 3]
+ * y.sum().backward();
+ * console.log(x.grad?.toArray()); // [0.5, 1]
+ * ```
+ * @category Autograd
+ */
+export function defineOpWithAttrs<Attrs, Saved extends readonly unknown[] = readonly NdArray[]>(
+  spec: OpSpec<Attrs, Saved> & { contiguous?: boolean },
+): (inputs: readonly Tensor[], attrs: Attrs) => Tensor {
+  checkDefinition('defineOpWithAttrs', spec);
+  const op = toOpSpec(spec);
+  const name = spec.name;
+  const apply = (inputs: readonly Tensor[], attrs: Attrs): Tensor => {
+    if (!Array.isArray(inputs)) throw new TypeError(`${name}: inputs must be an array of Tensors (got ${inputs === null ? 'null' : typeof inputs})`);
+    return applyOp(op, inputs, attrs);
+  };
+  Object.defineProperty(apply, 'name', { value: name });
   return apply;
 }

@@ -32,7 +32,7 @@ export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, arange, linspace, logspace, eye,
   type CreationOptions, type TensorOptions,
 } from './creation.js';
-export { defineOp } from './defineOp.js';
+export { defineOp, defineOpWithAttrs } from './defineOp.js';
 export { createNdArray, contiguousNdArray } from './ndarrays.js';
 export { gemm } from './kernels/gemm.js';
 export { setKernels, getKernels, kernelsReady, type KernelOptions } from './kernels/registry.js';

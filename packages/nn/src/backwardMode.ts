@@ -13,16 +13,26 @@ export interface HasBackwardMode {
   backward: BackwardMode;
 }
 
-/** Whether `m` has a `backward` switch. @internal */
-export function hasBackwardMode(m: unknown): m is HasBackwardMode {
-  const mode = (m as Partial<HasBackwardMode> | null)?.backward;
-  return mode === 'fused' || mode === 'tape';
+/** The modes, in the order messages list them. */
+const backwardModes: readonly unknown[] = ['fused', 'tape'] satisfies readonly BackwardMode[];
+
+/** The mode a layer takes when none is given. @internal */
+export const defaultBackwardMode: BackwardMode = 'fused';
+
+/** Whether `mode` is a {@link BackwardMode}. @internal */
+export function isBackwardMode(mode: unknown): mode is BackwardMode {
+  return backwardModes.includes(mode);
 }
 
-/** Checks a `backward` option, naming the module. @internal */
+/** Whether `m` has a `backward` switch. @internal */
+export function hasBackwardMode(m: unknown): m is HasBackwardMode {
+  return isBackwardMode((m as Partial<HasBackwardMode> | null)?.backward);
+}
+
+/** Checks a `backward` option (undefined: {@link defaultBackwardMode}), naming the module. @internal */
 export function checkBackwardMode(where: string, mode: unknown): BackwardMode {
-  if (mode === undefined) return 'fused';
-  if (mode !== 'fused' && mode !== 'tape') throw new TypeError(`${where}: backward must be 'fused' or 'tape' (got ${String(mode)})`);
+  if (mode === undefined) return defaultBackwardMode;
+  if (!isBackwardMode(mode)) throw new TypeError(`${where}: backward must be 'fused' or 'tape' (got ${String(mode)})`);
   return mode;
 }
 

@@ -2,9 +2,11 @@
  * BatchNorm1d, with PyTorch's semantics by default and cs231n's on request.
  * @module
  */
-import { DtypeError, getDefaultDtype, noGrad, ones, zeros, type FloatDType, type Tensor } from '@tapegrad/core';
-import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { batchNormComposed, batchNormFused, checkBatchNormInput } from './functional/batchNorm.js';
+import { noGrad, ones, zeros, type FloatDType, type Tensor } from '@tapegrad/core';
+import { checkBackwardMode, defaultBackwardMode, type BackwardMode } from './backwardMode.js';
+import { checkBatchNormInput } from './functional/batchNorm.js';
+import { pickForm } from './functional/fusedOpTable.js';
+import { checkLayerDtype, formatNumber, normLayerOptions } from './functional/normalization.js';
 import { Module } from './module.js';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 
@@ -39,8 +41,6 @@ export interface BatchNorm1dOptions {
   /** `'fused'` (default: one node, handwritten backward) or `'tape'` (composed from core ops). */
   backward?: BackwardMode;
 }
-
-const formatNumber = (v: number): string => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
 
 /**
  * Batch normalization over a [N, C] (or [N, C, L]) input, per feature C (PyTorch's `nn.BatchNorm1d`).
@@ -119,10 +119,7 @@ export class BatchNorm1d extends Module {
     }
     const momentum = opts.momentum === undefined ? (convention === 'pytorch' ? 0.1 : 0.9) : opts.momentum;
     if (momentum !== null && !(momentum >= 0 && momentum <= 1)) throw new RangeError(`BatchNorm1d: momentum must be in [0, 1] or null (got ${momentum})`);
-    const eps = opts.eps ?? 1e-5;
-    if (!(eps >= 0)) throw new RangeError(`BatchNorm1d: eps must be >= 0 (got ${eps})`);
-    const dtype = opts.dtype ?? getDefaultDtype();
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`BatchNorm1d: dtype must be float32 or float64 (got ${String(dtype)})`);
+    const { eps, dtype } = normLayerOptions('BatchNorm1d', opts);
     this.numFeatures = numFeatures;
     this.eps = eps;
     this.momentum = momentum;
@@ -167,10 +164,7 @@ export class BatchNorm1d extends Module {
    */
   forward(x: Tensor): Tensor {
     checkBatchNormInput('BatchNorm1d', x, this.training || !this.trackRunningStats, this.numFeatures);
-    const dtype = (this.weight ?? this.runningMean)?.dtype;
-    if (dtype !== undefined && x.dtype !== dtype) {
-      throw new DtypeError(`BatchNorm1d: expected input of the layer's dtype ${dtype} (got ${x.dtype})`);
-    }
+    checkLayerDtype('BatchNorm1d', x, this.weight ?? this.runningMean);
     const useRunning = this.trackRunningStats && this.runningMean !== null && this.runningVar !== null;
     let momentum = 0;
     if (this.training && useRunning) {
@@ -183,8 +177,7 @@ export class BatchNorm1d extends Module {
       if (this.momentum === null) momentum = 1 / batches;
       else momentum = this.convention === 'pytorch' ? this.momentum : 1 - this.momentum;
     }
-    const fn = this.backward === 'tape' ? batchNormComposed : batchNormFused;
-    return fn(x, this.weight, this.bias, {
+    return pickForm('batchNorm', this.backward)(x, this.weight, this.bias, {
       training: this.training || !useRunning,
       runningMean: useRunning ? this.runningMean : null,
       runningVar: useRunning ? this.runningVar : null,
@@ -199,7 +192,7 @@ export class BatchNorm1d extends Module {
     let s = `${this.numFeatures}, eps=${formatNumber(this.eps)}, momentum=${this.momentum === null ? 'null' : formatNumber(this.momentum)}, ` +
       `affine=${this.affine}, trackRunningStats=${this.trackRunningStats}`;
     if (this.convention !== 'pytorch') s += `, convention='${this.convention}'`;
-    if (this.backward !== 'fused') s += `, backward='${this.backward}'`;
+    if (this.backward !== defaultBackwardMode) s += `, backward='${this.backward}'`;
     return s;
   }
 }

@@ -234,7 +234,7 @@ export function compareGradients(
   } else if (subject && typeof subject.fused === 'function' && typeof subject.tape === 'function') {
     modules = opts.modules ?? [];
     isPair = true;
-    call = (mode, xs) => (mode === 'fused' ? subject.fused(...xs) : subject.tape(...xs));
+    call = (mode, xs) => subject[mode](...xs);
   } else {
     throw new TypeError('compareGradients: subject must be a Module, a { fused, tape } pair of functions, or a function');
   }

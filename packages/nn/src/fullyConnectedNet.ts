@@ -5,16 +5,13 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, manualSeed, noGrad, randn, recyclingArrays, giveBackArrays, zeros, ones, type FloatDType,
+  DtypeError, ShapeError, Tensor, checkFloatDtype, formatShape, manualSeed, noGrad, randn, recyclingArrays, giveBackArrays, zeros, ones,
+  type FloatDType,
 } from '@tapegrad/core';
 import { Module } from './module.js';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { linearComposed, linearFused } from './functional/linear.js';
-import { reluComposed, reluFused } from './functional/relu.js';
-import { sumOfSquaresComposed, sumOfSquaresFused } from './functional/sumOfSquares.js';
-import { batchNormComposed, batchNormFused } from './functional/batchNorm.js';
-import { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
+import { pickForm } from './functional/fusedOpTable.js';
 import { dropout } from './functional/dropout.js';
 import { crossEntropy } from './functional/crossEntropy.js';
 
@@ -91,7 +88,8 @@ export class FullyConnectedNet extends Module {
   /**
    * @param hiddenDims - the size of each hidden layer.
    * @param opts - see {@link FullyConnectedNetOptions}.
-   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a non-positive layer size; RangeError for a bad option.
+   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a non-positive layer size; RangeError for a bad option;
+   *   {@link @tapegrad/core!DtypeError | DtypeError} for a dtype that is not float32 or float64.
    */
   constructor(hiddenDims: readonly number[], opts: FullyConnectedNetOptions = {}) {
     super();
@@ -99,7 +97,7 @@ export class FullyConnectedNet extends Module {
     const numClasses = opts.numClasses ?? 10;
     const dims = [inputDim, ...hiddenDims, numClasses];
     if (!dims.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ShapeError(`FullyConnectedNet: layer sizes must be positive integers (got [${dims.join(', ')}])`);
+      throw new ShapeError(`FullyConnectedNet: layer sizes must be positive integers (got ${formatShape(dims)})`);
     }
     const keep = opts.dropoutKeepRatio ?? 1;
     if (!(keep > 0 && keep <= 1)) throw new RangeError(`FullyConnectedNet: dropoutKeepRatio must be in (0, 1] (got ${keep})`);
@@ -118,7 +116,7 @@ export class FullyConnectedNet extends Module {
     this.dropoutKeepRatio = keep;
     this.seed = opts.seed ?? null;
     this.backward = checkBackwardMode('FullyConnectedNet', opts.backward);
-    const dtype = opts.dtype ?? 'float32';
+    const dtype = checkFloatDtype('FullyConnectedNet', opts.dtype ?? 'float32');
     const fields = this as unknown as Record<string, Tensor>;
     for (let l = 1; l <= this.numLayers; l++) {
       const [fanIn, fanOut] = [dims[l - 1]!, dims[l]!];
@@ -160,21 +158,20 @@ export class FullyConnectedNet extends Module {
   forward(X: Tensor): Tensor {
     const inputDim = this.field('W1').shape[0]!;
     if (X.ndim < 1 || X.size !== X.shape[0]! * inputDim) {
-      throw new ShapeError(`FullyConnectedNet: expected input [N, ${inputDim}] or [N, ...] with ${inputDim} values per row (got [${X.shape.join(', ')}])`);
+      throw new ShapeError(`FullyConnectedNet: expected input [N, ${inputDim}] or [N, ...] with ${inputDim} values per row (got ${formatShape(X.shape)})`);
     }
     const dtype = this.field('W1').dtype;
     if (X.dtype !== dtype) {
       throw new DtypeError(`FullyConnectedNet: expected a ${dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${dtype}')`);
     }
-    const fused = this.backward === 'fused';
-    const linear = fused ? linearFused : linearComposed;
-    const relu = fused ? reluFused : reluComposed;
+    const mode = this.backward;
+    const linear = pickForm('linear', mode), relu = pickForm('relu', mode);
+    const batchNorm = pickForm('batchNorm', mode), layerNorm = pickForm('layerNorm', mode);
     let h = X.reshape([X.shape[0]!, inputDim]);
     for (let l = 1; l <= this.numLayers; l++) {
       h = linear(h, this.field(`W${l}`).T, this.field(`b${l}`));
       if (l === this.numLayers) break;
       if (this.normalization === 'batchnorm') {
-        const batchNorm = fused ? batchNormFused : batchNormComposed;
         h = batchNorm(h, this.field(`gamma${l}`), this.field(`beta${l}`), {
           training: this.training,
           runningMean: this.field(`runningMean${l}`),
@@ -184,7 +181,6 @@ export class FullyConnectedNet extends Module {
           eps: 1e-5,
         });
       } else if (this.normalization === 'layernorm') {
-        const layerNorm = fused ? layerNormFused : layerNormComposed;
         h = layerNorm(h, [h.shape[1]!], this.field(`gamma${l}`), this.field(`beta${l}`), 1e-5);
       }
       h = relu(h);
@@ -199,10 +195,10 @@ export class FullyConnectedNet extends Module {
   /** The L2 penalty 0.5·reg·Σ‖W‖² as a scalar tensor on the tape. */
   private penalty(): Tensor | null {
     if (this.reg === 0) return null;
+    const sumOfSquares = pickForm('sumOfSquares', this.backward);
     let total: Tensor | null = null;
     for (let l = 1; l <= this.numLayers; l++) {
-      const W = this.field(`W${l}`);
-      const s = (this.backward === 'fused' ? sumOfSquaresFused : sumOfSquaresComposed)(W);
+      const s = sumOfSquares(this.field(`W${l}`));
       total = total === null ? s : total.add(s);
     }
     return total!.mul(0.5 * this.reg);

@@ -1,7 +1,8 @@
 /**
  * @tapegrad/nn: PyTorch-style modules on @tapegrad/core tensors. Linear, ReLU, BatchNorm1d and
  * LayerNorm each have a composed form (the tape derives the gradient) and a fused form (one tape
- * node with a handwritten backward), switchable per module and compared by `compareGradients`.
+ * node with a handwritten backward), paired in `fusedOpTable`, switchable per module (`pickForm`
+ * chooses) and compared by `compareGradients`.
  * @packageDocumentation
  */
 export { Module, type LoadStateDictOptions, type LoadStateDictResult } from './module.js';
@@ -22,6 +23,8 @@ export { linearComposed, linearFused } from './functional/linear.js';
 export { reluComposed, reluFused } from './functional/relu.js';
 export { batchNormComposed, batchNormFused, type BatchNormOptions } from './functional/batchNorm.js';
 export { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
+export { sumOfSquaresComposed, sumOfSquaresFused } from './functional/sumOfSquares.js';
+export { fusedOpTable, pickForm, type FusedOpName, type FusedOpPair, type FusedOpSignature } from './functional/fusedOpTable.js';
 export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';
 export * as init from './init.js';

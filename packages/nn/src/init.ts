@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { DtypeError, ShapeError, defaultGenerator, noGrad, type Generator, type Tensor } from '@tapegrad/core';
+import { ShapeError, checkFloatTensor, defaultGenerator, formatShape, noGrad, type Generator, type Tensor } from '@tapegrad/core';
 
 /** A nonlinearity that {@link calculateGain} knows. @category Initialisation */
 export type Nonlinearity =
@@ -81,14 +81,14 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
  */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   if (t.ndim < 2) {
-    throw new ShapeError(`calculateFanInAndFanOut: expected a tensor with at least 2 dims (got [${t.shape.join(', ')}])`);
+    throw new ShapeError(`calculateFanInAndFanOut: expected a tensor with at least 2 dims (got ${formatShape(t.shape)})`);
   }
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return [t.shape[1]! * receptive, t.shape[0]! * receptive];
 }
 
 function checkFloat(op: string, t: Tensor): void {
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DtypeError(`${op}: tensor must be float32 or float64 (got ${t.dtype})`);
+  checkFloatTensor(op, t, 'tensor');
 }
 
 /**

@@ -2,9 +2,11 @@
  * LayerNorm, as PyTorch's `nn.LayerNorm`.
  * @module
  */
-import { DtypeError, getDefaultDtype, noGrad, ones, zeros, type FloatDType, type Tensor } from '@tapegrad/core';
-import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { checkLayerNormInput, layerNormComposed, layerNormFused, normalizeShapeArg } from './functional/layerNorm.js';
+import { formatShape, noGrad, ones, zeros, type FloatDType, type Tensor } from '@tapegrad/core';
+import { checkBackwardMode, defaultBackwardMode, type BackwardMode } from './backwardMode.js';
+import { pickForm } from './functional/fusedOpTable.js';
+import { checkLayerNormInput, normalizeShapeArg } from './functional/layerNorm.js';
+import { checkLayerDtype, formatNumber, normLayerOptions } from './functional/normalization.js';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
 
@@ -24,8 +26,6 @@ export interface LayerNormOptions {
   /** `'fused'` (default: one node, handwritten backward) or `'tape'` (composed from core ops). */
   backward?: BackwardMode;
 }
-
-const formatNumber = (v: number): string => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential() : String(v));
 
 /**
  * Layer normalization over the trailing dims `normalizedShape` of each sample (PyTorch's
@@ -69,10 +69,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], opts: LayerNormOptions = {}) {
     super();
     const shape = normalizeShapeArg('LayerNorm', normalizedShape);
-    const eps = opts.eps ?? 1e-5;
-    if (!(eps >= 0)) throw new RangeError(`LayerNorm: eps must be >= 0 (got ${eps})`);
-    const dtype = opts.dtype ?? getDefaultDtype();
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`LayerNorm: dtype must be float32 or float64 (got ${String(dtype)})`);
+    const { eps, dtype } = normLayerOptions('LayerNorm', opts);
     this.normalizedShape = shape;
     this.eps = eps;
     this.elementwiseAffine = opts.elementwiseAffine ?? true;
@@ -99,19 +96,15 @@ export class LayerNorm extends Module {
    */
   forward(x: Tensor): Tensor {
     checkLayerNormInput('LayerNorm', x, this.normalizedShape);
-    const dtype = (this.weight ?? this.bias)?.dtype;
-    if (dtype !== undefined && x.dtype !== dtype) {
-      throw new DtypeError(`LayerNorm: expected input of the layer's dtype ${dtype} (got ${x.dtype})`);
-    }
-    const fn = this.backward === 'tape' ? layerNormComposed : layerNormFused;
-    return fn(x, this.normalizedShape, this.weight, this.bias, this.eps);
+    checkLayerDtype('LayerNorm', x, this.weight ?? this.bias);
+    return pickForm('layerNorm', this.backward)(x, this.normalizedShape, this.weight, this.bias, this.eps);
   }
 
   /** `[6], eps=1e-5, elementwiseAffine=true` (plus bias=false and backward when not the defaults). */
   override extraRepr(): string {
-    let s = `[${this.normalizedShape.join(', ')}], eps=${formatNumber(this.eps)}, elementwiseAffine=${this.elementwiseAffine}`;
+    let s = `${formatShape(this.normalizedShape)}, eps=${formatNumber(this.eps)}, elementwiseAffine=${this.elementwiseAffine}`;
     if (this.elementwiseAffine && this.bias === null) s += ', bias=false';
-    if (this.backward !== 'fused') s += `, backward='${this.backward}'`;
+    if (this.backward !== defaultBackwardMode) s += `, backward='${this.backward}'`;
     return s;
   }
 }

@@ -2,11 +2,11 @@
  * The fully connected layer, as PyTorch's `nn.Linear`.
  * @module
  */
-import { DtypeError, ShapeError, Tensor, defaultGenerator, getDefaultDtype, zeros, type FloatDType, type Generator } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, checkFloatDtype, defaultGenerator, formatShape, getDefaultDtype, zeros, type FloatDType, type Generator } from '@tapegrad/core';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { linearComposed, linearFused } from './functional/linear.js';
+import { pickForm } from './functional/fusedOpTable.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 
 /** Options of {@link Linear}. @category Layers */
@@ -71,8 +71,7 @@ export class Linear extends Module {
    */
   constructor(inFeatures: number, outFeatures: number, opts: LinearOptions = {}) {
     super();
-    const dtype = opts.dtype ?? getDefaultDtype();
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`Linear: dtype must be float32 or float64 (got ${String(dtype)})`);
+    const dtype = checkFloatDtype('Linear', opts.dtype ?? getDefaultDtype());
     this.inFeatures = checkFeatures('inFeatures', inFeatures);
     this.outFeatures = checkFeatures('outFeatures', outFeatures);
     this.weight = new Parameter(inKernelMemory(zeros([outFeatures, inFeatures], { dtype })));
@@ -104,12 +103,12 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     if (!(x instanceof Tensor)) throw new TypeError(`Linear: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
     if (x.ndim !== 2 || x.shape[1] !== this.inFeatures) {
-      throw new ShapeError(`Linear: expected input [N, ${this.inFeatures}] (got [${x.shape.join(', ')}])`);
+      throw new ShapeError(`Linear: expected input [N, ${this.inFeatures}] (got ${formatShape(x.shape)})`);
     }
     if (x.dtype !== this.weight.dtype) {
       throw new DtypeError(`Linear: expected a ${this.weight.dtype} input (got ${x.dtype}); convert the input with .to() or the layer with .to()`);
     }
-    return this.backward === 'fused' ? linearFused(x, this.weight, this.bias) : linearComposed(x, this.weight, this.bias);
+    return pickForm('linear', this.backward)(x, this.weight, this.bias);
   }
 
   /** `inFeatures=5, outFeatures=4, bias=true`. */

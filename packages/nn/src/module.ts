@@ -4,9 +4,8 @@
  * `namedParameters()` are PyTorch's (dotted, snake_case: `1.running_mean`).
  * @module
  */
-import { DtypeError, ShapeError, noGrad, type FloatDType, type Tensor } from '@tapegrad/core';
+import { ShapeError, checkFloatDtype, formatShape, noGrad, sameShape, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
-import { toSnakeCase } from './names.js';
 
 /** Options of {@link Module.loadStateDict}. @category Modules */
 export interface LoadStateDictOptions {
@@ -295,7 +294,7 @@ export abstract class Module {
    * ```
    */
   to(dtype: FloatDType): this {
-    if (dtype !== 'float32' && dtype !== 'float64') throw new DtypeError(`${this.constructor.name}.to: dtype must be float32 or float64 (got ${String(dtype)})`);
+    checkFloatDtype(`${this.constructor.name}.to`, dtype);
     for (const m of this.modules()) {
       const record = m as unknown as Record<string, unknown>;
       for (const [key, value] of m.fields()) {
@@ -364,8 +363,8 @@ export abstract class Module {
     const unexpectedKeys = given.filter((k) => !own.has(k));
     const mismatches = given
       .filter((k) => own.has(k))
-      .filter((k) => own.get(k)!.shape.join() !== stateDict[k]!.shape.join())
-      .map((k) => `${k}: expected [${own.get(k)!.shape.join(', ')}] (got [${stateDict[k]!.shape.join(', ')}])`);
+      .filter((k) => !sameShape(own.get(k)!.shape, stateDict[k]!.shape))
+      .map((k) => `${k}: expected ${formatShape(own.get(k)!.shape)} (got ${formatShape(stateDict[k]!.shape)})`);
     const problems: string[] = [];
     if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
     if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);

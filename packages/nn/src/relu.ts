@@ -5,7 +5,7 @@
 import type { Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { reluComposed, reluFused } from './functional/relu.js';
+import { pickForm } from './functional/fusedOpTable.js';
 
 /** Options of {@link ReLU}. @category Layers */
 export interface ReLUOptions {
@@ -44,6 +44,6 @@ export class ReLU extends Module {
    * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
    */
   forward(x: Tensor): Tensor {
-    return this.backward === 'fused' ? reluFused(x) : reluComposed(x);
+    return pickForm('relu', this.backward)(x);
   }
 }

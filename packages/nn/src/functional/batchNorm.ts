@@ -6,9 +6,10 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, createNdArray, defineOp, getKernels, noGrad, tensor,
-  type FloatArray, type FloatDType, type NdArray,
+  ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels, noGrad, tensor,
+  type FloatArray, type FloatDType,
 } from '@tapegrad/core';
+import { affineGrads, affineInputs, checkEps, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
 
 /**
  * Options of {@link batchNormComposed} and {@link batchNormFused} (PyTorch's `F.batch_norm` arguments).
@@ -48,33 +49,22 @@ interface Resolved {
   eps: number;
 }
 
-const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
-
 /**
  * Checks a BatchNorm1d input: float, [N, C] or [N, C, L], C = `numFeatures` when given, and more
  * than one value per channel when training. `where` names the caller in the messages.
  * @internal
  */
 export function checkBatchNormInput(where: string, x: Tensor, training: boolean, numFeatures?: number): void {
-  if (!(x instanceof Tensor)) throw new TypeError(`${where}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${where}: expected a float32 or float64 input (got ${x.dtype})`);
+  checkFloatTensor(where, x);
   const c = numFeatures ?? 'C';
   const rankOk = x.ndim === 2 || x.ndim === 3;
   if (!rankOk || (numFeatures !== undefined && x.shape[1] !== numFeatures)) {
     const expected = x.ndim === 3 ? `[N, ${c}, L]` : x.ndim === 2 ? `[N, ${c}]` : `[N, ${c}] or [N, ${c}, L]`;
-    throw new ShapeError(`${where}: expected input ${expected} (got ${shapeText(x.shape)})`);
+    throw new ShapeError(`${where}: expected input ${expected} (got ${formatShape(x.shape)})`);
   }
   if (training && x.size / x.shape[1]! <= 1) {
-    throw new ShapeError(`${where}: expected more than 1 value per channel when training (got input ${shapeText(x.shape)})`);
+    throw new ShapeError(`${where}: expected more than 1 value per channel when training (got input ${formatShape(x.shape)})`);
   }
-}
-
-/** Checks that `t` is null or a [c] tensor of `dtype`. */
-function checkPerChannel(where: string, name: string, t: Tensor | null, c: number, dtype: FloatDType): void {
-  if (t === null) return;
-  if (!(t instanceof Tensor)) throw new TypeError(`${where}: ${name} must be a Tensor or null (got ${typeof t})`);
-  if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`${where}: expected ${name} [${c}] (got ${shapeText(t.shape)})`);
-  if (t.dtype !== dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${dtype} (got ${t.dtype})`);
 }
 
 function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions): Resolved {
@@ -87,19 +77,19 @@ function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor |
     eps: opts.eps ?? 1e-5,
   };
   checkBatchNormInput(where, x, r.training);
-  const c = x.shape[1]!;
+  const channels = [x.shape[1]!];
   const dtype = x.dtype as FloatDType;
-  checkPerChannel(where, 'weight', weight, c, dtype);
-  checkPerChannel(where, 'bias', bias, c, dtype);
-  checkPerChannel(where, 'runningMean', r.runningMean, c, dtype);
-  checkPerChannel(where, 'runningVar', r.runningVar, c, dtype);
+  checkOptionalTensor(where, 'weight', weight, channels, dtype);
+  checkOptionalTensor(where, 'bias', bias, channels, dtype);
+  checkOptionalTensor(where, 'runningMean', r.runningMean, channels, dtype);
+  checkOptionalTensor(where, 'runningVar', r.runningVar, channels, dtype);
   if ((r.runningMean === null) !== (r.runningVar === null)) {
     throw new TypeError(`${where}: runningMean and runningVar must be given together (got only one)`);
   }
   if (!r.training && r.runningMean === null) {
     throw new TypeError(`${where}: runningMean and runningVar are needed when training is false (got null)`);
   }
-  if (!(r.eps >= 0)) throw new RangeError(`${where}: eps must be >= 0 (got ${r.eps})`);
+  checkEps(where, r.eps);
   if (!(r.momentum >= 0 && r.momentum <= 1)) throw new RangeError(`${where}: momentum must be in [0, 1] (got ${r.momentum})`);
   return r;
 }
@@ -190,72 +180,52 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
 // Fused: one node whose forward and backward run on core's active kernels (flat loops over the
 // contiguous [n, c] rows, statistics in float64; see KernelSet.batchNormForward).
 
-/** The values of a [c] ndarray as float64, or `fill` repeated when there is none. @internal */
-export function perChannel(nd: NdArray | null, c: number, fill: number): Float64Array {
-  const out = new Float64Array(c);
-  if (nd === null) return out.fill(fill);
-  for (let j = 0; j < c; j++) out[j] = nd.data[nd.offset + j]!;
-  return out;
-}
-
-/** A [c] ndarray of `dtype` holding `values`. @internal */
-export function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly number[]): NdArray {
-  const nd = createNdArray(dtype, shape);
-  (nd.data as FloatArray).set(values);
-  return nd;
-}
-
 /** What the fused forward saves: xHat, 1/√(σ² + eps) and γ (as float64). */
 type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Array];
 
-/**
- * The one-node op on [n, c] rows. Training (`fixed` null): the batch mean and biased variance are
- * computed into `stats`. Evaluation: `fixed` holds the statistics, used as constants.
- */
-function batchNormRowsFused(
-  x: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number,
-  fixed: { mean: Float64Array; variance: Float64Array } | null,
-  stats: { mean: Float64Array; variance: Float64Array },
-): Tensor {
-  const hasWeight = weight !== null, hasBias = bias !== null;
-  const op = defineOp<Saved>({
-    name: fixed ? 'batchNormEval' : 'batchNorm',
-    forward(ctx, xNd, ...params) {
-      const [n, c] = xNd.shape as [number, number];
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const wNd = hasWeight ? params[0]! : null;
-      const bNd = hasBias ? params[hasWeight ? 1 : 0]! : null;
-      const scale = perChannel(wNd, c, 1), shift = perChannel(bNd, c, 0);
-      const mean = fixed ? fixed.mean : stats.mean;
-      const variance = fixed ? fixed.variance : stats.variance;
-      const invStd = new Float64Array(c);
-      const xHat = createNdArray(dtype, [n, c]);
-      const out = createNdArray(dtype, [n, c]);
-      getKernels().batchNormForward(
-        n, c, xNd.data as FloatArray, xNd.offset, !fixed, eps, scale, shift, mean, variance, invStd, xHat.data as FloatArray, out.data as FloatArray,
-      );
-      ctx.save(xHat.data as FloatArray, invStd, scale);
-      return out;
-    },
-    backward(ctx, dy) {
-      const [xHat, invStd, scale] = ctx.saved;
-      const [n, c] = dy.shape as [number, number];
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const dyData = dy.data as FloatArray;
-      const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, [n, c]) : null;
-      getKernels().batchNormBackward(n, c, dyData, dy.offset, xHat, !fixed, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray));
-      const grads: (NdArray | null)[] = [dx];
-      if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(sumDyXHat, dtype, [c]) : null);
-      if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(sumDy, dtype, [c]) : null);
-      return grads;
-    },
-  });
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  return op(...inputs);
+/** The fused op's attributes. */
+interface BatchNormAttrs extends AffineFlags {
+  /** Normalise with the batch's statistics (true) or with `mean` and `variance` as constants (false). */
+  readonly training: boolean;
+  readonly eps: number;
+  /** Per channel: training, where forward writes the batch mean; evaluation, the running mean it uses. */
+  readonly mean: Float64Array;
+  /** Per channel: training, where forward writes the biased batch variance; evaluation, the running variance. */
+  readonly variance: Float64Array;
 }
+
+/**
+ * Batch norm on [n, c] rows as one node; inputs `[x, weight?, bias?]`. Training: the batch mean and
+ * biased variance are computed into the attributes' `mean` and `variance`. Evaluation: those hold
+ * the running statistics, used as constants.
+ */
+const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
+  name: 'batchNorm',
+  forward(ctx, xNd, ...params) {
+    const { training, eps, mean, variance } = ctx.attrs;
+    const [n, c] = xNd.shape as [number, number];
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
+    const invStd = new Float64Array(c);
+    const xHat = createNdArray(dtype, [n, c]);
+    const out = createNdArray(dtype, [n, c]);
+    getKernels().batchNormForward(
+      n, c, xNd.data as FloatArray, xNd.offset, training, eps, scale, shift, mean, variance, invStd, xHat.data as FloatArray, out.data as FloatArray,
+    );
+    ctx.save(xHat.data as FloatArray, invStd, scale);
+    return out;
+  },
+  backward(ctx, dy) {
+    const [xHat, invStd, scale] = ctx.saved;
+    const [n, c] = dy.shape as [number, number];
+    const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c]) : null;
+    getKernels().batchNormBackward(
+      n, c, dy.data as FloatArray, dy.offset, xHat, ctx.attrs.training, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
+    );
+    return affineGrads(ctx, dx, sumDyXHat, sumDy);
+  },
+});
 
 /**
  * Batch normalization as one tape node with a handwritten backward: the simplified formula of
@@ -296,9 +266,11 @@ export function batchNormFused(x: Tensor, weight: Tensor | null = null, bias: Te
   const r = resolve('batchNormFused', x, weight, bias, opts);
   const rows = toRows(x);
   const c = rows.shape[1]!;
-  const stats = { mean: new Float64Array(c), variance: new Float64Array(c) };
-  const fixed = r.training ? null : { mean: r.runningMean!.toFloat64Array(), variance: r.runningVar!.toFloat64Array() };
-  const y = batchNormRowsFused(rows, weight, bias, r.eps, fixed, stats);
-  if (r.training) updateRunningStats(r, stats.mean, stats.variance, rows.shape[0]!);
+  const mean = r.training ? new Float64Array(c) : r.runningMean!.toFloat64Array();
+  const variance = r.training ? new Float64Array(c) : r.runningVar!.toFloat64Array();
+  const y = batchNormOp(affineInputs(rows, weight, bias), {
+    training: r.training, eps: r.eps, hasWeight: weight !== null, hasBias: bias !== null, mean, variance,
+  });
+  if (r.training) updateRunningStats(r, mean, variance, rows.shape[0]!);
   return fromRows(y, x.shape);
 }

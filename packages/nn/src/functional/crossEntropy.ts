@@ -2,7 +2,7 @@
  * Cross-entropy of logits against class indices, through a stable log-softmax.
  * @module
  */
-import { DtypeError, ShapeError, Tensor } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, checkFloatTensor, formatShape } from '@tapegrad/core';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -10,7 +10,6 @@ export interface CrossEntropyOptions {
   reduction?: 'mean' | 'sum' | 'none';
 }
 
-const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** Checks the labels against logits `[n, c]` and returns the flat indices `i·c + target[i]`. */
 function flatTargetIndices(op: string, target: Tensor | readonly number[], n: number, c: number): Int32Array {
@@ -19,7 +18,7 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
     if (target.dtype !== 'int32' && target.dtype !== 'uint8') {
       throw new DtypeError(`${op}: target must be an int32 tensor of class indices (got ${target.dtype})`);
     }
-    if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${fmt(target.shape)})`);
+    if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${formatShape(target.shape)})`);
     labels = target.toFloat64Array();
   } else if (Array.isArray(target)) {
     if (target.length !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${target.length} labels)`);
@@ -70,14 +69,11 @@ export function crossEntropy(logits: Tensor, target: Tensor | readonly number[],
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
     throw new TypeError(`crossEntropy: reduction must be 'mean', 'sum' or 'none' (got ${String(reduction)})`);
   }
-  if (!(logits instanceof Tensor)) throw new TypeError(`crossEntropy: logits must be a Tensor (got ${logits === null ? 'null' : typeof logits})`);
-  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: expected logits [N, C] (got ${fmt(logits.shape)})`);
-  if (logits.dtype !== 'float32' && logits.dtype !== 'float64') {
-    throw new DtypeError(`crossEntropy: logits must be float32 or float64 (got ${logits.dtype})`);
-  }
+  checkFloatTensor('crossEntropy', logits, 'logits');
+  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: expected logits [N, C] (got ${formatShape(logits.shape)})`);
   const [n, c] = logits.shape as [number, number];
   if (n === 0 && reduction === 'mean') {
-    throw new ShapeError(`crossEntropy: expected logits [N, C] with N >= 1 for the mean over the batch (got ${fmt(logits.shape)})`);
+    throw new ShapeError(`crossEntropy: expected logits [N, C] with N >= 1 for the mean over the batch (got ${formatShape(logits.shape)})`);
   }
   const flat = flatTargetIndices('crossEntropy', target, n, c);
   const losses = logits.logSoftmax(1).reshape([n * c]).index(flat).neg();

@@ -2,7 +2,7 @@
  * Inverted dropout, as PyTorch's `F.dropout`.
  * @module
  */
-import { DtypeError, Tensor, createNdArray, defaultGenerator, type Generator } from '@tapegrad/core';
+import { Tensor, checkFloatTensor, createNdArray, defaultGenerator, type Generator } from '@tapegrad/core';
 
 /** Checks a dropout probability, naming `where`. @internal */
 export function checkDropoutP(where: string, p: unknown): number {
@@ -36,9 +36,8 @@ export function checkDropoutP(where: string, p: unknown): number {
  * @category Functional
  */
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`dropout: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
+  checkFloatTensor('dropout', x);
   checkDropoutP('dropout', p);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`dropout: input must be float32 or float64 (got ${x.dtype})`);
   if (!training || p === 0 || x.size === 0) return x;
   if (p === 1) return x.mul(0);
   const keep = 1 - p;

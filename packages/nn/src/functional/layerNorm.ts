@@ -4,10 +4,8 @@
  * (one tape node with a handwritten backward, one pass per row).
  * @module
  */
-import { DtypeError, ShapeError, Tensor, createNdArray, defineOp, getKernels, type FloatArray, type FloatDType, type NdArray } from '@tapegrad/core';
-import { ndFrom, perChannel } from './batchNorm.js';
-
-const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+import { ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels, type FloatArray, type FloatDType } from '@tapegrad/core';
+import { affineGrads, affineInputs, checkEps, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
 
 /** `normalizedShape` as a list of positive integers. @internal */
 export function normalizeShapeArg(where: string, normalizedShape: number | readonly number[]): number[] {
@@ -23,30 +21,20 @@ export function normalizeShapeArg(where: string, normalizedShape: number | reado
  * @internal
  */
 export function checkLayerNormInput(where: string, x: Tensor, normalizedShape: readonly number[]): void {
-  if (!(x instanceof Tensor)) throw new TypeError(`${where}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${where}: expected a float32 or float64 input (got ${x.dtype})`);
+  checkFloatTensor(where, x);
   const k = normalizedShape.length;
   const tail = x.shape.slice(x.ndim - k);
   if (x.ndim < k || tail.some((d, i) => d !== normalizedShape[i])) {
-    throw new ShapeError(`${where}: expected input [*, ${normalizedShape.join(', ')}] (got ${shapeText(x.shape)})`);
+    throw new ShapeError(`${where}: expected input [*, ${normalizedShape.join(', ')}] (got ${formatShape(x.shape)})`);
   }
-}
-
-function checkAffine(where: string, name: string, t: Tensor | null, normalizedShape: readonly number[], dtype: FloatDType): void {
-  if (t === null) return;
-  if (!(t instanceof Tensor)) throw new TypeError(`${where}: ${name} must be a Tensor or null (got ${typeof t})`);
-  if (shapeText(t.shape) !== shapeText(normalizedShape)) {
-    throw new ShapeError(`${where}: expected ${name} ${shapeText(normalizedShape)} (got ${shapeText(t.shape)})`);
-  }
-  if (t.dtype !== dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${dtype} (got ${t.dtype})`);
 }
 
 function checkArgs(where: string, x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null, bias: Tensor | null, eps: number): number[] {
   const dims = normalizeShapeArg(where, normalizedShape);
   checkLayerNormInput(where, x, dims);
-  checkAffine(where, 'weight', weight, dims, x.dtype as FloatDType);
-  checkAffine(where, 'bias', bias, dims, x.dtype as FloatDType);
-  if (!(eps >= 0)) throw new RangeError(`${where}: eps must be >= 0 (got ${eps})`);
+  checkOptionalTensor(where, 'weight', weight, dims, x.dtype as FloatDType);
+  checkOptionalTensor(where, 'bias', bias, dims, x.dtype as FloatDType);
+  checkEps(where, eps);
   return dims;
 }
 
@@ -92,6 +80,38 @@ export function layerNormComposed(
 /** What the fused forward saves: xHat, 1/√(σ² + eps) per row, and γ (as float64). */
 type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Array];
 
+/** The fused op's attributes: eps, D = prod(normalizedShape), and which of weight and bias are given. */
+interface LayerNormAttrs extends AffineFlags {
+  readonly eps: number;
+  readonly d: number;
+}
+
+/** Layer norm over rows of D values as one node; inputs `[x, weight?, bias?]`. */
+const layerNormOp = defineOpWithAttrs<LayerNormAttrs, Saved>({
+  name: 'layerNorm',
+  forward(ctx, xNd, ...params) {
+    const { d, eps } = ctx.attrs;
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const m = d === 0 ? 0 : xNd.size / d;
+    const [scale, shift] = scaleAndShift(ctx.attrs, params, d);
+    const xHat = createNdArray(dtype, xNd.shape);
+    const out = createNdArray(dtype, xNd.shape);
+    const invStd = new Float64Array(m);
+    getKernels().layerNormForward(m, d, xNd.data as FloatArray, xNd.offset, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
+    ctx.save(xHat.data as FloatArray, invStd, scale);
+    return out;
+  },
+  backward(ctx, dy) {
+    const [xHat, invStd, scale] = ctx.saved;
+    const { d } = ctx.attrs;
+    const m = invStd.length;
+    const dScale = new Float64Array(d), dShift = new Float64Array(d);
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, dy.shape) : null;
+    getKernels().layerNormBackward(m, d, dy.data as FloatArray, dy.offset, xHat, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
+    return affineGrads(ctx, dx, dScale, dShift);
+  },
+});
+
 /**
  * Layer normalization as one tape node with a handwritten backward. Same signature and results as
  * {@link layerNormComposed}.
@@ -125,37 +145,7 @@ export function layerNormFused(
   x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5,
 ): Tensor {
   const dims = checkArgs('layerNormFused', x, normalizedShape, weight, bias, eps);
-  const d = dims.reduce((a, b) => a * b, 1);
-  const hasWeight = weight !== null, hasBias = bias !== null;
-  const op = defineOp<Saved>({
-    name: 'layerNorm',
-    forward(ctx, xNd, ...params) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const m = d === 0 ? 0 : xNd.size / d;
-      const scale = perChannel(hasWeight ? params[0]! : null, d, 1);
-      const shift = perChannel(hasBias ? params[hasWeight ? 1 : 0]! : null, d, 0);
-      const xHat = createNdArray(dtype, xNd.shape);
-      const out = createNdArray(dtype, xNd.shape);
-      const invStd = new Float64Array(m);
-      getKernels().layerNormForward(m, d, xNd.data as FloatArray, xNd.offset, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
-      ctx.save(xHat.data as FloatArray, invStd, scale);
-      return out;
-    },
-    backward(ctx, dy) {
-      const [xHat, invStd, scale] = ctx.saved;
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const m = invStd.length;
-      const dScale = new Float64Array(d), dShift = new Float64Array(d);
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, dy.shape) : null;
-      getKernels().layerNormBackward(m, d, dy.data as FloatArray, dy.offset, xHat, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
-      const grads: (NdArray | null)[] = [dx];
-      if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, dims) : null);
-      if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(dShift, dtype, dims) : null);
-      return grads;
-    },
-  });
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  return op(...inputs);
+  let d = 1;
+  for (const n of dims) d *= n;
+  return layerNormOp(affineInputs(x, weight, bias), { eps, d, hasWeight: weight !== null, hasBias: bias !== null });
 }

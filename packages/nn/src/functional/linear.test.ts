@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DtypeError, Generator, ShapeError, gradcheck, relError, tensor, type Tensor } from '@tapegrad/core';
+import { DtypeError, Generator, ShapeError, relError, tensor, type Tensor } from '@tapegrad/core';
 import { linearComposed, linearFused } from '@tapegrad/nn';
 
 type LinearFn = (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor;
@@ -16,26 +16,15 @@ function run(fn: LinearFn, inputs: Tensor[], G: Tensor): { out: Tensor; grads: T
   return { out, grads: xs.map((x) => x.grad!) };
 }
 
+// Fused matches composed, and gradcheck of both forms (with and without bias, a transposed weight
+// view, float32): fusedOpTable.test.ts, driven from the table.
+
 describe('linearFused and linearComposed', () => {
   const g = new Generator(7);
   const x = g.randn([13, 9], { dtype: 'float64' });
   const w = g.randn([6, 9], { dtype: 'float64' });
   const b = g.randn([6], { dtype: 'float64' });
   const G = g.randn([13, 6], { dtype: 'float64' });
-
-  test('fused matches composed: output and the grads of x, weight and bias to 1e-10', () => {
-    const fused = run(linearFused, [x, w, b], G);
-    const composed = run(linearComposed, [x, w, b], G);
-    expect(relError(fused.out, composed.out)).toBeLessThan(1e-10);
-    fused.grads.forEach((dg, i) => expect(relError(dg, composed.grads[i]!), `grad ${i}`).toBeLessThan(1e-10));
-  });
-
-  test('fused matches composed without a bias', () => {
-    const fused = run(linearFused, [x, w], G);
-    const composed = run(linearComposed, [x, w], G);
-    expect(relError(fused.out, composed.out)).toBeLessThan(1e-10);
-    fused.grads.forEach((dg, i) => expect(relError(dg, composed.grads[i]!), `grad ${i}`).toBeLessThan(1e-10));
-  });
 
   test('the output is x·Wᵀ + b, checked element by element', () => {
     const out = linearFused(x, w, b).toArray() as number[][];
@@ -68,21 +57,6 @@ describe('linearFused and linearComposed', () => {
   });
 
   for (const [name, fn] of paths) {
-    test(`gradcheck passes for ${name} with and without a bias`, () => {
-      const gs = new Generator(3);
-      const inputs = leaves([gs.randn([4, 3]), gs.randn([2, 3]), gs.randn([2])]);
-      const withBias = gradcheck((a, c, d) => fn(a, c, d), inputs);
-      expect(withBias.ok, JSON.stringify(withBias.inputs)).toBe(true);
-      expect(withBias.inputs.map((r) => r.index)).toEqual([0, 1, 2]);
-      expect(gradcheck((a, c) => fn(a, c), inputs.slice(0, 2)).ok).toBe(true);
-    });
-
-    test(`${name} keeps float32 in float32`, () => {
-      const y = fn(x.to('float32'), w.to('float32'), b.to('float32'));
-      expect(y.dtype).toBe('float32');
-      expect(relError(y, linearComposed(x, w, b))).toBeLessThan(1e-5);
-    });
-
     test(`${name} names the operand whose shape or dtype is wrong`, () => {
       expect(() => fn(tensor([[1, 2, 3]]), w.to('float32'))).toThrow(ShapeError);
       expect(() => fn(x.reshape([9, 13]), w, b)).toThrow(`${name}: expected x [N, 9] (got [9, 13])`);
@@ -91,6 +65,10 @@ describe('linearFused and linearComposed', () => {
       expect(() => fn(x, w, b.reshape([2, 3]))).toThrow(`${name}: expected bias [6] (got [2, 3])`);
       expect(() => fn(x, w.to('float32'), b)).toThrow(DtypeError);
       expect(() => fn(x, w, b.to('float32'))).toThrow(`${name}: bias must have x's dtype float64 (got float32)`);
+      expect(() => fn(tensor([[1, 2]], { dtype: 'int32' }), w)).toThrow(`${name}: x must be float32 or float64 (got int32)`);
+      expect(() => fn(null as never, w)).toThrow(`${name}: x must be a Tensor (got null)`);
+      expect(() => fn(x, [[1]] as never)).toThrow(`${name}: weight must be a Tensor (got object)`);
+      expect(() => fn(x, w, 3 as never)).toThrow(`${name}: bias must be a Tensor or null (got number)`);
     });
   }
 });

@@ -4,25 +4,21 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, contiguousNdArray, createNdArray, defineOp, getKernels, matmul, type FloatArray, type NdArray,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOp, formatShape, getKernels, matmul,
+  type FloatArray, type NdArray,
 } from '@tapegrad/core';
-
-const fmt = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** Checks the operands of a linear map and names `op` in the error. @internal */
 export function checkLinearOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
-  const tensors: [string, unknown][] = [['x', x], ['weight', weight], ['bias', bias ?? undefined]];
-  for (const [name, t] of tensors) {
-    if (t !== undefined && !(t instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor (got ${t === null ? 'null' : typeof t})`);
-  }
-  if (weight.ndim !== 2) throw new ShapeError(`${op}: expected weight [outFeatures, inFeatures] (got ${fmt(weight.shape)})`);
+  checkFloatTensor(op, x, 'x');
+  if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor (got ${weight === null ? 'null' : typeof weight})`);
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null (got ${typeof bias})`);
+  if (weight.ndim !== 2) throw new ShapeError(`${op}: expected weight [outFeatures, inFeatures] (got ${formatShape(weight.shape)})`);
   const [outFeatures, inFeatures] = weight.shape as [number, number];
-  if (x.ndim !== 2 || x.shape[1] !== inFeatures) throw new ShapeError(`${op}: expected x [N, ${inFeatures}] (got ${fmt(x.shape)})`);
-  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) throw new ShapeError(`${op}: expected bias [${outFeatures}] (got ${fmt(bias.shape)})`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${op}: x must be float32 or float64 (got ${x.dtype})`);
-  for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
-    if (t && t.dtype !== x.dtype) throw new DtypeError(`${op}: ${name} must have x's dtype ${x.dtype} (got ${t.dtype})`);
-  }
+  if (x.ndim !== 2 || x.shape[1] !== inFeatures) throw new ShapeError(`${op}: expected x [N, ${inFeatures}] (got ${formatShape(x.shape)})`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) throw new ShapeError(`${op}: expected bias [${outFeatures}] (got ${formatShape(bias.shape)})`);
+  if (weight.dtype !== x.dtype) throw new DtypeError(`${op}: weight must have x's dtype ${x.dtype} (got ${weight.dtype})`);
+  if (bias && bias.dtype !== x.dtype) throw new DtypeError(`${op}: bias must have x's dtype ${x.dtype} (got ${bias.dtype})`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DtypeError, Generator, gradcheck, relError, tensor, type Tensor } from '@tapegrad/core';
+import { DtypeError, Generator, tensor, type Tensor } from '@tapegrad/core';
 import { reluComposed, reluFused } from '@tapegrad/nn';
 
 const paths: [string, (x: Tensor) => Tensor][] = [['reluFused', reluFused], ['reluComposed', reluComposed]];
@@ -11,18 +11,14 @@ function run(fn: (x: Tensor) => Tensor, x0: Tensor, G: Tensor): { out: Tensor; d
   return { out, dx: x.grad! };
 }
 
+// Fused matches composed, and gradcheck of both forms away from the kink: fusedOpTable.test.ts,
+// driven from the table.
+
 describe('reluFused and reluComposed', () => {
   const g = new Generator(11);
   // with exact zeros, where PyTorch's gradient is 0
   const x = g.randn([7, 5], { dtype: 'float64' }).mul(tensor([1, 0, 1, 1, 0], { dtype: 'float64' }));
   const G = g.randn([7, 5], { dtype: 'float64' });
-
-  test('fused matches composed: output and dx to 1e-10', () => {
-    const fused = run(reluFused, x, G);
-    const composed = run(reluComposed, x, G);
-    expect(relError(fused.out, composed.out)).toBeLessThan(1e-10);
-    expect(relError(fused.dx, composed.dx)).toBeLessThan(1e-10);
-  });
 
   for (const [name, fn] of paths) {
     test(`${name}: y = max(x, 0), dx = G where x > 0 and 0 elsewhere (also at x = 0)`, () => {
@@ -35,12 +31,6 @@ describe('reluFused and reluComposed', () => {
         if (xv[i] === 0) zeros++;
       }
       expect(zeros).toBeGreaterThan(0);
-    });
-
-    test(`gradcheck passes for ${name} away from the kink`, () => {
-      const v = new Generator(2).randn([3, 4], { dtype: 'float64' }).toFloat64Array().map((t) => Math.sign(t) * (Math.abs(t) + 0.1));
-      const report = gradcheck(fn, [tensor(v, { shape: [3, 4], requiresGrad: true })]);
-      expect(report.ok, JSON.stringify(report.inputs)).toBe(true);
     });
 
     test(`${name} propagates NaN and keeps float32`, () => {

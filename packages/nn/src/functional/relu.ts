@@ -3,12 +3,7 @@
  * one fused node with a handwritten backward.
  * @module
  */
-import { DtypeError, Tensor, createNdArray, defineOp, getKernels, relu, type FloatArray } from '@tapegrad/core';
-
-function checkInput(op: string, x: Tensor): void {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
-  if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new DtypeError(`${op}: input must be float32 or float64 (got ${x.dtype})`);
-}
+import { checkFloatTensor, createNdArray, defineOp, getKernels, relu, type FloatArray, type Tensor } from '@tapegrad/core';
 
 /**
  * ReLU through core's `relu` op; the tape derives the gradient. Same signature and result as
@@ -28,7 +23,7 @@ function checkInput(op: string, x: Tensor): void {
  * @category Functional
  */
 export function reluComposed(x: Tensor): Tensor {
-  checkInput('reluComposed', x);
+  checkFloatTensor('reluComposed', x);
   return relu(x);
 }
 
@@ -69,6 +64,6 @@ const reluOp = defineOp({
  * @category Functional
  */
 export function reluFused(x: Tensor): Tensor {
-  checkInput('reluFused', x);
+  checkFloatTensor('reluFused', x);
   return reluOp(x);
 }

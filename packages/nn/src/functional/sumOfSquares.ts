@@ -3,18 +3,28 @@
  * backward is 2·w·dy (no full-size intermediate forward, one pass backward instead of two products
  * and a sum of gradients).
  * @module
- * @internal
  */
-import { DtypeError, Tensor, createNdArray, defineOp } from '@tapegrad/core';
+import { checkFloatTensor, createNdArray, defineOp, type Tensor } from '@tapegrad/core';
 
-function checkInput(op: string, w: Tensor): void {
-  if (!(w instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${w === null ? 'null' : typeof w})`);
-  if (w.dtype !== 'float32' && w.dtype !== 'float64') throw new DtypeError(`${op}: input must be float32 or float64 (got ${w.dtype})`);
-}
-
-/** Σ w² through core's ops: the tape derives the gradient. @internal */
+/**
+ * Σ w² built from core ops, `w.mul(w).sum()`; the tape derives its gradient. Same signature and
+ * result as {@link sumOfSquaresFused}.
+ *
+ * s = Σᵢ wᵢ²;  dw = 2·w·ds
+ *
+ * @param w - any shape, float32 or float64.
+ * @returns a scalar of w's dtype.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { sumOfSquaresComposed } from '@tapegrad/nn';
+ * console.log(sumOfSquaresComposed(tensor([[1, 2], [-2, 0]])).item()); // 9
+ * ```
+ * @category Functional
+ */
 export function sumOfSquaresComposed(w: Tensor): Tensor {
-  checkInput('sumOfSquaresComposed', w);
+  checkFloatTensor('sumOfSquaresComposed', w);
   return w.mul(w).sum();
 }
 
@@ -44,8 +54,27 @@ const sumOfSquaresOp = defineOp({
   },
 });
 
-/** Σ w² as one tape node with a handwritten backward; same result as {@link sumOfSquaresComposed}. @internal */
+/**
+ * Σ w² as one tape node with a handwritten backward, for L2 penalties (FullyConnectedNet's
+ * `0.5·reg·Σ‖W‖²`). Same signature and result as {@link sumOfSquaresComposed}; the sum is
+ * accumulated in float64.
+ *
+ * s = Σᵢ wᵢ²;  dw = 2·w·ds
+ *
+ * @param w - any shape, float32 or float64.
+ * @returns a scalar of w's dtype, recorded as one node named `sumOfSquaresFused`.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} for an integer tensor.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { sumOfSquaresFused } from '@tapegrad/nn';
+ * const w = tensor([[1, 2], [-2, 0]], { requiresGrad: true });
+ * sumOfSquaresFused(w).backward();
+ * console.log(w.grad?.toArray()); // [[2, 4], [-4, 0]]
+ * ```
+ * @category Functional
+ */
 export function sumOfSquaresFused(w: Tensor): Tensor {
-  checkInput('sumOfSquaresFused', w);
+  checkFloatTensor('sumOfSquaresFused', w);
   return sumOfSquaresOp(w);
 }
