@@ -29,5 +29,7 @@ export {
   type DownloadCIFAR10Options,
 } from './download.js';
 export { dataCacheDir } from './cacheDir.js';
-export { formatBytes, formatDuration, formatProgressLine, type DownloadProgress } from './progress.js';
+export { formatBytes, formatProgressLine, type DownloadProgress } from './progress.js';
+/** core's `formatDuration`, also exported here as before: seconds as `m:ss` or `h:mm:ss`, `--:--` when unknown. */
+export { formatDuration } from '@tapegrad/core';
 export { DataLoader, TensorDataset, type BatchDataset, type DataLoaderOptions } from './loader.js';
