@@ -2,8 +2,7 @@
  * Where downloaded data sets are kept (Node only).
  * @module
  */
-import * as os from 'node:os';
-import * as path from 'node:path';
+import { BYTES_ALTERNATIVE, nodeOnly } from './nodeBuiltins.js';
 
 /**
  * The folder tapegrad keeps downloaded data sets in: `$TAPEGRAD_DATA` when set, else the user's
@@ -12,6 +11,7 @@ import * as path from 'node:path';
  * elsewhere. The folder is not created here.
  *
  * @returns An absolute path.
+ * @throws Error in a browser (no Node), naming `loadCIFAR10FromArchive` to use on fetched bytes instead.
  * @example
  * ```ts
  * import { dataCacheDir } from '@tapegrad/data';
@@ -20,11 +20,13 @@ import * as path from 'node:path';
  * @category Download
  */
 export function dataCacheDir(): string {
+  const { os } = nodeOnly('dataCacheDir', BYTES_ALTERNATIVE.archive);
   return cacheDirFor(process.env, process.platform, os.homedir());
 }
 
 /** {@link dataCacheDir} for a given environment, platform and home folder. @internal */
 export function cacheDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
+  const { path } = nodeOnly('dataCacheDir', BYTES_ALTERNATIVE.archive);
   const explicit = env['TAPEGRAD_DATA'];
   if (explicit) return path.resolve(explicit);
   if (platform === 'win32') {

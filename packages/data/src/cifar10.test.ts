@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DtypeError } from '@tapegrad/core';
+import { DtypeError, ShapeError } from '@tapegrad/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { getCIFAR10Data, loadCIFAR10 } from './cifar10.js';
+import { getCIFAR10Data, loadCIFAR10, splitCIFAR10Data } from './cifar10.js';
+import { loadCIFAR10FromFiles } from './cifar10Bytes.js';
 import { DataError } from './errors.js';
 import { readCIFAR10Files } from './fileio.js';
 import { splitCIFAR10 } from './preprocess.js';
@@ -131,5 +133,61 @@ describe(`getCIFAR10Data on ${subset ? 'the shared subset' : 'tiny files'}`, () 
     vi.stubEnv('CIFAR10_DIR', tiny);
     const data = await getCIFAR10Data({ numTraining: 10, numValidation: 2, numTest: 3, download: false });
     expect(data.XTrain.shape).toEqual([10, 3, 32, 32]);
+  });
+});
+
+describe(`splitCIFAR10Data on ${subset ? 'the shared subset' : 'tiny files'}`, () => {
+  const sizes = subset ? { numTraining: 3000, numValidation: 500, numTest: 200 } : { numTraining: 15, numValidation: 5, numTest: 6 };
+  const keys = ['XTrain', 'yTrain', 'XVal', 'yVal', 'XTest', 'yTest', 'meanImage'] as const;
+
+  it.each([['float64'], ['float32']] as const)('gives exactly what getCIFAR10Data gives, in %s', async (dtype) => {
+    const fromFolder = await getCIFAR10Data({ dir, ...sizes, dtype });
+    const fromLoaded = splitCIFAR10Data(loadCIFAR10(dir), { ...sizes, dtype });
+    for (const key of keys) {
+      expect(fromLoaded[key].shape, key).toEqual(fromFolder[key].shape);
+      expect(fromLoaded[key].dtype, key).toBe(fromFolder[key].dtype);
+      expect(firstMismatch(fromLoaded[key].data.data, fromFolder[key].data.data), key).toBe(-1);
+    }
+    expect(fromLoaded.classes).toEqual(fromFolder.classes);
+  });
+
+  it.runIf(subset !== undefined)('matches numpy values on the subset loaded from bytes', async () => {
+    const files = ['data_batch_1.bin', 'test_batch.bin'].map((name) => ({ name, data: new Blob([fs.readFileSync(path.join(dir, name))]) }));
+    const data = splitCIFAR10Data(await loadCIFAR10FromFiles(files), { numTraining: 3000, numValidation: 500, numTest: 200 });
+    expect(data.meanImage.data.get(0, 0, 0)).toBe(131.93366666666665);
+    expect(data.XTrain.data.get(0, 0, 0, 0)).toBe(-72.93366666666665);
+    expect(data.XVal.data.get(0, 1, 2, 3)).toBe(118.179);
+    expect(data.XTest.data.get(199, 2, 31, 0)).toBe(-37.56533333333333);
+  });
+
+  it('uses the defaults of getCIFAR10Data and says how many records there are', () => {
+    expect(() => splitCIFAR10Data(loadCIFAR10(dir))).toThrow(
+      new DataError(`splitCIFAR10Data: numTraining + numValidation = 50000 training records (got ${counts.train} in the files)`),
+    );
+  });
+
+  it('reads strided images (a transposed view) by their values, not their memory order', () => {
+    const cifar = loadCIFAR10(dir);
+    const strided = cifar.XTrain.transpose(2, 3).clone().transpose(2, 3); // same values, rows and columns swapped in memory
+    expect(strided.data.stride).not.toEqual(cifar.XTrain.data.stride);
+    const a = splitCIFAR10Data({ ...cifar, XTrain: strided }, sizes);
+    const b = splitCIFAR10Data(cifar, sizes);
+    expect(firstMismatch(a.XVal.data.data, b.XVal.data.data)).toBe(-1);
+    expect(firstMismatch(a.meanImage.data.data, b.meanImage.data.data)).toBe(-1);
+  });
+
+  it('refuses images or labels of the wrong dtype or shape', () => {
+    const cifar = loadCIFAR10(dir);
+    expect(() => splitCIFAR10Data({ ...cifar, XTrain: cifar.XTrain.to('float32') }, sizes)).toThrow(
+      new DtypeError('splitCIFAR10Data: cifar.XTrain must be uint8, as the loaders return it (got float32)'),
+    );
+    expect(() => splitCIFAR10Data({ ...cifar, XTest: cifar.XTest.reshape([-1, 3072]) }, sizes)).toThrow(
+      new ShapeError(`splitCIFAR10Data: cifar.XTest of shape [N, 3, 32, 32] (got [${counts.test}, 3072])`),
+    );
+    expect(() => splitCIFAR10Data({ ...cifar, yTrain: cifar.yTest }, sizes)).toThrow(
+      new ShapeError(`splitCIFAR10Data: cifar.yTrain of shape [${counts.train}], one label an image (got [${counts.test}])`),
+    );
+    expect(() => splitCIFAR10Data({ ...cifar, yTest: [1, 2] as never }, sizes)).toThrow(new TypeError('splitCIFAR10Data: cifar.yTest must be a Tensor (got object)'));
+    expect(() => splitCIFAR10Data(cifar, { ...sizes, dtype: 'int32' as never })).toThrow(DtypeError);
   });
 });

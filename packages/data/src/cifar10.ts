@@ -1,12 +1,14 @@
 /**
  * CIFAR-10 as tensors: the official binary files loaded as they are (uint8 pixels, int32 labels), and
- * cs231n's `get_CIFAR10_data` preprocessing.
+ * cs231n's `get_CIFAR10_data` preprocessing, from a folder (Node) or on data already loaded (anywhere).
  * @module
  */
-import { DtypeError, fromArray, type Tensor } from '@tapegrad/core';
-import { CIFAR10_IMAGE_SHAPE } from './cifar10Format.js';
+import { checkFloatDtype, contiguousNdArray, DtypeError, formatShape, fromArray, ShapeError, Tensor } from '@tapegrad/core';
+import type { CIFAR10Files } from './cifar10Files.js';
+import { CIFAR10_IMAGE_BYTES, CIFAR10_IMAGE_SHAPE, type CIFAR10Records } from './cifar10Format.js';
 import { readCIFAR10Files } from './fileio.js';
-import { splitCIFAR10, type SplitArrays } from './preprocess.js';
+import { BYTES_ALTERNATIVE, nodeOnly } from './nodeBuiltins.js';
+import { splitCIFAR10, type SplitArrays, type SplitOptions } from './preprocess.js';
 import { resolveCIFAR10Dir, type ResolveCIFAR10Options } from './source.js';
 
 /**
@@ -39,6 +41,8 @@ export interface CIFAR10 {
  * @throws {@link DataError} when `dir` is not a folder, holds no data_batch file or no test_batch.bin,
  *   a file's size is not a positive multiple of 3073 (naming the file and the cut-off record), a label
  *   is above 9 (naming the file and the record), or `batches.meta.txt` does not hold 10 names.
+ * @throws Error in a browser (no file system), naming {@link loadCIFAR10FromFiles} and
+ *   {@link loadCIFAR10FromArchive}, which read the same files from bytes.
  * @example
  * ```ts
  * // not run: needs the CIFAR-10 files
@@ -69,7 +73,11 @@ export interface CIFAR10 {
  * @category CIFAR-10
  */
 export function loadCIFAR10(dir: string): CIFAR10 {
-  const { train, test, classes } = readCIFAR10Files(dir, 'loadCIFAR10');
+  return cifar10Tensors(readCIFAR10Files(dir, 'loadCIFAR10'));
+}
+
+/** The records of a file set as {@link CIFAR10} tensors (no copy). @internal */
+export function cifar10Tensors({ train, test, classes }: CIFAR10Files): CIFAR10 {
   return {
     XTrain: fromArray(train.pixels, [train.count, ...CIFAR10_IMAGE_SHAPE]),
     yTrain: fromArray(train.labels, [train.count]),
@@ -80,10 +88,10 @@ export function loadCIFAR10(dir: string): CIFAR10 {
 }
 
 /**
- * Options of {@link getCIFAR10Data}: the split sizes, the preprocessing, and where the files come from.
+ * Options of {@link splitCIFAR10Data}: the split sizes and the preprocessing.
  * @category CIFAR-10
  */
-export interface GetCIFAR10DataOptions extends ResolveCIFAR10Options {
+export interface SplitCIFAR10DataOptions {
   /** Training records, the first ones (default 49000). */
   numTraining?: number;
   /** Validation records, the ones right after the training ones (default 1000). */
@@ -95,6 +103,12 @@ export interface GetCIFAR10DataOptions extends ResolveCIFAR10Options {
   /** The images' dtype (default 'float64', as cs231n's float arrays). */
   dtype?: 'float32' | 'float64';
 }
+
+/**
+ * Options of {@link getCIFAR10Data}: the split sizes, the preprocessing, and where the files come from.
+ * @category CIFAR-10
+ */
+export interface GetCIFAR10DataOptions extends ResolveCIFAR10Options, SplitCIFAR10DataOptions {}
 
 /**
  * The splits {@link getCIFAR10Data} returns: images [N, 3, 32, 32] of the chosen dtype, labels int32 [N].
@@ -128,6 +142,8 @@ export interface CIFAR10Splits {
  * @throws {@link DataError} when the files hold fewer records than asked for (the message says how
  *   many they hold), a count is not a non-negative integer, or the files cannot be found or read.
  * @throws {@link @tapegrad/core!DtypeError | DtypeError} when `dtype` is not 'float32' or 'float64'.
+ * @throws Error in a browser (no file system), naming {@link splitCIFAR10Data}, which does the same
+ *   on data loaded from bytes.
  * @example
  * ```ts
  * // not run: downloads CIFAR-10 when it is not found
@@ -159,20 +175,69 @@ export interface CIFAR10Splits {
  */
 export async function getCIFAR10Data(opts: GetCIFAR10DataOptions = {}): Promise<CIFAR10Splits> {
   const caller = 'getCIFAR10Data';
-  const {
-    numTraining = 49000,
-    numValidation = 1000,
-    numTest = 1000,
-    subtractMean = true,
-    dtype = 'float64',
-    ...resolveOpts
-  } = opts;
-  if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new DtypeError(`${caller}: dtype 'float32' or 'float64' (got ${String(dtype)})`);
+  nodeOnly(caller, BYTES_ALTERNATIVE.splits);
+  const { numTraining, numValidation, numTest, subtractMean, dtype, ...resolveOpts } = opts;
+  const split = splitOptions(caller, { numTraining, numValidation, numTest, subtractMean, dtype });
+  const { train, test, classes } = readCIFAR10Files(await resolveCIFAR10Dir(resolveOpts), caller);
+  return splitsOf(train, test, classes, split, caller);
+}
+
+/**
+ * cs231n's `get_CIFAR10_data` preprocessing on CIFAR-10 already loaded (by {@link loadCIFAR10},
+ * {@link loadCIFAR10FromFiles} or {@link loadCIFAR10FromArchive}): what {@link getCIFAR10Data} does
+ * after reading the files, with the same options (but the file ones) and the same results. So a
+ * browser gets the same splits as Node. Training records `[0, numTraining)`, validation records
+ * `[numTraining, numTraining + numValidation)`, test records `[0, numTest)`, minus the training
+ * split's per-pixel mean image (`X -= mean(XTrain, axis=0)`, exact, in float64), as [N, 3, 32, 32].
+ *
+ * @param cifar - `{ XTrain, yTrain, XTest, yTest, classes }`: uint8 [N, 3, 32, 32] images and int32
+ *   [N] labels, as the loaders return them.
+ * @param opts - `numTraining` (default 49000), `numValidation` (default 1000), `numTest` (default
+ *   1000), `subtractMean` (default true), `dtype` (default 'float64').
+ * @returns `{ XTrain, yTrain, XVal, yVal, XTest, yTest, meanImage, classes }`.
+ * @throws {@link DataError} when the data hold fewer records than asked for, or a count is not a
+ *   non-negative integer.
+ * @throws {@link @tapegrad/core!DtypeError | DtypeError} when `dtype` is not 'float32' or 'float64', or
+ *   the images are not uint8 or the labels not int32.
+ * @throws {@link @tapegrad/core!ShapeError | ShapeError} when the images are not [N, 3, 32, 32] or the
+ *   labels not [N].
+ * @throws TypeError when one of them is not a Tensor.
+ * @example
+ * ```ts
+ * import { CIFAR10_CLASSES, loadCIFAR10FromFiles, splitCIFAR10Data } from '@tapegrad/data';
+ * // records of 3073 bytes: the label, then 3072 pixels (red, green, blue planes of 32×32)
+ * const records = (labels: number[]) => new Uint8Array(labels.length * 3073).map((_, i) => (i % 3073 ? i % 251 : labels[i / 3073]!));
+ * const cifar = await loadCIFAR10FromFiles([
+ *   { name: 'data_batch_1.bin', data: records([6, 9, 9, 4]) },
+ *   { name: 'test_batch.bin', data: records([3, 8]) },
+ * ]);
+ * const data = splitCIFAR10Data(cifar, { numTraining: 3, numValidation: 1, numTest: 2 });
+ * console.log(data.XTrain.shape, data.XVal.shape, data.XTest.dtype, data.yVal.toArray()); // [3, 3, 32, 32] [1, 3, 32, 32] 'float64' [4]
+ * // pixel 0 of the 3 training records is 1, 62, 123: the mean image holds 62, and XTrain 1 - 62
+ * console.log(data.meanImage.toFloat64Array()[0], data.XTrain.toFloat64Array()[0], data.classes[0]); // 62 -61 'airplane'
+ * ```
+ * @category CIFAR-10
+ */
+export function splitCIFAR10Data(cifar: CIFAR10, opts: SplitCIFAR10DataOptions = {}): CIFAR10Splits {
+  const caller = 'splitCIFAR10Data';
+  const split = splitOptions(caller, opts);
+  if (cifar === null || typeof cifar !== 'object') {
+    throw new TypeError(`${caller}: cifar as { XTrain, yTrain, XTest, yTest, classes } (got ${cifar === null ? 'null' : typeof cifar})`);
   }
-  const dir = await resolveCIFAR10Dir(resolveOpts);
-  const { train, test, classes } = readCIFAR10Files(dir, caller);
-  const splits = splitCIFAR10(train, test, { numTraining, numValidation, numTest, subtractMean, dtype }, caller);
+  const train = recordsOf(caller, cifar.XTrain, cifar.yTrain, 'XTrain', 'yTrain');
+  const test = recordsOf(caller, cifar.XTest, cifar.yTest, 'XTest', 'yTest');
+  if (!Array.isArray(cifar.classes)) throw new TypeError(`${caller}: cifar.classes as an array of names (got ${typeof cifar.classes})`);
+  return splitsOf(train, test, [...cifar.classes], split, caller);
+}
+
+/** The options with their defaults, the dtype checked. */
+function splitOptions(caller: string, opts: SplitCIFAR10DataOptions): SplitOptions {
+  const { numTraining = 49000, numValidation = 1000, numTest = 1000, subtractMean = true, dtype = 'float64' } = opts;
+  return { numTraining, numValidation, numTest, subtractMean, dtype: checkFloatDtype(caller, dtype) };
+}
+
+function splitsOf(train: CIFAR10Records, test: CIFAR10Records, classes: string[], opts: SplitOptions, caller: string): CIFAR10Splits {
+  const splits = splitCIFAR10(train, test, opts, caller);
   const images = (s: SplitArrays): Tensor => fromArray(s.X, [s.count, ...CIFAR10_IMAGE_SHAPE]);
   const labels = (s: SplitArrays): Tensor => fromArray(s.y, [s.count]);
   return {
@@ -184,5 +249,30 @@ export async function getCIFAR10Data(opts: GetCIFAR10DataOptions = {}): Promise<
     yTest: labels(splits.test),
     meanImage: fromArray(splits.meanImage, [...CIFAR10_IMAGE_SHAPE]),
     classes,
+  };
+}
+
+/** The raw records behind uint8 [N, 3, 32, 32] images and int32 [N] labels (no copy when contiguous). */
+function recordsOf(caller: string, X: unknown, y: unknown, xName: string, yName: string): CIFAR10Records {
+  for (const [value, name] of [[X, xName], [y, yName]] as const) {
+    if (!(value instanceof Tensor)) throw new TypeError(`${caller}: cifar.${name} must be a Tensor (got ${value === null ? 'null' : typeof value})`);
+  }
+  const images = X as Tensor;
+  const labels = y as Tensor;
+  if (images.dtype !== 'uint8') throw new DtypeError(`${caller}: cifar.${xName} must be uint8, as the loaders return it (got ${images.dtype})`);
+  if (labels.dtype !== 'int32') throw new DtypeError(`${caller}: cifar.${yName} must be int32 (got ${labels.dtype})`);
+  const [count = -1, ...rest] = images.shape;
+  if (images.shape.length !== 4 || rest.some((d, i) => d !== CIFAR10_IMAGE_SHAPE[i])) {
+    throw new ShapeError(`${caller}: cifar.${xName} of shape [N, 3, 32, 32] (got ${formatShape(images.shape)})`);
+  }
+  if (labels.shape.length !== 1 || labels.shape[0] !== count) {
+    throw new ShapeError(`${caller}: cifar.${yName} of shape [${count}], one label an image (got ${formatShape(labels.shape)})`);
+  }
+  const x = contiguousNdArray(images.data);
+  const l = contiguousNdArray(labels.data);
+  return {
+    pixels: (x.data as Uint8Array).subarray(x.offset, x.offset + count * CIFAR10_IMAGE_BYTES),
+    labels: (l.data as Int32Array).subarray(l.offset, l.offset + count),
+    count,
   };
 }

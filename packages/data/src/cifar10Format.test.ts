@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CIFAR10_CLASSES, concatRecords, parseCIFAR10Batch, parseCIFAR10Meta } from './cifar10Format.js';
+import { CIFAR10_CLASSES, CIFAR10_IMAGE_BYTES, CIFAR10_IMAGE_SHAPE, CIFAR10_RECORD_BYTES, parseCIFAR10Batch, parseCIFAR10Batches, parseCIFAR10Meta } from './cifar10Format.js';
 import { DataError } from './errors.js';
 import { batchBytes, pixelOf } from './test-utils/cifar10Fixture.js';
+
+describe('the format constants (which the test fixtures import)', () => {
+  it('are the official record layout and class names', () => {
+    expect([CIFAR10_RECORD_BYTES, CIFAR10_IMAGE_BYTES, [...CIFAR10_IMAGE_SHAPE]]).toEqual([1 + 3 * 32 * 32, 3 * 32 * 32, [3, 32, 32]]);
+    expect(CIFAR10_CLASSES).toEqual(['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']);
+  });
+});
 
 describe('parseCIFAR10Batch', () => {
   it('splits records into labels and channels-first pixels', () => {
@@ -75,14 +82,24 @@ describe('parseCIFAR10Meta', () => {
   });
 });
 
-describe('concatRecords', () => {
-  it('joins record sets in order', () => {
-    const a = parseCIFAR10Batch(batchBytes([1, 2], 1), 'a');
-    const b = parseCIFAR10Batch(batchBytes([3], 2), 'b');
-    const ab = concatRecords([a, b]);
+describe('parseCIFAR10Batches', () => {
+  it('joins the files\' records in order', () => {
+    const ab = parseCIFAR10Batches([{ bytes: batchBytes([1, 2], 1), file: 'a' }, { bytes: batchBytes([3], 2), file: 'b' }], 'test');
     expect(ab.count).toBe(3);
     expect(Array.from(ab.labels)).toEqual([1, 2, 3]);
     expect(ab.pixels[2 * 3072 + 5]).toBe(pixelOf(2, 0, 5));
     expect(ab.pixels[3072 + 5]).toBe(pixelOf(1, 1, 5));
+  });
+
+  it('checks every file\'s size before reading a label, and names the file of a bad label', () => {
+    const badLabel = batchBytes([1, 2], 1);
+    badLabel[3073] = 12;
+    const cut = batchBytes([3], 2).subarray(0, 3000);
+    expect(() => parseCIFAR10Batches([{ bytes: badLabel, file: 'a' }, { bytes: cut, file: 'b' }], 'test')).toThrow(
+      'test: b must hold whole 3073-byte records (got 3000 bytes: record 0 is cut off after 3000 bytes)',
+    );
+    expect(() => parseCIFAR10Batches([{ bytes: batchBytes([3], 2), file: 'b' }, { bytes: badLabel, file: 'a' }], 'test')).toThrow(
+      'test: labels in 0..9 (got 12 in a record 1, byte 3073)',
+    );
   });
 });

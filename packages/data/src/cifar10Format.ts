@@ -78,18 +78,29 @@ export interface CIFAR10Records {
  * @category CIFAR-10
  */
 export function parseCIFAR10Batch(bytes: Uint8Array, file: string, caller = 'parseCIFAR10Batch'): CIFAR10Records {
-  checkBatchSize(bytes.length, file, caller);
-  const count = bytes.length / CIFAR10_RECORD_BYTES;
+  return parseCIFAR10Batches([{ bytes, file }], caller);
+}
+
+/**
+ * Parses batch files into one record set, in order (the training batches data_batch_1..5 into one):
+ * every file's size is checked first, then each file's records are written in place.
+ * @internal
+ */
+export function parseCIFAR10Batches(files: readonly { bytes: Uint8Array; file: string }[], caller: string): CIFAR10Records {
+  const count = files.reduce((n, { bytes, file }) => n + checkBatchSize(bytes.length, file, caller), 0);
   const pixels = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
   const labels = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const at = i * CIFAR10_RECORD_BYTES;
-    const label = bytes[at] as number;
-    if (label > 9) {
-      throw new DataError(`${caller}: labels in 0..9 (got ${label} in ${file} record ${i}, byte ${at})`);
+  let record = 0;
+  for (const { bytes, file } of files) {
+    for (let i = 0; i < bytes.length / CIFAR10_RECORD_BYTES; i++, record++) {
+      const at = i * CIFAR10_RECORD_BYTES;
+      const label = bytes[at] as number;
+      if (label > 9) {
+        throw new DataError(`${caller}: labels in 0..9 (got ${label} in ${file} record ${i}, byte ${at})`);
+      }
+      labels[record] = label;
+      pixels.set(bytes.subarray(at + 1, at + CIFAR10_RECORD_BYTES), record * CIFAR10_IMAGE_BYTES);
     }
-    labels[i] = label;
-    pixels.set(bytes.subarray(at + 1, at + CIFAR10_RECORD_BYTES), i * CIFAR10_IMAGE_BYTES);
   }
   return { pixels, labels, count };
 }
@@ -136,22 +147,4 @@ export function parseCIFAR10Meta(text: string, file: string, caller = 'parseCIFA
     throw new DataError(`${caller}: ${file} must hold 10 class names, one a line (got ${names.length})`);
   }
   return names;
-}
-
-/**
- * Concatenates record sets in order (the training batches data_batch_1..5 into one).
- * @internal
- */
-export function concatRecords(parts: readonly CIFAR10Records[]): CIFAR10Records {
-  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
-  const count = parts.reduce((n, p) => n + p.count, 0);
-  const pixels = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
-  const labels = new Int32Array(count);
-  let at = 0;
-  for (const part of parts) {
-    pixels.set(part.pixels, at * CIFAR10_IMAGE_BYTES);
-    labels.set(part.labels, at);
-    at += part.count;
-  }
-  return { pixels, labels, count };
 }

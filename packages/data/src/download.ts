@@ -3,14 +3,18 @@
  * extraction into a temp folder, then one rename into place (Node only).
  * @module
  */
-import * as path from 'node:path';
 import { dataCacheDir } from './cacheDir.js';
-import { CIFAR10_RECORD_BYTES, checkBatchSize, parseCIFAR10Meta } from './cifar10Format.js';
-import { DataError } from './errors.js';
 import {
+  CIFAR10_ARCHIVE_LIMITS,
+  CIFAR10_BATCH_FILE_BYTES,
+  CIFAR10_FOLDER,
   CIFAR10_META_FILE,
   CIFAR10_TEST_FILE,
   CIFAR10_TRAIN_FILES,
+} from './cifar10Files.js';
+import { checkBatchSize, parseCIFAR10Meta } from './cifar10Format.js';
+import { DataError } from './errors.js';
+import {
   ensureDir,
   exists,
   fileSize,
@@ -25,7 +29,10 @@ import {
 } from './fileio.js';
 import { fetchToFile, parseUrl } from './http.js';
 import { ProgressBar, RateMeter, formatBytes, type DownloadProgress } from './progress.js';
+import { BYTES_ALTERNATIVE, nodeOnly, type NodeOnly } from './nodeBuiltins.js';
 import { extractExpectedFiles } from './tarExtract.js';
+
+export { CIFAR10_FOLDER };
 
 /**
  * Where the CIFAR-10 binary version is published.
@@ -49,30 +56,11 @@ export const CIFAR10_URL = 'https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar
  * @category Download
  */
 export const CIFAR10_MD5 = 'c32a1d4ab5d03f1284b67883e8d87530';
-/**
- * The folder the archive unpacks to, and its name in the cache.
- *
- * @example
- * ```ts
- * import { CIFAR10_FOLDER } from '@tapegrad/data';
- * console.log(CIFAR10_FOLDER);
- * ```
- * @category Download
- */
-export const CIFAR10_FOLDER = 'cifar-10-batches-bin';
-
 const CALLER = 'downloadCIFAR10';
 /** Written last into a finished folder: where it came from and the size of every file. */
 const MARKER = '.tapegrad-download.json';
 const PARTIAL_PREFIX = `.${CIFAR10_FOLDER}.partial-`;
 const MAX_ARCHIVE_BYTES = 400 * 1024 * 1024;
-const MAX_BATCH_BYTES = 10000 * CIFAR10_RECORD_BYTES;
-/** The files taken from the archive, each with the most bytes it may have. */
-const EXPECTED_FILES: Readonly<Record<string, number>> = Object.freeze({
-  ...Object.fromEntries(CIFAR10_TRAIN_FILES.map((f) => [f, MAX_BATCH_BYTES])),
-  [CIFAR10_TEST_FILE]: MAX_BATCH_BYTES,
-  [CIFAR10_META_FILE]: 4096,
-});
 
 /**
  * Options of {@link downloadCIFAR10}.
@@ -115,6 +103,8 @@ const inflight = new Map<string, Promise<string>>();
  * @returns The path of `<dir>/cifar-10-batches-bin`, ready for {@link loadCIFAR10}.
  * @throws {@link DataError} on an HTTP error, a stalled or broken transfer, an md5 mismatch, an
  *   unsafe or damaged archive, or missing or malformed files in it; the cache then holds no new folder.
+ * @throws Error in a browser (no Node): fetch the archive there and pass the Response to
+ *   `loadCIFAR10FromArchive`.
  * @example
  * ```ts
  * // not run: downloads CIFAR-10
@@ -126,6 +116,12 @@ const inflight = new Map<string, Promise<string>>();
  * @category Download
  */
 export function downloadCIFAR10(opts: DownloadCIFAR10Options = {}): Promise<string> {
+  let path: NodeOnly['path'];
+  try {
+    path = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive).path;
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const root = path.resolve(opts.dir ?? dataCacheDir());
   const target = path.join(root, CIFAR10_FOLDER);
   const running = inflight.get(target);
@@ -136,6 +132,7 @@ export function downloadCIFAR10(opts: DownloadCIFAR10Options = {}): Promise<stri
 }
 
 async function download(root: string, target: string, opts: DownloadCIFAR10Options): Promise<string> {
+  const { path } = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive);
   const url = opts.url ?? CIFAR10_URL;
   const label = path.posix.basename(parseUrl(url, CALLER).pathname) || url;
   const md5 = String(opts.md5 ?? CIFAR10_MD5).toLowerCase();
@@ -157,13 +154,7 @@ async function download(root: string, target: string, opts: DownloadCIFAR10Optio
     }
     const staged = path.join(tmp, CIFAR10_FOLDER);
     await ensureDir(staged);
-    const { written } = await extractExpectedFiles(archive, staged, {
-      caller: CALLER,
-      archiveName: url,
-      root: CIFAR10_FOLDER,
-      files: EXPECTED_FILES,
-      maxEntries: 64,
-    });
+    const { written } = await extractExpectedFiles(archive, staged, { ...CIFAR10_ARCHIVE_LIMITS, caller: CALLER, archiveName: url });
     checkExtracted(staged, written, url);
     await syncFiles([...written.keys()].map((name) => path.join(staged, name)));
     const marker = { source: fetched.finalUrl, md5, files: Object.fromEntries(written) };
@@ -203,6 +194,7 @@ async function fetchWithProgress(url: string, label: string, archive: string, op
 
 /** Checks the extracted files before they are moved into place. */
 function checkExtracted(staged: string, written: Map<string, number>, url: string): void {
+  const { path } = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive);
   const missing = [CIFAR10_TEST_FILE, CIFAR10_META_FILE].filter((f) => !written.has(f));
   if (!CIFAR10_TRAIN_FILES.some((f) => written.has(f))) missing.unshift('data_batch_1.bin .. data_batch_5.bin');
   if (missing.length > 0) {
@@ -216,6 +208,7 @@ function checkExtracted(staged: string, written: Map<string, number>, url: strin
 
 /** Renames `staged` to `target`; an incomplete folder already at `target` is moved into `tmp` first. */
 async function placeFolder(staged: string, target: string, tmp: string): Promise<void> {
+  const { path } = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive);
   if (exists(target)) {
     if (isCompleteCIFAR10Folder(target)) return; // another process finished first
     await rename(target, path.join(tmp, 'replaced'));
@@ -230,6 +223,7 @@ async function placeFolder(staged: string, target: string, tmp: string): Promise
 
 /** Removes temp folders of downloads whose process is gone (killed mid-transfer). */
 async function removeStalePartials(root: string): Promise<void> {
+  const { path } = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive);
   for (const name of listDir(root)) {
     if (!name.startsWith(PARTIAL_PREFIX)) continue;
     const pid = Number(name.slice(PARTIAL_PREFIX.length).split('-')[0]);
@@ -246,6 +240,7 @@ async function removeStalePartials(root: string): Promise<void> {
  * @internal
  */
 export function isCompleteCIFAR10Folder(folder: string): boolean {
+  const { path } = nodeOnly(CALLER, BYTES_ALTERNATIVE.archive);
   const text = readTextIfExists(path.join(folder, MARKER));
   if (text !== undefined) {
     try {
@@ -257,7 +252,7 @@ export function isCompleteCIFAR10Folder(folder: string): boolean {
     }
   }
   return (
-    [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => fileSize(path.join(folder, f)) === MAX_BATCH_BYTES) &&
+    [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE].every((f) => fileSize(path.join(folder, f)) === CIFAR10_BATCH_FILE_BYTES) &&
     fileSize(path.join(folder, CIFAR10_META_FILE)) !== undefined
   );
 }

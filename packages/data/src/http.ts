@@ -2,13 +2,9 @@
  * Streams a URL into a file over HTTP(S), hashing (md5) and counting bytes as they pass (Node only).
  * @module
  */
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type * as Http from 'node:http';
 import { DataError } from './errors.js';
+import { BYTES_ALTERNATIVE, nodeOnly } from './nodeBuiltins.js';
 
 /** Options of {@link fetchToFile}. @internal */
 export interface FetchToFileOptions {
@@ -85,7 +81,8 @@ export function parseUrl(url: string, caller: string): URL {
   return u;
 }
 
-function get(url: URL, opts: FetchToFileOptions): Promise<{ req: http.ClientRequest; res: http.IncomingMessage }> {
+function get(url: URL, opts: FetchToFileOptions): Promise<{ req: Http.ClientRequest; res: Http.IncomingMessage }> {
+  const { http, https } = nodeOnly(opts.caller, BYTES_ALTERNATIVE.archive);
   return new Promise((resolve, reject) => {
     const lib = url.protocol === 'https:' ? https : http;
     const req = lib.get(
@@ -105,13 +102,14 @@ function get(url: URL, opts: FetchToFileOptions): Promise<{ req: http.ClientRequ
 }
 
 async function receive(
-  req: http.ClientRequest,
-  res: http.IncomingMessage,
+  req: Http.ClientRequest,
+  res: Http.IncomingMessage,
   url: string,
   dest: string,
   opts: FetchToFileOptions,
 ): Promise<FetchResult> {
   const { caller, maxBytes } = opts;
+  const { crypto, fs, stream, streamPromises } = nodeOnly(caller, BYTES_ALTERNATIVE.archive);
   const header = res.headers['content-length'];
   const total = header !== undefined && /^\d+$/.test(header) ? Number(header) : null;
   if (total !== null && total > maxBytes) {
@@ -119,9 +117,9 @@ async function receive(
     req.destroy();
     throw new DataError(`${caller}: a download of at most ${maxBytes} bytes (got Content-Length ${total} from ${url})`);
   }
-  const hash = createHash('md5');
+  const hash = crypto.createHash('md5');
   let received = 0;
-  const meter = new Transform({
+  const meter = new stream.Transform({
     transform(chunk: Buffer, _encoding, done) {
       received += chunk.length;
       if (received > maxBytes) {
@@ -140,7 +138,7 @@ async function receive(
     res.destroy(e);
   });
   try {
-    await pipeline(res, meter, createWriteStream(dest, { flags: 'wx' }));
+    await streamPromises.pipeline(res, meter, fs.createWriteStream(dest, { flags: 'wx' }));
   } catch (e) {
     const cause = failure ?? (e as Error);
     if (cause instanceof DataError) throw cause;

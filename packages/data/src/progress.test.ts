@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressBar, RateMeter, formatBytes, formatDuration, formatProgressLine, type DownloadProgress } from './progress.js';
+import { formatDuration } from '@tapegrad/data';
+import { ProgressBar, RateMeter, formatBytes, formatProgressLine, type DownloadProgress } from './progress.js';
 
 describe('formatting', () => {
   it('formats bytes with binary units', () => {

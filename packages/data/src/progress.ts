@@ -3,6 +3,7 @@
  * terminal. No Node built-ins here; the bar writes to whatever stream it is given.
  * @module
  */
+import { formatDuration } from '@tapegrad/core';
 
 /**
  * How far a download has come, as passed to `onProgress`.
@@ -44,26 +45,6 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
-/**
- * Formats seconds as `m:ss` or `h:mm:ss`; `--:--` when unknown.
- *
- * @param seconds - Seconds, or null when unknown.
- * @example
- * ```ts
- * import { formatDuration } from '@tapegrad/data';
- * console.log(formatDuration(83), formatDuration(3725), formatDuration(null)); // '1:23' '1:02:05' '--:--'
- * ```
- * @category Download
- */
-export function formatDuration(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 /**

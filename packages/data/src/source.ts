@@ -2,11 +2,12 @@
  * Where the CIFAR-10 files come from: an explicit folder, `CIFAR10_DIR`, the cache, or a download.
  * @module
  */
-import * as path from 'node:path';
 import { dataCacheDir } from './cacheDir.js';
-import { CIFAR10_FOLDER, downloadCIFAR10, isCompleteCIFAR10Folder, type DownloadCIFAR10Options } from './download.js';
+import { CIFAR10_FOLDER, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES } from './cifar10Files.js';
+import { downloadCIFAR10, isCompleteCIFAR10Folder, type DownloadCIFAR10Options } from './download.js';
 import { DataError } from './errors.js';
-import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, isFile } from './fileio.js';
+import { isFile } from './fileio.js';
+import { BYTES_ALTERNATIVE, nodeOnly } from './nodeBuiltins.js';
 
 /**
  * Options of {@link resolveCIFAR10Dir}.
@@ -32,6 +33,8 @@ export interface ResolveCIFAR10Options extends Omit<DownloadCIFAR10Options, 'dir
  * @returns The folder holding `data_batch_*.bin` and `test_batch.bin`.
  * @throws {@link DataError} when `dir` or `CIFAR10_DIR` holds no CIFAR-10 files, when the data are
  *   not found and `download` is false, or when the download fails.
+ * @throws Error in a browser (no Node): fetch the archive there and pass the Response to
+ *   `loadCIFAR10FromArchive`.
  * @example
  * ```ts
  * // not run: downloads CIFAR-10 when it is not found
@@ -43,6 +46,7 @@ export interface ResolveCIFAR10Options extends Omit<DownloadCIFAR10Options, 'dir
  */
 export async function resolveCIFAR10Dir(opts: ResolveCIFAR10Options = {}): Promise<string> {
   const caller = 'resolveCIFAR10Dir';
+  const { path } = nodeOnly(caller, BYTES_ALTERNATIVE.archive);
   if (opts.dir !== undefined) return checkFolder(opts.dir, `${caller}: dir`);
   const fromEnv = process.env['CIFAR10_DIR'];
   if (fromEnv) return checkFolder(fromEnv, `${caller}: CIFAR10_DIR`);
@@ -59,6 +63,7 @@ export async function resolveCIFAR10Dir(opts: ResolveCIFAR10Options = {}): Promi
 }
 
 function checkFolder(dir: string, what: string): string {
+  const { path } = nodeOnly('resolveCIFAR10Dir', BYTES_ALTERNATIVE.archive);
   const abs = path.resolve(dir);
   for (const candidate of [abs, path.join(abs, CIFAR10_FOLDER)]) {
     const hasTrain = CIFAR10_TRAIN_FILES.some((f) => isFile(path.join(candidate, f)));

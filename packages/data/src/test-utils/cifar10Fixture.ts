@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CIFAR10_CLASSES, CIFAR10_IMAGE_BYTES, CIFAR10_RECORD_BYTES } from '../cifar10Format.js';
 
-export const RECORD = 3073;
-export const IMAGE = 3072;
-export const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
+export const RECORD = CIFAR10_RECORD_BYTES;
+export const IMAGE = CIFAR10_IMAGE_BYTES;
+export const CLASSES = [...CIFAR10_CLASSES];
 /** The first ten labels of the official files (and of the tiny files made here). */
 export const FIRST_TRAIN_LABELS = [6, 9, 9, 4, 1, 1, 2, 7, 8, 3];
 export const FIRST_TEST_LABELS = [3, 8, 8, 0, 6, 6, 1, 6, 3, 1];

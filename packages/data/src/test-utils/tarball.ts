@@ -1,17 +1,43 @@
 /**
  * Builds tar archives by hand (ustar headers), so tests can make members that a normal packer would
- * not: `../` paths, absolute paths, symlinks, hard links, devices.
+ * not: `../` paths, absolute paths, symlinks, hard links, devices, pax and GNU long-name headers
+ * that rename the next member.
  */
 import { gzipSync } from 'node:zlib';
 
 export interface TarMember {
   path: string;
-  /** '0' file (default), '1' hard link, '2' symlink, '3' char device, '5' folder, '6' FIFO. */
-  type?: '0' | '1' | '2' | '3' | '5' | '6';
+  /**
+   * '0' file (default), '1' hard link, '2' symlink, '3' char device, '4' block device, '5' folder,
+   * '6' FIFO, 'x' pax header (next member), 'g' global pax header, 'L' GNU long name, 'K' GNU long link.
+   */
+  type?: '0' | '1' | '2' | '3' | '4' | '5' | '6' | 'x' | 'g' | 'L' | 'K';
   data?: Uint8Array;
   linkpath?: string;
   /** The size written in the header (default the data's length): lets a test lie about it. */
   size?: number;
+  /** The ustar prefix field (joined to the name with '/'). */
+  prefix?: string;
+}
+
+/** Types whose data follows the header. */
+const WITH_DATA = new Set(['0', 'x', 'g', 'L', 'K']);
+
+/** A pax header member setting `records` (e.g. `{ path: '../x' }`) for the next member. */
+export function pax(records: Record<string, string>, type: 'x' | 'g' = 'x'): TarMember {
+  let body = '';
+  for (const [key, value] of Object.entries(records)) {
+    const tail = ` ${key}=${value}\n`;
+    let len = new TextEncoder().encode(tail).length + 1;
+    while (`${len}`.length + new TextEncoder().encode(tail).length !== len) len++;
+    body += `${len}${tail}`;
+  }
+  return { path: 'PaxHeader/next', type, data: new TextEncoder().encode(body) };
+}
+
+/** A GNU long-name member giving the next member the path `path`. */
+export function longName(path: string, type: 'L' | 'K' = 'L'): TarMember {
+  return { path: '././@LongLink', type, data: new TextEncoder().encode(`${path}\0`) };
 }
 
 function writeString(block: Uint8Array, at: number, length: number, value: string): void {
@@ -27,7 +53,7 @@ function writeOctal(block: Uint8Array, at: number, length: number, value: number
 function header(m: TarMember): Uint8Array {
   const block = new Uint8Array(512);
   const type = m.type ?? '0';
-  const size = m.size ?? (type === '0' ? (m.data?.length ?? 0) : 0);
+  const size = m.size ?? (WITH_DATA.has(type) ? (m.data?.length ?? 0) : 0);
   writeString(block, 0, 100, m.path);
   writeOctal(block, 100, 8, type === '5' ? 0o755 : 0o644);
   writeOctal(block, 108, 8, 1000);
@@ -40,6 +66,7 @@ function header(m: TarMember): Uint8Array {
   writeString(block, 263, 2, '00');
   writeString(block, 265, 32, 'kriz');
   writeString(block, 297, 32, 'kriz');
+  if (m.prefix !== undefined) writeString(block, 345, 155, m.prefix);
   block.fill(0x20, 148, 156); // checksum field counts as spaces
   const sum = block.reduce((a, b) => a + b, 0);
   writeString(block, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
@@ -51,7 +78,7 @@ export function tar(members: readonly TarMember[]): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const m of members) {
     parts.push(header(m));
-    const data = m.type === undefined || m.type === '0' ? (m.data ?? new Uint8Array(0)) : new Uint8Array(0);
+    const data = WITH_DATA.has(m.type ?? '0') ? (m.data ?? new Uint8Array(0)) : new Uint8Array(0);
     parts.push(data);
     const pad = (512 - (data.length % 512)) % 512;
     if (pad) parts.push(new Uint8Array(pad));
