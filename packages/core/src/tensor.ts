@@ -5,12 +5,13 @@
  */
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
-import { isFloatDType, type DType } from './dtype.js';
+import { isFloatDType, type DType, type NdArray } from './dtype.js';
 import { isGradEnabled } from './gradMode.js';
 import { castNd, dtypeOf, isContiguous, toContiguous, toFloat64, wrapNd } from './kernels/layout.js';
 import { unaryInto } from './kernels/elementwise.js';
 import { sizeOf } from './shape.js';
-import { runBackward, type NdArray, type TapeNode } from './tape.js';
+import { runBackward } from './backward.js';
+import type { TapeNode } from './tape.js';
 import { formatTensor } from './format.js';
 import { add } from './ops/add.js';
 import { sub } from './ops/sub.js';

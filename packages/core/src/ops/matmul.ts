@@ -2,7 +2,8 @@ import { ShapeError } from '../errors.js';
 import { formatShape } from '../text.js';
 import { matmulNd } from '../kernels/matmul.js';
 import { reshapeNd } from '../kernels/layout.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { binaryOperands } from './operands.js';
 

@@ -3,7 +3,8 @@ import { formatShape } from '../text.js';
 import { extremeAlong, scatterAlong } from '../kernels/reduce.js';
 import { reshapeNd } from '../kernels/layout.js';
 import { normalizeDim, reducedShape, sizeOf } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
 

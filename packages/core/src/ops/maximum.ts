@@ -1,6 +1,7 @@
 import { binary } from '../kernels/elementwise.js';
 import { broadcastShapes } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { binaryOperands, sumTo } from './operands.js';
 
