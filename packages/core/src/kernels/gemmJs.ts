@@ -27,7 +27,7 @@ const tile: number[] = [0.5];
  * reads through strides, which absorbs the transposes), blocked so a `120 × 512` A block stays in
  * L2 while a 2×3 micro-kernel sweeps it. Products accumulate in float64 for both dtypes and C is
  * written once at the end, so a float32 result is the float32 rounding of a float64-accumulated
- * product. 6–7.5 GFLOP/s on one Zen 5 core.
+ * product (`bench/README.md` has its speed).
  * @internal
  */
 export function gemmJs(
