@@ -5,6 +5,7 @@
  * @internal
  */
 import type { FloatArray } from '../dtype.js';
+import type { KernelSet } from './kernelSet.js';
 import { microKernel2x3 } from './gemmMicroKernel.js';
 import { packPanelsOf2, packPanelsOf3 } from './gemmPack.js';
 
@@ -30,13 +31,7 @@ const tile: number[] = [0.5];
  * product (`bench/README.md` has its speed).
  * @internal
  */
-export function gemmJs(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: FloatArray, aOffset: number, lda: number,
-  b: FloatArray, bOffset: number, ldb: number,
-  c: FloatArray, cOffset: number, ldc: number,
-  accumulate: boolean,
-): void {
+export const gemmJs: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
   if (m === 0 || n === 0) return;
 
   // op(A)(i, p) = a[aOffset + i·aRow + p·aCol]; op(B)(p, j) = b[bOffset + j·bRow + p·bCol].
@@ -72,7 +67,7 @@ export function gemmJs(
       storeTile(c, cStart, ldc, rows, cols, stride);
     }
   }
-}
+};
 
 /** Fills the work tile (rows rounded up to MR, `stride` columns) with C's block, or zeros. */
 function loadTile(accumulate: boolean, c: FloatArray, cStart: number, ldc: number, rows: number, cols: number, stride: number): void {
