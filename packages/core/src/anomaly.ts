@@ -6,7 +6,7 @@
  */
 import { formatShape } from './text.js';
 import { toFloat64 } from './kernels/layout.js';
-import type { NdArray } from './tape.js';
+import type { NdArray } from './dtype.js';
 
 /**
  * An op produced NaN or ±Infinity while anomaly mode was on.
@@ -99,6 +99,11 @@ export function creationSite(): string {
   const ownFile = /[/\\]packages[/\\]core[/\\](src|dist)[/\\](?!.*\.test\.)|[/\\]@tapegrad[/\\]core[/\\]/;
   const user = frames.filter((f) => !ownFile.test(f) && !f.includes('node:internal'));
   return (user.length ? user : frames).slice(0, 3).join('\n    ');
+}
+
+/** How an anomaly's message names an op's input shapes: `inputs [2, 3], [3]`. @internal */
+export function describeInputs(shapes: readonly (readonly number[])[]): string {
+  return `inputs ${shapes.map(formatShape).join(', ')}`;
 }
 
 /**

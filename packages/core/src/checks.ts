@@ -7,11 +7,16 @@ import { DtypeError } from './errors.js';
 import type { FloatDType } from './dtype.js';
 import { Tensor } from './tensor.js';
 
-/** How a value that should have been something else is named in a message. @internal */
+/**
+ * How a value that should have been something else is named in a message: `null`, `an array`,
+ * `a float32 tensor`, another object by its class (`Float64Array`, `Object`), anything else by its
+ * type (`number`, `undefined`). @internal
+ */
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (value instanceof Tensor) return `a ${value.dtype} tensor`;
+  if (typeof value === 'object') return (value.constructor as { name?: string } | undefined)?.name ?? 'an object';
   return typeof value;
 }
 

@@ -4,7 +4,8 @@
  */
 import { DtypeError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
-import { allocate, checkDType, dtypeOfArray, getDefaultDtype, type DType, type FloatDType, type TypedArray } from './dtype.js';
+import { allocate } from './allocator.js';
+import { checkDType, dtypeOfArray, getDefaultDtype, type DType, type FloatDType, type TypedArray } from './dtype.js';
 import { wrapNd } from './kernels/layout.js';
 import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';

@@ -4,7 +4,8 @@
  * @module
  */
 import { toContiguous } from './kernels/layout.js';
-import { applyOp, type NdArray, type OpSpec } from './tape.js';
+import type { NdArray } from './dtype.js';
+import { applyOp, type OpSpec } from './tape.js';
 import type { Tensor } from './tensor.js';
 
 /** What both forms take: an {@link OpSpec} and whether its inputs must arrive contiguous. */

@@ -1,9 +1,10 @@
 /**
- * Element types of tensors and the default floating dtype.
+ * Element types of tensors, the arrays that hold them (typed arrays, and the ndarray views over
+ * them that tensors, ops and kernels pass around), and the default floating dtype.
  * @module
  */
+import type ndarray from 'ndarray';
 import { DtypeError } from './errors.js';
-import { takePooled } from './arrayPool.js';
 
 /**
  * A floating element type: what gradients flow through.
@@ -89,51 +90,19 @@ export type TypedArray = TypedArrayOf[DType];
  */
 export type FloatArray = Float32Array | Float64Array;
 
-const constructors = {
-  float32: Float32Array,
-  float64: Float64Array,
-  int32: Int32Array,
-  uint8: Uint8Array,
-} as const;
-
-/** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
-let tracked: Set<TypedArray> | null = null;
-
-/** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
-let scoped: Set<TypedArray> | null = null;
-
 /**
- * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
- * when it has one of that length). `zeroed` false leaves a reused array's old values, for a caller
- * that writes every element (a product's output). @internal
+ * The ndarray view a tensor holds (`Tensor.data`), and what ops and kernels take and return: an
+ * `ndarray` (shape, strides, offset) over a Float32Array, Float64Array, Int32Array or Uint8Array.
+ *
+ * @example
+ * ```ts
+ * import { tensor, type NdArray } from '@tapegrad/core';
+ * const view: NdArray = tensor([[1, 2], [3, 4]]).T.data; // a transposed view: no copy
+ * console.log(view.shape, view.stride, view.get(0, 1)); // [2, 2] [1, 2] 3
+ * ```
+ * @category Tensors
  */
-export function allocate<D extends DType>(dtype: D, length: number, zeroed = true): TypedArrayOf[D] {
-  const array = (takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
-  if (tracked !== null) tracked.add(array);
-  if (scoped !== null) scoped.add(array);
-  return array;
-}
-
-/**
- * Makes `allocate` also add every array it makes to `into` (null stops); returns the set it
- * replaces. For {@link recyclingArrays}. @internal
- */
-export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
-  const previous = scoped;
-  scoped = into;
-  return previous;
-}
-
-/**
- * Makes `allocate` add every array it makes to `into` (null stops); returns the set it replaces.
- * The tape uses it to tell arrays an op's backward made (its own to keep) from arrays the op passed
- * through or saved. @internal
- */
-export function trackAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
-  const previous = tracked;
-  tracked = into;
-  return previous;
-}
+export type NdArray = ndarray.NdArray<TypedArray>;
 
 /** The dtype whose typed array `data` is, or undefined when it is none of them. @internal */
 export function dtypeOfArray(data: unknown): DType | undefined {

@@ -1,12 +1,14 @@
 /**
  * Printing tensors the way PyTorch does: `tensor([[ 1.0000, -2.5000], ...], dtype=float64)`,
- * 4 decimals, scientific notation when magnitudes span too much, `...` past 1000 elements.
+ * 4 decimals, scientific notation when magnitudes span too much, `...` past 1000 elements; and
+ * reading them out as nested arrays.
  * @module
  * @internal
  */
 import { getDefaultDtype, isFloatDType } from './dtype.js';
 import { toFloat64 } from './kernels/layout.js';
-import type { Tensor } from './tensor.js';
+import { sizeOf } from './shape.js';
+import type { NestedArray, Tensor } from './tensor.js';
 
 const THRESHOLD = 1000;
 const EDGE_ITEMS = 3;
@@ -78,4 +80,16 @@ export function formatTensor(t: Tensor): string {
   if (t.gradFn) extras.push(`gradFn=${t.gradFn.toString()}`);
   else if (t.requiresGrad) extras.push('requiresGrad=true');
   return `tensor(${[body, ...extras].join(', ')})`;
+}
+
+/** The values of `t` as nested arrays, row-major (a number for a 0-d tensor). */
+export function toNestedArray(t: Tensor): NestedArray {
+  const flat = toFloat64(t.data);
+  const shape = t.shape;
+  const build = (dim: number, offset: number): NestedArray => {
+    if (dim === shape.length) return flat[offset]!;
+    const stride = sizeOf(shape.slice(dim + 1));
+    return Array.from({ length: shape[dim]! }, (_, i) => build(dim + 1, offset + i * stride));
+  };
+  return build(0, 0);
 }

@@ -6,12 +6,13 @@
 import { ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { noGrad } from './gradMode.js';
-import { createNd, type Nd } from './kernels/layout.js';
+import { createNd } from './kernels/layout.js';
+import type { NdArray } from './dtype.js';
 import { sameShape, sizeOf } from './shape.js';
 import { Tensor } from './tensor.js';
 
 /** Visits every element of `x` (any layout) by its flat data index, in row-major order. */
-function forEachElement(x: Nd, fn: (dataIndex: number, flatIndex: number) => void): void {
+function forEachElement(x: NdArray, fn: (dataIndex: number, flatIndex: number) => void): void {
   const shape = x.shape;
   const counter = new Array<number>(shape.length).fill(0);
   const size = sizeOf(shape);

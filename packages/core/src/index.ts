@@ -21,11 +21,11 @@ export { checkFloatTensor, checkFloatDtype } from './checks.js';
 export { sameShape } from './shape.js';
 export {
   setDefaultDtype, getDefaultDtype,
-  type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray,
+  type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray, type NdArray,
 } from './dtype.js';
 export { recyclingArrays, giveBackArrays } from './recycling.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
-export { TapeNode, type NdArray, type OpContext, type OpSpec } from './tape.js';
+export { TapeNode, type OpContext, type OpSpec } from './tape.js';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode.js';
 export { AnomalyError, detectAnomaly, setAnomalyDetection, isAnomalyDetectionEnabled } from './anomaly.js';
 export {

@@ -2,9 +2,8 @@
  * Small public helpers for writing ops on ndarrays (see {@link defineOp}).
  * @module
  */
-import type { DType } from './dtype.js';
+import type { DType, NdArray } from './dtype.js';
 import { createNd, toContiguous } from './kernels/layout.js';
-import type { NdArray } from './tape.js';
 
 /**
  * A new zero-filled, contiguous ndarray of `dtype` and `shape`, for an op's output or gradient.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { giveBackArrays, randn, recyclingArrays, tensor, zeros } from '@tapegrad/core';
-import { pooledArrayBytes } from './arrayPool.js';
+import { pooledArrayBytes } from './allocator.js';
 import { jsKernels } from './kernels/jsKernels.js';
 
 const f64 = { dtype: 'float64' as const };

@@ -3,8 +3,9 @@
  * ({@link recyclingArrays}), and arrays given back one by one ({@link giveBackArrays}).
  * @module
  */
-import { givePooled } from './arrayPool.js';
-import { dtypeOfArray, scopeAllocations, type TypedArray } from './dtype.js';
+import { givePooled, scopeAllocations } from './allocator.js';
+import { describeValue } from './checks.js';
+import { dtypeOfArray, type TypedArray } from './dtype.js';
 import { getKernels } from './kernels/registry.js';
 import { Tensor } from './tensor.js';
 
@@ -49,7 +50,7 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   }
   for (const t of keep(result)) {
     // a wrong keep list gives nothing back
-    if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describe(t)})`);
+    if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describeValue(t)})`);
     made.delete(t.data.data);
   }
   for (const array of made) givePooled(dtypeOfArray(array)!, array);
@@ -94,9 +95,9 @@ const collected = new FinalizationRegistry<number>((bytes) => {
  */
 export function giveBackArrays(tensors: Iterable<Tensor>): void {
   const list = tensors === null || typeof tensors !== 'object' || !(Symbol.iterator in tensors) ? null : [...tensors];
-  if (list === null) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describe(tensors)})`);
+  if (list === null) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describeValue(tensors)})`);
   const bad = list.find((t) => !(t instanceof Tensor));
-  if (bad !== undefined) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describe(bad)}); nothing was given back`);
+  if (bad !== undefined) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describeValue(bad)}); nothing was given back`);
   const seen = new Set<TypedArray>();
   for (const t of list) {
     const array = t.data.data;
@@ -112,8 +113,4 @@ export function giveBackArrays(tensors: Iterable<Tensor>): void {
       givePooled(dtype, buffer);
     } else givePooled(dtype, array);
   }
-}
-
-function describe(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? (value.constructor?.name ?? 'an object') : typeof value;
 }

@@ -4,9 +4,9 @@
  * @module
  * @internal
  */
-import { dtypeOf, broadcastView, createNd, type Nd } from './layout.js';
+import { dtypeOf, broadcastView, createNd } from './layout.js';
 import { coalesce, forEachRow } from './strided.js';
-import type { TypedArray } from '../dtype.js';
+import type { NdArray, TypedArray } from '../dtype.js';
 
 /** Binary elementwise operations. */
 export type BinaryCode =
@@ -43,14 +43,14 @@ const binaryLoops: Record<BinaryCode, Loop> = {
 };
 
 /** `a <code> b` broadcast to `shape` (already checked), into a new contiguous array of a's dtype. */
-export function binary(code: BinaryCode, a: Nd, b: Nd, shape: readonly number[]): Nd {
+export function binary(code: BinaryCode, a: NdArray, b: NdArray, shape: readonly number[]): NdArray {
   const out = createNd(dtypeOf(a), shape);
   binaryInto(code, out, a, b);
   return out;
 }
 
 /** Writes `a <code> b` into `out`; `a` and `b` broadcast to out's shape. */
-export function binaryInto(code: BinaryCode, out: Nd, a: Nd, b: Nd): void {
+export function binaryInto(code: BinaryCode, out: NdArray, a: NdArray, b: NdArray): void {
   const av = broadcastView(a, out.shape);
   const bv = broadcastView(b, out.shape);
   const plan = coalesce(out.shape, [out.stride, av.stride, bv.stride]);
@@ -78,14 +78,14 @@ const unaryLoops: Record<UnaryCode, UnaryLoop> = {
 };
 
 /** `code(x)` into a new contiguous array of x's dtype; `scalar` is the argument of scale/addScalar/powScalar. */
-export function unary(code: UnaryCode, x: Nd, scalar = 0): Nd {
+export function unary(code: UnaryCode, x: NdArray, scalar = 0): NdArray {
   const out = createNd(dtypeOf(x), x.shape);
   unaryInto(code, out, x, scalar);
   return out;
 }
 
 /** Writes `code(x)` into `out` (same shape; x may be strided or broadcast). */
-export function unaryInto(code: UnaryCode, out: Nd, x: Nd, scalar = 0): void {
+export function unaryInto(code: UnaryCode, out: NdArray, x: NdArray, scalar = 0): void {
   const xv = broadcastView(x, out.shape);
   const plan = coalesce(out.shape, [out.stride, xv.stride]);
   const loop = unaryLoops[code];

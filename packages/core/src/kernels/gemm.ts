@@ -18,11 +18,11 @@ const MAX_INDEX = 2 ** 31 - 1;
  * strided views of larger arrays work through the offsets and leading dimensions.
  *
  * The work runs on the active {@link KernelSet}: WebAssembly SIMD (f32: 6×8 register tiles with
- * relaxed-SIMD FMA, packed panels, cache blocking, worker threads for large products; 40–55 GFLOP/s
- * f32 on one Zen 5 core) or pure TypeScript (2×3 tiles, accumulation in float64; 6–7.5 GFLOP/s). Both
- * pack op(A) and op(B) into panels through strides, which absorbs the transposes, so every form runs
- * at one speed. The TypeScript kernels accumulate float32 products in float64; the WebAssembly ones
- * in float32, as BLAS does. See `bench/README.md`.
+ * relaxed-SIMD FMA, packed panels, cache blocking, worker threads for large products) or pure
+ * TypeScript (2×3 tiles, accumulation in float64). Both pack op(A) and op(B) into panels through
+ * strides, which absorbs the transposes, so every form runs at one speed. The TypeScript kernels
+ * accumulate float32 products in float64; the WebAssembly ones in float32, as BLAS does.
+ * `bench/README.md` has the speeds of both.
  *
  * As in BLAS, C's old values are not read when `accumulate` is false (a NaN there does not leak), and
  * C must not overlap A or B.

@@ -5,6 +5,7 @@
  * @internal
  */
 import type { FloatArray } from '../dtype.js';
+import type { KernelSet } from './kernelSet.js';
 import { microKernel2x3 } from './gemmMicroKernel.js';
 import { packPanelsOf2, packPanelsOf3 } from './gemmPack.js';
 
@@ -27,16 +28,10 @@ const tile: number[] = [0.5];
  * reads through strides, which absorbs the transposes), blocked so a `120 × 512` A block stays in
  * L2 while a 2×3 micro-kernel sweeps it. Products accumulate in float64 for both dtypes and C is
  * written once at the end, so a float32 result is the float32 rounding of a float64-accumulated
- * product. 6–7.5 GFLOP/s on one Zen 5 core.
+ * product (`bench/README.md` has its speed).
  * @internal
  */
-export function gemmJs(
-  transA: boolean, transB: boolean, m: number, n: number, k: number,
-  a: FloatArray, aOffset: number, lda: number,
-  b: FloatArray, bOffset: number, ldb: number,
-  c: FloatArray, cOffset: number, ldc: number,
-  accumulate: boolean,
-): void {
+export const gemmJs: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
   if (m === 0 || n === 0) return;
 
   // op(A)(i, p) = a[aOffset + i·aRow + p·aCol]; op(B)(p, j) = b[bOffset + j·bRow + p·bCol].
@@ -72,7 +67,7 @@ export function gemmJs(
       storeTile(c, cStart, ldc, rows, cols, stride);
     }
   }
-}
+};
 
 /** Fills the work tile (rows rounded up to MR, `stride` columns) with C's block, or zeros. */
 function loadTile(accumulate: boolean, c: FloatArray, cStart: number, ldc: number, rows: number, cols: number, stride: number): void {

@@ -12,9 +12,9 @@
  * the products of an iteration before the sums, so a tile needs about twice its size in xmm
  * registers, and V8 has 15; larger tiles (3×3, 4×4, 4×8) spill and measured slower. `packed` and
  * `tile` are plain arrays of doubles, never typed arrays: V8 11 indexes a double-elements array in
- * four instructions and a `Float64Array` in six, which made this loop ~30% faster. Both arrays must
- * stay packed doubles (no holes, no non-numbers) for that; every call site sees the same two arrays,
- * so it stays monomorphic.
+ * four instructions and a `Float64Array` in six, which made this loop faster (bench/README.md has
+ * the figures). Both arrays must stay packed doubles (no holes, no non-numbers) for that; every call
+ * site sees the same two arrays, so it stays monomorphic.
  *
  * @param depth - Number of rank-1 updates (the k extent of this block).
  * @param packed - Scratch holding both packed panels.

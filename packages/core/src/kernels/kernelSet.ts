@@ -4,6 +4,10 @@
  * implementations: pure TypeScript (`'js'`) and WebAssembly SIMD compiled from
  * `packages/core/assembly/` at build time (`'wasm'`). {@link setKernels} chooses one; by default
  * (and with `TAPEGRAD_KERNELS=auto`) WebAssembly is used where the runtime supports SIMD.
+ *
+ * BatchNorm, LayerNorm and Adam are nn's and optim's, yet their kernels live here: there is one
+ * kernel set behind {@link getKernels}, and one WebAssembly module and memory, built in core, so nn
+ * and optim call their kernels through it instead of building and loading modules of their own.
  * @module
  */
 import type { FloatArray } from '../dtype.js';

@@ -3,33 +3,31 @@
  * @module
  * @internal
  */
-import ndarray, { type NdArray } from 'ndarray';
+import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
-import { allocate, dtypeOfArray, type DType, type TypedArray } from '../dtype.js';
+import { allocate } from '../allocator.js';
+import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
 import { contiguousStrides, sizeOf } from '../shape.js';
 
-/** An ndarray over one of the typed arrays a tensor can hold. */
-export type Nd = NdArray<TypedArray>;
-
 /** The dtype of an ndarray's typed array. */
-export function dtypeOf(x: Nd): DType {
+export function dtypeOf(x: NdArray): DType {
   const dtype = dtypeOfArray(x.data);
   if (dtype === undefined) throw new TypeError('tapegrad: ndarray data must be a Float32Array, Float64Array, Int32Array or Uint8Array');
   return dtype;
 }
 
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
-export function createNd(dtype: DType, shape: readonly number[], zeroed = true): Nd {
-  return ndarray(allocate(dtype, sizeOf(shape), zeroed), [...shape], contiguousStrides(shape), 0) as Nd;
+export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
+  return ndarray(allocate(dtype, sizeOf(shape), zeroed), [...shape], contiguousStrides(shape), 0) as NdArray;
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
-export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): Nd {
-  return ndarray(data, [...shape], contiguousStrides(shape), offset) as Nd;
+export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): NdArray {
+  return ndarray(data, [...shape], contiguousStrides(shape), offset) as NdArray;
 }
 
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
-export function isContiguous(x: Nd): boolean {
+export function isContiguous(x: NdArray): boolean {
   let expected = 1;
   for (let i = x.shape.length - 1; i >= 0; i--) {
     const d = x.shape[i]!;
@@ -40,7 +38,7 @@ export function isContiguous(x: Nd): boolean {
 }
 
 /** `x` itself when contiguous, else a contiguous copy (ndarray-ops handles the strided read). */
-export function toContiguous(x: Nd): Nd {
+export function toContiguous(x: NdArray): NdArray {
   if (isContiguous(x)) return x;
   const out = createNd(dtypeOf(x), x.shape);
   ops.assign(out, x);
@@ -48,7 +46,7 @@ export function toContiguous(x: Nd): Nd {
 }
 
 /** A contiguous copy of `x` that owns its data. */
-export function copyNd(x: Nd): Nd {
+export function copyNd(x: NdArray): NdArray {
   if (isContiguous(x)) {
     const size = sizeOf(x.shape);
     const out = allocate(dtypeOf(x), size);
@@ -59,38 +57,38 @@ export function copyNd(x: Nd): Nd {
 }
 
 /** A contiguous view of `x` with a new shape of the same size (copies first when `x` is strided). */
-export function reshapeNd(x: Nd, shape: readonly number[]): Nd {
+export function reshapeNd(x: NdArray, shape: readonly number[]): NdArray {
   const c = toContiguous(x);
   return wrapNd(c.data, shape, c.offset);
 }
 
 /** A read-only view of `x` broadcast to `shape` by zero strides (numpy rules; shapes already checked). */
-export function broadcastView(x: Nd, shape: readonly number[]): Nd {
+export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   const rank = shape.length;
   const lead = rank - x.shape.length;
   const stride = new Array<number>(rank).fill(0);
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }
-  return ndarray(x.data, [...shape], stride, x.offset) as Nd;
+  return ndarray(x.data, [...shape], stride, x.offset) as NdArray;
 }
 
 /** A contiguous copy of `x` broadcast to `shape`. */
-export function expandNd(x: Nd, shape: readonly number[]): Nd {
+export function expandNd(x: NdArray, shape: readonly number[]): NdArray {
   const out = createNd(dtypeOf(x), shape);
   if (sizeOf(shape) > 0) ops.assign(out, broadcastView(x, shape));
   return out;
 }
 
 /** A contiguous copy of `x` converted to `dtype`. */
-export function castNd(x: Nd, dtype: DType): Nd {
+export function castNd(x: NdArray, dtype: DType): NdArray {
   const out = createNd(dtype, x.shape);
   if (sizeOf(x.shape) > 0) ops.assign(out, x);
   return out;
 }
 
 /** Reads the flat, row-major values of `x` into a plain Float64Array (for printing, tests, toArray). */
-export function toFloat64(x: Nd): Float64Array {
+export function toFloat64(x: NdArray): Float64Array {
   const c = toContiguous(x);
   const size = sizeOf(x.shape);
   const out = new Float64Array(size);

@@ -5,8 +5,8 @@
  * @internal
  */
 import { gemm } from './gemm.js';
-import { createNd, dtypeOf, toContiguous, type Nd } from './layout.js';
-import type { FloatArray } from '../dtype.js';
+import { createNd, dtypeOf, toContiguous } from './layout.js';
+import type { FloatArray, NdArray } from '../dtype.js';
 
 interface GemmOperand {
   data: FloatArray;
@@ -16,7 +16,7 @@ interface GemmOperand {
 }
 
 /** How gemm reads `x` (2-D) as op(x) = x, or xᵀ when `transpose`: row-major, column-major or copied. */
-function asOperand(x: Nd, transpose: boolean): GemmOperand {
+function asOperand(x: NdArray, transpose: boolean): GemmOperand {
   const [rows, cols] = x.shape as [number, number];
   const [rowStride, colStride] = x.stride as [number, number];
   if ((colStride === 1 || cols === 1) && rowStride >= cols && rowStride > 0) {
@@ -30,7 +30,7 @@ function asOperand(x: Nd, transpose: boolean): GemmOperand {
 }
 
 /** op(a)·op(b) for 2-D float ndarrays of one dtype, where op transposes when its flag is set; a new [m, n] array. */
-export function matmulNd(a: Nd, transA: boolean, b: Nd, transB: boolean): Nd {
+export function matmulNd(a: NdArray, transA: boolean, b: NdArray, transB: boolean): NdArray {
   const m = transA ? a.shape[1]! : a.shape[0]!;
   const k = transA ? a.shape[0]! : a.shape[1]!;
   const n = transB ? b.shape[0]! : b.shape[1]!;

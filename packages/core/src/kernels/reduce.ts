@@ -5,8 +5,9 @@
  * @module
  * @internal
  */
-import { copyNd, createNd, dtypeOf, toContiguous, wrapNd, type Nd } from './layout.js';
-import { allocate } from '../dtype.js';
+import { copyNd, createNd, dtypeOf, toContiguous, wrapNd } from './layout.js';
+import { allocate } from '../allocator.js';
+import type { NdArray } from '../dtype.js';
 import { sizeOf } from '../shape.js';
 
 /** [outer, reduced, inner] sizes of reducing dims [first..last] of `shape`. */
@@ -26,7 +27,7 @@ function runsFromLast(dims: readonly number[]): [number, number][] {
 }
 
 /** Sum over sorted `dims`, as a contiguous array of x's shape with those dims set to 1; accumulates in float64. */
-export function sumAxes(x: Nd, dims: readonly number[]): Nd {
+export function sumAxes(x: NdArray, dims: readonly number[]): NdArray {
   if (dims.length === 0) return copyNd(x);
   let current = toContiguous(x);
   let shape = [...x.shape];
@@ -60,7 +61,7 @@ export function sumAxes(x: Nd, dims: readonly number[]): Nd {
 }
 
 /** The extreme value along one dim and where it is (first occurrence; NaN wins as in PyTorch). */
-export function extremeAlong(x: Nd, dim: number, kind: 'max' | 'min'): { values: Nd; indices: Int32Array } {
+export function extremeAlong(x: NdArray, dim: number, kind: 'max' | 'min'): { values: NdArray; indices: Int32Array } {
   const c = toContiguous(x);
   const [outer, reduced, inner] = splitAround(x.shape, dim, dim);
   const shape = x.shape.map((d, i) => (i === dim ? 1 : d));
@@ -86,7 +87,7 @@ export function extremeAlong(x: Nd, dim: number, kind: 'max' | 'min'): { values:
 }
 
 /** Scatters `dy` (x's shape with `dim` set to 1) to the positions `indices` along `dim`, zeros elsewhere. */
-export function scatterAlong(dy: Nd, indices: Int32Array, shape: readonly number[], dim: number): Nd {
+export function scatterAlong(dy: NdArray, indices: Int32Array, shape: readonly number[], dim: number): NdArray {
   const g = toContiguous(dy);
   const [outer, reduced, inner] = splitAround(shape, dim, dim);
   const out = createNd(dtypeOf(dy), shape);

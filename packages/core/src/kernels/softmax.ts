@@ -4,7 +4,8 @@
  * @module
  * @internal
  */
-import { createNd, dtypeOf, toContiguous, type Nd } from './layout.js';
+import { createNd, dtypeOf, toContiguous } from './layout.js';
+import type { NdArray } from '../dtype.js';
 import { splitAround } from './reduce.js';
 
 /** Calls `fn(start, stride, n)` for every line along `dim` of a contiguous array of `shape`. */
@@ -14,7 +15,7 @@ function forEachLine(shape: readonly number[], dim: number, fn: (start: number, 
 }
 
 /** softmax (log = false) or log-softmax (log = true) of `x` along `dim`. */
-export function softmaxAlong(x: Nd, dim: number, log: boolean): Nd {
+export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
   const c = toContiguous(x);
   const src = c.data;
   const base = c.offset;
@@ -40,7 +41,7 @@ export function softmaxAlong(x: Nd, dim: number, log: boolean): Nd {
  * The input gradient of softmax (log = false): y·(dy - Σ dy·y), or of log-softmax (log = true):
  * dy - softmax·Σ dy, where `y` is the forward's output.
  */
-export function softmaxBackwardAlong(y: Nd, dy: Nd, dim: number, log: boolean): Nd {
+export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: boolean): NdArray {
   const yc = toContiguous(y);
   const gc = toContiguous(dy);
   const out = createNd(dtypeOf(y), y.shape);

@@ -19,11 +19,12 @@ export const absOp: OpSpec = {
 /**
  * Elementwise absolute value; its gradient at 0 is 0, as in PyTorch.
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, abs } from '@tapegrad/core';
- * console.log(abs(tensor([-3, 2])).toArray()); // [3, 2]
+ * console.log(abs(tensor([-3, 2])).toArray(), tensor([-1.5, 0]).abs().toArray()); // [3, 2] [1.5, 0]
  * ```
  * @category Ops
  */

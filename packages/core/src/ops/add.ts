@@ -19,13 +19,17 @@ export const addOp: OpSpec = {
 /**
  * Elementwise `a + b` with numpy broadcasting.
  *
- * @param a - a tensor or a number.
- * @param b - a tensor or a number, broadcastable with `a`, of the same dtype.
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, add } from '@tapegrad/core';
  * console.log(add(tensor([[1, 2], [3, 4]]), tensor([10, 20])).toArray()); // [[11, 22], [13, 24]]
+ * console.log(tensor([1, 2]).add(tensor([[10], [20]])).toArray()); // [[11, 12], [21, 22]]
+ * console.log(tensor([1, 2]).add(0.5).toArray()); // [1.5, 2.5]
  * ```
  * @category Ops
  */

@@ -22,11 +22,16 @@ function argExtreme(kind: 'max' | 'min', x: Tensor, dim: number | undefined, kee
  * Indices (int32) of the largest values of `x` over `dim`, or the flat index of the largest
  * element when `dim` is omitted; the first one on ties. Not differentiable.
  *
- * @throws {@link ShapeError} when the dim is out of range or empty.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to reduce (negative counts from the end). Default: the flattened tensor.
+ * @param keepdim - keep the reduced dim as size 1 (default false).
+ * @throws {@link ShapeError} when the dim is out of range or empty; {@link DtypeError} for an
+ *   integer tensor.
  * @example
  * ```ts
  * import { tensor, argmax } from '@tapegrad/core';
- * console.log(argmax(tensor([[1, 5], [7, 2]]), 1).toArray()); // [1, 0]
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(argmax(x, 1).toArray(), x.argmax(1).dtype, x.argmax().item()); // [1, 0] 'int32' 2
  * ```
  * @category Reductions
  */
@@ -38,10 +43,15 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  * Indices (int32) of the smallest values of `x` over `dim`, or the flat index of the smallest
  * element when `dim` is omitted; the first one on ties. Not differentiable.
  *
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to reduce (negative counts from the end). Default: the flattened tensor.
+ * @param keepdim - keep the reduced dim as size 1 (default false).
+ * @throws {@link ShapeError} when the dim is out of range or empty; {@link DtypeError} for an
+ *   integer tensor.
  * @example
  * ```ts
  * import { tensor, argmin } from '@tapegrad/core';
- * console.log(argmin(tensor([3, 1, 2])).item()); // 1
+ * console.log(argmin(tensor([3, 1, 2])).item(), tensor([[1, 5], [7, 2]]).argmin(0).toArray()); // 1 [0, 1]
  * ```
  * @category Reductions
  */

@@ -15,14 +15,18 @@ export const castOp: OpSpec<{ dtype: DType }> = {
 };
 
 /**
- * `x` converted to `dtype` (a copy; `x` itself when it already has that dtype). Float to float
- * conversions are recorded on the tape; converting to an integer dtype truncates toward zero.
+ * `x` converted to `dtype` (a copy; `x` itself when it already has that dtype); the method form is
+ * `x.to(dtype)`. Float to float conversions are recorded on the tape; floats become integers as typed
+ * arrays store them: truncated toward zero (and wrapped for uint8).
  *
- * @throws {@link DtypeError} when `dtype` is not a dtype name.
+ * @param x - the tensor.
+ * @param dtype - 'float32', 'float64', 'int32' or 'uint8'.
+ * @throws {@link DtypeError} when `dtype` is none of those.
  * @example
  * ```ts
  * import { tensor, cast } from '@tapegrad/core';
- * console.log(cast(tensor([1.5]), 'float64').dtype); // 'float64'
+ * const x = tensor([1.5, 2.7, -1.5]);
+ * console.log(cast(x, 'float64').dtype, x.to('int32').toArray(), x.to('float32') === x); // 'float64' [1, 2, -1] true
  * ```
  * @category Tensors
  */

@@ -16,13 +16,15 @@ export const cloneOp: OpSpec = {
 /**
  * A contiguous copy of `x` with its own data, recorded on the tape (the gradient flows back to `x`).
  *
+ * @param x - the tensor to copy.
+ * @returns a contiguous tensor of `x`'s shape and dtype.
  * @example
  * ```ts
  * import { tensor, clone } from '@tapegrad/core';
- * const x = tensor([1, 2]);
- * const y = clone(x);
- * y.fill_(0);
- * console.log(x.toArray()); // [1, 2]
+ * const x = tensor([1, 2], { requiresGrad: true });
+ * const y = clone(x), c = x.clone();
+ * c.mul(3).sum().backward();
+ * console.log(y.data.data === x.data.data, c.data.data === x.data.data, x.grad?.toArray()); // false false [3, 3]
  * ```
  * @category Tensors
  */

@@ -20,13 +20,19 @@ export const divOp: OpSpec = {
 };
 
 /**
- * Elementwise `a / b` with numpy broadcasting (IEEE: x / 0 is ±Infinity or NaN).
+ * Elementwise `a / b` with numpy broadcasting. Division by zero gives ±Infinity, or NaN for
+ * 0 / 0 (IEEE).
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, div } from '@tapegrad/core';
  * console.log(div(tensor([1, 3]), 2).toArray()); // [0.5, 1.5]
+ * console.log(tensor([1, -1, 0]).div(0).toArray()); // [Infinity, -Infinity, NaN]
  * ```
  * @category Ops
  */

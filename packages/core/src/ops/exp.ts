@@ -20,11 +20,13 @@ export const expOp: OpSpec = {
 /**
  * Elementwise exponential, `e ** x`.
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, exp } from '@tapegrad/core';
  * console.log(exp(tensor([0], { dtype: 'float64' })).toArray()); // [1]
+ * console.log(tensor([0, 1], { dtype: 'float64' }).exp().toArray()); // [1, 2.718281828459045]
  * ```
  * @category Ops
  */

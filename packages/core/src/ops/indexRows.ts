@@ -59,15 +59,24 @@ function resolveRows(rows: RowIndex, n: number): Int32Array {
 }
 
 /**
- * The rows `rows` of `x` along dim 0, in that order (repeats allowed), as a new tensor
- * `[rows.length, ...x.shape.slice(1)]`; numpy's `x[rows]`. The gradient is scattered back, adding
- * where a row was taken more than once.
+ * The rows `rows` of `x` along dim 0, in that order (repeats allowed), as a new tensor; numpy's
+ * `x[rows]`, and the method `x.index(rows)`. The gradient is scattered back, adding where a row was
+ * taken more than once.
  *
- * @throws {@link ShapeError} when a row is out of range or `x` is 0-D.
+ * @param x - a tensor of at least one dim.
+ * @param rows - row indices: a list of integers, an Int32Array, or a 1-D int32 (or uint8) tensor;
+ *   negative counts from the end.
+ * @returns `[rows.length, ...x.shape.slice(1)]`, `x`'s dtype.
+ * @throws {@link ShapeError} when a row is out of range, the index tensor is not 1-D or `x` is 0-D;
+ *   {@link DtypeError} when the index tensor is not int32 or uint8.
  * @example
  * ```ts
  * import { tensor, indexRows } from '@tapegrad/core';
  * console.log(indexRows(tensor([[1, 2], [3, 4], [5, 6]]), [2, 0]).toArray()); // [[5, 6], [1, 2]]
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * const rows = x.index([1, 1, 0]);
+ * rows.sum().backward();
+ * console.log(rows.toArray(), x.grad?.toArray()); // [[3, 4], [3, 4], [1, 2]] [[1, 1], [2, 2]]
  * ```
  * @category Ops
  */

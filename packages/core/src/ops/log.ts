@@ -19,11 +19,13 @@ export const logOp: OpSpec = {
 /**
  * Elementwise natural logarithm (-Infinity at 0, NaN below).
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, log } from '@tapegrad/core';
  * console.log(log(tensor([1])).toArray()); // [0]
+ * console.log(tensor([1, Math.E, 0], { dtype: 'float64' }).log().toArray()); // [0, 1, -Infinity]
  * ```
  * @category Ops
  */

@@ -19,14 +19,17 @@ export const logSoftmaxOp: OpSpec<{ dim: number }> = {
 };
 
 /**
- * Log-softmax of `x` along `dim` (default the last): x - max - log Σ exp(x - max), exact where a
- * naive log(softmax(x)) would hit log(0).
+ * Log-softmax of `x` along `dim` (default the last): `xᵢ - max - log Σⱼ exp(xⱼ - max)`, exact
+ * where a naive `log(softmax(x))` would hit log(0).
  *
- * @throws {@link ShapeError} when the dim is out of range.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to normalize over (default -1).
+ * @throws {@link ShapeError} when the dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, logSoftmax } from '@tapegrad/core';
  * console.log(logSoftmax(tensor([[0, 1000]], { dtype: 'float64' })).toArray()); // [[-1000, 0]]
+ * console.log(tensor([0, 0]).logSoftmax().toArray()); // [-0.6931471805599453, -0.6931471805599453]
  * ```
  * @category Ops
  */

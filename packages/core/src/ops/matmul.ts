@@ -2,7 +2,8 @@ import { ShapeError } from '../errors.js';
 import { formatShape } from '../text.js';
 import { matmulNd } from '../kernels/matmul.js';
 import { reshapeNd } from '../kernels/layout.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { binaryOperands } from './operands.js';
 
@@ -47,18 +48,21 @@ export const matmulOp: OpSpec = {
 };
 
 /**
- * Matrix product `a @ b` of 1-D or 2-D tensors (a 1-D left operand is a row, a 1-D right operand a
- * column, and their dims are dropped from the result, as in numpy). Runs on the cache-blocked GEMM
- * kernel; transposed views (`w.T`) are read in place, not copied.
+ * Matrix product `a @ b` of 1-D or 2-D tensors: `out[i, j] = Σₖ a[i, k] · b[k, j]`. A 1-D left
+ * operand is a row and a 1-D right operand a column, and their dim is dropped from the result, as in
+ * numpy. Runs on the cache-blocked GEMM kernel; transposed views (`w.T`) are read in place, not copied.
  *
- * @param a - `[m, k]` or `[k]`.
- * @param b - `[k, n]` or `[k]`, same dtype.
+ * @param a - `[m, k]` or `[k]`, float32 or float64.
+ * @param b - `[k, n]` or `[k]`, `a`'s dtype.
  * @returns `[m, n]` (or `[n]`, `[m]`, `[]` for 1-D operands).
- * @throws {@link ShapeError} when the inner dims differ or an operand is not 1-D/2-D.
+ * @throws {@link ShapeError} when the inner dims differ or an operand is not 1-D or 2-D;
+ *   {@link DtypeError} when the dtypes differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, matmul } from '@tapegrad/core';
  * console.log(matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]])).toArray()); // [[17], [39]]
+ * console.log(tensor([[1, 2], [3, 4]]).matmul(tensor([[1], [1]])).toArray()); // [[3], [7]]
+ * console.log(tensor([1, 2]).matmul(tensor([3, 4])).item()); // 11
  * ```
  * @category Ops
  */

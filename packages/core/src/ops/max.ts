@@ -3,7 +3,8 @@ import { formatShape } from '../text.js';
 import { extremeAlong, scatterAlong } from '../kernels/reduce.js';
 import { reshapeNd } from '../kernels/layout.js';
 import { normalizeDim, reducedShape, sizeOf } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
 
@@ -57,11 +58,19 @@ function reduceExtreme(kind: 'max' | 'min', x: Tensor, dim: number | undefined, 
  * The largest value of `x` over `dim` (over all elements when omitted); NaN wins, as in PyTorch.
  * The gradient goes to the first position of the maximum (PyTorch's `max(dim).values`).
  *
- * @throws {@link ShapeError} when the dim is out of range or empty.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to reduce (negative counts from the end). Default: all elements.
+ * @param keepdim - keep the reduced dim as size 1 (default false).
+ * @throws {@link ShapeError} when the dim is out of range or empty; {@link DtypeError} for an
+ *   integer tensor.
  * @example
  * ```ts
  * import { tensor, max } from '@tapegrad/core';
- * console.log(max(tensor([[1, 5], [7, 2]]), 1).toArray()); // [5, 7]
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(max(x, 1).toArray(), x.max().item(), x.max(0, true).toArray()); // [5, 7] 7 [[7, 5]]
+ * const t = tensor([3, 1, 3], { requiresGrad: true });
+ * t.max().backward();
+ * console.log(t.grad?.toArray()); // [1, 0, 0]
  * ```
  * @category Reductions
  */
@@ -73,11 +82,16 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor {
  * The smallest value of `x` over `dim` (over all elements when omitted); NaN wins, as in PyTorch.
  * The gradient goes to the first position of the minimum.
  *
- * @throws {@link ShapeError} when the dim is out of range or empty.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to reduce (negative counts from the end). Default: all elements.
+ * @param keepdim - keep the reduced dim as size 1 (default false).
+ * @throws {@link ShapeError} when the dim is out of range or empty; {@link DtypeError} for an
+ *   integer tensor.
  * @example
  * ```ts
  * import { tensor, min } from '@tapegrad/core';
- * console.log(min(tensor([[1, 5], [7, 2]])).item()); // 1
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(min(x).item(), x.min(1).toArray()); // 1 [1, 2]
  * ```
  * @category Reductions
  */

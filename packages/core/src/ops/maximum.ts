@@ -1,6 +1,7 @@
 import { binary } from '../kernels/elementwise.js';
 import { broadcastShapes } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor, TensorLike } from '../tensor.js';
 import { binaryOperands, sumTo } from './operands.js';
 
@@ -30,14 +31,22 @@ export const maximumOp: OpSpec = {
 };
 
 /**
- * Elementwise maximum of `a` and `b` with numpy broadcasting (NaN propagates). Where `a == b` the
- * gradient is split in half between them, as in PyTorch.
+ * Elementwise maximum of `a` and `b` with numpy broadcasting (NaN where either is NaN). Where
+ * `a == b` the gradient is split in half between them, as in PyTorch.
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, maximum } from '@tapegrad/core';
  * console.log(maximum(tensor([-1, 2, 5]), 0).toArray()); // [0, 2, 5]
+ * const a = tensor([1, 2], { requiresGrad: true });
+ * const m = a.maximum(tensor([2, 2])); // a tie at index 1
+ * m.sum().backward();
+ * console.log(m.toArray(), a.grad?.toArray()); // [2, 2] [0, 0.5]
  * ```
  * @category Ops
  */

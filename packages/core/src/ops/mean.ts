@@ -29,16 +29,18 @@ export const meanOp: OpSpec<ReduceAttrs> = {
 };
 
 /**
- * Mean of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted);
- * NaN over an empty dim, as in PyTorch.
+ * Mean of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted):
+ * `(1/n) Σᵢ xᵢ` over the n elements of the reduced dims; NaN over an empty dim, as in PyTorch.
  *
- * @param dim - the dim(s) to reduce; negative counts from the end. Default: all.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - a dim or a list of dims (negative counts from the end). Default: all.
  * @param keepdim - keep the reduced dims as size 1 (default false).
- * @throws {@link ShapeError} when a dim is out of range.
+ * @throws {@link ShapeError} when a dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, mean } from '@tapegrad/core';
- * console.log(mean(tensor([[1, 2], [3, 4]]), 1).toArray()); // [1.5, 3.5]
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(mean(x, 1).toArray(), x.mean().item()); // [1.5, 3.5] 2.5
  * ```
  * @category Reductions
  */

@@ -19,14 +19,19 @@ export const minimumOp: OpSpec = {
 };
 
 /**
- * Elementwise minimum of `a` and `b` with numpy broadcasting (NaN propagates). Where `a == b` the
- * gradient is split in half between them, as in PyTorch.
+ * Elementwise minimum of `a` and `b` with numpy broadcasting (NaN where either is NaN). Where
+ * `a == b` the gradient is split in half between them, as in PyTorch.
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, minimum } from '@tapegrad/core';
  * console.log(minimum(tensor([-1, 2, 5]), 1).toArray()); // [-1, 1, 1]
+ * console.log(tensor([1, 5, 3]).minimum(3).toArray()); // [1, 3, 3]
  * ```
  * @category Ops
  */

@@ -23,11 +23,16 @@ export const mulOp: OpSpec = {
 /**
  * Elementwise `a * b` with numpy broadcasting.
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, mul } from '@tapegrad/core';
  * console.log(mul(tensor([[1, 2], [3, 4]]), tensor([[10], [100]])).toArray()); // [[10, 20], [300, 400]]
+ * console.log(tensor([[1, 2], [3, 4]]).mul(tensor([10, 100])).toArray()); // [[10, 200], [30, 400]]
  * ```
  * @category Ops
  */

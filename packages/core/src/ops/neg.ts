@@ -17,11 +17,12 @@ export const negOp: OpSpec = {
 /**
  * Elementwise negation, `-x`.
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, neg } from '@tapegrad/core';
- * console.log(neg(tensor([1, -2])).toArray()); // [-1, 2]
+ * console.log(neg(tensor([1, -2])).toArray(), tensor([3]).neg().toArray()); // [-1, 2] [-3]
  * ```
  * @category Ops
  */

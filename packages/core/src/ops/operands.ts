@@ -5,9 +5,9 @@
  * @internal
  */
 import { DtypeError } from '../errors.js';
-import { isFloatDType } from '../dtype.js';
+import { isFloatDType, type NdArray } from '../dtype.js';
 import { sumAxes } from '../kernels/reduce.js';
-import { reshapeNd, wrapNd, castNd, type Nd } from '../kernels/layout.js';
+import { reshapeNd, wrapNd, castNd } from '../kernels/layout.js';
 import { sameShape } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 
@@ -52,7 +52,7 @@ function scalarLike(value: number, like: Tensor): Tensor {
  * Sums `grad` (of a broadcast result) back to `shape`: over the leading dims broadcasting added and
  * the dims where `shape` has 1. Returns `grad` itself when the shapes already agree.
  */
-export function sumTo(grad: Nd, shape: readonly number[]): Nd {
+export function sumTo(grad: NdArray, shape: readonly number[]): NdArray {
   if (sameShape(grad.shape, shape)) return grad;
   const lead = grad.shape.length - shape.length;
   const dims: number[] = [];

@@ -1,6 +1,7 @@
 import { binary, unary } from '../kernels/elementwise.js';
 import { broadcastShapes } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { binaryOperands, sumTo, unaryOperand } from './operands.js';
 
@@ -38,13 +39,19 @@ export const powOp: OpSpec<undefined, readonly [NdArray, NdArray, NdArray]> = {
 };
 
 /**
- * Elementwise power `x ** exponent`; the exponent is a number or a tensor broadcastable with `x`.
+ * Elementwise power `x ** exponent`. The gradient is `exponent · x ** (exponent - 1)` (and
+ * `log(x) · x ** exponent` for a tensor exponent).
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param x - a float32 or float64 tensor.
+ * @param exponent - a number, or a tensor broadcastable with `x` of the same dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, pow } from '@tapegrad/core';
  * console.log(pow(tensor([2, 3]), 2).toArray()); // [4, 9]
+ * console.log(tensor([1, 2, 3]).pow(2).toArray(), tensor([4, 9]).pow(0.5).toArray()); // [1, 4, 9] [2, 3]
  * ```
  * @category Ops
  */

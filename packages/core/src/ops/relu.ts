@@ -19,11 +19,12 @@ export const reluOp: OpSpec = {
 /**
  * Elementwise rectified linear unit, `max(x, 0)`; its gradient at exactly 0 is 0, as in PyTorch.
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, relu } from '@tapegrad/core';
- * console.log(relu(tensor([-1, 0, 2])).toArray()); // [0, 0, 2]
+ * console.log(relu(tensor([-1, 0, 2])).toArray(), tensor([-5, 5]).relu().toArray()); // [0, 0, 2] [0, 5]
  * ```
  * @category Ops
  */

@@ -34,13 +34,17 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
 
 /**
  * The values of `x` in a new shape with the same number of elements; one entry may be -1 and is
- * inferred. A view when `x` is contiguous, else a copy.
+ * inferred. A view when `x` is contiguous, else a copy. The method form also takes the dims as
+ * separate numbers, `x.reshape(2, 3)`.
  *
- * @throws {@link ShapeError} when the sizes differ.
+ * @param x - the tensor.
+ * @param shape - the new dims; a -1 entry is inferred from the others.
+ * @throws {@link ShapeError} when the new shape holds a different number of elements.
  * @example
  * ```ts
  * import { arange, reshape } from '@tapegrad/core';
  * console.log(reshape(arange(6), [2, -1]).toArray()); // [[0, 1, 2], [3, 4, 5]]
+ * console.log(arange(6).reshape(3, 2).shape, arange(6).reshape([-1]).shape); // [3, 2] [6]
  * ```
  * @category Ops
  */
@@ -52,10 +56,14 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 /**
  * Merges dims `startDim..endDim` (inclusive, default all) into one.
  *
+ * @param x - the tensor.
+ * @param startDim - the first dim merged (default 0).
+ * @param endDim - the last dim merged, inclusive (default -1, the last dim).
+ * @throws {@link ShapeError} when a dim is out of range.
  * @example
  * ```ts
  * import { zeros, flatten } from '@tapegrad/core';
- * console.log(flatten(zeros([2, 3, 4]), 1).shape); // [2, 12]
+ * console.log(flatten(zeros([2, 3, 4]), 1).shape, zeros([2, 3, 4]).flatten().shape); // [2, 12] [24]
  * ```
  * @category Ops
  */
@@ -70,12 +78,18 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 /**
- * Removes dim `dim` when its size is 1 (every dim of size 1 when `dim` is omitted), as PyTorch does.
+ * Removes dim `dim` when its size is 1 (every dim of size 1 when `dim` is omitted); a dim whose
+ * size is not 1 is left as it is, as PyTorch does.
  *
+ * @param x - the tensor.
+ * @param dim - the dim to remove (negative counts from the end). Default: every dim of size 1.
+ * @throws {@link ShapeError} when `dim` is out of range.
  * @example
  * ```ts
  * import { zeros, squeeze } from '@tapegrad/core';
  * console.log(squeeze(zeros([2, 1, 3])).shape); // [2, 3]
+ * const x = zeros([2, 1, 3, 1]);
+ * console.log(x.squeeze(1).shape, x.squeeze(0).shape); // [2, 3, 1] [2, 1, 3, 1]
  * ```
  * @category Ops
  */
@@ -87,12 +101,15 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 }
 
 /**
- * Inserts a dim of size 1 at `dim` (negative counts from the end of the result).
+ * Inserts a dim of size 1 at `dim`.
  *
+ * @param x - the tensor.
+ * @param dim - its position in the result, in `[-ndim - 1, ndim]` (negative counts from the end).
+ * @throws {@link ShapeError} when `dim` is out of range.
  * @example
  * ```ts
  * import { zeros, unsqueeze } from '@tapegrad/core';
- * console.log(unsqueeze(zeros([3]), 0).shape); // [1, 3]
+ * console.log(unsqueeze(zeros([3]), 0).shape, zeros([3]).unsqueeze(-1).shape); // [1, 3] [3, 1]
  * ```
  * @category Ops
  */

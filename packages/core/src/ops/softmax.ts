@@ -19,14 +19,18 @@ export const softmaxOp: OpSpec<{ dim: number }> = {
 };
 
 /**
- * Softmax of `x` along `dim` (default the last): exp(x - max) / Σ exp(x - max), so large inputs do
- * not overflow.
+ * Softmax of `x` along `dim` (default the last): `exp(xᵢ - max) / Σⱼ exp(xⱼ - max)`, so large
+ * inputs do not overflow.
  *
- * @throws {@link ShapeError} when the dim is out of range.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - the dim to normalize over (default -1).
+ * @throws {@link ShapeError} when the dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, softmax } from '@tapegrad/core';
  * console.log(softmax(tensor([[0, 0]])).toArray()); // [[0.5, 0.5]]
+ * const p = tensor([[1, 2, 3]], { dtype: 'float64' }).softmax();
+ * console.log(p.toArray(), p.sum().item()); // [[0.09003057317038046, 0.24472847105479767, 0.6652409557748219]] 1
  * ```
  * @category Ops
  */

@@ -18,13 +18,15 @@ export const sqrtOp: OpSpec = {
 };
 
 /**
- * Elementwise square root (NaN for negative inputs).
+ * Elementwise square root (NaN for negative values).
  *
- * @throws {@link DtypeError} when x is not float32 or float64.
+ * @param x - a float32 or float64 tensor.
+ * @throws {@link DtypeError} when `x` is not float32 or float64.
  * @example
  * ```ts
  * import { tensor, sqrt } from '@tapegrad/core';
  * console.log(sqrt(tensor([4, 9])).toArray()); // [2, 3]
+ * console.log(tensor([1, 4, 9, -1]).sqrt().toArray()); // [1, 2, 3, NaN]
  * ```
  * @category Ops
  */

@@ -19,11 +19,16 @@ export const subOp: OpSpec = {
 /**
  * Elementwise `a - b` with numpy broadcasting.
  *
- * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes differ.
+ * @param a - the first operand: a tensor, or a number.
+ * @param b - the second: a tensor or a number, broadcastable with `a`, of the same (floating) dtype.
+ * @returns a tensor of the broadcast shape.
+ * @throws {@link ShapeError} when the shapes do not broadcast; {@link DtypeError} when the dtypes
+ *   differ or are not float32/float64.
  * @example
  * ```ts
  * import { tensor, sub } from '@tapegrad/core';
  * console.log(sub(tensor([5, 7]), 1).toArray()); // [4, 6]
+ * console.log(tensor([[5, 7], [9, 11]]).sub(tensor([1, 2])).toArray()); // [[4, 5], [8, 9]]
  * ```
  * @category Ops
  */

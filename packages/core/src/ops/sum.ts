@@ -25,16 +25,18 @@ export const sumOp: OpSpec<ReduceAttrs> = {
 };
 
 /**
- * Sum of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted).
- * Accumulates in float64 whatever the dtype.
+ * Sum of the elements of `x` over `dim` (a dim, a list of dims, or all dims when omitted):
+ * `Σᵢ xᵢ` over the reduced dims, accumulated in float64 whatever the dtype.
  *
- * @param dim - the dim(s) to reduce; negative counts from the end. Default: all.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - a dim or a list of dims (negative counts from the end). Default: all.
  * @param keepdim - keep the reduced dims as size 1 (default false).
- * @throws {@link ShapeError} when a dim is out of range.
+ * @throws {@link ShapeError} when a dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, sum } from '@tapegrad/core';
- * console.log(sum(tensor([[1, 2], [3, 4]]), 0).toArray()); // [4, 6]
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(sum(x, 0).toArray(), x.sum().item(), x.sum(1, true).toArray()); // [4, 6] 10 [[3], [7]]
  * ```
  * @category Reductions
  */

@@ -40,7 +40,9 @@ export type PrimitiveName =
 
 /**
  * Every primitive op by name. Derived ops (`std`, `transpose`, `flatten`, `squeeze`, ...) are
- * compositions of these and need no backward of their own.
+ * compositions of these and need no backward of their own. Each entry is typed `OpSpec<never, never>`,
+ * the type every op's spec fits whatever its attributes and saved values: the table names the ops
+ * and their forward and backward; applying one takes its own spec, or the function of its name.
  *
  * @example
  * ```ts
@@ -49,8 +51,7 @@ export type PrimitiveName =
  * ```
  * @category Autograd
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const opTable: { readonly [P in PrimitiveName]: OpSpec<any, any> } = {
+export const opTable: { readonly [P in PrimitiveName]: OpSpec<never, never> } = {
   add: addOp, sub: subOp, mul: mulOp, div: divOp, maximum: maximumOp, minimum: minimumOp, pow: powOp, powScalar: powScalarOp,
   neg: negOp, sqrt: sqrtOp, exp: expOp, log: logOp, abs: absOp, relu: reluOp,
   matmul: matmulOp, permute: permuteOp, reshape: reshapeOp,

@@ -20,11 +20,13 @@ export const permuteOp: OpSpec<{ dims: readonly number[] }> = {
 /**
  * Reorders the dims of `x`: output dim `i` is input dim `dims[i]`. A view: no data is copied.
  *
+ * @param x - the tensor.
+ * @param dims - a permutation of `0..ndim-1`.
  * @throws {@link ShapeError} when `dims` is not a permutation of `0..ndim-1`.
  * @example
  * ```ts
  * import { zeros, permute } from '@tapegrad/core';
- * console.log(permute(zeros([2, 3, 4]), [2, 0, 1]).shape); // [4, 2, 3]
+ * console.log(permute(zeros([2, 3, 4]), [2, 0, 1]).shape, zeros([2, 3]).permute([1, 0]).shape); // [4, 2, 3] [3, 2]
  * ```
  * @category Ops
  */
@@ -41,11 +43,16 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
  * Swaps dims `dim0` and `dim1` of `x`; without them, transposes a 2-D tensor (PyTorch's `t()`;
  * a 0-D or 1-D tensor comes back as it is). A view: no data is copied.
  *
- * @throws {@link ShapeError} when called without dims on a tensor of more than 2 dims, or a dim is out of range.
+ * @param x - the tensor.
+ * @param dim0 - the first dim to swap (negative counts from the end); give both or neither.
+ * @param dim1 - the second dim to swap.
+ * @throws {@link ShapeError} when a dim is out of range, only one dim is given, or no dims are given
+ *   for a tensor of more than 2 dims.
  * @example
  * ```ts
- * import { tensor, transpose } from '@tapegrad/core';
+ * import { tensor, transpose, zeros } from '@tapegrad/core';
  * console.log(transpose(tensor([[1, 2, 3]])).toArray()); // [[1], [2], [3]]
+ * console.log(zeros([2, 3, 4]).transpose(0, 2).shape); // [4, 3, 2]
  * ```
  * @category Ops
  */

@@ -2,7 +2,8 @@ import { binary, unary } from '../kernels/elementwise.js';
 import { sumAxes } from '../kernels/reduce.js';
 import { expandNd, reshapeNd } from '../kernels/layout.js';
 import { normalizeDims, reducedShape } from '../shape.js';
-import { applyOp, type NdArray, type OpSpec } from '../tape.js';
+import type { NdArray } from '../dtype.js';
+import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
 import { countOver } from './mean.js';
@@ -53,15 +54,19 @@ function attrsOf(op: string, x: Tensor, dim: number | readonly number[] | undefi
 }
 
 /**
- * Variance of `x` over `dim` (all dims when omitted): Σ(x - mean)² / (n - correction), where the
+ * Variance of `x` over `dim` (all dims when omitted): `Σ(x - mean)² / (n - correction)`, where the
  * correction is 1 by default (unbiased, as PyTorch) and 0 with `{ unbiased: false }` (numpy's default).
  * The method form is `x.var(dim, opts)`.
  *
- * @throws {@link ShapeError} when a dim is out of range.
+ * @param x - a float32 or float64 tensor.
+ * @param dim - a dim or a list of dims (negative counts from the end). Default: all.
+ * @param opts - `unbiased` (default true), `correction` (overrides `unbiased`), `keepdim` (default false).
+ * @throws {@link ShapeError} when a dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, variance } from '@tapegrad/core';
- * console.log(variance(tensor([1, 2, 3, 4]), 0, { unbiased: false }).item()); // 1.25
+ * const x = tensor([1, 2, 3, 4], { dtype: 'float64' });
+ * console.log(variance(x, 0, { unbiased: false }).item(), x.var().item()); // 1.25 1.6666666666666667
  * ```
  * @category Reductions
  */
@@ -71,12 +76,19 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: Vari
 }
 
 /**
- * Standard deviation of `x` over `dim`: the square root of {@link variance} with the same options.
+ * Standard deviation of `x` over `dim`: `sqrt(Σ(x - mean)² / (n - correction))`, the square root
+ * of {@link variance} with the same options.
  *
+ * @param x - a float32 or float64 tensor.
+ * @param dim - a dim or a list of dims (negative counts from the end). Default: all.
+ * @param opts - `unbiased` (default true), `correction` (overrides `unbiased`), `keepdim` (default false).
+ * @throws {@link ShapeError} when a dim is out of range; {@link DtypeError} for an integer tensor.
  * @example
  * ```ts
  * import { tensor, std } from '@tapegrad/core';
  * console.log(std(tensor([1, 3]), 0, { unbiased: false }).item()); // 1
+ * const x = tensor([2, 4, 4, 4, 5, 5, 7, 9], { dtype: 'float64' });
+ * console.log(x.std(0, { unbiased: false }).item(), x.std().item()); // 2 2.138089935299395
  * ```
  * @category Reductions
  */

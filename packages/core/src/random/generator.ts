@@ -3,7 +3,7 @@
  * which `manualSeed(s)` sets to numpy's `np.random.seed(s)` state.
  * @module
  */
-import { allocate } from '../dtype.js';
+import { allocate } from '../allocator.js';
 import { wrapNd } from '../kernels/layout.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';

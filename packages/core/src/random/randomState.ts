@@ -4,6 +4,7 @@
  * @module
  */
 import { MT19937, checkSeed } from './mt19937.js';
+import { checkIntRange, checkRange, checkScale, maskFor } from './ranges.js';
 
 /**
  * Everything needed to resume a {@link RandomState} exactly; plain JSON, so checkpoints can store it.
@@ -292,8 +293,9 @@ export class RandomState {
   }
 
   /**
-   * Fills `out` with `loc + scale * gauss()` (`np.random.normal(loc, scale, n)`), two values per
-   * polar-method pair; an odd one out leaves its partner in the cache.
+   * Fills `out` with `loc + scale * gauss()` (`np.random.normal(loc, scale, n)`), as `out.length`
+   * calls of {@link RandomState.gauss}: two values per polar-method pair, and an odd one out leaves
+   * its partner in the cache.
    *
    * @param loc - The mean; default 0.
    * @param scale - The standard deviation, >= 0; default 1.
@@ -306,26 +308,7 @@ export class RandomState {
    */
   fillNormal(out: FloatOut, loc = 0, scale = 1): void {
     checkScale('fillNormal', scale);
-    const n = out.length;
-    let i = 0;
-    if (n > 0 && this.hasGauss) out[i++] = loc + scale * this.gauss();
-    const mt = this.mt;
-    while (i < n) {
-      let x1: number, x2: number, r2: number;
-      do {
-        x1 = 2 * mt.nextDouble() - 1;
-        x2 = 2 * mt.nextDouble() - 1;
-        r2 = x1 * x1 + x2 * x2;
-      } while (r2 >= 1 || r2 === 0);
-      const f = Math.sqrt((-2 * Math.log(r2)) / r2);
-      out[i++] = loc + scale * (f * x2);
-      if (i < n) {
-        out[i++] = loc + scale * (f * x1);
-      } else {
-        this.cachedGauss = f * x1;
-        this.hasGauss = true;
-      }
-    }
+    for (let i = 0; i < out.length; i++) out[i] = loc + scale * this.gauss();
   }
 
   /**
@@ -408,35 +391,4 @@ export class RandomState {
     } while (value > r);
     return value;
   }
-}
-
-/** The smallest `2^k - 1 >= r`, for r in [0, 2**32 - 1]. */
-function maskFor(r: number): number {
-  return r === 0 ? 0 : 0xffffffff >>> Math.clz32(r);
-}
-
-/** Checks randint's bounds and returns `r = high - 1 - low`, in [0, 2**32 - 1]. */
-function checkIntRange(where: string, low: number, high: number): number {
-  if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high)) {
-    throw new RangeError(`${where}: low and high must be safe integers (got low=${String(low)}, high=${String(high)})`);
-  }
-  if (low >= high) throw new RangeError(`${where}: expected low < high (got low=${low}, high=${high})`);
-  const r = high - 1 - low;
-  if (r > 0xffffffff) {
-    throw new RangeError(`${where}: high - low must be at most 2**32, numpy's 64-bit path is not implemented (got ${high - low})`);
-  }
-  return r;
-}
-
-function checkScale(where: string, scale: number): void {
-  if (!(scale >= 0)) throw new RangeError(`${where}: scale must be >= 0 (got ${String(scale)})`);
-}
-
-/** `high - low`, which must be finite, as numpy's `uniform` requires. */
-function checkRange(where: string, low: number, high: number): number {
-  const range = high - low;
-  if (!Number.isFinite(range)) {
-    throw new RangeError(`${where}: high - low must be finite (got low=${String(low)}, high=${String(high)})`);
-  }
-  return range;
 }

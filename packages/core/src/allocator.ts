@@ -1,0 +1,93 @@
+/**
+ * The allocator every op's arrays come from. `allocate` reuses arrays given back to its pool, and
+ * records what it makes for the two that ask: the tape (which arrays an op's backward made, its own
+ * to keep) and {@link recyclingArrays} scopes (which arrays to give back). Allocating a typed array
+ * costs microseconds (a zeroed backing store outside the JavaScript heap, and the garbage collections
+ * that external memory triggers), which a small training step pays dozens of times; code that knows
+ * its temporaries are dead hands their arrays back, and `allocate` reuses them.
+ * @module
+ * @internal
+ */
+import type { DType, TypedArray, TypedArrayOf } from './dtype.js';
+
+const constructors = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  uint8: Uint8Array,
+} as const;
+
+/** The pool holds at most this many bytes; arrays given back beyond it are left to the collector. */
+const POOL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Free arrays by dtype, then by length. */
+const free: Record<DType, Map<number, TypedArray[]>> = {
+  float32: new Map(), float64: new Map(), int32: new Map(), uint8: new Map(),
+};
+let pooledBytes = 0;
+/** The arrays in the pool now: giving one back twice must not let two callers take it. */
+const pooled = new WeakSet<TypedArray>();
+
+/** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
+let tracked: Set<TypedArray> | null = null;
+
+/** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
+let scoped: Set<TypedArray> | null = null;
+
+/**
+ * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
+ * when it has one of that length). `zeroed` false leaves a reused array's old values, for a caller
+ * that writes every element (a product's output). @internal
+ */
+export function allocate<D extends DType>(dtype: D, length: number, zeroed = true): TypedArrayOf[D] {
+  const array = (takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
+  if (tracked !== null) tracked.add(array);
+  if (scoped !== null) scoped.add(array);
+  return array;
+}
+
+/**
+ * Makes `allocate` also add every array it makes to `into` (null stops); returns the set it
+ * replaces. For {@link recyclingArrays}. @internal
+ */
+export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+  const previous = scoped;
+  scoped = into;
+  return previous;
+}
+
+/**
+ * Makes `allocate` add every array it makes to `into` (null stops); returns the set it replaces.
+ * The tape uses it to tell arrays an op's backward made (its own to keep) from arrays the op passed
+ * through or saved. @internal
+ */
+export function trackAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+  const previous = tracked;
+  tracked = into;
+  return previous;
+}
+
+/** A pooled array of `dtype` and `length`, zero-filled (or as it was, when `zeroed` is false), or undefined. */
+function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray | undefined {
+  const list = free[dtype].get(length);
+  const array = list?.pop();
+  if (array === undefined) return undefined;
+  pooled.delete(array);
+  pooledBytes -= array.byteLength;
+  return zeroed ? array.fill(0) : array;
+}
+
+/** Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). @internal */
+export function givePooled(dtype: DType, array: TypedArray): void {
+  if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  pooled.add(array);
+  let list = free[dtype].get(array.length);
+  if (list === undefined) free[dtype].set(array.length, (list = []));
+  list.push(array);
+  pooledBytes += array.byteLength;
+}
+
+/** Bytes the pool holds (for tests). @internal */
+export function pooledArrayBytes(): number {
+  return pooledBytes;
+}

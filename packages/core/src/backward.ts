@@ -1,0 +1,199 @@
+/**
+ * The tape's backward: visits the nodes reachable from an output in reverse order of creation,
+ * hands each node's output gradient to its op's backward, checks what comes back, and sums the
+ * gradients of each input, adding in place into gradients that the tape owns.
+ * @module
+ */
+import { DtypeError, GraphError, ShapeError } from './errors.js';
+import { formatShape } from './text.js';
+import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
+import { trackAllocations } from './allocator.js';
+import { describeValue } from './checks.js';
+import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
+import { sameShape } from './shape.js';
+import { binary, binaryInto } from './kernels/elementwise.js';
+import { copyNd, isContiguous } from './kernels/layout.js';
+import { freedError, type TapeNode } from './tape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * A gradient being summed for one node's output. `owned` when no one but the tape holds its array:
+ * the tape allocated it, or an op's backward did during this run (see {@link ownsGradient}). An
+ * owned gradient may be added into in place, or become a leaf's `.grad` without a copy.
+ */
+interface PendingGrad {
+  grad: NdArray;
+  owned: boolean;
+}
+
+/**
+ * Runs backward from `root` with upstream gradient `seed` (ones for a one-element root).
+ * @internal
+ */
+export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new GraphError(`backward: the tensor does not require grad (got a tensor with requiresGrad false and no gradFn)`);
+  }
+  const rootGrad = seedGradient(root, seed);
+  const start = root.gradFn;
+  if (start === null) {
+    accumulateInto(root, rootGrad, seed === undefined);
+    return;
+  }
+  const nodes = reachableNodes(start);
+  const pending = new Map<TapeNode, PendingGrad>([[start, { grad: rootGrad, owned: seed === undefined }]]);
+  /** The arrays the running op's backward allocated. */
+  const fresh = new Set<TypedArray>();
+  for (const node of nodes) {
+    const entry = pending.get(node);
+    if (entry === undefined) continue;
+    pending.delete(node);
+    let dyOwned = entry.owned;
+    if (node.retained && accumulateInto(node.retained, entry.grad, entry.owned)) dyOwned = false;
+    fresh.clear();
+    const outer = trackAllocations(fresh);
+    let grads: readonly (NdArray | null)[];
+    try {
+      grads = node.spec.backward(node.ctx, entry.grad);
+    } finally {
+      trackAllocations(outer);
+    }
+    checkGradients(node, grads);
+    if (isAnomalyDetectionEnabled()) {
+      grads.forEach((g, i) => {
+        if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [entry.grad], `gradient ${i} of ${describeInputs(node.ctx.inputShapes)}`, node.createdAt);
+      });
+    }
+    const inputs = node.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const g = grads[i];
+      if (!g || !node.ctx.needsGrad[i]) continue;
+      const owned = ownsGradient(g, i, grads, node.ctx.needsGrad, fresh, dyOwned ? entry.grad.data : null);
+      const parent = inputs[i]!.gradFn;
+      if (parent === null) {
+        accumulateInto(inputs[i]!, g, owned);
+        continue;
+      }
+      const prev = pending.get(parent);
+      if (prev === undefined) pending.set(parent, { grad: g, owned });
+      else if (prev.owned) addInPlace(prev.grad, g);
+      else if (owned) {
+        addInPlace(g, prev.grad); // g + prev is prev + g, bit for bit
+        pending.set(parent, { grad: g, owned: true });
+      } else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
+    }
+    if (!retainGraph) node.ctx.free();
+  }
+}
+
+/**
+ * Whether the tape may keep gradient `i` of an op's backward as its own (add into it, or make it a
+ * leaf's `.grad` without a copy): its array was allocated by that backward (`fresh`), or is the
+ * upstream gradient the tape owned (`dyData`, passed through as by clone or reshape); no other
+ * gradient of the same call shares it; and it covers its whole array densely (no broadcast or
+ * partial view), in any order of dims (a transposed view of a fresh product qualifies).
+ */
+function ownsGradient(
+  g: NdArray, i: number, grads: readonly (NdArray | null)[], needsGrad: readonly boolean[], fresh: Set<TypedArray>, dyData: TypedArray | null,
+): boolean {
+  const data = g.data;
+  if (!(fresh.has(data) || data === dyData)) return false;
+  for (let j = 0; j < grads.length; j++) {
+    if (j !== i && needsGrad[j] && grads[j]?.data === data) return false;
+  }
+  return coversDensely(g);
+}
+
+/** Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a contiguous layout). */
+function coversDensely(x: NdArray): boolean {
+  if (x.offset !== 0) return false;
+  const dims: [number, number][] = [];
+  let size = 1;
+  for (let k = 0; k < x.shape.length; k++) {
+    const d = x.shape[k]!;
+    size *= d;
+    if (d !== 1) dims.push([x.stride[k]!, d]);
+  }
+  if (size !== x.data.length) return false;
+  dims.sort((a, b) => a[0] - b[0]);
+  let expected = 1;
+  for (const [stride, d] of dims) {
+    if (stride !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+function seedGradient(root: Tensor, seed: Tensor | undefined): NdArray {
+  if (seed === undefined) {
+    if (root.size !== 1) {
+      throw new GraphError(`backward: a gradient can be created implicitly only for a one-element output (got shape ${formatShape(root.shape)}); pass backward(grad)`);
+    }
+    const ones = copyNd(root.data);
+    ones.data[0] = 1;
+    return ones;
+  }
+  if (!(seed instanceof Tensor)) throw new TypeError(`backward: grad must be a Tensor (got ${describeValue(seed)})`);
+  if (!sameShape(seed.shape, root.shape)) {
+    throw new ShapeError(`backward: grad must have the output's shape ${formatShape(root.shape)} (got ${formatShape(seed.shape)})`);
+  }
+  if (seed.dtype !== root.dtype) throw new DtypeError(`backward: grad must have the output's dtype ${root.dtype} (got ${seed.dtype})`);
+  return seed.data;
+}
+
+/** Nodes reachable from `start`, highest creation order first; throws when one was freed. */
+function reachableNodes(start: TapeNode): TapeNode[] {
+  const seen = new Set<TapeNode>([start]);
+  const stack = [start];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.freed) throw freedError(node.name);
+    for (const input of node.inputs) {
+      const parent = input.gradFn;
+      if (parent !== null && input.requiresGrad && !seen.has(parent)) {
+        seen.add(parent);
+        stack.push(parent);
+      }
+    }
+  }
+  return [...seen].sort((a, b) => b.seq - a.seq);
+}
+
+function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): void {
+  const op = node.name;
+  if (!Array.isArray(grads) || grads.length !== node.inputs.length) {
+    throw new GraphError(
+      `${op}.backward: must return ${node.inputs.length} gradient(s), one per input (got ${Array.isArray(grads) ? grads.length : describeValue(grads)})`,
+    );
+  }
+  grads.forEach((g, i) => {
+    if (g === null || g === undefined || !node.ctx.needsGrad[i]) return;
+    const input = node.inputs[i]!;
+    const dtype = dtypeOfArray(g.data);
+    if (dtype === undefined) throw new DtypeError(`${op}.backward: gradient ${i} must be an ndarray (got ${describeValue(g)})`);
+    if (!sameShape(g.shape, input.shape)) {
+      throw new ShapeError(`${op}.backward: gradient ${i} must have input ${i}'s shape ${formatShape(input.shape)} (got ${formatShape(g.shape)})`);
+    }
+    if (dtype !== input.dtype) {
+      throw new DtypeError(`${op}.backward: gradient ${i} must have input ${i}'s dtype ${input.dtype} (got ${dtype})`);
+    }
+  });
+}
+
+function addInPlace(target: NdArray, g: NdArray): void {
+  binaryInto('add', target, target, g);
+}
+
+/**
+ * Adds `g` into `t.grad` in place, as PyTorch does; when `t.grad` is null, `g` becomes it (a contiguous
+ * gradient the tape owns, so nothing else can change it) or a copy of it. Returns whether `g` was taken.
+ */
+function accumulateInto(t: Tensor, g: NdArray, owned: boolean): boolean {
+  if (t.grad === null) {
+    const take = owned && isContiguous(g);
+    t.grad = new Tensor(take ? g : copyNd(g));
+    return take;
+  }
+  addInPlace(t.grad.data, g);
+  return false;
+}
