@@ -77,7 +77,10 @@ function checkPerChannel(where: string, name: string, t: Tensor | null, c: numbe
   if (t.dtype !== dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${dtype} (got ${t.dtype})`);
 }
 
-function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions): Resolved {
+function resolve(
+  where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions,
+  checkInput: (where: string, x: Tensor, training: boolean) => void = checkBatchNormInput,
+): Resolved {
   const r: Resolved = {
     training: opts.training ?? true,
     runningMean: opts.runningMean ?? null,
@@ -86,7 +89,7 @@ function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor |
     unbiased: opts.unbiasedRunningVar ?? true,
     eps: opts.eps ?? 1e-5,
   };
-  checkBatchNormInput(where, x, r.training);
+  checkInput(where, x, r.training);
   const c = x.shape[1]!;
   const dtype = x.dtype as FloatDType;
   checkPerChannel(where, 'weight', weight, c, dtype);
@@ -302,3 +305,6 @@ export function batchNormFused(x: Tensor, weight: Tensor | null = null, bias: Te
   if (r.training) updateRunningStats(r, stats.mean, stats.variance, rows.shape[0]!);
   return fromRows(y, x.shape);
 }
+
+/** The option resolution and running-statistics update, shared with BatchNorm2d's functional forms. @internal */
+export { resolve as resolveBatchNorm, updateRunningStats, type Resolved as ResolvedBatchNorm };
