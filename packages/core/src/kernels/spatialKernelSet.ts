@@ -57,7 +57,10 @@ export interface SpatialWindow {
 /**
  * The convolution, pooling and NCHW-norm kernels of a {@link KernelSet}. Arrays are contiguous
  * from their offset; `[n, c, h, w]` data is row-major. Per-channel and per-row vectors (bias,
- * statistics, γ, β and their gradients) are Float64Array, and every sum runs in float64.
+ * statistics, γ, β and their gradients) are Float64Array, and every sum runs in float64; the
+ * elementwise outputs of the norms (y, dx) of float32 data may be computed in float32 from float64
+ * coefficients (the WebAssembly set does, the mean subtracted in two float32 parts), within a few
+ * float32 ulps of the float64 formula.
  * @category Kernels
  */
 export interface SpatialKernels {
