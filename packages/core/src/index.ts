@@ -37,6 +37,8 @@ export { createNdArray, contiguousNdArray } from './ndarrays.js';
 export { gemm } from './kernels/gemm.js';
 export { setKernels, getKernels, kernelsReady, type KernelOptions } from './kernels/registry.js';
 export type { KernelSet, KernelName, AdamStep } from './kernels/kernelSet.js';
+export type { SpatialKernels, SpatialWindow } from './kernels/spatialKernelSet.js';
+export { spatialWindow, type WindowOptions } from './ops/window.js';
 export { opTable, type PrimitiveName } from './ops/table.js';
 
 export { add } from './ops/add.js';
@@ -65,6 +67,8 @@ export { logSoftmax } from './ops/logSoftmax.js';
 export { indexRows, indexRows as index, type RowIndex } from './ops/indexRows.js';
 export { cast } from './ops/cast.js';
 export { clone } from './ops/clone.js';
+export { pad } from './ops/pad.js';
+export { unfold, type UnfoldOptions } from './ops/unfold.js';
 
 export {
   Generator, defaultGenerator, manualSeed, randn, rand, randint, normal, uniform, choice, permutation,

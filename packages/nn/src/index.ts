@@ -25,6 +25,12 @@ export { batchNormComposed, batchNormFused, type BatchNormOptions } from './func
 export { layerNormComposed, layerNormFused } from './functional/layerNorm.js';
 export { sumOfSquaresComposed, sumOfSquaresFused } from './functional/sumOfSquares.js';
 export { fusedOpTable, pickForm, type FusedOpName, type FusedOpPair, type FusedOpSignature } from './functional/fusedOpTable.js';
+export { conv2d, conv2dComposed, conv2dFused, type Conv2dOptions } from './functional/conv2d.js';
+export { maxPool2d, type MaxPool2dOptions } from './functional/maxPool2d.js';
+export { avgPool2d, type AvgPool2dOptions } from './functional/avgPool2d.js';
+export { batchNorm2dComposed, batchNorm2dFused } from './functional/batchNorm2d.js';
+export { groupNormComposed, groupNormFused } from './functional/groupNorm.js';
+export { rmsNormComposed, rmsNormFused } from './functional/rmsNorm.js';
 export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';
 export * as init from './init.js';

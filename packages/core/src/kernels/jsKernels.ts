@@ -8,6 +8,7 @@ import type { KernelSet } from './kernelSet.js';
 import { gemmJs } from './gemmJs.js';
 import { batchNormBackwardJs, batchNormForwardJs, layerNormBackwardJs, layerNormForwardJs } from './normJs.js';
 import { adamUpdateJs, addRowVectorJs, reluBackwardJs, reluJs, sumRowsJs } from './pointwiseJs.js';
+import { spatialKernelsJs } from './spatialJs.js';
 
 /** The `'js'` kernel set. @internal */
 export const jsKernels: KernelSet = {
@@ -24,6 +25,7 @@ export const jsKernels: KernelSet = {
   layerNormForward: layerNormForwardJs,
   layerNormBackward: layerNormBackwardJs,
   adamUpdate: adamUpdateJs,
+  ...spatialKernelsJs,
   // long-lived buffers: not from allocate, so no recycling scope records them
   allocate: (dtype, length) => (dtype === 'float32' ? new Float32Array(length) : new Float64Array(length)),
 };

@@ -11,6 +11,7 @@
  * @module
  */
 import type { FloatArray } from '../dtype.js';
+import type { SpatialKernels } from './spatialKernelSet.js';
 
 /** The name of a kernel implementation. @category Kernels */
 export type KernelName = 'js' | 'wasm';
@@ -45,7 +46,7 @@ export interface AdamStep {
  * never keep references to it. Get the active one with {@link getKernels}.
  * @category Kernels
  */
-export interface KernelSet {
+export interface KernelSet extends SpatialKernels {
   /** `'js'` or `'wasm'`. */
   readonly name: KernelName;
   /** Worker threads GEMM may use besides the calling thread (0 for `'js'`). */

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import {
   Generator, opTable, numericalGradientArray, add, sub, mul, div, maximum, minimum, pow, neg, sqrt, exp, log, abs,
-  relu, matmul, permute, reshape, sum, mean, variance, max, min, softmax, logSoftmax, indexRows, cast, clone,
+  relu, matmul, permute, reshape, sum, mean, variance, max, min, softmax, logSoftmax, indexRows, cast, clone, pad, unfold,
   type PrimitiveName, type Tensor,
 } from '@tapegrad/core';
 
@@ -157,6 +157,27 @@ const samplers: { [P in PrimitiveName]: fc.Arbitrary<Sample> } = {
     return { inputs: [x], apply: (t) => cast(cast(t, 'float32'), 'float64').mul(3), h: 2 ** -10 };
   }),
   clone: unarySample((x) => clone(x.T).mul(2)),
+  // a permuted (strided) input, so the op's own contiguous copy is exercised too
+  pad: fc.tuple(shapeArb(2, 4), seedArb, fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 4, maxLength: 4 }), fc.boolean())
+    .map(([shape, seed, p, strided]): Sample => ({
+      inputs: [normalValues(new Generator(seed), shape)],
+      apply: (x) => pad(strided ? x.transpose(-1, -2) : x, p as [number, number, number, number]),
+    })),
+  // windows that fit: the input grows to the dilated window when the padding does not make room
+  unfold: fc.tuple(
+    fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 2 }), fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 2 }),
+    fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 2 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+    fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 2, maxLength: 2 }), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: 2, maxLength: 2 }),
+    seedArb,
+  ).map(([[n, c], [h, w], [kh, kw], stride, padding, dilation, seed]): Sample => {
+    const fit = (size: number, k: number, p: number, d: number) => Math.max(size, d * (k - 1) + 1 - 2 * p);
+    const shape = [n!, c!, fit(h!, kh!, padding[0]!, dilation[0]!), fit(w!, kw!, padding[1]!, dilation[1]!)];
+    const pair = (v: number[]) => [v[0]!, v[1]!] as [number, number];
+    return {
+      inputs: [normalValues(new Generator(seed), shape)],
+      apply: (x) => unfold(x, [kh!, kw!], { stride: pair(stride), padding: pair(padding), dilation: pair(dilation) }),
+    };
+  }),
 };
 
 describe('every primitive op passes a float64 finite-difference check with a random upstream gradient', () => {

@@ -29,6 +29,8 @@ import { logSoftmaxOp } from './logSoftmax.js';
 import { indexRowsOp } from './indexRows.js';
 import { castOp } from './cast.js';
 import { cloneOp } from './clone.js';
+import { padOp } from './pad.js';
+import { unfoldOp } from './unfold.js';
 
 /** The names of the primitive ops, the ones with a backward of their own. @category Autograd */
 export type PrimitiveName =
@@ -36,7 +38,8 @@ export type PrimitiveName =
   | 'neg' | 'sqrt' | 'exp' | 'log' | 'abs' | 'relu'
   | 'matmul' | 'permute' | 'reshape'
   | 'sum' | 'mean' | 'var' | 'max' | 'min'
-  | 'softmax' | 'logSoftmax' | 'index' | 'cast' | 'clone';
+  | 'softmax' | 'logSoftmax' | 'index' | 'cast' | 'clone'
+  | 'pad' | 'unfold';
 
 /**
  * Every primitive op by name. Derived ops (`std`, `transpose`, `flatten`, `squeeze`, ...) are
@@ -57,4 +60,5 @@ export const opTable: { readonly [P in PrimitiveName]: OpSpec<never, never> } = 
   matmul: matmulOp, permute: permuteOp, reshape: reshapeOp,
   sum: sumOp, mean: meanOp, var: varOp, max: maxOp, min: minOp,
   softmax: softmaxOp, logSoftmax: logSoftmaxOp, index: indexRowsOp, cast: castOp, clone: cloneOp,
+  pad: padOp, unfold: unfoldOp,
 };

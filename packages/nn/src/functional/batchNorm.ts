@@ -67,7 +67,10 @@ export function checkBatchNormInput(where: string, x: Tensor, training: boolean,
   }
 }
 
-function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions): Resolved {
+function resolve(
+  where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions,
+  checkInput: (where: string, x: Tensor, training: boolean) => void = checkBatchNormInput,
+): Resolved {
   const r: Resolved = {
     training: opts.training ?? true,
     runningMean: opts.runningMean ?? null,
@@ -76,7 +79,7 @@ function resolve(where: string, x: Tensor, weight: Tensor | null, bias: Tensor |
     unbiased: opts.unbiasedRunningVar ?? true,
     eps: opts.eps ?? 1e-5,
   };
-  checkBatchNormInput(where, x, r.training);
+  checkInput(where, x, r.training);
   const channels = [x.shape[1]!];
   const dtype = x.dtype as FloatDType;
   checkOptionalTensor(where, 'weight', weight, channels, dtype);
@@ -274,3 +277,6 @@ export function batchNormFused(x: Tensor, weight: Tensor | null = null, bias: Te
   if (r.training) updateRunningStats(r, mean, variance, rows.shape[0]!);
   return fromRows(y, x.shape);
 }
+
+/** The option resolution and running-statistics update, shared with BatchNorm2d's functional forms. @internal */
+export { resolve as resolveBatchNorm, updateRunningStats, type Resolved as ResolvedBatchNorm };

@@ -80,8 +80,8 @@ export function scaleAndShift(flags: AffineFlags, params: readonly NdArray[], c:
   return [perChannel(weight, c, 1), perChannel(bias, c, 0)];
 }
 
-/** An ndarray of `dtype` and `shape` holding `values`. */
-function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly number[]): NdArray {
+/** An ndarray of `dtype` and `shape` holding `values`. @internal */
+export function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly number[]): NdArray {
   const nd = createNdArray(dtype, shape);
   (nd.data as FloatArray).set(values);
   return nd;

@@ -17,6 +17,7 @@ import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
 import { GemmThreads, JOB_GEMM_F32, JOB_GEMM_F64, SLOT_WORDS, threadPlatform } from './gemmThreads.js';
 import { noticeOnce } from './notice.js';
+import { spatialWasmKernels } from './wasmSpatialKernels.js';
 
 /** Options of {@link createWasmKernels}. */
 export interface WasmKernelOptions {
@@ -290,6 +291,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         dx === null ? 0 : output(dx, 0, m * d), output(dScale, 0, d, true), output(dShift, 0, d, true),
       );
     }),
+    ...spatialWasmKernels({ exports: instance.exports, heap, call, input, output, take }),
     allocate: (dtype, length) => heap.allocateView(dtype === 'float32' ? 4 : 8, length),
     dispose: () => {
       threads?.terminate();

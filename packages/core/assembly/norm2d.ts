@@ -1,0 +1,376 @@
+/**
+ * BatchNorm over [n, c, hw], GroupNorm and RMSNorm, forward and backward, on wasm memory (see
+ * SpatialKernels in src/kernels/spatialKernelSet.ts). Data is T (f32 or f64); statistics, per-channel
+ * vectors and sums are f64, accumulated two lanes at a time, as norm.ts does; the elementwise
+ * passes of BatchNorm and GroupNorm (y, dx) run f32 data four f32 lanes at a time from f64
+ * coefficients. The forward stores no x̂: the backward recomputes it from x, so each pass reads x
+ * (and dy) once and writes at most one array.
+ */
+import { load2, store2 } from './pointwise';
+
+/** The sum of the lanes of an f64x2. */
+// @ts-ignore: decorator
+@inline function total(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/** Σ p[t] over `count` elements of T, in f64. */
+// @ts-ignore: decorator
+@inline function sumRun<T>(p: usize, count: i32): f64 {
+  const S: usize = sizeof<T>();
+  let a = f64x2.splat(0), b = a;
+  let t = 0;
+  for (; t + 4 <= count; t += 4) {
+    a = f64x2.add(a, load2<T>(p + <usize>t * S));
+    b = f64x2.add(b, load2<T>(p + <usize>(t + 2) * S));
+  }
+  let s = total(f64x2.add(a, b));
+  for (; t < count; t++) s += <f64>load<T>(p + <usize>t * S);
+  return s;
+}
+
+/** Σ (p[t] − mu)² over `count` elements of T, in f64. */
+// @ts-ignore: decorator
+@inline function squaredDeviations<T>(p: usize, count: i32, mu: f64): f64 {
+  const S: usize = sizeof<T>();
+  const m = f64x2.splat(mu);
+  let a = f64x2.splat(0), b = a;
+  let t = 0;
+  for (; t + 4 <= count; t += 4) {
+    const d0 = f64x2.sub(load2<T>(p + <usize>t * S), m), d1 = f64x2.sub(load2<T>(p + <usize>(t + 2) * S), m);
+    a = f64x2.add(a, f64x2.mul(d0, d0));
+    b = f64x2.add(b, f64x2.mul(d1, d1));
+  }
+  let s = total(f64x2.add(a, b));
+  for (; t < count; t++) {
+    const d = <f64>load<T>(p + <usize>t * S) - mu;
+    s += d * d;
+  }
+  return s;
+}
+
+/** The second result of gradSums: Σ dy·(x − mu). */
+let dyDeviation: f64 = 0;
+
+/** Σ dy over `count` elements; Σ dy·(x − mu) goes to `dyDeviation`. */
+// @ts-ignore: decorator
+@inline function gradSums<T>(dy: usize, x: usize, count: i32, mu: f64): f64 {
+  const S: usize = sizeof<T>();
+  const m = f64x2.splat(mu);
+  let g = f64x2.splat(0), gx = g;
+  let t = 0;
+  for (; t + 2 <= count; t += 2) {
+    const o = <usize>t * S;
+    const d = load2<T>(dy + o);
+    g = f64x2.add(g, d);
+    gx = f64x2.add(gx, f64x2.mul(d, f64x2.sub(load2<T>(x + o), m)));
+  }
+  let sg = total(g), sgx = total(gx);
+  for (; t < count; t++) {
+    const o = <usize>t * S;
+    const d = <f64>load<T>(dy + o);
+    sg += d;
+    sgx += d * (<f64>load<T>(x + o) - mu);
+  }
+  dyDeviation = sgx;
+  return sg;
+}
+
+/** `a·b + c` in f32 lanes, fused where relaxed SIMD is on. */
+// @ts-ignore: decorator
+@inline function maddF32(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/**
+ * y = (x − mu)·is·sc + sh over `count` elements. f32 data runs four lanes of f32 with the f64 mean
+ * split into two f32 parts (x − hi − lo loses nothing that matters where x is near the mean) and the
+ * f64 factors rounded once: a fifth of the f64 path's instructions, within a few f32 ulps of it.
+ */
+// @ts-ignore: decorator
+@inline function normalizeRun<T>(x: usize, y: usize, count: i32, mu: f64, is: f64, sc: f64, sh: f64): void {
+  const S: usize = sizeof<T>();
+  let t = 0;
+  if (sizeof<T>() == 4) {
+    const hi = <f32>mu;
+    const H = f32x4.splat(hi), Lo = f32x4.splat(<f32>(mu - <f64>hi)), A = f32x4.splat(<f32>(is * sc)), B = f32x4.splat(<f32>sh);
+    for (; t + 4 <= count; t += 4) {
+      const o = <usize>t * 4;
+      v128.store(y + o, maddF32(f32x4.sub(f32x4.sub(v128.load(x + o), H), Lo), A, B));
+    }
+  } else {
+    const m = f64x2.splat(mu), i2 = f64x2.splat(is), s2 = f64x2.splat(sc), h2 = f64x2.splat(sh);
+    for (; t + 2 <= count; t += 2) {
+      const o = <usize>t * S;
+      store2<T>(y + o, f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(load2<T>(x + o), m), i2), s2), h2));
+    }
+  }
+  for (; t < count; t++) {
+    const o = <usize>t * S;
+    store<T>(y + o, <T>((<f64>load<T>(x + o) - mu) * is * sc + sh));
+  }
+}
+
+/** dx = a·dy − b − (x − mu)·is·e over `count` elements (f32 data in f32 lanes, as normalizeRun). */
+// @ts-ignore: decorator
+@inline function gradRun<T>(dy: usize, x: usize, dx: usize, count: i32, mu: f64, is: f64, a: f64, b: f64, e: f64): void {
+  const S: usize = sizeof<T>();
+  let t = 0;
+  if (sizeof<T>() == 4) {
+    const hi = <f32>mu;
+    const H = f32x4.splat(hi), Lo = f32x4.splat(<f32>(mu - <f64>hi));
+    const A = f32x4.splat(<f32>a), NB = f32x4.splat(<f32>-b), NE = f32x4.splat(<f32>-(is * e));
+    for (; t + 4 <= count; t += 4) {
+      const o = <usize>t * 4;
+      const d = f32x4.sub(f32x4.sub(v128.load(x + o), H), Lo);
+      v128.store(dx + o, maddF32(d, NE, maddF32(A, v128.load(dy + o), NB)));
+    }
+  } else {
+    const m = f64x2.splat(mu), i2 = f64x2.splat(is), a2 = f64x2.splat(a), b2 = f64x2.splat(b), e2 = f64x2.splat(e);
+    for (; t + 2 <= count; t += 2) {
+      const o = <usize>t * S;
+      const h = f64x2.mul(f64x2.sub(load2<T>(x + o), m), i2);
+      store2<T>(dx + o, f64x2.sub(f64x2.sub(f64x2.mul(a2, load2<T>(dy + o)), b2), f64x2.mul(h, e2)));
+    }
+  }
+  for (; t < count; t++) {
+    const o = <usize>t * S;
+    store<T>(dx + o, <T>(a * <f64>load<T>(dy + o) - b - (<f64>load<T>(x + o) - mu) * is * e));
+  }
+}
+
+function batchNorm2dForward<T>(
+  n: i32, c: i32, hw: i32, x: usize, training: i32, eps: f64,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, y: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const m = <f64>n * <f64>hw;
+  for (let ch = 0; ch < c; ch++) {
+    const k = <usize>ch * 8;
+    if (training) {
+      let s: f64 = 0;
+      for (let b = 0; b < n; b++) s += sumRun<T>(x + <usize>(b * c + ch) * <usize>hw * S, hw);
+      const mu = s / m;
+      let v: f64 = 0;
+      for (let b = 0; b < n; b++) v += squaredDeviations<T>(x + <usize>(b * c + ch) * <usize>hw * S, hw, mu);
+      store<f64>(mean + k, mu);
+      store<f64>(variance + k, v / m);
+    }
+    const mu = load<f64>(mean + k), is = 1 / Math.sqrt(load<f64>(variance + k) + eps);
+    store<f64>(invStd + k, is);
+    const sc = load<f64>(scale + k), sh = load<f64>(shift + k);
+    for (let b = 0; b < n; b++) {
+      const o = <usize>(b * c + ch) * <usize>hw * S;
+      normalizeRun<T>(x + o, y + o, hw, mu, is, sc, sh);
+    }
+  }
+}
+
+export function batchNorm2dForwardF32(
+  n: i32, c: i32, hw: i32, x: usize, training: i32, eps: f64,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, y: usize,
+): void {
+  batchNorm2dForward<f32>(n, c, hw, x, training, eps, scale, shift, mean, variance, invStd, y);
+}
+
+export function batchNorm2dForwardF64(
+  n: i32, c: i32, hw: i32, x: usize, training: i32, eps: f64,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, y: usize,
+): void {
+  batchNorm2dForward<f64>(n, c, hw, x, training, eps, scale, shift, mean, variance, invStd, y);
+}
+
+function batchNorm2dBackward<T>(
+  n: i32, c: i32, hw: i32, dy: usize, x: usize, training: i32,
+  mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const m = <f64>n * <f64>hw;
+  for (let ch = 0; ch < c; ch++) {
+    const k = <usize>ch * 8;
+    const mu = load<f64>(mean + k), is = load<f64>(invStd + k);
+    let g: f64 = 0, gx: f64 = 0;
+    for (let b = 0; b < n; b++) {
+      const o = <usize>(b * c + ch) * <usize>hw * S;
+      g += gradSums<T>(dy + o, x + o, hw, mu);
+      gx += dyDeviation;
+    }
+    store<f64>(sumDy + k, g);
+    store<f64>(sumDyXHat + k, gx * is);
+    if (!dx) continue;
+    const a = load<f64>(scale + k) * is;
+    const bias = training ? (a * g) / m : 0, e = training ? (a * gx * is) / m : 0;
+    for (let b = 0; b < n; b++) {
+      const o = <usize>(b * c + ch) * <usize>hw * S;
+      gradRun<T>(dy + o, x + o, dx + o, hw, mu, is, a, bias, e);
+    }
+  }
+}
+
+export function batchNorm2dBackwardF32(
+  n: i32, c: i32, hw: i32, dy: usize, x: usize, training: i32,
+  mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
+): void {
+  batchNorm2dBackward<f32>(n, c, hw, dy, x, training, mean, invStd, scale, sumDy, sumDyXHat, dx);
+}
+
+export function batchNorm2dBackwardF64(
+  n: i32, c: i32, hw: i32, dy: usize, x: usize, training: i32,
+  mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
+): void {
+  batchNorm2dBackward<f64>(n, c, hw, dy, x, training, mean, invStd, scale, sumDy, sumDyXHat, dx);
+}
+
+function groupNormForward<T>(
+  n: i32, c: i32, s: i32, groups: i32, x: usize, eps: f64,
+  scale: usize, shift: usize, mean: usize, invStd: usize, y: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const cg = c / groups, d = cg * s;
+  for (let r = 0; r < n * groups; r++) {
+    const row = <usize>r * <usize>d * S;
+    const mu = sumRun<T>(x + row, d) / <f64>d;
+    const is = 1 / Math.sqrt(squaredDeviations<T>(x + row, d, mu) / <f64>d + eps);
+    store<f64>(mean + <usize>r * 8, mu);
+    store<f64>(invStd + <usize>r * 8, is);
+    for (let q = 0; q < cg; q++) {
+      const k = <usize>((r % groups) * cg + q) * 8;
+      const o = row + <usize>(q * s) * S;
+      normalizeRun<T>(x + o, y + o, s, mu, is, load<f64>(scale + k), load<f64>(shift + k));
+    }
+  }
+}
+
+export function groupNormForwardF32(
+  n: i32, c: i32, s: i32, groups: i32, x: usize, eps: f64, scale: usize, shift: usize, mean: usize, invStd: usize, y: usize,
+): void {
+  groupNormForward<f32>(n, c, s, groups, x, eps, scale, shift, mean, invStd, y);
+}
+
+export function groupNormForwardF64(
+  n: i32, c: i32, s: i32, groups: i32, x: usize, eps: f64, scale: usize, shift: usize, mean: usize, invStd: usize, y: usize,
+): void {
+  groupNormForward<f64>(n, c, s, groups, x, eps, scale, shift, mean, invStd, y);
+}
+
+function groupNormBackward<T>(
+  n: i32, c: i32, s: i32, groups: i32, dy: usize, x: usize,
+  mean: usize, invStd: usize, scale: usize, dx: usize, dScale: usize, dShift: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const cg = c / groups, d = cg * s;
+  for (let ch = 0; ch < c; ch++) {
+    store<f64>(dScale + <usize>ch * 8, 0);
+    store<f64>(dShift + <usize>ch * 8, 0);
+  }
+  for (let r = 0; r < n * groups; r++) {
+    const row = <usize>r * <usize>d * S;
+    const mu = load<f64>(mean + <usize>r * 8), is = load<f64>(invStd + <usize>r * 8);
+    let sumG: f64 = 0, sumGXHat: f64 = 0;
+    for (let q = 0; q < cg; q++) {
+      const k = <usize>((r % groups) * cg + q) * 8;
+      const o = row + <usize>(q * s) * S;
+      const g = gradSums<T>(dy + o, x + o, s, mu);
+      const gx = dyDeviation;
+      store<f64>(dShift + k, load<f64>(dShift + k) + g);
+      store<f64>(dScale + k, load<f64>(dScale + k) + gx * is);
+      const sc = load<f64>(scale + k);
+      sumG += sc * g;
+      sumGXHat += sc * gx * is;
+    }
+    if (!dx) continue;
+    const b = (is * sumG) / <f64>d, e = (is * sumGXHat) / <f64>d;
+    for (let q = 0; q < cg; q++) {
+      const k = <usize>((r % groups) * cg + q) * 8;
+      const o = row + <usize>(q * s) * S;
+      gradRun<T>(dy + o, x + o, dx + o, s, mu, is, is * load<f64>(scale + k), b, e);
+    }
+  }
+}
+
+export function groupNormBackwardF32(
+  n: i32, c: i32, s: i32, groups: i32, dy: usize, x: usize, mean: usize, invStd: usize, scale: usize, dx: usize, dScale: usize, dShift: usize,
+): void {
+  groupNormBackward<f32>(n, c, s, groups, dy, x, mean, invStd, scale, dx, dScale, dShift);
+}
+
+export function groupNormBackwardF64(
+  n: i32, c: i32, s: i32, groups: i32, dy: usize, x: usize, mean: usize, invStd: usize, scale: usize, dx: usize, dScale: usize, dShift: usize,
+): void {
+  groupNormBackward<f64>(n, c, s, groups, dy, x, mean, invStd, scale, dx, dScale, dShift);
+}
+
+function rmsNormForward<T>(m: i32, d: i32, x: usize, eps: f64, scale: usize, y: usize, invRms: usize): void {
+  const S: usize = sizeof<T>();
+  for (let r = 0; r < m; r++) {
+    const xr = x + <usize>r * <usize>d * S, yr = y + <usize>r * <usize>d * S;
+    const ir = 1 / Math.sqrt(squaredDeviations<T>(xr, d, 0) / <f64>d + eps);
+    store<f64>(invRms + <usize>r * 8, ir);
+    const i2 = f64x2.splat(ir);
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j * S;
+      store2<T>(yr + o, f64x2.mul(f64x2.mul(load2<T>(xr + o), i2), v128.load(scale + <usize>j * 8)));
+    }
+    for (; j < d; j++) {
+      const o = <usize>j * S;
+      store<T>(yr + o, <T>(<f64>load<T>(xr + o) * ir * load<f64>(scale + <usize>j * 8)));
+    }
+  }
+}
+
+export function rmsNormForwardF32(m: i32, d: i32, x: usize, eps: f64, scale: usize, y: usize, invRms: usize): void {
+  rmsNormForward<f32>(m, d, x, eps, scale, y, invRms);
+}
+
+export function rmsNormForwardF64(m: i32, d: i32, x: usize, eps: f64, scale: usize, y: usize, invRms: usize): void {
+  rmsNormForward<f64>(m, d, x, eps, scale, y, invRms);
+}
+
+function rmsNormBackward<T>(m: i32, d: i32, dy: usize, x: usize, invRms: usize, scale: usize, dx: usize, dScale: usize): void {
+  const S: usize = sizeof<T>();
+  for (let j = 0; j < d; j++) store<f64>(dScale + <usize>j * 8, 0);
+  for (let r = 0; r < m; r++) {
+    const xr = x + <usize>r * <usize>d * S, dr = dy + <usize>r * <usize>d * S;
+    const ir = load<f64>(invRms + <usize>r * 8);
+    const i2 = f64x2.splat(ir);
+    let acc = f64x2.splat(0);
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j * S, k = <usize>j * 8;
+      const g = load2<T>(dr + o), v = load2<T>(xr + o);
+      v128.store(dScale + k, f64x2.add(v128.load(dScale + k), f64x2.mul(f64x2.mul(g, v), i2)));
+      acc = f64x2.add(acc, f64x2.mul(f64x2.mul(g, v128.load(scale + k)), v));
+    }
+    let gx = total(acc);
+    for (; j < d; j++) {
+      const o = <usize>j * S, k = <usize>j * 8;
+      const g = <f64>load<T>(dr + o), v = <f64>load<T>(xr + o);
+      store<f64>(dScale + k, load<f64>(dScale + k) + g * v * ir);
+      gx += g * load<f64>(scale + k) * v;
+    }
+    if (!dx) continue;
+    const e = (ir * ir * ir * gx) / <f64>d;
+    const e2 = f64x2.splat(e);
+    const xo = dx + <usize>r * <usize>d * S;
+    j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const o = <usize>j * S;
+      const a = f64x2.mul(i2, v128.load(scale + <usize>j * 8));
+      store2<T>(xo + o, f64x2.sub(f64x2.mul(a, load2<T>(dr + o)), f64x2.mul(load2<T>(xr + o), e2)));
+    }
+    for (; j < d; j++) {
+      const o = <usize>j * S;
+      store<T>(xo + o, <T>(ir * load<f64>(scale + <usize>j * 8) * <f64>load<T>(dr + o) - <f64>load<T>(xr + o) * e));
+    }
+  }
+}
+
+export function rmsNormBackwardF32(m: i32, d: i32, dy: usize, x: usize, invRms: usize, scale: usize, dx: usize, dScale: usize): void {
+  rmsNormBackward<f32>(m, d, dy, x, invRms, scale, dx, dScale);
+}
+
+export function rmsNormBackwardF64(m: i32, d: i32, dy: usize, x: usize, invRms: usize, scale: usize, dx: usize, dScale: usize): void {
+  rmsNormBackward<f64>(m, d, dy, x, invRms, scale, dx, dScale);
+}
