@@ -1,0 +1,85 @@
+/**
+ * Two checkouts' whole training step, timed in one process round for round: this checkout's
+ * packages against another checkout's (built), each with its own module state (kernels, RNG,
+ * pools). The step is bench W1's (the notebook's net 3072-(100×5)-10 with BatchNorm, batch 50,
+ * Adam; `--dtype float64` for W3) written two ways: cs231n's `FullyConnectedNet.loss` +
+ * `Adam.step` (`fcnet`), and the PyTorch-style quickstart (`Sequential` + `crossEntropy` + `Adam`,
+ * `sequential`). On a machine whose speed drifts by a quarter within minutes, alternating rounds
+ * put both builds under the same conditions, so a few percent shows.
+ *
+ * Run: `node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64]
+ * [--rounds 20] [--steps 50]`. Prints the median steps/s of each build and this build's gain.
+ * @module
+ */
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { median } from './sampleData.js';
+
+type Core = typeof import('@tapegrad/core');
+type Nn = typeof import('@tapegrad/nn');
+type Optim = typeof import('@tapegrad/optim');
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+
+const other = process.argv[2];
+if (other === undefined || other.startsWith('--')) {
+  console.error('usage: node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64] [--rounds N] [--steps N]');
+  process.exit(2);
+}
+const model = option('--model', 'fcnet');
+const dtype = option('--dtype', 'float32') as 'float32' | 'float64';
+const rounds = Number(option('--rounds', '20'));
+const steps = Number(option('--steps', '50'));
+if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Paired: --model is fcnet or sequential (got ${model})`);
+const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Optim }> {
+  const dist = (pkg: string) => pathToFileURL(path.resolve(checkout, `packages/${pkg}/dist/index.js`)).href;
+  return { core: (await import(dist('core'))) as Core, nn: (await import(dist('nn'))) as Nn, optim: (await import(dist('optim'))) as Optim };
+}
+
+/** One build's training step on ten fixed minibatches, cycled. */
+function stepOf({ core, nn, optim }: { core: Core; nn: Nn; optim: Optim }): () => void {
+  core.setKernels('wasm', { threads: 0 });
+  core.manualSeed(0);
+  const hidden = [100, 100, 100, 100, 100];
+  const data = Array.from({ length: 10 }, () => [core.randn([50, 3072], { dtype }), core.randint(0, 10, [50])] as const);
+  let i = 0;
+  if (model === 'fcnet') {
+    const net = new nn.FullyConnectedNet(hidden, { normalization: 'batchnorm', dtype, weightScale: Math.sqrt(2 / 3072) });
+    const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
+    return () => {
+      const [X, y] = data[i++ % data.length]!;
+      net.loss(X, y);
+      opt.step();
+    };
+  }
+  const dims = [3072, ...hidden];
+  const layers = hidden.flatMap((h, l) => [new nn.Linear(dims[l]!, h, { bias: false, dtype }), new nn.BatchNorm1d(h, { dtype }), new nn.ReLU()]);
+  const net = new nn.Sequential(...layers, new nn.Linear(100, 10, { dtype }));
+  const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
+  return () => {
+    const [X, y] = data[i++ % data.length]!;
+    opt.zeroGrad();
+    nn.crossEntropy(net.forward(X), y).backward();
+    opt.step();
+  };
+}
+
+const builds = { this: stepOf(await load(here)), other: stepOf(await load(other)) };
+for (const run of Object.values(builds)) for (let k = 0; k < 100; k++) run();
+const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
+for (let round = 0; round < rounds; round++) {
+  for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
+    const t0 = performance.now();
+    for (let k = 0; k < steps; k++) builds[key]();
+    times[key].push((performance.now() - t0) / steps);
+  }
+}
+const rate = (key: 'this' | 'other') => 1000 / median(times[key]);
+const mine = rate('this'), theirs = rate('other');
+console.log(`${model} ${dtype}, this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps`);
+console.log(`this ${mine.toFixed(1)} steps/s, other ${theirs.toFixed(1)} steps/s (${mine >= theirs ? '+' : ''}${((mine / theirs - 1) * 100).toFixed(1)}%)`);
