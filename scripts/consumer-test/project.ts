@@ -17,8 +17,11 @@ const run = promisify(execFile);
 export const PACKAGES = ['core', 'nn', 'optim', 'data'] as const;
 export type PackageName = (typeof PACKAGES)[number];
 
-/** The command that runs pnpm in this repository (the README's). */
-export const PNPM = ['npx', '-y', 'pnpm@12.4.2'] as const;
+/**
+ * The command that runs pnpm in this repository (the README's), taking pnpm from npx's cache when it
+ * is there: without a network, plain `npx` retries the registry for a minute first.
+ */
+export const PNPM = ['npx', '--prefer-offline', '-y', 'pnpm@12.4.2'] as const;
 
 /** Runs a command; resolves with its output, rejects with an Error holding both streams. */
 export async function sh(cmd: string, args: readonly string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }): Promise<{ stdout: string; stderr: string }> {
