@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,11 +8,9 @@ import { parseSafetensors } from './decode.js';
 import { SafetensorsError } from './errors.js';
 import { load, save } from './file.js';
 
-// `rename` is wrapped so that one test can make it fail; every other call goes to the real one.
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs/promises')>();
-  return { ...fs, rename: vi.fn(fs.rename) };
-});
+// The module `save` and `load` get from `process.getBuiltinModule` (file.ts imports no Node module):
+// one test makes its `rename` fail once.
+const nodeFs = process.getBuiltinModule('node:fs/promises');
 
 const refDir = fileURLToPath(new URL('../../../../test-support/reference/safetensors/', import.meta.url));
 const refs = ['float64_shapes', 'torch_sequential_f32'] as const;
@@ -123,13 +121,15 @@ describe('save is atomic', () => {
     await save({ w: tensor([1, 2]) }, path);
     const before = await readFile(path);
     const failure = Object.assign(new Error('EIO: i/o error, rename (simulated)'), { code: 'EIO' });
-    vi.mocked(rename).mockRejectedValueOnce(failure);
+    const rename = vi.spyOn(nodeFs, 'rename').mockRejectedValueOnce(failure);
     const error = await save({ w: tensor([9, 9, 9]) }, path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SafetensorsError);
     expect((error as SafetensorsError).message).toMatch(/^save: .*m\.safetensors: the temporary file renamed over the target \(got EIO: i\/o error, rename \(simulated\)\)$/);
     expect((error as SafetensorsError).cause).toBe(failure);
     expect(await readFile(path)).toEqual(before);
     expect(await readdir(sub)).toEqual(['m.safetensors']);
+    expect(rename).toHaveBeenCalledOnce();
+    rename.mockRestore();
   });
 
   it('fails cleanly when the target is a folder: the folder untouched, no temporary file', async () => {
@@ -180,5 +180,40 @@ describe('load: files that cannot be read', () => {
     expect(e3).toBeInstanceOf(SafetensorsError);
     expect((e3 as SafetensorsError).message).toBe(`load: ${bad}: at least 8 bytes for the header length (got 3 bytes)`);
     expect((e3 as SafetensorsError).file).toBe(bad);
+  });
+});
+
+describe('off Node (a browser, or Node before 20.16: no process.getBuiltinModule)', () => {
+  /** Runs `fn` with `process.getBuiltinModule` gone, as in a browser. */
+  async function withoutBuiltins<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = process.getBuiltinModule;
+    (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+    try {
+      return await fn();
+    } finally {
+      process.getBuiltinModule = saved;
+    }
+  }
+
+  it('save rejects naming encodeSafetensors, and writes nothing', async () => {
+    const sub = await mkdtemp(join(dir, 'browser-'));
+    const path = join(sub, 'm.safetensors');
+    const error = await withoutBuiltins(() => save({ w: tensor([1]) }, path).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(SafetensorsError);
+    expect((error as SafetensorsError).message).toBe(
+      `save: ${path}: Node.js 20.16 or later, to write a file (got a runtime without process.getBuiltinModule, such as a browser); encodeSafetensors(stateDict) gives the bytes of the file, to download or store`,
+    );
+    expect((error as SafetensorsError).file).toBe(path);
+    expect(await readdir(sub)).toEqual([]);
+  });
+
+  it('load rejects naming decodeSafetensors', async () => {
+    const path = join(refDir, 'torch_sequential_f32.safetensors');
+    const error = await withoutBuiltins(() => load(path).catch((e: unknown) => e));
+    expect(error).toBeInstanceOf(SafetensorsError);
+    expect((error as SafetensorsError).message).toBe(
+      `load: ${path}: Node.js 20.16 or later, to read a file (got a runtime without process.getBuiltinModule, such as a browser); decodeSafetensors(bytes) reads the bytes of a fetched or picked file`,
+    );
+    expect(Object.keys(await load(path))).toContain('0.weight'); // and on Node again it loads
   });
 });

@@ -1,15 +1,51 @@
 /**
- * Saving and loading safetensors files: the only place in the safetensors code that touches Node's
- * file system. The byte format lives in `encode.ts` and `decode.ts`, which are pure.
+ * Saving and loading safetensors files: the only place in nn that touches Node's file system. The
+ * byte format lives in `encode.ts` and `decode.ts`, which are pure.
+ *
+ * Node's modules are not imported: `nodeFiles` asks `process.getBuiltinModule` (Node 20.16+)
+ * for them when `save` or `load` runs, as core's kernels do, so this module loads in a browser and
+ * bundles there with no plugin, stub or alias. In a browser `save` and `load` throw, naming
+ * `encodeSafetensors` / `decodeSafetensors`, which work on bytes everywhere.
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type * as FsPromises from 'node:fs/promises';
+import type * as Path from 'node:path';
 import type { Tensor } from '@tapegrad/core';
 import { decodeWith, allocateArray } from './decode.js';
 import { encodeSafetensors, type EncodeOptions } from './encode.js';
 import { SafetensorsError, safetensorsError } from './errors.js';
+
+/** Node's `fs/promises` and `path`. */
+interface NodeFiles {
+  fs: typeof FsPromises;
+  path: typeof Path;
+}
+
+/**
+ * Node's `fs/promises` and `path` through `process.getBuiltinModule`.
+ * @throws SafetensorsError off Node (a browser, or Node before 20.16), naming the byte-level function to use.
+ */
+function nodeFiles(op: 'save' | 'load', file: string): NodeFiles {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') {
+    const instead = op === 'save'
+      ? 'encodeSafetensors(stateDict) gives the bytes of the file, to download or store'
+      : 'decodeSafetensors(bytes) reads the bytes of a fetched or picked file';
+    throw new SafetensorsError(
+      `${op}: ${file}: Node.js 20.16 or later, to ${op === 'save' ? 'write' : 'read'} a file (got a runtime without process.getBuiltinModule, such as a browser); ${instead}`,
+      { file },
+    );
+  }
+  return {
+    fs: proc.getBuiltinModule('node:fs/promises') as typeof FsPromises,
+    path: proc.getBuiltinModule('node:path') as typeof Path,
+  };
+}
+
+/** Twelve random hex digits, for a temporary file's name. */
+function randomHex(): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** Options of {@link save}: those of {@link encodeSafetensors}. @category Serialization */
 export type SaveOptions = EncodeOptions;
@@ -24,8 +60,9 @@ function describe(e: unknown): string {
  * the temporary file is removed and `path` is untouched. The folder is fsynced after the rename, where
  * the platform allows it, so that the rename itself survives a power cut.
  */
-async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+async function writeFileAtomic({ fs, path: paths }: NodeFiles, path: string, bytes: Uint8Array): Promise<void> {
+  const { open, rename, rm } = fs;
+  const tmp = paths.join(paths.dirname(path), `.${paths.basename(path)}.${randomHex()}.tmp`);
   let stage = 'a new temporary file in the same folder';
   let created = false;
   try {
@@ -46,7 +83,7 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
     throw safetensorsError('save', stage, describe(e), { file: path, cause: e });
   }
   try {
-    const dir = await open(dirname(path), 'r');
+    const dir = await open(paths.dirname(path), 'r');
     try {
       await dir.sync();
     } finally {
@@ -70,7 +107,8 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
  * @param opts - `metadata` (e.g. `{ format: 'pt' }`, default none) and `int32As` (default `'auto'`);
  *   see {@link EncodeOptions}.
  * @throws {@link SafetensorsError} for a state dict that cannot be written (see
- *   {@link encodeSafetensors}) and when the file system refuses (the error is its `cause`).
+ *   {@link encodeSafetensors}) and when the file system refuses (the error is its `cause`); off
+ *   Node (in a browser), naming {@link encodeSafetensors}, which gives the file's bytes.
  * @example
  * ```ts
  * import { mkdtempSync } from 'node:fs';
@@ -85,8 +123,9 @@ async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
  * @category Serialization
  */
 export async function save(stateDict: Record<string, Tensor>, path: string, opts: SaveOptions = {}): Promise<void> {
+  const node = nodeFiles('save', path);
   const bytes = encodeSafetensors(stateDict, opts);
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(node, path, bytes);
 }
 
 /**
@@ -98,7 +137,8 @@ export async function save(stateDict: Record<string, Tensor>, path: string, opts
  * @param path - the file to read.
  * @returns the tensors by name, in file order, as a null-prototype object (see {@link decodeSafetensors}).
  * @throws {@link SafetensorsError} for a malformed file, naming the file and the tensor, and when the
- *   file cannot be read (the error is its `cause`).
+ *   file cannot be read (the error is its `cause`); off Node (in a browser), naming
+ *   {@link decodeSafetensors}, which reads the bytes of a fetched or picked file.
  * @example
  * ```ts
  * import { load } from '@tapegrad/nn';
@@ -108,9 +148,10 @@ export async function save(stateDict: Record<string, Tensor>, path: string, opts
  * @category Serialization
  */
 export async function load(path: string): Promise<Record<string, Tensor>> {
+  const { fs } = nodeFiles('load', path);
   let bytes: Uint8Array;
   try {
-    const handle = await open(path, 'r');
+    const handle = await fs.open(path, 'r');
     try {
       const stats = await handle.stat();
       if (!stats.isFile()) throw safetensorsError('load', 'a regular file', stats.isDirectory() ? 'a folder' : 'a device, pipe or socket', { file: path });

@@ -3,19 +3,34 @@
  * goes through nn's `save` (temporary file in the same folder, fsync, rename), so a checkpoint file
  * is always complete: a run killed mid-write leaves the previous files as they were, plus at most a
  * `.<name>.<random>.tmp` file that {@link latestCheckpoint} ignores.
+ *
+ * Node's modules are not imported: `nodeFiles` asks `process.getBuiltinModule` (Node 20.16+) for
+ * them when a function runs, so optim loads and bundles in a browser as is; there these functions
+ * throw a CheckpointError naming `solver.checkpointBytes()` and `Solver.resumeFromBytes(...)`.
  * @module
  * @internal
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import type * as FsPromises from 'node:fs/promises';
+import type * as Path from 'node:path';
 import { save } from '@tapegrad/nn';
 import { checkpointFromBytes, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
+/** Node's `fs/promises` and `path`. @throws CheckpointError off Node (a browser, or Node before 20.16). */
+function nodeFiles(op: string): { fs: typeof FsPromises; path: typeof Path } {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  if (typeof proc?.getBuiltinModule !== 'function') {
+    throw new CheckpointError(`${op}: Node.js 20.16 or later, for checkpoint files (got a runtime without process.getBuiltinModule, such as a browser); `
+      + 'solver.checkpointBytes() gives a checkpoint as bytes and Solver.resumeFromBytes(...) resumes from them');
+  }
+  return { fs: proc.getBuiltinModule('node:fs/promises') as typeof FsPromises, path: proc.getBuiltinModule('node:path') as typeof Path };
+}
+
 /** Writes a checkpoint atomically. @throws CheckpointError, with the file system's error as its cause. @internal */
 export async function writeCheckpoint(path: string, state: CheckpointState): Promise<void> {
+  nodeFiles(`Solver.train: ${path}`);
   const { tensors, metadata } = encodeCheckpoint(state);
   try {
     await save(tensors, path, { metadata });
@@ -27,9 +42,10 @@ export async function writeCheckpoint(path: string, state: CheckpointState): Pro
 /** Reads and checks a checkpoint. @throws CheckpointError naming the file. @internal */
 export async function readCheckpoint(path: string, op: string): Promise<CheckpointState> {
   const where = `${op}: ${path}`;
+  const { fs } = nodeFiles(where);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await fs.readFile(path);
   } catch (e) {
     throw new CheckpointError(`${where}: cannot read the file (${message(e)})`, { cause: e });
   }
@@ -42,11 +58,12 @@ export async function readCheckpoint(path: string, op: string): Promise<Checkpoi
  * @internal
  */
 export async function latestCheckpoint(checkpointName: string): Promise<string | null> {
-  const dir = dirname(checkpointName);
-  const prefix = basename(checkpointName);
+  const { fs, path } = nodeFiles('Solver.latestCheckpoint');
+  const dir = path.dirname(checkpointName);
+  const prefix = path.basename(checkpointName);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await fs.readdir(dir);
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return null;
     throw new CheckpointError(`Solver.latestCheckpoint: cannot list ${dir} (${message(e)})`, { cause: e });
@@ -57,5 +74,5 @@ export async function latestCheckpoint(checkpointName: string): Promise<string |
     if (parsed === null || parsed.name !== prefix) continue;
     if (best === null || parsed.epoch > best.epoch) best = { epoch: parsed.epoch, file };
   }
-  return best === null ? null : join(dir, best.file);
+  return best === null ? null : path.join(dir, best.file);
 }
