@@ -193,6 +193,8 @@ describe.skipIf(skipBrowserTests)('in Chromium', () => {
         expect(text).toMatch(/^save threw SafetensorsError: save: model\.safetensors: Node\.js 20\.16 or later.*encodeSafetensors/m);
         expect(text).toMatch(/^load threw SafetensorsError: load: model\.safetensors: Node\.js 20\.16 or later.*decodeSafetensors/m);
         expect(text).toMatch(/^Solver\.latestCheckpoint threw CheckpointError: .*solver\.checkpointBytes\(\).*Solver\.resumeFromBytes/m);
+        expect(text).toMatch(/^loadCIFAR10 threw Error: loadCIFAR10: Node\.js 20\.16 or later.*loadCIFAR10FromFiles/m);
+        expect(text).toMatch(/^loadCIFAR10FromFiles threw DataError: .*data_batch_1\.bin/m);
       });
     }
   }
@@ -222,7 +224,10 @@ describe.skipIf(skipBrowserTests)('in Chromium under a Content-Security-Policy (
   });
 
   test("WebAssembly alone: refused under script-src 'self', compiled with 'wasm-unsafe-eval' or 'unsafe-eval'", async () => {
-    expect(await csp('kernels-out', "script-src 'self'")).not.toContain('kernels: wasm');
+    // without 'wasm-unsafe-eval' nothing compiles: 'auto' falls back to the TypeScript kernels and says why once
+    const refused = await csp('kernels-out', "script-src 'self'");
+    expect(refused).toContain('kernels: js');
+    expect(refused).toMatch(/tapegrad: using the TypeScript kernels/);
     expect(await csp('kernels-out', "script-src 'self' 'wasm-unsafe-eval'")).toContain('kernels: wasm');
     expect(await csp('kernels-out', "script-src 'self' 'unsafe-eval'")).toContain('kernels: wasm');
   });

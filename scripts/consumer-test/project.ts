@@ -56,6 +56,7 @@ const BROWSER_ENTRY = `import './quickstartPrecise';
 import { getKernels, tensor } from '@tapegrad/core';
 import { decodeSafetensors, encodeSafetensors, load, save } from '@tapegrad/nn';
 import { Solver } from '@tapegrad/optim';
+import { loadCIFAR10, loadCIFAR10FromFiles } from '@tapegrad/data';
 
 async function main(): Promise<void> {
   const k = getKernels();
@@ -66,6 +67,9 @@ async function main(): Promise<void> {
     ['save', () => save(sd, 'model.safetensors')],
     ['load', () => load('model.safetensors')],
     ['Solver.latestCheckpoint', () => Solver.latestCheckpoint('run')],
+    ['loadCIFAR10', async () => loadCIFAR10('cifar-10-batches-bin')],
+    // a batch file cut off in its second record: the bytes reader works here and names the damage
+    ['loadCIFAR10FromFiles', () => loadCIFAR10FromFiles([{ name: 'data_batch_1.bin', data: new Uint8Array(3074) }, { name: 'test_batch.bin', data: new Uint8Array(3073) }])],
   ];
   for (const [name, call] of fileCalls) {
     try {

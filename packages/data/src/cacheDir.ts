@@ -25,7 +25,7 @@ export function dataCacheDir(): string {
 }
 
 /** {@link dataCacheDir} for a given environment, platform and home folder. @internal */
-export function cacheDirFor(env: NodeJS.ProcessEnv, platform: NodeJS.Platform, home: string): string {
+export function cacheDirFor(env: Readonly<Record<string, string | undefined>>, platform: string, home: string): string {
   const { path } = nodeOnly('dataCacheDir', BYTES_ALTERNATIVE.archive);
   const explicit = env['TAPEGRAD_DATA'];
   if (explicit) return path.resolve(explicit);
