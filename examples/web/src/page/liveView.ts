@@ -10,7 +10,7 @@ import type { EpochInfo } from '@tapegrad/optim';
 import type { RunResult, RunSpec, TrainingTask } from '../../../notebook/training.js';
 import type { ProgressMessage } from '../protocol.js';
 import { h } from './dom.js';
-import { chartSvg, type ChartSeries, type ChartSpec } from './svgChart.js';
+import { SvgChart, type ChartSeries, type ChartSpec } from './svgChart.js';
 
 interface LiveRun {
   spec: RunSpec;
@@ -39,6 +39,11 @@ const KINDS: Record<string, ViewKind> = {
   'ln-limits': { kind: 'curves', lossX: 'epoch', label: (s) => s.key.replace(/^ln-limits-/, '') },
 };
 
+/** The shortest time between two draws of a card's charts, in ms (10 a second at most). */
+const REDRAW_MS = 100;
+/** Log lines shown while training. */
+const LOG_LINES = 8;
+
 const iterationsPerEpoch = (s: RunSpec): number => Math.max(Math.floor(s.numTrain / s.batchSize), 1);
 const meanOfLast = (xs: number[], n: number): number => {
   const tail = xs.slice(-n);
@@ -50,34 +55,41 @@ export class LiveView {
   readonly element: HTMLElement;
   private readonly kind: ViewKind;
   private readonly runs: LiveRun[][] = [];
-  private readonly charts: { el: HTMLElement; spec: () => ChartSpec }[] = [];
+  private readonly charts: { chart: SvgChart; spec: () => ChartSpec; on: 'losses' | 'epochs' | 'results' }[] = [];
+  /** What changed since the last draw. */
+  private readonly dirty = new Set<'losses' | 'epochs' | 'results'>(['losses', 'epochs', 'results']);
+  /** The Solver's log lines so far (the last {@link LOG_LINES} are shown; all are in the printout at the end). */
+  private readonly logLines: string[] = [];
+  private logChanged = false;
   private readonly bar: HTMLProgressElement;
   private readonly barText: HTMLElement;
   private readonly log: HTMLPreElement;
   private readonly started = performance.now();
   private finished = false;
   private frame = 0;
+  private timer = 0;
+  private lastDraw = 0;
   private ticker = 0;
 
   constructor(private readonly sectionId: string) {
     this.kind = KINDS[sectionId] ?? { kind: 'curves', lossX: 'epoch', label: (s) => s.key };
     this.bar = h('progress', { max: 1, value: 0, 'aria-label': 'Training progress' });
     this.barText = h('span', { class: 'progress-text', 'aria-live': 'off' });
-    this.log = h('pre', { class: 'live-log', hidden: true, 'aria-label': 'Solver log, live' });
+    this.log = h('pre', { class: 'live-log', hidden: true, 'aria-label': 'Solver log, the last lines, live' });
     const chartsEl = h('div', { class: 'charts' });
-    const chart = (name: string, spec: () => ChartSpec) => {
+    const chart = (name: string, on: 'losses' | 'epochs' | 'results', spec: () => ChartSpec) => {
       const el = h('figure', { class: 'live-chart', 'data-chart': `${sectionId}-${name}` });
       chartsEl.append(el);
-      this.charts.push({ el, spec });
+      this.charts.push({ chart: new SvgChart(el), spec, on });
     };
     if (this.kind.kind === 'sweep') {
-      chart('val', () => this.sweepChart('val', 'Best val accuracy vs. weight initialization scale (live)', 'Best val accuracy',
+      chart('val', 'results', () => this.sweepChart('val', 'Best val accuracy vs. weight initialization scale (live)', 'Best val accuracy',
         (r) => Math.max(...r.valAccHistory)));
-      chart('loss', () => this.sweepChart('loss', 'Final training loss vs. weight initialization scale (live)', 'Final training loss',
+      chart('loss', 'results', () => this.sweepChart('loss', 'Final training loss vs. weight initialization scale (live)', 'Final training loss',
         (r) => meanOfLast(r.lossHistory, 100), [1, 3.5]));
     } else {
-      chart('loss', () => this.lossChart());
-      chart('acc', () => this.accuracyChart());
+      chart('loss', 'losses', () => this.lossChart());
+      chart('acc', 'epochs', () => this.accuracyChart());
     }
     this.element = h('div', { class: 'live' }, h('div', { class: 'progress' }, this.bar, this.barText), chartsEl, this.log);
     this.ticker = window.setInterval(() => this.drawProgress(), 1000);
@@ -109,14 +121,16 @@ export class LiveView {
   progress(task: number, m: ProgressMessage): void {
     const run = this.runs[task]?.[m.runIndex];
     if (run === undefined) return;
-    run.losses.push(...m.losses);
-    run.epochs.push(...m.epochs);
-    if (m.logs.length > 0) {
-      this.log.hidden = false;
-      const stick = this.log.scrollTop + this.log.clientHeight >= this.log.scrollHeight - 4;
-      this.log.append(m.logs.map((l) => `[${run.label}] ${l}\n`).join(''));
-      if (stick) this.log.scrollTop = this.log.scrollHeight;
+    if (m.losses.length > 0) {
+      run.losses.push(...m.losses);
+      this.dirty.add('losses');
     }
+    if (m.epochs.length > 0) {
+      run.epochs.push(...m.epochs);
+      this.dirty.add('epochs');
+    }
+    for (const l of m.logs) this.logLines.push(`[${run.label}] ${l}`);
+    if (m.logs.length > 0) this.logChanged = true;
     this.schedule();
   }
 
@@ -126,6 +140,7 @@ export class LiveView {
       r.result = results[i] ?? null;
       if (r.result) r.losses = [...r.result.lossHistory];
     });
+    for (const d of ['losses', 'epochs', 'results'] as const) this.dirty.add(d);
     this.schedule();
   }
 
@@ -133,19 +148,38 @@ export class LiveView {
   finish(): void {
     this.finished = true;
     window.clearInterval(this.ticker);
+    window.clearTimeout(this.timer);
+    cancelAnimationFrame(this.frame);
+    this.timer = this.frame = 0;
     this.draw();
   }
 
+  /**
+   * Draws on the next animation frame, at most every {@link REDRAW_MS}: each draw is short, and the
+   * page's other work (messages, the other cards) gets the frames between.
+   */
   private schedule(): void {
-    if (this.frame !== 0) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.draw();
-    });
+    if (this.frame !== 0 || this.timer !== 0) return;
+    this.timer = window.setTimeout(() => {
+      this.timer = 0;
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.lastDraw = performance.now();
+        this.draw();
+      });
+    }, Math.max(0, this.lastDraw + REDRAW_MS - performance.now()));
   }
 
+  /** Redraws what changed: the charts whose data did, the new log lines, the progress bar. */
   private draw(): void {
-    for (const c of this.charts) c.el.innerHTML = chartSvg(c.spec());
+    for (const c of this.charts) if (this.dirty.has(c.on)) c.chart.update(c.spec());
+    this.dirty.clear();
+    if (this.logChanged) {
+      // the last lines only: no scrolling, so no layout to read
+      this.log.hidden = false;
+      this.log.textContent = this.logLines.slice(-LOG_LINES).join('\n');
+      this.logChanged = false;
+    }
     this.drawProgress();
   }
 

@@ -32,6 +32,8 @@ export class SectionView {
   private readonly body: HTMLElement;
   private output: HTMLPreElement | null = null;
   private live: LiveView | null = null;
+  /** Runs finished (the card's `data-runs`). */
+  private runs = 0;
 
   constructor(readonly info: SectionInfo, onRun: (id: string) => void) {
     this.runButton = h('button', { type: 'button', class: 'run', onclick: () => onRun(info.id), 'aria-label': `Run: ${info.title}` }, 'Run');
@@ -79,8 +81,11 @@ export class SectionView {
     return this.live;
   }
 
-  /** The run ended: its record, as the report shows it. */
-  finish(record: SectionRecord): void {
+  /**
+   * The run ended: its record, as the report shows it. The figures go in one per task (each is a
+   * vega SVG to parse), so the page stays responsive; resolves when all are in.
+   */
+  async finish(record: SectionRecord): Promise<void> {
     this.live?.finish();
     const out: Node[] = [];
     if (record.status === 'failed') {
@@ -90,17 +95,24 @@ export class SectionView {
     if (this.live) out.push(this.live.element);
     if (record.details !== null) out.push(h('pre', { class: 'details', 'aria-label': 'Details' }, record.details));
     if (record.notes.length > 0) out.push(h('ul', { class: 'notes' }, ...record.notes.map((n) => h('li', {}, n))));
-    for (const f of record.figures) {
-      out.push(h('figure', { class: 'figure', id: `fig-${f.id}`, 'data-figure': f.id },
-        svgElement(f.svg, f.title),
-        h('figcaption', {}, `${f.title} `, downloadButton('Download SVG', `${f.id}.svg`, 'image/svg+xml', () => f.svg, { 'aria-label': `Download ${f.title} as SVG` }))));
-    }
+    const figures = record.figures.map((f) => {
+      const el = h('figure', { class: 'figure', id: `fig-${f.id}`, 'data-figure': f.id },
+        h('figcaption', {}, `${f.title} `, downloadButton('Download SVG', `${f.id}.svg`, 'image/svg+xml', () => f.svg, { 'aria-label': `Download ${f.title} as SVG` })));
+      out.push(el);
+      return { el, f };
+    });
     for (const a of record.answers) {
       out.push(h('div', { class: 'answer' }, h('h3', {}, a.question), ...a.answer.map((p) => h('p', {}, p))));
     }
     out.push(h('p', { class: 'time' }, `${record.seconds.toFixed(1)} s in this browser`));
     this.body.replaceChildren(...out);
     this.output = null;
+    for (const { el, f } of figures) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      el.prepend(svgElement(f.svg, f.title));
+    }
+    this.runs += 1;
+    this.root.dataset['runs'] = String(this.runs);
     this.setState(record.status === 'failed' ? 'failed' : 'done');
   }
 

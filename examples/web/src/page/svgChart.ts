@@ -70,9 +70,20 @@ function thin(points: { x: number; y: number }[]): { x: number; y: number }[] {
   return out;
 }
 
-/** The chart as an SVG document (a `viewBox`, so it scales to its container's width). */
-export function chartSvg(spec: ChartSpec): string {
-  const finite = spec.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.xLog || p.x > 0));
+/** Where everything goes: the scales, the ticks and the legend's rows. */
+interface Layout {
+  x0: number; x1: number; y0: number; y1: number;
+  xTicks: number[]; yTicks: number[];
+  sx: (v: number) => number; sy: (v: number) => number;
+  legend: { x: number; y: number }[];
+  height: number;
+}
+
+const f = (v: number): string => v.toFixed(1);
+const usable = (spec: ChartSpec) => (p: { x: number; y: number }): boolean => Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.xLog || p.x > 0);
+
+function layout(spec: ChartSpec): Layout {
+  const finite = spec.series.flatMap((s) => s.points).filter(usable(spec));
   const xs = finite.map((p) => (spec.xLog ? Math.log10(p.x) : p.x));
   const ys = finite.map((p) => p.y);
   let [x0, x1] = spec.xDomain ? (spec.xLog ? spec.xDomain.map(Math.log10) as [number, number] : spec.xDomain)
@@ -88,37 +99,35 @@ export function chartSvg(spec: ChartSpec): string {
     ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i)
     : linearTicks(x0, x1, 6);
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
-  const sx = (v: number) => M.left + ((v - x0) / (x1 - x0)) * pw;
-  const sy = (v: number) => M.top + (1 - (v - y0) / (y1 - y0)) * ph;
-  const f = (v: number) => v.toFixed(1);
+  const [a0, a1, b0, b1] = [x0, x1, y0, y1];
+  // the legend: rows under the x title, as many as it takes
+  const legendTop = H - M.bottom + 56;
+  let lx = M.left, ly = legendTop;
+  const legend = spec.series.map((s) => {
+    const width = 28 + s.name.length * 6.2;
+    if (lx + width > W - M.right && lx > M.left) {
+      lx = M.left;
+      ly += 15;
+    }
+    const at = { x: lx, y: ly };
+    lx += width + 10;
+    return at;
+  });
+  return {
+    x0, x1, y0, y1, xTicks, yTicks, legend, height: Math.max(H, ly + 8),
+    sx: (v) => M.left + ((v - a0) / (a1 - a0)) * pw,
+    sy: (v) => M.top + (1 - (v - b0) / (b1 - b0)) * ph,
+  };
+}
+
+const colorOf = (s: ChartSeries, i: number): string => COLORS[(s.colorIndex ?? i) % COLORS.length]!;
+
+/** The data: one path (and circles) per series, inside the plot's clip. */
+function marksSvg(spec: ChartSpec, l: Layout): string {
   const parts: string[] = [];
-  const label = `${spec.title}: ${spec.yTitle} against ${spec.xTitle}`;
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" role="img" aria-label="${escapeXml(label)}">`);
-  parts.push(`<title>${escapeXml(label)}</title>`);
-  parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(spec.title)}</text>`);
-  parts.push(`<g font-size="11" fill="#444">`);
-  for (const t of yTicks) {
-    if (t < y0 - 1e-12 || t > y1 + 1e-12) continue;
-    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e6e6e6"/>`);
-    parts.push(`<text x="${M.left - 6}" y="${f(sy(t) + 4)}" text-anchor="end">${tickText(t, false)}</text>`);
-  }
-  for (const t of xTicks) {
-    if (t < x0 - 1e-12 || t > x1 + 1e-12) continue;
-    const v = spec.xLog ? 10 ** t : t;
-    parts.push(`<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${H - M.bottom}" y2="${H - M.bottom + 5}" stroke="#888"/>`);
-    parts.push(`<text x="${f(sx(t))}" y="${H - M.bottom + 18}" text-anchor="middle">${tickText(v, Boolean(spec.xLog))}</text>`);
-  }
-  parts.push('</g>');
-  parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
-  parts.push(`<text x="${M.left + pw / 2}" y="${H - M.bottom + 36}" text-anchor="middle" font-size="12">${escapeXml(spec.xTitle)}</text>`);
-  parts.push(`<text transform="translate(15 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(spec.yTitle)}</text>`);
-  parts.push(`<defs><clipPath id="clip-${escapeXml(spec.id)}"><rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}"/></clipPath></defs>`);
-  parts.push(`<g clip-path="url(#clip-${escapeXml(spec.id)})" fill="none" stroke-width="1.6">`);
   spec.series.forEach((s, i) => {
-    const color = COLORS[(s.colorIndex ?? i) % COLORS.length]!;
-    const pts = thin(s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.xLog || p.x > 0)))
-      .map((p) => [sx(spec.xLog ? Math.log10(p.x) : p.x), sy(p.y)] as const);
+    const color = colorOf(s, i);
+    const pts = thin(s.points.filter(usable(spec))).map((p) => [l.sx(spec.xLog ? Math.log10(p.x) : p.x), l.sy(p.y)] as const);
     if (pts.length === 0) return;
     if (!s.noLine && pts.length > 1) {
       parts.push(`<path d="M${pts.map(([a, b]) => `${f(a)} ${f(b)}`).join('L')}" stroke="${color}"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
@@ -127,24 +136,73 @@ export function chartSvg(spec: ChartSpec): string {
       parts.push(`<g fill="${color}" stroke="none">${pts.map(([a, b]) => `<circle cx="${f(a)}" cy="${f(b)}" r="2.6"/>`).join('')}</g>`);
     }
   });
+  return parts.join('');
+}
+
+/** Everything but the data: title, axes with ticks and titles, legend; `marks` goes inside the clip. */
+function frameSvg(spec: ChartSpec, l: Layout, marks: string): string {
+  const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
+  const parts: string[] = [];
+  const label = `${spec.title}: ${spec.yTitle} against ${spec.xTitle}`;
+  const clip = `clip-${escapeXml(spec.id)}`;
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${l.height}" role="img" aria-label="${escapeXml(label)}">`);
+  parts.push(`<title>${escapeXml(label)}</title>`);
+  parts.push(`<rect width="${W}" height="${l.height}" fill="#fff"/>`);
+  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(spec.title)}</text>`);
+  parts.push('<g font-size="11" fill="#444">');
+  for (const t of l.yTicks) {
+    if (t < l.y0 - 1e-12 || t > l.y1 + 1e-12) continue;
+    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${f(l.sy(t))}" y2="${f(l.sy(t))}" stroke="#e6e6e6"/>`);
+    parts.push(`<text x="${M.left - 6}" y="${f(l.sy(t) + 4)}" text-anchor="end">${tickText(t, false)}</text>`);
+  }
+  for (const t of l.xTicks) {
+    if (t < l.x0 - 1e-12 || t > l.x1 + 1e-12) continue;
+    parts.push(`<line x1="${f(l.sx(t))}" x2="${f(l.sx(t))}" y1="${H - M.bottom}" y2="${H - M.bottom + 5}" stroke="#888"/>`);
+    parts.push(`<text x="${f(l.sx(t))}" y="${H - M.bottom + 18}" text-anchor="middle">${tickText(spec.xLog ? 10 ** t : t, Boolean(spec.xLog))}</text>`);
+  }
   parts.push('</g>');
-  // legend: rows under the x title, as many as it takes
-  const legendTop = H - M.bottom + 56;
-  let lx = M.left, row = 0;
+  parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`);
+  parts.push(`<text x="${M.left + pw / 2}" y="${H - M.bottom + 36}" text-anchor="middle" font-size="12">${escapeXml(spec.xTitle)}</text>`);
+  parts.push(`<text transform="translate(15 ${M.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(spec.yTitle)}</text>`);
+  parts.push(`<defs><clipPath id="${clip}"><rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}"/></clipPath></defs>`);
+  parts.push(`<g class="marks" clip-path="url(#${clip})" fill="none" stroke-width="1.6">${marks}</g>`);
   parts.push('<g font-size="11">');
   spec.series.forEach((s, i) => {
-    const color = COLORS[(s.colorIndex ?? i) % COLORS.length]!;
-    const width = 28 + s.name.length * 6.2;
-    if (lx + width > W - M.right && lx > M.left) {
-      lx = M.left;
-      row += 1;
-    }
-    const ly = legendTop + row * 15;
-    parts.push(`<line x1="${f(lx)}" x2="${f(lx + 18)}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    parts.push(`<text x="${f(lx + 22)}" y="${ly}">${escapeXml(s.name)}</text>`);
-    lx += width + 10;
+    const { x, y } = l.legend[i]!;
+    parts.push(`<line x1="${f(x)}" x2="${f(x + 18)}" y1="${y - 4}" y2="${y - 4}" stroke="${colorOf(s, i)}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    parts.push(`<text x="${f(x + 22)}" y="${y}">${escapeXml(s.name)}</text>`);
   });
   parts.push('</g></svg>');
-  const height = Math.max(H, legendTop + row * 15 + 8);
-  return parts.join('').replace(`viewBox="0 0 ${W} ${H}"`, `viewBox="0 0 ${W} ${height}"`).replace(`<rect width="${W}" height="${H}"`, `<rect width="${W}" height="${height}"`);
+  return parts.join('');
+}
+
+/** The chart as an SVG document (a `viewBox`, so it scales to its container's width). */
+export function chartSvg(spec: ChartSpec): string {
+  const l = layout(spec);
+  return frameSvg(spec, l, marksSvg(spec, l));
+}
+
+/**
+ * A chart in the page that is redrawn often: the frame (axes, ticks, legend) is rebuilt only when it
+ * changes; otherwise only the data's few elements are replaced.
+ */
+export class SvgChart {
+  private frameKey = '';
+  private marks: Element | null = null;
+
+  /** @param element - the container the SVG goes in. */
+  constructor(readonly element: HTMLElement) {}
+
+  update(spec: ChartSpec): void {
+    const l = layout(spec);
+    const key = JSON.stringify([spec.id, spec.title, spec.xTitle, spec.yTitle, spec.xLog, l.x0, l.x1, l.y0, l.y1, l.height,
+      spec.series.map((s, i) => [s.name, colorOf(s, i), s.dashed])]);
+    if (key === this.frameKey && this.marks !== null) {
+      this.marks.innerHTML = marksSvg(spec, l);
+      return;
+    }
+    this.element.innerHTML = frameSvg(spec, l, marksSvg(spec, l));
+    this.marks = this.element.querySelector('g.marks');
+    this.frameKey = key;
+  }
 }

@@ -125,7 +125,7 @@ export class Controller {
           this.opts.onSource(source);
         }
         if (record.status === 'failed') this.failures += 1;
-        view.finish(record);
+        await view.finish(record);
       } catch (err) {
         if (err instanceof StoppedError) {
           view.interrupted('stopped', 'Stopped. Press Run to start this section again.');

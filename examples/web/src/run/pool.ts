@@ -2,7 +2,9 @@
  * The page's training pool: Web Workers in the `train` role (one per core when the page is
  * cross-origin isolated, else one), each given the training arrays once (shared memory when
  * isolated), fed tasks longest first as they come free, as Node's piscina pool does. Stopping
- * terminates the workers; new ones start on the next run.
+ * terminates the workers; new ones start on the next run. Each batch is marked on the performance
+ * timeline (`tapegrad-train-start`, `tapegrad-train-end`), so what the main thread does while the
+ * workers train can be measured.
  * @module
  */
 import type { RunResult } from '../../../notebook/training.js';
@@ -39,8 +41,10 @@ export class TrainingPool {
     const order = batch.tasks.map((_, i) => i).sort((a, b) => batch.costs[b]! - batch.costs[a]!);
     const results: RunResult[][] = new Array(batch.tasks.length);
     let left = batch.tasks.length;
+    performance.mark('tapegrad-train-start');
     return new Promise<RunResult[][]>((resolve, reject) => {
       const finish = (err: Error | null) => {
+        performance.mark('tapegrad-train-end');
         this.cancel = null;
         for (const s of this.slots) {
           s.worker.onmessage = null;
