@@ -15,6 +15,9 @@ import { defineConfig } from 'vite';
  */
 const tapegradDeps = /[\\/](ndarray|ndarray-ops|iota-array|is-buffer|cwise-compiler|uniq)@/;
 const output = {
+  // classes keep their names through minification: the packages' messages and Module.toString say
+  // `BatchNorm1d(...)`, `BatchNorm1d.to: ...`, from `this.constructor.name`
+  keepNames: true,
   codeSplitting: {
     groups: [
       { name: 'tapegrad', test: /[\\/]packages[\\/](core|nn|optim|data)[\\/]/ },

@@ -66,7 +66,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   if (!fs.existsSync(path.join(root, 'index.html'))) throw new Error(`web: the built page in ${root} (got no index.html: run pnpm web:build)`);
   const headers = opts.headers ?? ISOLATION_HEADERS;
   const files = opts.dataDir === null ? [] : DATA_FILES.filter((f) => fs.existsSync(path.join(opts.dataDir!, f)));
-  const manifest = JSON.stringify({ where: opts.dataDir, files });
+  // what the page reads first: the files served beside it (none: `files` is empty, as in the static build's own manifest)
+  const manifest = JSON.stringify({ where: files.length > 0 ? opts.dataDir : null, files });
   const server = createServer((req, res) => {
     const send = (status: number, type: string, body: string | Buffer) => res.writeHead(status, { ...headers, 'Content-Type': type }).end(body);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'GET only');
@@ -76,9 +77,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     } catch {
       return send(400, 'text/plain', 'bad path');
     }
-    if (urlPath === '/data/manifest.json') {
-      return files.length > 0 ? send(200, MIME['.json']!, manifest) : send(404, 'text/plain', 'no CIFAR-10 served');
-    }
+    if (urlPath === '/data/manifest.json') return send(200, MIME['.json']!, manifest);
     let file: string;
     if (urlPath.startsWith('/data/')) {
       const name = urlPath.slice('/data/'.length);

@@ -102,7 +102,8 @@ async function servedData(): Promise<DataRequest> {
     const res = await fetch('data/manifest.json', { cache: 'no-store' });
     if (!res.ok) return defaultRequest;
     const m = (await res.json()) as { where?: unknown; files?: unknown };
-    if (typeof m.where !== 'string' || !Array.isArray(m.files) || !m.files.every((f) => typeof f === 'string')) return defaultRequest;
+    // the static build's own manifest names no files: then there is no CIFAR-10 beside the page
+    if (typeof m.where !== 'string' || !Array.isArray(m.files) || m.files.length === 0 || !m.files.every((f) => typeof f === 'string')) return defaultRequest;
     return { kind: 'served', base: new URL('data/', location.href).href, where: m.where, files: m.files as string[] };
   } catch {
     return defaultRequest;

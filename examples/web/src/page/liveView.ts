@@ -65,6 +65,8 @@ export class LiveView {
   private readonly barText: HTMLElement;
   private readonly log: HTMLPreElement;
   private readonly started = performance.now();
+  /** The charts' width in SVG units: narrower on a phone, so that their text stays readable. */
+  private readonly width = window.matchMedia('(max-width: 640px)').matches ? 420 : 640;
   private finished = false;
   private frame = 0;
   private timer = 0;
@@ -187,7 +189,7 @@ export class LiveView {
     const runs = this.runs.flat();
     const total = runs.reduce((s, r) => s + r.iterations, 0);
     const done = runs.reduce((s, r) => s + (r.result ? r.iterations : Math.min(r.losses.length, r.iterations)), 0);
-    const finishedRuns = runs.filter((r) => r.result !== null).length;
+    const finishedRuns = runs.filter((r) => r.result !== null || (r.iterations > 0 && r.losses.length >= r.iterations)).length;
     const f = total > 0 ? done / total : 0;
     const elapsed = (performance.now() - this.started) / 1000;
     const left = f > 0.02 && f < 1 ? elapsed * (1 - f) / f : null;
@@ -205,7 +207,7 @@ export class LiveView {
     const runs = this.runs.flat();
     const xMax = Math.max(1, ...runs.map((r) => (byIteration ? r.iterations : r.spec.numEpochs)));
     return {
-      id: `${this.sectionId}-live-loss`, title: 'Training loss (live)', xTitle: byIteration ? 'Iteration' : 'Epoch', yTitle: 'Training loss',
+      id: `${this.sectionId}-live-loss`, width: this.width, title: 'Training loss (live)', xTitle: byIteration ? 'Iteration' : 'Epoch', yTitle: 'Training loss',
       xDomain: [byIteration ? 1 : 0, xMax], series,
     };
   }
@@ -218,7 +220,7 @@ export class LiveView {
     const runs = this.runs.flat();
     const top = Math.max(0, ...runs.flatMap((r) => r.epochs.flatMap((e) => [e.trainAcc, e.valAcc])));
     return {
-      id: `${this.sectionId}-live-acc`, title: 'Accuracy (live): training solid, validation dashed', xTitle: 'Epoch', yTitle: 'Accuracy',
+      id: `${this.sectionId}-live-acc`, width: this.width, title: 'Accuracy (live): training solid, validation dashed', xTitle: 'Epoch', yTitle: 'Accuracy',
       xDomain: [0, Math.max(1, ...runs.map((r) => r.spec.numEpochs))], yDomain: [0, Math.min(1, Math.max(0.2, Math.ceil(top * 10 + 0.5) / 10))], series,
     };
   }
@@ -233,7 +235,7 @@ export class LiveView {
     const scales = this.runs.flat().map((r) => r.spec.weightScale).filter((s) => s > 0);
     const xDomain: [number, number] = scales.length > 0 ? [Math.min(...scales), Math.max(...scales)] : [1e-4, 1];
     return {
-      id: `${this.sectionId}-live-${name}`, title, xTitle: 'Weight initialization scale', yTitle, xLog: true, xDomain,
+      id: `${this.sectionId}-live-${name}`, width: this.width, title, xTitle: 'Weight initialization scale', yTitle, xLog: true, xDomain,
       ...(yDomain ? { yDomain } : {}), series,
     };
   }

@@ -31,12 +31,14 @@ export interface ChartSpec {
   /** Fixed ranges (default: the data's, y made nice). */
   xDomain?: [number, number];
   yDomain?: [number, number];
+  /** The drawing's width in its units (default 640; a narrow one keeps the text readable on a phone). */
+  width?: number;
 }
 
 /** matplotlib's / vega's category10, as the report's figures. */
 export const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
-const W = 640, H = 300;
+const WIDTH = 640, H = 300;
 const M = { left: 58, right: 14, top: 30, bottom: 74 };
 /** Points drawn per series at most (longer series are thinned evenly, their last point kept). */
 const MAX_POINTS = 1000;
@@ -72,6 +74,7 @@ function thin(points: { x: number; y: number }[]): { x: number; y: number }[] {
 
 /** Where everything goes: the scales, the ticks and the legend's rows. */
 interface Layout {
+  W: number;
   x0: number; x1: number; y0: number; y1: number;
   xTicks: number[]; yTicks: number[];
   sx: (v: number) => number; sy: (v: number) => number;
@@ -83,6 +86,7 @@ const f = (v: number): string => v.toFixed(1);
 const usable = (spec: ChartSpec) => (p: { x: number; y: number }): boolean => Number.isFinite(p.x) && Number.isFinite(p.y) && (!spec.xLog || p.x > 0);
 
 function layout(spec: ChartSpec): Layout {
+  const W = spec.width ?? WIDTH;
   const finite = spec.series.flatMap((s) => s.points).filter(usable(spec));
   const xs = finite.map((p) => (spec.xLog ? Math.log10(p.x) : p.x));
   const ys = finite.map((p) => p.y);
@@ -93,11 +97,17 @@ function layout(spec: ChartSpec): Layout {
   let [y0, y1] = spec.yDomain ?? [Math.min(...ys, Infinity), Math.max(...ys, -Infinity)];
   if (!Number.isFinite(y0) || !Number.isFinite(y1)) [y0, y1] = [0, 1];
   if (y1 === y0) [y0, y1] = [y0 - 0.5, y1 + 0.5];
-  const yTicks = linearTicks(y0, y1);
-  if (!spec.yDomain) [y0, y1] = [Math.min(y0, yTicks[0]!), Math.max(y1, yTicks.at(-1)!)];
+  if (!spec.yDomain) [y0, y1] = [y0 - (y1 - y0) * 0.03, y1 + (y1 - y0) * 0.03];
+  let yTicks = linearTicks(y0, y1);
+  if (!spec.yDomain && yTicks.length > 1) {
+    // widen to whole tick steps, so the highest and lowest points sit inside the frame
+    const step = yTicks[1]! - yTicks[0]!;
+    [y0, y1] = [Math.floor(y0 / step + 1e-9) * step, Math.ceil(y1 / step - 1e-9) * step];
+    yTicks = linearTicks(y0, y1);
+  }
   const xTicks = spec.xLog
     ? Array.from({ length: Math.floor(x1) - Math.ceil(x0) + 1 }, (_, i) => Math.ceil(x0) + i)
-    : linearTicks(x0, x1, 6);
+    : linearTicks(x0, x1, W < 500 ? 4 : 6);
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
   const [a0, a1, b0, b1] = [x0, x1, y0, y1];
   // the legend: rows under the x title, as many as it takes
@@ -114,7 +124,7 @@ function layout(spec: ChartSpec): Layout {
     return at;
   });
   return {
-    x0, x1, y0, y1, xTicks, yTicks, legend, height: Math.max(H, ly + 8),
+    W, x0, x1, y0, y1, xTicks, yTicks, legend, height: Math.max(H, ly + 8),
     sx: (v) => M.left + ((v - a0) / (a1 - a0)) * pw,
     sy: (v) => M.top + (1 - (v - b0) / (b1 - b0)) * ph,
   };
@@ -141,6 +151,7 @@ function marksSvg(spec: ChartSpec, l: Layout): string {
 
 /** Everything but the data: title, axes with ticks and titles, legend; `marks` goes inside the clip. */
 function frameSvg(spec: ChartSpec, l: Layout, marks: string): string {
+  const W = l.W;
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
   const parts: string[] = [];
   const label = `${spec.title}: ${spec.yTitle} against ${spec.xTitle}`;
@@ -148,7 +159,7 @@ function frameSvg(spec: ChartSpec, l: Layout, marks: string): string {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${l.height}" role="img" aria-label="${escapeXml(label)}">`);
   parts.push(`<title>${escapeXml(label)}</title>`);
   parts.push(`<rect width="${W}" height="${l.height}" fill="#fff"/>`);
-  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="14" font-weight="600">${escapeXml(spec.title)}</text>`);
+  parts.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-size="${W < 500 ? 12 : 14}" font-weight="600">${escapeXml(spec.title)}</text>`);
   parts.push('<g font-size="11" fill="#444">');
   for (const t of l.yTicks) {
     if (t < l.y0 - 1e-12 || t > l.y1 + 1e-12) continue;
@@ -195,7 +206,7 @@ export class SvgChart {
 
   update(spec: ChartSpec): void {
     const l = layout(spec);
-    const key = JSON.stringify([spec.id, spec.title, spec.xTitle, spec.yTitle, spec.xLog, l.x0, l.x1, l.y0, l.y1, l.height,
+    const key = JSON.stringify([l.W, spec.id, spec.title, spec.xTitle, spec.yTitle, spec.xLog, l.x0, l.x1, l.y0, l.y1, l.height,
       spec.series.map((s, i) => [s.name, colorOf(s, i), s.dashed])]);
     if (key === this.frameKey && this.marks !== null) {
       this.marks.innerHTML = marksSvg(spec, l);
