@@ -122,8 +122,4 @@ export class SectionView {
     this.body.append(h('div', { class: state === 'failed' ? 'error' : 'notice', role: 'alert' }, message));
     this.setState(state);
   }
-
-  setRunnable(enabled: boolean): void {
-    this.runButton.disabled = !enabled;
-  }
 }
