@@ -305,6 +305,32 @@ describe.skipIf(skipBrowserTests)('Stop on the notebook\'s web page', () => {
   });
 });
 
+describe.skipIf(skipBrowserTests)('a section that fails on the notebook\'s web page', () => {
+  it('shows its error, and the sections after it still run', async () => {
+    // served CIFAR-10 whose training batch is cut off in the middle of a record
+    const broken = path.join(tmp, 'broken-cifar');
+    fs.mkdirSync(broken);
+    fs.writeFileSync(path.join(broken, 'data_batch_1.bin'), cifarRecords(2100).subarray(0, 2100 * 3073 - 100));
+    fs.writeFileSync(path.join(broken, 'test_batch.bin'), cifarRecords(10));
+    const server = await startWebServer({ root: distDir, dataDir: broken, port: 0 });
+    const p = await browser.newPage();
+    const pageLog = recordConsole(p);
+    try {
+      await p.goto(`${server.url}?only=data,bn-forward&autorun`);
+      await p.waitForFunction(() => ['done', 'error'].includes(document.documentElement.dataset['status'] ?? ''), null, { timeout: 120_000 });
+      expect(await p.evaluate(() => document.documentElement.dataset['status'])).toBe('error');
+      expect(await p.getAttribute('#data', 'data-state')).toBe('failed');
+      expect(await p.textContent('#data .error')).toMatch(/DataError: loadCIFAR10FromFiles: data_batch_1\.bin must hold whole 3073-byte records .*cut off/);
+      expect(await p.getAttribute('#bn-forward', 'data-state')).toBe('done');
+      expect(await p.textContent('#bn-forward pre.output')).toContain('  means: [ -2.3814598  -13.18038246   1.91780462]');
+      expect(pageLog.errors).toEqual([]);
+    } finally {
+      await p.close();
+      await server.close();
+    }
+  }, 180_000);
+});
+
 describe.skipIf(skipBrowserTests)('the notebook\'s web page without COOP/COEP headers', () => {
   it('says it runs single-threaded, and runs', async () => {
     const plain = await startWebServer({ root: distDir, dataDir: null, port: 0, headers: { 'Cache-Control': 'no-cache' } });

@@ -39,8 +39,8 @@ const KINDS: Record<string, ViewKind> = {
   'ln-limits': { kind: 'curves', lossX: 'epoch', label: (s) => s.key.replace(/^ln-limits-/, '') },
 };
 
-/** The shortest time between two draws of a card's charts, in ms (10 a second at most). */
-const REDRAW_MS = 100;
+/** The shortest time between two draws of a card's charts, in ms (20 a second at most). */
+const REDRAW_MS = 50;
 /** Log lines shown while training. */
 const LOG_LINES = 8;
 
