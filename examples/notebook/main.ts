@@ -11,15 +11,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { contiguousNdArray, type Tensor } from '@tapegrad/core';
-import { Printer } from '../shared/printer.js';
-import { renderReport, type ReportSection } from '../shared/report.js';
-import { runConfig, type RunConfig } from './config.js';
-import { loadNotebookData, type NotebookData } from './data.js';
-import type { SectionContext } from './section.js';
+import { renderReport } from '../shared/report.js';
+import { runConfig } from './config.js';
+import { loadNotebookData } from './data.js';
+import type { NotebookData } from './notebookData.js';
+import { resultsDocument, runSection, type SectionRecord } from './runner.js';
 import { sections } from './sections/index.js';
 import { createTrainer } from './trainer.js';
-import type { TrainingArrays } from './training.js';
+import { trainingArrays } from './training.js';
 
 const HELP = `Runs the cs231n BatchNormalization notebook with tapegrad and writes an HTML report.
 
@@ -37,31 +36,6 @@ Usage: node dist/notebook/main.js [options]      (pnpm demo [options] from the r
   --synthetic     use the synthetic stand-in even when CIFAR-10 is there
   --help          this text
 `;
-
-/** The first `n` rows of a float32 / int32 tensor as a fresh typed array. */
-function firstRows<T extends Float32Array | Int32Array>(t: Tensor, n: number): T {
-  const nd = contiguousNdArray(t.data);
-  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
-  return (nd.data as T).slice(nd.offset, nd.offset + n * rowSize) as T;
-}
-
-/** The training arrays every training of the run draws from: as many rows as the largest setup uses. */
-function trainingArrays(data: NotebookData, config: RunConfig): TrainingArrays {
-  const setups = [config.deepNets, config.weightScale, config.batchSize, config.lnLimits];
-  const numTrain = Math.max(...setups.map((s) => s.numTrain));
-  const numVal = Math.max(...setups.map((s) => s.numVal));
-  if (data.XTrain.dtype !== 'float32' || data.yTrain.dtype !== 'int32') {
-    throw new TypeError(`trainingArrays: float32 images and int32 labels (got ${data.XTrain.dtype} and ${data.yTrain.dtype})`);
-  }
-  return {
-    XTrain: firstRows<Float32Array>(data.XTrain, numTrain),
-    yTrain: firstRows<Int32Array>(data.yTrain, numTrain),
-    XVal: firstRows<Float32Array>(data.XVal, numVal),
-    yVal: firstRows<Int32Array>(data.yVal, numVal),
-    rowSize: data.XTrain.shape.slice(1).reduce((a, b) => a * b, 1),
-    imageShape: data.XTrain.shape.slice(1),
-  };
-}
 
 function runName(quick: boolean): string {
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, '');
@@ -125,35 +99,16 @@ async function main(argv: string[]): Promise<number> {
   const trainer = createTrainer({ workers, arrays: async () => trainingArrays(await data(), config) });
 
   const selected = sections.filter((s) => only === null || only.includes(s.id));
-  const report: (ReportSection & { values: Record<string, unknown> })[] = [];
+  const report: SectionRecord[] = [];
   const earlierValues = new Map<string, Record<string, unknown>>();
   try {
     for (const section of selected) {
       process.stdout.write(`\n=== ${section.title} (${section.cells}) ===\n`);
-      const printer = new Printer((line) => process.stdout.write(`${line}\n`));
-      const entry: ReportSection & { values: Record<string, unknown> } = {
-        id: section.id, title: section.title, cells: section.cells, about: section.about,
-        status: 'ok', message: null, text: '', details: null, notes: [], figures: [], answers: [], seconds: 0, values: {},
-      };
-      const s0 = performance.now();
-      try {
-        const ctx: SectionContext = {
-          print: (...args) => printer.print(...args), config, data, trainer, earlier: (id) => earlierValues.get(id),
-        };
-        const out = await section.run(ctx);
-        entry.figures = out.figures ?? [];
-        entry.answers = out.answers ?? [];
-        entry.notes = out.notes ?? [];
-        entry.details = out.details ?? null;
-        entry.values = out.values ?? {};
-        earlierValues.set(section.id, entry.values);
-      } catch (err) {
-        entry.status = 'failed';
-        entry.message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-        process.stderr.write(`${section.id} failed: ${entry.message}\n`);
-      }
-      entry.text = printer.text;
-      entry.seconds = (performance.now() - s0) / 1000;
+      const entry = await runSection(section, {
+        config, data, trainer, earlier: (id) => earlierValues.get(id), echo: (line) => process.stdout.write(`${line}\n`),
+      });
+      if (entry.status === 'failed') process.stderr.write(`${section.id} failed: ${entry.message}\n`);
+      else earlierValues.set(section.id, entry.values);
       for (const f of entry.figures) fs.writeFileSync(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
       report.push(entry);
     }
@@ -177,10 +132,7 @@ async function main(argv: string[]): Promise<number> {
     machine: `${os.availableParallelism()} cores, ${workers === 0 ? 'trainings in the main thread' : `${workers} worker threads`}, Node ${process.version}`,
   }, report);
   fs.writeFileSync(path.join(runDir, 'index.html'), html);
-  const results = {
-    command, startedAt: started.toISOString(), totalSeconds, quick, workers, source, config,
-    sections: report.map(({ figures, ...rest }) => ({ ...rest, figures: figures.map((f) => ({ id: f.id, title: f.title, file: `figures/${f.id}.svg` })) })),
-  };
+  const results = resultsDocument({ command, startedAt: started.toISOString(), totalSeconds, quick, workers, source: source ?? null, config }, report);
   fs.writeFileSync(path.join(runDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   process.stdout.write(`\nReport: ${path.join(runDir, 'index.html')} (${totalSeconds.toFixed(1)} s)\n`);
   return report.some((s) => s.status === 'failed') ? 1 : 0;

@@ -5,9 +5,9 @@
  * @module
  */
 import type { PyValue } from '../shared/pyFormat.js';
-import type { NotebookData } from './data.js';
+import type { NotebookData } from './notebookData.js';
 import type { RunConfig } from './config.js';
-import type { Trainer } from './trainer.js';
+import type { Trainer } from './training.js';
 
 /** A figure of the report: a title and an SVG drawn by vega. */
 export interface Figure {

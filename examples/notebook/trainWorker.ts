@@ -16,7 +16,9 @@ export interface TaskMessage {
 /** Runs one task in this worker. */
 export default async function runTask(message: TaskMessage): Promise<RunResult[]> {
   const arrays = workerData as TrainingArrays;
-  return runTrainingTask(message.task, arrays, () => {
-    Atomics.add(message.counters, message.slot, 1);
+  return runTrainingTask(message.task, arrays, {
+    iteration: () => {
+      Atomics.add(message.counters, message.slot, 1);
+    },
   });
 }

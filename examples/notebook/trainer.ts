@@ -2,23 +2,20 @@
  * Runs the notebook's trainings: independent tasks in a pool of worker threads (piscina), one per
  * core by default, with an overall progress bar; or all in this thread (`workers: 0`). Each task
  * reseeds the global RNG itself, so a task's result does not depend on where or when it runs: the
- * pool's results equal a serial run's, number for number.
+ * pool's results equal a serial run's, number for number. Node only (piscina, worker_threads); the
+ * web page has its own pool of Web Workers over the same training code.
  * @module
  */
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Progress, type ProgressStream } from '../shared/progress.js';
-import { iterationsOf, runTrainingTask, type RunResult, type TrainingArrays, type TrainingTask } from './training.js';
+import {
+  iterationsOf, runTrainingTask, taskCost, type RunResult, type Trainer, type TrainingArrays,
+} from './training.js';
 import type { TaskMessage } from './trainWorker.js';
 
-/** Runs trainings for the sections. */
-export interface Trainer {
-  /** Runs independent tasks; the results come back in the tasks' order, one array per task. */
-  runTasks(label: string, tasks: TrainingTask[]): Promise<RunResult[][]>;
-  /** Stops the workers. */
-  close(): Promise<void>;
-}
+export type { Trainer } from './training.js';
 
 /** Options of {@link createTrainer}. */
 export interface TrainerOptions {
@@ -46,11 +43,6 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
   const out = new Ctor(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
-}
-
-/** A rough cost of a task, to start the longest first (fewer idle cores at the end). */
-function cost(task: TrainingTask): number {
-  return task.runs.reduce((s, r) => s + iterationsOf(r) * (r.batchSize + 30) + (r.numEpochs + 1) * (r.numTrain + r.numVal), 0);
 }
 
 /** A trainer over `opts.workers` worker threads (or this thread). */
@@ -96,15 +88,17 @@ export function createTrainer(opts: TrainerOptions): Trainer {
         if (opts.workers <= 0) {
           const data = await getArrays();
           for (const [i, task] of tasks.entries()) {
-            results[i] = await runTrainingTask(task, data, () => {
-              counters[i]!++;
-              progress.setWork(sumCounters());
+            results[i] = await runTrainingTask(task, data, {
+              iteration: () => {
+                counters[i]!++;
+                progress.setWork(sumCounters());
+              },
             });
             for (const r of results[i]!) progress.runDone(r.key);
           }
         } else {
           const p = await getPool();
-          const order = tasks.map((_, i) => i).sort((a, b) => cost(tasks[b]!) - cost(tasks[a]!));
+          const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
           await Promise.all(order.map(async (i) => {
             const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
             results[i] = (await p.run(message)) as RunResult[];

@@ -2,12 +2,15 @@
  * One training task of the notebook, the same in this thread and in a worker: reseed, build the
  * FullyConnectedNets of the task in order, then train each with cs231n's Solver (Adam) in order, as
  * the notebook's cells do. A task is plain data; so is its result, so results from the pool and from
- * a serial run can be compared number for number.
+ * a serial run can be compared number for number. Platform-free: Node's pool (trainer.ts) and the
+ * web page's workers run the same function.
  * @module
  */
-import { fromArray, getKernels, manualSeed, type Tensor } from '@tapegrad/core';
+import { contiguousNdArray, fromArray, getKernels, manualSeed, type Tensor } from '@tapegrad/core';
 import { FullyConnectedNet } from '@tapegrad/nn';
-import { Solver, type SolverData } from '@tapegrad/optim';
+import { Solver, type EpochInfo, type IterationInfo, type SolverData } from '@tapegrad/optim';
+import type { NotebookData } from './notebookData.js';
+import type { RunConfig } from './config.js';
 
 /** One model and its Solver run. */
 export interface RunSpec {
@@ -61,6 +64,24 @@ export interface TrainingArrays {
   imageShape: number[];
 }
 
+/** Runs trainings for the sections: Node's worker pool (trainer.ts), or the web page's workers. */
+export interface Trainer {
+  /** Runs independent tasks; the results come back in the tasks' order, one array per task. */
+  runTasks(label: string, tasks: TrainingTask[]): Promise<RunResult[][]>;
+  /** Stops the workers. */
+  close(): Promise<void>;
+}
+
+/** What a training reports while it runs (each callback gets the index of the run within its task). */
+export interface TrainingEvents {
+  /** After each iteration, with the Solver's iteration info (the minibatch loss). */
+  iteration?: (runIndex: number, info: IterationInfo) => void;
+  /** After each accuracy check (the first iteration, every epoch's end). */
+  epoch?: (runIndex: number, info: EpochInfo) => void;
+  /** Each line the Solver logs (verbose runs only). */
+  log?: (runIndex: number, line: string) => void;
+}
+
 /** The cs231n Solver's number of iterations: numEpochs · max(⌊numTrain / batchSize⌋, 1). */
 export function iterationsOf(run: Pick<RunSpec, 'numTrain' | 'batchSize' | 'numEpochs'>): number {
   return run.numEpochs * Math.max(Math.floor(run.numTrain / run.batchSize), 1);
@@ -105,13 +126,11 @@ function smallData(arrays: TrainingArrays, run: RunSpec): SolverData {
 
 /**
  * Runs a task: `manualSeed(task.seed)`, every model built in order, then every Solver trained in
- * order (Adam, the run's learning rate, verbose off). `onIteration(runIndex)` is called after each
- * iteration, for progress. A run that throws (a non-finite loss) is recorded with its error and the
- * task goes on.
+ * order (Adam, the run's learning rate, verbose off). `events` hears every iteration, accuracy check
+ * and log line, for progress and live plots. A run that throws (a non-finite loss) is recorded with
+ * its error and the task goes on.
  */
-export async function runTrainingTask(
-  task: TrainingTask, arrays: TrainingArrays, onIteration: (runIndex: number) => void = () => {},
-): Promise<RunResult[]> {
+export async function runTrainingTask(task: TrainingTask, arrays: TrainingArrays, events: TrainingEvents = {}): Promise<RunResult[]> {
   manualSeed(task.seed);
   const models = task.runs.map((run) => new FullyConnectedNet(run.hiddenDims, {
     inputDim: arrays.rowSize, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg,
@@ -127,8 +146,12 @@ export async function runTrainingTask(
       printEvery: run.printEvery,
       verbose: run.verbose,
       progress: 'lines',
-      log: (line) => log.push(line),
-      onIteration: () => onIteration(i),
+      log: (line) => {
+        log.push(line);
+        events.log?.(i, line);
+      },
+      onIteration: (info) => events.iteration?.(i, info),
+      onEpoch: (info) => events.epoch?.(i, info),
     });
     const t0 = performance.now();
     let error: string | null = null;
@@ -177,4 +200,34 @@ export function runSpec(
 export function meanOfLast(values: readonly number[], n: number): number {
   const tail = values.slice(-n);
   return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
+
+/** A rough cost of a task, to start the longest first (fewer idle workers at the end). */
+export function taskCost(task: TrainingTask): number {
+  return task.runs.reduce((s, r) => s + iterationsOf(r) * (r.batchSize + 30) + (r.numEpochs + 1) * (r.numTrain + r.numVal), 0);
+}
+
+/** The first `n` rows of a float32 / int32 tensor as a fresh typed array. */
+function firstRows<T extends Float32Array | Int32Array>(t: Tensor, n: number): T {
+  const nd = contiguousNdArray(t.data);
+  const rowSize = t.shape.slice(1).reduce((a, b) => a * b, 1);
+  return (nd.data as T).slice(nd.offset, nd.offset + n * rowSize) as T;
+}
+
+/** The training arrays every training of the run draws from: as many rows as the largest setup uses. */
+export function trainingArrays(data: NotebookData, config: RunConfig): TrainingArrays {
+  const setups = [config.deepNets, config.weightScale, config.batchSize, config.lnLimits];
+  const numTrain = Math.max(...setups.map((s) => s.numTrain));
+  const numVal = Math.max(...setups.map((s) => s.numVal));
+  if (data.XTrain.dtype !== 'float32' || data.yTrain.dtype !== 'int32') {
+    throw new TypeError(`trainingArrays: float32 images and int32 labels (got ${data.XTrain.dtype} and ${data.yTrain.dtype})`);
+  }
+  return {
+    XTrain: firstRows<Float32Array>(data.XTrain, numTrain),
+    yTrain: firstRows<Int32Array>(data.yTrain, numTrain),
+    XVal: firstRows<Float32Array>(data.XVal, numVal),
+    yVal: firstRows<Int32Array>(data.yVal, numVal),
+    rowSize: data.XTrain.shape.slice(1).reduce((a, b) => a * b, 1),
+    imageShape: data.XTrain.shape.slice(1),
+  };
 }

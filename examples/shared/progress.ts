@@ -3,20 +3,13 @@
  * (one per finished training) when the stream is not a terminal (CI logs, pipes).
  * @module
  */
+import { formatDuration } from '@tapegrad/core';
 
 /** Where progress goes: a stream with `write`, and `isTTY`/`columns` when it is a terminal. */
 export interface ProgressStream {
   write(text: string): unknown;
   isTTY?: boolean | undefined;
   columns?: number | undefined;
-}
-
-/** m:ss or h:mm:ss. */
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s) || s < 0) return '--:--';
-  const t = Math.round(s);
-  const h = Math.floor(t / 3600), m = Math.floor((t % 3600) / 60), sec = String(t % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
 /** Progress over `totalWork` units (iterations) in `totalRuns` trainings. */
@@ -55,7 +48,7 @@ export class Progress {
     if (this.stream.isTTY) this.draw();
     else {
       const elapsed = (Date.now() - this.start) / 1000;
-      this.stream.write(`${this.label}: ${this.runs}/${this.totalRuns} trainings done (${name}), ${formatSeconds(elapsed)} elapsed\n`);
+      this.stream.write(`${this.label}: ${this.runs}/${this.totalRuns} trainings done (${name}), ${formatDuration(elapsed)} elapsed\n`);
     }
   }
 
@@ -64,7 +57,7 @@ export class Progress {
     const fraction = this.totalWork > 0 ? this.work / this.totalWork : this.runs / Math.max(1, this.totalRuns);
     const elapsed = (Date.now() - this.start) / 1000;
     const eta = fraction > 0.02 ? (elapsed * (1 - fraction)) / fraction : NaN;
-    const tail = ` ${String(Math.floor(fraction * 100)).padStart(3)}%  ${this.runs}/${this.totalRuns} trainings  ${formatSeconds(elapsed)} elapsed  ETA ${formatSeconds(eta)}`;
+    const tail = ` ${String(Math.floor(fraction * 100)).padStart(3)}%  ${this.runs}/${this.totalRuns} trainings  ${formatDuration(elapsed)} elapsed  ETA ${formatDuration(eta)}`;
     const barWidth = Math.max(10, Math.min(40, width - this.label.length - tail.length - 4));
     const filled = Math.round(fraction * barWidth);
     return `${this.label} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${tail}`;
@@ -87,7 +80,7 @@ export class Progress {
       this.draw();
       this.stream.write('\n');
     } else {
-      this.stream.write(`${this.label}: done in ${formatSeconds((Date.now() - this.start) / 1000)}\n`);
+      this.stream.write(`${this.label}: done in ${formatDuration((Date.now() - this.start) / 1000)}\n`);
     }
   }
 }
