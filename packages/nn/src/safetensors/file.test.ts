@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromArray, randn, tensor, Tensor, type DType } from '@tapegrad/core';
+import { referenceFile } from '@tapegrad/test-support/paths';
 import { parseSafetensors } from './decode.js';
 import { SafetensorsError } from './errors.js';
 import { load, save } from './file.js';
@@ -12,7 +13,7 @@ import { load, save } from './file.js';
 // one test makes its `rename` fail once.
 const nodeFs = process.getBuiltinModule('node:fs/promises');
 
-const refDir = fileURLToPath(new URL('../../../../test-support/reference/safetensors/', import.meta.url));
+const refDir = fileURLToPath(referenceFile('safetensors/'));
 const refs = ['float64_shapes', 'torch_sequential_f32'] as const;
 
 interface Twin {
