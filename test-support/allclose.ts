@@ -108,6 +108,9 @@ export function worstViolation(actual: Comparable, expected: Comparable, tol: To
   return worst;
 }
 
+/** Three significant digits, for the difference and the allowance (the values are shown in full). */
+const round3 = (x: number) => Number(x.toPrecision(3));
+
 /** The shape as text, `[2, 3]`. */
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
@@ -120,5 +123,5 @@ export function describeViolation(v: Violation, tol: Tolerance = {}): string {
   if (v.kind === 'length') return `length mismatch: got ${v.actual} values, expected ${v.expected}`;
   const where = v.multiIndex ? `${v.index} ${shapeText(v.multiIndex)}` : `${v.index}`;
   return `${v.count} of ${v.size} elements out of tolerance (${tolText}); worst at index ${where}: got ${v.actual}, expected ${v.expected} ` +
-    `(|diff| ${Math.abs(v.actual - v.expected)} > allowed ${v.allowed})`;
+    `(|diff| ${round3(Math.abs(v.actual - v.expected))} > allowed ${round3(v.allowed)})`;
 }
