@@ -2,18 +2,26 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const testSupport = fileURLToPath(new URL('./test-support', import.meta.url));
 
-/** Tests run on the sources: each package's public name resolves to its `src/index.ts`. */
+/**
+ * Tests run on the sources: each package's public name resolves to its `src/index.ts`, and
+ * `@tapegrad/test-support/<module>` to `test-support/<module>.ts`.
+ */
 const alias = {
   '@tapegrad/core': src('core'),
   '@tapegrad/nn': src('nn'),
   '@tapegrad/optim': src('optim'),
   '@tapegrad/data': src('data'),
+  '@tapegrad/test-support': testSupport,
 };
+
+/** Registers the `toBeAllclose` matcher in every project. */
+const setupFiles = [`${testSupport}/setup.ts`];
 
 const project = (name: string, include: string[], extra: Record<string, unknown> = {}) => ({
   resolve: { alias },
-  test: { name, include, testTimeout: 60_000, ...extra },
+  test: { name, include, setupFiles, testTimeout: 60_000, ...extra },
 });
 
 export default defineConfig({

@@ -3,6 +3,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { referenceFile } from './paths.js';
 
 /** One stored array: its shape and its row-major data. */
 export interface ReferenceArray {
@@ -25,6 +26,6 @@ export interface Case<Config = Record<string, unknown>> {
  * not checked: describe the file's `config` truthfully.
  */
 export function loadReference<Config = Record<string, unknown>>(file: string): Case<Config>[] {
-  const text = readFileSync(new URL(`./reference/${file}`, import.meta.url), 'utf8');
+  const text = readFileSync(referenceFile(file), 'utf8');
   return JSON.parse(text) as Case<Config>[];
 }

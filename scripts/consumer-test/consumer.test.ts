@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog } from '../../test-support/browser.js';
+import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog } from '@tapegrad/test-support/browser';
 import { createConsumerProject, page, sh, PACKAGES, type ConsumerProject } from './project.js';
 import { tarballProblems } from './tarball.js';
 
@@ -188,7 +188,7 @@ describe.skipIf(skipBrowserTests)('in Chromium', () => {
         const node = losses(nodeRuns.precise);
         const here = losses(text);
         expect([...here.keys()]).toEqual([...node.keys()]);
-        for (const [step, loss] of node) expect(Math.abs(here.get(step)! - loss), `step ${step}`).toBeLessThanOrEqual(1e-6);
+        expect([...here.values()], 'losses by step').toBeAllclose([...node.values()], { rtol: 0, atol: 1e-6 });
         expect(text).toContain('bytes round trip: [[1,2]]');
         expect(text).toMatch(/^save threw SafetensorsError: save: model\.safetensors: Node\.js 20\.16 or later.*encodeSafetensors/m);
         expect(text).toMatch(/^load threw SafetensorsError: load: model\.safetensors: Node\.js 20\.16 or later.*decodeSafetensors/m);
@@ -213,8 +213,9 @@ describe.skipIf(skipBrowserTests)('in Chromium under a Content-Security-Policy (
     expect(text).toContain('tapegrad-done');
     expect(text).toContain('kernels: wasm');
     const node = losses(nodeRuns.precise);
-    for (const [step, loss] of losses(text)) expect(Math.abs(loss - node.get(step)!)).toBeLessThanOrEqual(1e-6);
-    expect(losses(text).size).toBe(node.size);
+    const here = losses(text);
+    expect([...here.keys()]).toEqual([...node.keys()]);
+    expect([...here.values()], 'losses by step').toBeAllclose([...node.values()], { rtol: 0, atol: 1e-6 });
   });
 
   test("script-src 'self' 'wasm-unsafe-eval' (no 'unsafe-eval'): ndarray's new Function is refused", async () => {

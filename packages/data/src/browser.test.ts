@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleForBrowser, launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog, type StaticServer } from '../../../test-support/browser.js';
+import { bundleForBrowser, launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog, type StaticServer } from '@tapegrad/test-support/browser';
 import { splitCIFAR10Data } from './cifar10.js';
 import { loadCIFAR10FromArchive, loadCIFAR10FromFiles } from './cifar10Bytes.js';
 import { hostileArchiveFiles, hostileArchives, hostileFileSets, validArchive, validTar } from './test-utils/hostileArchives.js';

@@ -4,10 +4,11 @@ import { DtypeError, ShapeError } from '@tapegrad/core';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getCIFAR10Data, loadCIFAR10, splitCIFAR10Data } from './cifar10.js';
 import { loadCIFAR10FromFiles } from './cifar10Bytes.js';
+import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
 import { readCIFAR10Files } from './fileio.js';
 import { splitCIFAR10 } from './preprocess.js';
-import { CLASSES, FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, readRecords, subsetDir, tempDir, tinyFiles, writeFiles } from './test-utils/cifar10Fixture.js';
+import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, readRecords, subsetDir, tempDir, tinyFiles, writeFiles } from './test-utils/cifar10Fixture.js';
 
 const subset = subsetDir();
 
@@ -42,7 +43,7 @@ describe(`loadCIFAR10 on ${subset ? 'the shared subset' : 'tiny files'}`, () => 
     expect(yTest.shape).toEqual([counts.test]);
     expect((yTrain.toArray() as number[]).slice(0, 10)).toEqual(FIRST_TRAIN_LABELS);
     expect((yTest.toArray() as number[]).slice(0, 10)).toEqual(FIRST_TEST_LABELS);
-    expect(classes).toEqual(CLASSES);
+    expect(classes).toEqual(CIFAR10_CLASSES);
   });
 
   it('puts record r, channel c, row h, column w at XTrain[r, c, h, w]', () => {

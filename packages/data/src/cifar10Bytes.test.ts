@@ -5,8 +5,9 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '@tapegrad/core';
 import { loadCIFAR10, type CIFAR10 } from './cifar10.js';
 import { loadCIFAR10FromArchive, loadCIFAR10FromFiles, readCIFAR10Archive } from './cifar10Bytes.js';
+import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
-import { CLASSES, FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, subsetDir, tempDir, writeFiles } from './test-utils/cifar10Fixture.js';
+import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, subsetDir, tempDir, writeFiles } from './test-utils/cifar10Fixture.js';
 import { hostileArchiveFiles, hostileArchives, hostileFileSets, validArchive, validFiles, validTar } from './test-utils/hostileArchives.js';
 import { cifarMembers, tar } from './test-utils/tarball.js';
 
@@ -61,7 +62,7 @@ describe('loadCIFAR10FromFiles', () => {
     expectSameCIFAR10(fromBytes, loadCIFAR10(dir));
     expect(fromBytes.XTrain.shape).toEqual([4000, 3, 32, 32]);
     expect([0, 1, 2].map((c) => fromBytes.XTrain.data.get(3999, c, 31, 31))).toEqual([83, 153, 57]); // numpy's values
-    expect(fromBytes.classes).toEqual(CLASSES);
+    expect(fromBytes.classes).toEqual(CIFAR10_CLASSES);
   });
 
   it('takes every kind of ByteSource and names with folders, and orders the batches by name', async () => {

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
 import { readCIFAR10Files, writeFileAtomic } from './fileio.js';
 import {
-  CLASSES,
   FIRST_TEST_LABELS,
   FIRST_TRAIN_LABELS,
   pixelOf,
@@ -44,7 +44,7 @@ describe.runIf(subset !== undefined)('the shared CIFAR-10 subset', () => {
     expect(f.train.pixels.length).toBe(4000 * 3072);
     expect(Array.from(f.train.labels.subarray(0, 10))).toEqual(FIRST_TRAIN_LABELS);
     expect(Array.from(f.test.labels.subarray(0, 10))).toEqual(FIRST_TEST_LABELS);
-    expect(f.classes).toEqual(CLASSES);
+    expect(f.classes).toEqual(CIFAR10_CLASSES);
   });
 
   it('holds the pixel values of the official files', () => {
@@ -92,13 +92,13 @@ describe('readCIFAR10Files on tiny files in the official format', () => {
     expect(f.train.pixels[11 * 3072 + 3071]).toBe(pixelOf(1, 11, 3071));
     expect(f.test.count).toBe(11);
     expect(Array.from(f.test.labels.subarray(0, 10))).toEqual(FIRST_TEST_LABELS);
-    expect(f.classes).toEqual(CLASSES);
+    expect(f.classes).toEqual(CIFAR10_CLASSES);
   });
 
   it('uses the standard class names when batches.meta.txt is missing', () => {
     const files = tinyFiles();
     files.delete('batches.meta.txt');
-    expect(readCIFAR10Files(writeFiles(fresh(), files), 'loadCIFAR10').classes).toEqual(CLASSES);
+    expect(readCIFAR10Files(writeFiles(fresh(), files), 'loadCIFAR10').classes).toEqual(CIFAR10_CLASSES);
   });
 
   it('gives DataErrors for a missing folder, missing files, truncated, garbled and empty files', () => {

@@ -1,17 +1,14 @@
-import * as fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Generator, ShapeError, arange, fromArray, manualSeed, type Tensor } from '@tapegrad/core';
 import { describe, expect, it } from 'vitest';
+import { loadReference } from '@tapegrad/test-support/reference';
 import { DataError } from './errors.js';
 import { DataLoader, TensorDataset } from './loader.js';
 
 /** numpy's `np.random.seed(seed); np.random.permutation(10)`, from the vendored reference vectors. */
 function numpyPermutation10(seed: number): number[] {
-  const file = fileURLToPath(new URL('../../../test-support/reference/rng.json', import.meta.url));
-  const cases = JSON.parse(fs.readFileSync(file, 'utf8')) as { name: string; outputs: { c0: { data: number[] } } }[];
-  const found = cases.find((c) => c.name === `seed${seed}_permutation_10`);
+  const found = loadReference('rng.json').find((c) => c.name === `seed${seed}_permutation_10`);
   if (!found) throw new Error(`reference case seed${seed}_permutation_10 missing`);
-  return found.outputs.c0.data;
+  return found.outputs['c0']!.data;
 }
 
 function dataset(n = 10): { ds: TensorDataset; X: Tensor; y: Tensor } {

@@ -4,8 +4,8 @@ import {
   type FloatDType, type Tensor,
 } from '@tapegrad/core';
 import { BatchNorm1d, type BackwardMode } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const modes: BackwardMode[] = ['fused', 'tape'];
 const load = (a: ReferenceArray, dtype: FloatDType = 'float64', requiresGrad = false): Tensor =>
@@ -35,16 +35,16 @@ describe('BatchNorm1d against PyTorch (nn.json)', () => {
         expect(out.gradFn?.name).toBe(backward === 'fused' ? 'batchNorm' : c.config.affine ? 'add' : 'div');
         out.backward(load(c.inputs.G!, dtype));
         expect(out.dtype).toBe(dtype);
-        expectAllClose(out, c.outputs.out!, tol, 'out');
-        expectAllClose(x.grad!, c.outputs.dx!, tol, 'dx');
+        expect(out, 'out').toBeAllclose(c.outputs.out!, tol);
+        expect(x.grad!, 'dx').toBeAllclose(c.outputs.dx!, tol);
         if (c.config.affine) {
-          expectAllClose(bn.weight!.grad!, c.outputs.dweight!, tol, 'dweight');
-          expectAllClose(bn.bias!.grad!, c.outputs.dbias!, tol, 'dbias');
+          expect(bn.weight!.grad!, 'dweight').toBeAllclose(c.outputs.dweight!, tol);
+          expect(bn.bias!.grad!, 'dbias').toBeAllclose(c.outputs.dbias!, tol);
         } else {
           expect(bn.weight).toBeNull();
         }
-        expectAllClose(bn.runningMean!, c.outputs.running_mean!, tol, 'running_mean');
-        expectAllClose(bn.runningVar!, c.outputs.running_var!, tol, 'running_var');
+        expect(bn.runningMean!, 'running_mean').toBeAllclose(c.outputs.running_mean!, tol);
+        expect(bn.runningVar!, 'running_var').toBeAllclose(c.outputs.running_var!, tol);
         expect(bn.numBatchesTracked!.item()).toBe(c.outputs.num_batches_tracked!.data[0]);
 
         bn.eval();
@@ -52,14 +52,14 @@ describe('BatchNorm1d against PyTorch (nn.json)', () => {
         const xEval = load(c.inputs.x_eval!, dtype, true);
         const evalOut = bn.forward(xEval);
         evalOut.backward(load(c.inputs.G_eval!, dtype));
-        expectAllClose(evalOut, c.outputs.eval_out!, tol, 'eval_out');
-        expectAllClose(xEval.grad!, c.outputs.eval_dx!, tol, 'eval_dx');
+        expect(evalOut, 'eval_out').toBeAllclose(c.outputs.eval_out!, tol);
+        expect(xEval.grad!, 'eval_dx').toBeAllclose(c.outputs.eval_dx!, tol);
         if (c.config.affine) {
-          expectAllClose(bn.weight!.grad!, c.outputs.eval_dweight!, tol, 'eval_dweight');
-          expectAllClose(bn.bias!.grad!, c.outputs.eval_dbias!, tol, 'eval_dbias');
+          expect(bn.weight!.grad!, 'eval_dweight').toBeAllclose(c.outputs.eval_dweight!, tol);
+          expect(bn.bias!.grad!, 'eval_dbias').toBeAllclose(c.outputs.eval_dbias!, tol);
         }
         // eval mode leaves the running statistics alone
-        expectAllClose(bn.runningMean!, c.outputs.running_mean!, tol, 'running_mean after eval');
+        expect(bn.runningMean!, 'running_mean after eval').toBeAllclose(c.outputs.running_mean!, tol);
         expect(bn.numBatchesTracked!.item()).toBe(1);
       });
     }
@@ -79,8 +79,8 @@ describe("BatchNorm1d with convention 'cs231n' against cs231n.json", () => {
       const x = randn([4, 5], f64).mul(5).add(12);
       const gamma = randn([5], f64), beta = randn([5], f64), dout = randn([4, 5], f64);
       // the rebuilt inputs are the stored ones, so the RNG port follows config.calls
-      expectAllClose(x, c.inputs.x!, toleranceFor('float64', 'elementwise'), 'x');
-      expectAllClose(dout, c.inputs.dout!, toleranceFor('float64', 'elementwise'), 'dout');
+      expect(x, 'x').toBeAllclose(c.inputs.x!, toleranceFor('float64', 'elementwise'));
+      expect(dout, 'dout').toBeAllclose(c.inputs.dout!, toleranceFor('float64', 'elementwise'));
 
       const bn = new BatchNorm1d(5, { dtype: 'float64', convention: 'cs231n', backward });
       expect(bn.momentum).toBe(0.9);
@@ -90,13 +90,13 @@ describe("BatchNorm1d with convention 'cs231n' against cs231n.json", () => {
       xin.requiresGrad = true;
       const out = bn.forward(xin);
       out.backward(dout);
-      expectAllClose(out, c.outputs.out!, reduction, 'out');
-      expectAllClose(xin.grad!, c.outputs.dx!, reduction, 'dx');
-      expectAllClose(bn.weight!.grad!, c.outputs.dgamma!, reduction, 'dgamma');
-      expectAllClose(bn.bias!.grad!, c.outputs.dbeta!, reduction, 'dbeta');
-      expectAllClose(bn.runningMean!, c.outputs.running_mean!, reduction, 'running_mean');
-      expectAllClose(bn.runningVar!, c.outputs.running_var!, reduction, 'running_var (biased)');
-      expectAllClose(bn.eval().forward(x), c.outputs.test_out!, reduction, 'test_out');
+      expect(out, 'out').toBeAllclose(c.outputs.out!, reduction);
+      expect(xin.grad!, 'dx').toBeAllclose(c.outputs.dx!, reduction);
+      expect(bn.weight!.grad!, 'dgamma').toBeAllclose(c.outputs.dgamma!, reduction);
+      expect(bn.bias!.grad!, 'dbeta').toBeAllclose(c.outputs.dbeta!, reduction);
+      expect(bn.runningMean!, 'running_mean').toBeAllclose(c.outputs.running_mean!, reduction);
+      expect(bn.runningVar!, 'running_var (biased)').toBeAllclose(c.outputs.running_var!, reduction);
+      expect(bn.eval().forward(x), 'test_out').toBeAllclose(c.outputs.test_out!, reduction);
     });
 
     test(`cs231n.batchnorm_forward_stats: means and stds before and after normalising (backward '${backward}')`, () => {
@@ -104,16 +104,16 @@ describe("BatchNorm1d with convention 'cs231n' against cs231n.json", () => {
       manualSeed(231);
       const X = randn([200, 50], f64), W1 = randn([50, 60], f64), W2 = randn([60, 3], f64);
       const a = X.matmul(W1).relu().matmul(W2);
-      expectAllClose(a.mean(0), c.outputs.a_mean!, reduction, 'a_mean');
-      expectAllClose(stdOver0(a), c.outputs.a_std!, reduction, 'a_std');
+      expect(a.mean(0), 'a_mean').toBeAllclose(c.outputs.a_mean!, reduction);
+      expect(stdOver0(a), 'a_std').toBeAllclose(c.outputs.a_std!, reduction);
       const bn = new BatchNorm1d(3, { dtype: 'float64', convention: 'cs231n', backward });
       const norm = bn.forward(a);
-      expectAllClose(norm.mean(0), c.outputs.norm_mean!, reduction, 'norm_mean');
-      expectAllClose(stdOver0(norm), c.outputs.norm_std!, reduction, 'norm_std');
+      expect(norm.mean(0), 'norm_mean').toBeAllclose(c.outputs.norm_mean!, reduction);
+      expect(stdOver0(norm), 'norm_std').toBeAllclose(c.outputs.norm_std!, reduction);
       bn.loadStateDict({ weight: load(c.inputs.gamma!), bias: load(c.inputs.beta!) }, { strict: false });
       const affine = bn.forward(a);
-      expectAllClose(affine.mean(0), c.outputs.affine_mean!, reduction, 'affine_mean');
-      expectAllClose(stdOver0(affine), c.outputs.affine_std!, reduction, 'affine_std');
+      expect(affine.mean(0), 'affine_mean').toBeAllclose(c.outputs.affine_mean!, reduction);
+      expect(stdOver0(affine), 'affine_std').toBeAllclose(c.outputs.affine_std!, reduction);
     });
 
     test(`cs231n.batchnorm_warmup: 50 train batches, then a test batch, give the notebook's running stats and test-time output (backward '${backward}')`, () => {
@@ -123,13 +123,13 @@ describe("BatchNorm1d with convention 'cs231n' against cs231n.json", () => {
       const layer = () => randn([200, 50], f64).matmul(W1).relu().matmul(W2);
       const bn = new BatchNorm1d(3, { dtype: 'float64', convention: 'cs231n', backward });
       for (let t = 0; t < 50; t++) bn.forward(layer());
-      expectAllClose(bn.runningMean!, c.outputs.running_mean!, reduction, 'running_mean');
-      expectAllClose(bn.runningVar!, c.outputs.running_var!, reduction, 'running_var');
+      expect(bn.runningMean!, 'running_mean').toBeAllclose(c.outputs.running_mean!, reduction);
+      expect(bn.runningVar!, 'running_var').toBeAllclose(c.outputs.running_var!, reduction);
       expect(bn.numBatchesTracked!.item()).toBe(50);
       const testOut = bn.eval().forward(layer());
-      expectAllClose(testOut, c.outputs.test_out!, reduction, 'test_out');
-      expectAllClose(testOut.mean(0), c.outputs.test_out_mean!, reduction, 'test_out_mean');
-      expectAllClose(stdOver0(testOut), c.outputs.test_out_std!, reduction, 'test_out_std');
+      expect(testOut, 'test_out').toBeAllclose(c.outputs.test_out!, reduction);
+      expect(testOut.mean(0), 'test_out_mean').toBeAllclose(c.outputs.test_out_mean!, reduction);
+      expect(stdOver0(testOut), 'test_out_std').toBeAllclose(c.outputs.test_out_std!, reduction);
       // and the notebook's printed means, to its 8 digits
       expect(testOut.mean(0).toArray()).toEqual([-0.03927354, -0.04349152, -0.10452688].map((v) => expect.closeTo(v, 8)));
     });
@@ -157,12 +157,12 @@ describe('BatchNorm1d semantics', () => {
     const unbiased = x.var(0).toFloat64Array(), biased = x.var(0, { unbiased: false }).toFloat64Array();
     const pt = new BatchNorm1d(3, { dtype: 'float64' });
     pt.forward(x);
-    expectAllClose(pt.runningMean!, mean.map((m) => 0.1 * m), toleranceFor('float64', 'elementwise'));
-    expectAllClose(pt.runningVar!, unbiased.map((v) => 0.9 + 0.1 * v), toleranceFor('float64', 'elementwise'));
+    expect(pt.runningMean!).toBeAllclose(mean.map((m) => 0.1 * m), toleranceFor('float64', 'elementwise'));
+    expect(pt.runningVar!).toBeAllclose(unbiased.map((v) => 0.9 + 0.1 * v), toleranceFor('float64', 'elementwise'));
     const cs = new BatchNorm1d(3, { dtype: 'float64', convention: 'cs231n' });
     cs.forward(x);
-    expectAllClose(cs.runningMean!, mean.map((m) => 0.1 * m), toleranceFor('float64', 'elementwise'));
-    expectAllClose(cs.runningVar!, biased.map((v) => 0.1 * v), toleranceFor('float64', 'elementwise'));
+    expect(cs.runningMean!).toBeAllclose(mean.map((m) => 0.1 * m), toleranceFor('float64', 'elementwise'));
+    expect(cs.runningVar!).toBeAllclose(biased.map((v) => 0.1 * v), toleranceFor('float64', 'elementwise'));
   });
 
   for (const backward of modes) {
@@ -172,8 +172,8 @@ describe('BatchNorm1d semantics', () => {
       for (const x of xs) bn.forward(x);
       expect(bn.numBatchesTracked!.item()).toBe(3);
       const avg = (f: (x: Tensor) => Tensor) => xs.map(f).reduce((a, b) => a.add(b)).div(3);
-      expectAllClose(bn.runningMean!, avg((x) => x.mean(0)), toleranceFor('float64', 'reduction'), 'running_mean');
-      expectAllClose(bn.runningVar!, avg((x) => x.var(0)), toleranceFor('float64', 'reduction'), 'running_var');
+      expect(bn.runningMean!, 'running_mean').toBeAllclose(avg((x) => x.mean(0)), toleranceFor('float64', 'reduction'));
+      expect(bn.runningVar!, 'running_var').toBeAllclose(avg((x) => x.var(0)), toleranceFor('float64', 'reduction'));
     });
 
     test(`numBatchesTracked counts train-mode forwards only (backward '${backward}')`, () => {
@@ -190,7 +190,7 @@ describe('BatchNorm1d semantics', () => {
       bn.loadStateDict({ running_mean: tensor([1, -2], f64), running_var: tensor([4, 0.25], f64) }, { strict: false });
       bn.eval();
       const y = bn.forward(tensor([[3, -1]], f64)); // one sample is fine in eval mode
-      expectAllClose(y, [2 / Math.sqrt(4 + 1e-5), 1 / Math.sqrt(0.25 + 1e-5)], toleranceFor('float64', 'elementwise'));
+      expect(y).toBeAllclose([2 / Math.sqrt(4 + 1e-5), 1 / Math.sqrt(0.25 + 1e-5)], toleranceFor('float64', 'elementwise'));
       expect(bn.runningMean!.toArray()).toEqual([1, -2]);
       expect(bn.numBatchesTracked!.item()).toBe(0);
     });
@@ -199,7 +199,7 @@ describe('BatchNorm1d semantics', () => {
       const bn = new BatchNorm1d(3, { dtype: 'float64', trackRunningStats: false, backward }).eval();
       expect([bn.runningMean, bn.runningVar, bn.numBatchesTracked]).toEqual([null, null, null]);
       const y = bn.forward(batch(7, 3));
-      expectAllClose(y.mean(0), [0, 0, 0], toleranceFor('float64', 'reduction'));
+      expect(y.mean(0)).toBeAllclose([0, 0, 0], toleranceFor('float64', 'reduction'));
       expect(() => bn.forward(batch(1, 3))).toThrow(/more than 1 value per channel/);
     });
 
@@ -210,13 +210,13 @@ describe('BatchNorm1d semantics', () => {
       x.requiresGrad = true;
       const y = bn.forward(x);
       expect(y.shape).toEqual([4, 3, 6]);
-      expectAllClose(y.mean([0, 2]), [0, 0, 0], toleranceFor('float64', 'reduction'), 'mean');
+      expect(y.mean([0, 2]), 'mean').toBeAllclose([0, 0, 0], toleranceFor('float64', 'reduction'));
       const sigma2 = x.var([0, 2], { unbiased: false }).toFloat64Array();
       const expectedVar = [1, 2, 3].map((g, i) => (g * g * sigma2[i]!) / (sigma2[i]! + 1e-5));
-      expectAllClose(y.var([0, 2], { unbiased: false }), expectedVar, toleranceFor('float64', 'reduction'), 'var');
-      expectAllClose(bn.runningMean!, x.mean([0, 2]).mul(0.1), toleranceFor('float64', 'reduction'), 'running_mean');
+      expect(y.var([0, 2], { unbiased: false }), 'var').toBeAllclose(expectedVar, toleranceFor('float64', 'reduction'));
+      expect(bn.runningMean!, 'running_mean').toBeAllclose(x.mean([0, 2]).mul(0.1), toleranceFor('float64', 'reduction'));
       const n = 4 * 6;
-      expectAllClose(bn.runningVar!, x.var([0, 2], { unbiased: false }).mul((0.1 * n) / (n - 1)).add(0.9), toleranceFor('float64', 'reduction'), 'running_var');
+      expect(bn.runningVar!, 'running_var').toBeAllclose(x.var([0, 2], { unbiased: false }).mul((0.1 * n) / (n - 1)).add(0.9), toleranceFor('float64', 'reduction'));
       y.mul(new Generator(6).randn([4, 3, 6], f64)).sum().backward();
       expect(x.grad!.shape).toEqual([4, 3, 6]);
       expect(gradcheck((t) => bn.forward(t), [x]).ok).toBe(true);

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, tensor, type FloatDType, type Tensor } from '@tapegrad/core';
 import { CrossEntropyLoss, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const load = (a: ReferenceArray, dtype: FloatDType, requiresGrad = false): Tensor =>
   tensor(Float64Array.from(a.data), { dtype, shape: a.shape, requiresGrad });
@@ -15,8 +15,8 @@ describe('CrossEntropyLoss against PyTorch (nn.json)', () => {
       const loss = new CrossEntropyLoss().forward(logits, tensor(c.inputs.labels!.data, { dtype: 'int32' }));
       loss.backward();
       const tol = toleranceFor(dtype, 'reduction');
-      expectAllClose(loss, c.outputs.loss!, tol, 'loss');
-      expectAllClose(logits.grad!, c.outputs.dlogits!, tol, 'dlogits');
+      expect(loss, 'loss').toBeAllclose(c.outputs.loss!, tol);
+      expect(logits.grad!, 'dlogits').toBeAllclose(c.outputs.dlogits!, tol);
     });
   }
 });

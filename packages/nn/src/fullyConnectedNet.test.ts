@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ShapeError, manualSeed, numericalGradient, randint, randn, relError, tensor } from '@tapegrad/core';
 import { FullyConnectedNet, compareGradients, type BackwardMode } from '@tapegrad/nn';
-import { loadReference } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const f64 = { dtype: 'float64' as const };
 const modes: BackwardMode[] = ['fused', 'tape'];
@@ -50,10 +50,10 @@ describe('FullyConnectedNet matches cs231n\'s numpy model (cs231n.json fc_net_lo
       const y = c.inputs.y!.data;
       const tol = toleranceFor('float64', 'reduction');
       const { loss, grads } = model.loss(X, y);
-      expectAllClose([loss], c.outputs.loss!.data, tol, 'loss');
+      expect([loss], 'loss').toBeAllclose(c.outputs.loss!.data, tol);
       model.train();
-      expectAllClose(model.forward(X), c.outputs.scores!, tol, 'scores');
-      for (const name of Object.keys(model.params)) expectAllClose(grads[name]!, c.outputs[`d${name}`]!, tol, `d${name}`);
+      expect(model.forward(X), 'scores').toBeAllclose(c.outputs.scores!, tol);
+      for (const name of Object.keys(model.params)) expect(grads[name]!, `d${name}`).toBeAllclose(c.outputs[`d${name}`]!, tol);
     });
   }
 });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, ShapeError, gradcheck, manualSeed, noGrad, randn, tensor, zeros, type FloatDType, type Tensor } from '@tapegrad/core';
 import { LayerNorm, type BackwardMode } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const modes: BackwardMode[] = ['fused', 'tape'];
 const load = (a: ReferenceArray, dtype: FloatDType = 'float64', requiresGrad = false): Tensor =>
@@ -31,11 +31,11 @@ describe('LayerNorm against PyTorch (nn.json)', () => {
           expect(out.gradFn?.name).toBe(backward === 'fused' ? 'layerNorm' : c.config.elementwise_affine ? 'add' : 'div');
           out.backward(load(c.inputs.G!, dtype));
           expect(out.dtype).toBe(dtype);
-          expectAllClose(out, c.outputs.out!, tol, `${mode} out`);
-          expectAllClose(x.grad!, c.outputs.dx!, tol, `${mode} dx`);
+          expect(out, `${mode} out`).toBeAllclose(c.outputs.out!, tol);
+          expect(x.grad!, `${mode} dx`).toBeAllclose(c.outputs.dx!, tol);
           if (c.config.elementwise_affine) {
-            expectAllClose(ln.weight!.grad!, c.outputs.dweight!, tol, `${mode} dweight`);
-            expectAllClose(ln.bias!.grad!, c.outputs.dbias!, tol, `${mode} dbias`);
+            expect(ln.weight!.grad!, `${mode} dweight`).toBeAllclose(c.outputs.dweight!, tol);
+            expect(ln.bias!.grad!, `${mode} dbias`).toBeAllclose(c.outputs.dbias!, tol);
           }
         }
       });
@@ -55,17 +55,17 @@ describe('LayerNorm against cs231n.json', () => {
       manualSeed(231);
       const x = randn([4, 5], f64).mul(5).add(12);
       const gamma = randn([5], f64), beta = randn([5], f64), dout = randn([4, 5], f64);
-      expectAllClose(x, c.inputs.x!, toleranceFor('float64', 'elementwise'), 'x');
-      expectAllClose(dout, c.inputs.dout!, toleranceFor('float64', 'elementwise'), 'dout');
+      expect(x, 'x').toBeAllclose(c.inputs.x!, toleranceFor('float64', 'elementwise'));
+      expect(dout, 'dout').toBeAllclose(c.inputs.dout!, toleranceFor('float64', 'elementwise'));
       const ln = new LayerNorm(5, { dtype: 'float64', backward });
       ln.loadStateDict({ weight: gamma, bias: beta });
       x.requiresGrad = true;
       const out = ln.forward(x);
       out.backward(dout);
-      expectAllClose(out, c.outputs.out!, reduction, 'out');
-      expectAllClose(x.grad!, c.outputs.dx!, reduction, 'dx');
-      expectAllClose(ln.weight!.grad!, c.outputs.dgamma!, reduction, 'dgamma');
-      expectAllClose(ln.bias!.grad!, c.outputs.dbeta!, reduction, 'dbeta');
+      expect(out, 'out').toBeAllclose(c.outputs.out!, reduction);
+      expect(x.grad!, 'dx').toBeAllclose(c.outputs.dx!, reduction);
+      expect(ln.weight!.grad!, 'dgamma').toBeAllclose(c.outputs.dgamma!, reduction);
+      expect(ln.bias!.grad!, 'dbeta').toBeAllclose(c.outputs.dbeta!, reduction);
     });
 
     test(`cs231n.layernorm_forward_stats: per-row means and stds before and after normalising (backward '${backward}')`, () => {
@@ -73,16 +73,16 @@ describe('LayerNorm against cs231n.json', () => {
       manualSeed(231);
       const X = randn([4, 50], f64), W1 = randn([50, 60], f64), W2 = randn([60, 3], f64);
       const a = X.matmul(W1).relu().matmul(W2);
-      expectAllClose(a.mean(1), c.outputs.a_mean!, reduction, 'a_mean');
-      expectAllClose(stdOver1(a), c.outputs.a_std!, reduction, 'a_std');
+      expect(a.mean(1), 'a_mean').toBeAllclose(c.outputs.a_mean!, reduction);
+      expect(stdOver1(a), 'a_std').toBeAllclose(c.outputs.a_std!, reduction);
       const ln = new LayerNorm(3, { dtype: 'float64', backward });
       const norm = ln.forward(a);
-      expectAllClose(norm.mean(1), c.outputs.norm_mean!, reduction, 'norm_mean');
-      expectAllClose(stdOver1(norm), c.outputs.norm_std!, reduction, 'norm_std');
+      expect(norm.mean(1), 'norm_mean').toBeAllclose(c.outputs.norm_mean!, reduction);
+      expect(stdOver1(norm), 'norm_std').toBeAllclose(c.outputs.norm_std!, reduction);
       ln.loadStateDict({ weight: load(c.inputs.gamma!), bias: load(c.inputs.beta!) });
       const affine = ln.forward(a);
-      expectAllClose(affine.mean(1), c.outputs.affine_mean!, reduction, 'affine_mean');
-      expectAllClose(stdOver1(affine), c.outputs.affine_std!, reduction, 'affine_std');
+      expect(affine.mean(1), 'affine_mean').toBeAllclose(c.outputs.affine_mean!, reduction);
+      expect(stdOver1(affine), 'affine_std').toBeAllclose(c.outputs.affine_std!, reduction);
     });
   }
 });
@@ -107,8 +107,8 @@ describe('LayerNorm semantics', () => {
       const x = new Generator(3).randn([2, 3, 4], f64).mul(4).add(-1);
       x.requiresGrad = true;
       const plain = new LayerNorm([3, 4], { dtype: 'float64', elementwiseAffine: false, backward }).forward(x);
-      expectAllClose(plain.mean([1, 2]), [0, 0], toleranceFor('float64', 'reduction'));
-      expectAllClose(plain.var([1, 2], { unbiased: false }), [1, 1], { rtol: 1e-5, a: 1e-12 }); // σ²/(σ² + eps)
+      expect(plain.mean([1, 2])).toBeAllclose([0, 0], toleranceFor('float64', 'reduction'));
+      expect(plain.var([1, 2], { unbiased: false })).toBeAllclose([1, 1], { rtol: 1e-5, a: 1e-12 }); // σ²/(σ² + eps)
       const report = gradcheck((t) => ln.forward(t), [x]);
       expect(report.ok).toBe(true);
       expect(report.inputs[0]!.maxAbsError).toBeLessThan(1e-7);

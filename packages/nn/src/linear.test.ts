@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, ShapeError, gradcheck, manualSeed, relError, tensor, uniform, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Linear, setBackwardMode, type BackwardMode } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const modes: BackwardMode[] = ['fused', 'tape'];
 const load = (a: ReferenceArray, dtype: FloatDType, requiresGrad = false): Tensor =>
@@ -25,10 +25,10 @@ describe('Linear against PyTorch (nn.json)', () => {
         out.backward(load(c.inputs.G!, dtype));
         const tol = toleranceFor(dtype, 'reduction');
         expect(out.dtype).toBe(dtype);
-        expectAllClose(out, c.outputs.out!, tol, 'out');
-        expectAllClose(x.grad!, c.outputs.dx!, tol, 'dx');
-        expectAllClose(fc.weight.grad!, c.outputs.dweight!, tol, 'dweight');
-        expectAllClose(fc.bias!.grad!, c.outputs.dbias!, tol, 'dbias');
+        expect(out, 'out').toBeAllclose(c.outputs.out!, tol);
+        expect(x.grad!, 'dx').toBeAllclose(c.outputs.dx!, tol);
+        expect(fc.weight.grad!, 'dweight').toBeAllclose(c.outputs.dweight!, tol);
+        expect(fc.bias!.grad!, 'dbias').toBeAllclose(c.outputs.dbias!, tol);
       });
     }
   }

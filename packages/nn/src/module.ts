@@ -4,20 +4,11 @@
  * `namedParameters()` are PyTorch's (dotted, snake_case: `1.running_mean`).
  * @module
  */
-import { ShapeError, checkFloatDtype, formatShape, noGrad, sameShape, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
+import { checkFloatDtype, noGrad, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
+import { loadNamedState, type LoadStateDictOptions, type LoadStateDictResult } from './stateDict.js';
 
-/** Options of {@link Module.loadStateDict}. @category Modules */
-export interface LoadStateDictOptions {
-  /** Require the keys to match exactly (default true). */
-  strict?: boolean;
-}
-
-/** What {@link Module.loadStateDict} did not match (only when `strict` is false). @category Modules */
-export interface LoadStateDictResult {
-  missingKeys: string[];
-  unexpectedKeys: string[];
-}
+export type { LoadStateDictOptions, LoadStateDictResult } from './stateDict.js';
 
 /**
  * A neural network layer or model. Subclasses assign parameters ({@link Parameter}), buffers
@@ -356,24 +347,7 @@ export abstract class Module {
    * ```
    */
   loadStateDict(stateDict: Record<string, Tensor>, opts: LoadStateDictOptions = {}): LoadStateDictResult {
-    const strict = opts.strict ?? true;
-    const own = new Map<string, Tensor>(this.namedState());
-    const given = Object.keys(stateDict);
-    const missingKeys = [...own.keys()].filter((k) => !Object.hasOwn(stateDict, k));
-    const unexpectedKeys = given.filter((k) => !own.has(k));
-    const mismatches = given
-      .filter((k) => own.has(k))
-      .filter((k) => !sameShape(own.get(k)!.shape, stateDict[k]!.shape))
-      .map((k) => `${k}: expected ${formatShape(own.get(k)!.shape)} (got ${formatShape(stateDict[k]!.shape)})`);
-    const problems: string[] = [];
-    if (strict && missingKeys.length) problems.push(`missing keys: ${missingKeys.join(', ')}`);
-    if (strict && unexpectedKeys.length) problems.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-    if (mismatches.length) problems.push(`shape mismatches: ${mismatches.join('; ')}`);
-    if (problems.length) throw new ShapeError(`${this.constructor.name}.loadStateDict: ${problems.join('; ')}`);
-    noGrad(() => {
-      for (const k of given) if (own.has(k)) own.get(k)!.copy_(stateDict[k]!);
-    });
-    return { missingKeys, unexpectedKeys };
+    return loadNamedState(`${this.constructor.name}.loadStateDict`, new Map(this.namedState()), stateDict, opts);
   }
 
   /**

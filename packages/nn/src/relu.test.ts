@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { gradcheck, tensor, type FloatDType, type Tensor } from '@tapegrad/core';
 import { ReLU, type BackwardMode } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const modes: BackwardMode[] = ['fused', 'tape'];
 const load = (a: ReferenceArray, dtype: FloatDType, requiresGrad = false): Tensor =>
@@ -23,8 +23,8 @@ describe('ReLU against PyTorch (nn.json)', () => {
         expect(out.gradFn?.name).toBe(backward === 'fused' ? 'reluFused' : 'relu');
         out.backward(load(c.inputs.G!, dtype));
         const tol = toleranceFor(dtype, 'elementwise');
-        expectAllClose(out, c.outputs.out!, tol, 'out');
-        expectAllClose(x.grad!, c.outputs.dx!, tol, 'dx');
+        expect(out, 'out').toBeAllclose(c.outputs.out!, tol);
+        expect(x.grad!, 'dx').toBeAllclose(c.outputs.dx!, tol);
       });
     }
   }

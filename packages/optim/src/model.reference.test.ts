@@ -6,8 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { tensor, type Tensor } from '@tapegrad/core';
 import { BatchNorm1d, LayerNorm, Linear, ReLU, Sequential, crossEntropy, setBackwardMode, type BackwardMode } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
-import { loadReference } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const [modelCase] = loadReference<{ state_dict_keys: string[] }>('model.json');
 
@@ -35,18 +35,18 @@ describe('a whole model matches PyTorch through forward, backward and one Adam s
 
     model.train();
     const logits = model.forward(x);
-    expectAllClose(logits, c.outputs.logits!, tol, 'logits');
+    expect(logits, 'logits').toBeAllclose(c.outputs.logits!, tol);
     const loss = crossEntropy(logits, y);
-    expectAllClose([loss.item()], c.outputs.loss!.data, tol, 'loss');
+    expect([loss.item()], 'loss').toBeAllclose(c.outputs.loss!.data, tol);
     loss.backward();
-    for (const [name, p] of model.namedParameters()) expectAllClose(p.grad!, c.outputs[`grad.${name}`]!, tol, `grad.${name}`);
+    for (const [name, p] of model.namedParameters()) expect(p.grad!, `grad.${name}`).toBeAllclose(c.outputs[`grad.${name}`]!, tol);
 
     new Adam(model.parameters(), { lr: 1e-2 }).step();
     const after = model.stateDict();
-    for (const key of c.config.state_dict_keys) expectAllClose(after[key]!, c.outputs[`state_dict.${key}`]!, tol, `state_dict.${key}`);
+    for (const key of c.config.state_dict_keys) expect(after[key]!, `state_dict.${key}`).toBeAllclose(c.outputs[`state_dict.${key}`]!, tol);
     expect(after['1.num_batches_tracked']!.item()).toBe(1);
 
     model.eval();
-    expectAllClose(model.forward(x), c.outputs.eval_logits_after_step!, tol, 'eval logits');
+    expect(model.forward(x), 'eval logits').toBeAllclose(c.outputs.eval_logits_after_step!, tol);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { tensor, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Adam, AdamW, RMSprop, SGD, cs231nUpdateRules, type Cs231nOptimConfig, type Cs231nRuleName, type Optimizer } from '@tapegrad/optim';
-import { loadReference, type Case, type ReferenceArray } from '../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../test-support/allclose.js';
+import { loadReference, type Case, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 interface TorchConfig {
   library: 'torch';
@@ -84,7 +84,7 @@ describe('optimizers match the reference vectors (optim.json)', () => {
     for (let t = 0; t < c.config.steps; t++) {
       p.grad = row(c.inputs.grads!, t, 'float64');
       opt.step();
-      expectAllClose(p, rowArray(c.outputs.params!, t), toleranceFor('float64', 'reduction'), `${c.name} step ${t + 1}`);
+      expect(p, `${c.name} step ${t + 1}`).toBeAllclose(rowArray(c.outputs.params!, t), toleranceFor('float64', 'reduction'));
     }
   });
 
@@ -96,8 +96,8 @@ describe('optimizers match the reference vectors (optim.json)', () => {
       p32.grad = row(c.inputs.grads!, t, 'float32');
       p64.grad = row(c.inputs.grads!, t, 'float64');
       opt.step();
-      expectAllClose(p64, rowArray(c.outputs.params!, t), toleranceFor('float64', 'reduction'), `${c.name} float64 step ${t + 1}`);
-      expectAllClose(p32, rowArray(c.outputs.params!, t), toleranceFor('float32', 'reduction'), `${c.name} float32 step ${t + 1}`);
+      expect(p64, `${c.name} float64 step ${t + 1}`).toBeAllclose(rowArray(c.outputs.params!, t), toleranceFor('float64', 'reduction'));
+      expect(p32, `${c.name} float32 step ${t + 1}`).toBeAllclose(rowArray(c.outputs.params!, t), toleranceFor('float32', 'reduction'));
     }
     for (const [p, entry] of opt.state) {
       for (const value of Object.values(entry)) if (typeof value === 'object') expect((value as Tensor).dtype).toBe(p.dtype);
@@ -112,7 +112,7 @@ describe('optimizers match the reference vectors (optim.json)', () => {
       const rule = cs231nUpdateRules[c.config.rule];
       for (let t = 0; t < c.config.steps; t++) {
         config = rule(w, row(c.inputs.grads!, t, dtype), config);
-        expectAllClose(w, rowArray(c.outputs.params!, t), toleranceFor(dtype, 'reduction'), `${c.name} ${dtype} step ${t + 1}`);
+        expect(w, `${c.name} ${dtype} step ${t + 1}`).toBeAllclose(rowArray(c.outputs.params!, t), toleranceFor(dtype, 'reduction'));
       }
     }
   });

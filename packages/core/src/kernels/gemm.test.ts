@@ -4,6 +4,7 @@ import type { FloatArray } from '../dtype.js';
 import { gemm } from './gemm.js';
 import { gemmBlocking } from './gemmJs.js';
 import { kernelVariants, useKernels } from './test-utils/kernelVariants.js';
+import { mulberry32 as seeded } from '@tapegrad/test-support/random';
 
 type FloatArrayConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: [string, FloatArrayConstructor][] = [['float32', Float32Array], ['float64', Float64Array]];
@@ -15,17 +16,6 @@ interface Case {
   transA: boolean; transB: boolean; m: number; n: number; k: number;
   aOffset: number; lda: number; bOffset: number; ldb: number; cOffset: number; ldc: number;
   accumulate: boolean;
-}
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** An array holding a `rows × cols` matrix of values in [-1, 1) at `offset` with row stride `ld`; sentinels elsewhere. */
@@ -181,11 +171,13 @@ describe.each(kernelVariants())('gemm on the $label kernels', (variant) => {
     const b = Float32Array.from({ length: k * n }, () => random());
     const c = new Float32Array(m * n);
     gemm(false, false, m, n, k, a, 0, k, b, 0, n, c, 0, n, false);
+    const want = new Float64Array(m * n);
     for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
       let sum = 0;
       for (let p = 0; p < k; p++) sum += a[i * k + p]! * b[p * n + j]!;
-      expect(Math.abs(c[i * n + j]! - Math.fround(sum))).toBeLessThanOrEqual(1e-6 * sum);
+      want[i * n + j] = Math.fround(sum);
     }
+    expect(c).toBeAllclose(want, { rtol: 1e-6, atol: 0 });
   });
 
   it('without accumulate, C\'s old values are ignored, even NaN; with it, they are added', () => {

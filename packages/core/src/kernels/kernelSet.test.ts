@@ -2,27 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { FloatArray } from '../dtype.js';
 import type { AdamStep, KernelSet } from './kernelSet.js';
 import { kernelVariants } from './test-utils/kernelVariants.js';
+import { mulberry32 as seeded, randomArray as data } from '@tapegrad/test-support/random';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];
-
-/** mulberry32: seeded floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** `length` values in [-1, 1) after `offset` sentinel values. */
-function data(C: Ctor, length: number, random: () => number, offset = 0): FloatArray {
-  const x = new C(offset + length).fill(7.25);
-  for (let i = 0; i < length; i++) x[offset + i] = 2 * random() - 1;
-  return x;
-}
 
 /** Naive references, in float64, written from the formulas (not from either kernel set). */
 const naive = {
@@ -45,15 +28,9 @@ const naive = {
   },
 };
 
-/** Expects `got` to equal `want` elementwise within `tol` relative to max(1, |want|). */
+/** Expects `got` to equal `want` elementwise within `tol`, absolute and relative. */
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let worst = 0, at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
-    if (!(err <= worst)) { worst = err; at = i; }
-  }
-  expect(worst, `${what}: worst at ${at}: got ${got[at]}, want ${want[at]}`).toBeLessThanOrEqual(tol);
+  expect(got, what).toBeAllclose(want, { rtol: tol, atol: tol });
 }
 
 const sizes = [1, 2, 3, 5, 7, 8, 9, 13, 100];

@@ -73,7 +73,7 @@ describe('reduction kernels', () => {
             expected[flat]! += at(x, idx);
           }
           const got = out.data as Float64Array;
-          expected.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(v))));
+          expect(got).toBeAllclose(expected, { rtol: 1e-12, atol: 1e-12 });
         }),
       { numRuns: 200 },
     );

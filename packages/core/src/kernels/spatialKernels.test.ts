@@ -9,27 +9,10 @@ import type { FloatArray } from '../dtype.js';
 import type { KernelSet } from './kernelSet.js';
 import type { SpatialWindow } from './spatialKernelSet.js';
 import { kernelVariants } from './test-utils/kernelVariants.js';
+import { mulberry32 as seeded, randomArray as data } from '@tapegrad/test-support/random';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];
-
-/** mulberry32: seeded floats in [0, 1). */
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** `length` values in [-1, 1) after `offset` sentinels. */
-function data(C: Ctor, length: number, random: () => number, offset = 0): FloatArray {
-  const x = new C(offset + length).fill(7.25);
-  for (let i = 0; i < length; i++) x[offset + i] = 2 * random() - 1;
-  return x;
-}
 
 /** A window over [n, c, h, w] with the output size PyTorch gives (floor mode). */
 function windowOf(n: number, c: number, h: number, w: number, kh: number, kw: number, s: [number, number], p: [number, number, number, number], d: [number, number]): SpatialWindow | null {
@@ -70,15 +53,9 @@ function eachEntry(g: SpatialWindow, kStride: number, bStride: number, visit: (c
   }
 }
 
-/** Expects `got` to equal `want` within `tol` relative to max(1, |want|). */
+/** Expects `got` to equal `want` elementwise within `tol`, absolute and relative. */
 function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: number, what: string): void {
-  expect(got.length, what).toBe(want.length);
-  let worst = 0, at = -1;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
-    if (!(err <= worst)) { worst = err; at = i; }
-  }
-  expect(worst, `${what}: worst at ${at}: got ${got[at]}, want ${want[at]}`).toBeLessThanOrEqual(tol);
+  expect(got, what).toBeAllclose(want, { rtol: tol, atol: tol });
 }
 
 describe.each(kernelVariants())('the $label kernels', ({ kernels }) => {
@@ -228,13 +205,16 @@ describe.each(kernelVariants())('the $label kernels', ({ kernels }) => {
             for (let b = 0; b < n; b++) for (let t = 0; t < hw; t++) values.push(x[3 + (b * c + ch) * hw + t]!);
             const mu = training ? values.reduce((s, v) => s + v, 0) / values.length : 0.5;
             const v = training ? values.reduce((s, u) => s + (u - mu) ** 2, 0) / values.length : 2;
-            expect(Math.abs(got.mean[ch]! - mu)).toBeLessThan(1e-12 * Math.max(1, Math.abs(mu)));
-            expect(Math.abs(got.variance[ch]! - v)).toBeLessThan(1e-9 * v + 1e-15);
+            expect(got.mean[ch], 'mean').toBeAllclose(mu, { rtol: 1e-12, atol: 1e-12 });
+            expect(got.variance[ch], 'variance').toBeAllclose(v, { rtol: 1e-9, atol: 1e-15 });
+            const gotY: number[] = [], wantY: number[] = [];
             for (let b = 0; b < n; b++) for (let t = 0; t < hw; t++) {
               const at = (b * c + ch) * hw + t;
-              const want = ((x[3 + at]! - mu) / Math.sqrt(v + 1e-5)) * scale[ch]! + shift[ch]!;
-              expect(Math.abs(got.y[at]! - want)).toBeLessThan((C === Float32Array ? 1e-5 : 1e-13 * amplify) * Math.max(1, Math.abs(want)));
+              gotY.push(got.y[at]!);
+              wantY.push(((x[3 + at]! - mu) / Math.sqrt(v + 1e-5)) * scale[ch]! + shift[ch]!);
             }
+            const tolY = C === Float32Array ? 1e-5 : 1e-13 * amplify;
+            expect(gotY, `y of channel ${ch}`).toBeAllclose(wantY, { rtol: tolY, atol: tolY });
           }
           expectClose(got.y, want.y, tol * 4 * amplify, 'y');
           expectClose(got.sumDy, want.sumDy, 1e-12, 'sumDy');

@@ -3,8 +3,8 @@ import {
   tensor, add, sub, mul, div, matmul, transpose, reshape, sum, mean, variance, exp, log, sqrt, pow, relu,
   maximum, softmax, logSoftmax, max, type Tensor,
 } from '@tapegrad/core';
-import { loadReference } from '../../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { loadReference } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 interface OpConfig {
   op: string;
@@ -59,14 +59,14 @@ describe('ops match PyTorch (ops.json)', () => {
     const G = c.inputs.G!;
     const out = op!(c.config, inputs);
     const tol = toleranceFor(dtype, elementwise.has(c.config.op) ? 'elementwise' : 'reduction');
-    expectAllClose(out, c.outputs.out!, tol, 'out');
+    expect(out, 'out').toBeAllclose(c.outputs.out!, tol);
     out.backward(tensor(Float64Array.from(G.data), { shape: G.shape, dtype }));
     for (const [name, t] of Object.entries(inputs)) {
       const expected = c.outputs[`d${name}`];
       expect(expected, `reference has d${name}`).toBeDefined();
       expect(t.grad, `grad of ${name}`).not.toBeNull();
       expect(t.grad!.dtype).toBe(dtype);
-      expectAllClose(t.grad!, expected!, tol, `d${name}`);
+      expect(t.grad!, `d${name}`).toBeAllclose(expected!, tol);
     }
   });
 });

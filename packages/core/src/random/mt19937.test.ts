@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadReference } from '../../../../test-support/reference.js';
+import { loadReference } from '@tapegrad/test-support/reference';
 import { MT19937 } from './mt19937.js';
 
 interface RngConfig {

@@ -8,9 +8,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CIFAR10_CLASSES, CIFAR10_IMAGE_BYTES, CIFAR10_RECORD_BYTES } from '../cifar10Format.js';
 
-export const RECORD = CIFAR10_RECORD_BYTES;
-export const IMAGE = CIFAR10_IMAGE_BYTES;
-export const CLASSES = [...CIFAR10_CLASSES];
 /** The first ten labels of the official files (and of the tiny files made here). */
 export const FIRST_TRAIN_LABELS = [6, 9, 9, 4, 1, 1, 2, 7, 8, 3];
 export const FIRST_TEST_LABELS = [3, 8, 8, 0, 6, 6, 1, 6, 3, 1];
@@ -29,10 +26,10 @@ export function pixelOf(seed: number, r: number, j: number): number {
 
 /** The bytes of a batch file holding `labels.length` records with pixels from {@link pixelOf}. */
 export function batchBytes(labels: readonly number[], seed: number): Uint8Array {
-  const out = new Uint8Array(labels.length * RECORD);
+  const out = new Uint8Array(labels.length * CIFAR10_RECORD_BYTES);
   labels.forEach((label, r) => {
-    out[r * RECORD] = label;
-    for (let j = 0; j < IMAGE; j++) out[r * RECORD + 1 + j] = pixelOf(seed, r, j);
+    out[r * CIFAR10_RECORD_BYTES] = label;
+    for (let j = 0; j < CIFAR10_IMAGE_BYTES; j++) out[r * CIFAR10_RECORD_BYTES + 1 + j] = pixelOf(seed, r, j);
   });
   return out;
 }
@@ -53,7 +50,7 @@ export function tinyFiles(trainSizes: readonly number[] = [12, 8], testSize = 11
     at += n;
   });
   files.set('test_batch.bin', batchBytes(labelsStartingWith(FIRST_TEST_LABELS, testSize), 99));
-  files.set('batches.meta.txt', new TextEncoder().encode(`${CLASSES.join('\n')}\n\n`));
+  files.set('batches.meta.txt', new TextEncoder().encode(`${CIFAR10_CLASSES.join('\n')}\n\n`));
   return files;
 }
 
@@ -82,8 +79,8 @@ export function md5(bytes: Uint8Array): string {
 export function readRecords(file: string): { count: number; label: (r: number) => number; pixel: (r: number, j: number) => number } {
   const bytes = fs.readFileSync(file);
   return {
-    count: bytes.length / RECORD,
-    label: (r) => bytes[r * RECORD] as number,
-    pixel: (r, j) => bytes[r * RECORD + 1 + j] as number,
+    count: bytes.length / CIFAR10_RECORD_BYTES,
+    label: (r) => bytes[r * CIFAR10_RECORD_BYTES] as number,
+    pixel: (r, j) => bytes[r * CIFAR10_RECORD_BYTES + 1 + j] as number,
   };
 }

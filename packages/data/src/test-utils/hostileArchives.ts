@@ -6,7 +6,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { tinyFiles } from './cifar10Fixture.js';
-import { cifarMembers, longName, pax, tar, tarGz, type TarMember } from './tarball.js';
+import { cifarMembers, concat, longName, pax, tar, tarGz, type TarMember } from './tarball.js';
 
 /** A hostile input and the message it must give (`<caller>` stands for the function's name). */
 export interface HostileCase {
@@ -51,16 +51,6 @@ function gzipWith(edit: (gz: Uint8Array) => Uint8Array): Uint8Array {
   return edit(new Uint8Array(validArchive));
 }
 
-function cat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 const testSize = test.length;
 const dataEnd = span('data_batch_2.bin').header + 512 + 1000;
 /** Where the end-of-archive block of {@link validTar} starts. */
@@ -96,12 +86,12 @@ export const hostileArchives: HostileCase[] = [
   { name: 'a damaged header', bytes: gzipSync(validTar.map((b, i) => (i === span('data_batch_2.bin').header + 3 ? b ^ 1 : b))), message: damaged(`not a tar header at byte ${span('data_batch_2.bin').header} (its checksum does not match)`) },
   { name: 'a tar cut off inside a member', bytes: gzipSync(validTar.subarray(0, dataEnd)), message: damaged(`data cut off at byte ${dataEnd}, inside File "${ROOT}/data_batch_2.bin", ${files.get('data_batch_2.bin')?.length} bytes`) },
   { name: 'a tar without its end-of-archive block', bytes: gzipSync(withoutEnd(validTar)), message: damaged(`no end-of-archive block (the data end at byte ${ends})`) },
-  { name: 'a member hidden after the end-of-archive block', bytes: gzipSync(cat(withoutEnd(validTar), new Uint8Array(512), tar([{ path: `${ROOT}/data_batch_5.bin`, data: record }]))), message: damaged(`data after the end-of-archive block, at byte ${ends + 512}`) },
+  { name: 'a member hidden after the end-of-archive block', bytes: gzipSync(concat(withoutEnd(validTar), new Uint8Array(512), tar([{ path: `${ROOT}/data_batch_5.bin`, data: record }]))), message: damaged(`data after the end-of-archive block, at byte ${ends + 512}`) },
   { name: 'a corrupt gzip header', bytes: gzipWith((gz) => ((gz[2] = 9), gz)), message: gzipDamaged },
   { name: 'a cut-off gzip stream', bytes: gzipWith((gz) => gz.subarray(0, Math.floor(gz.length * 0.6))), message: gzipDamaged },
   { name: 'a gzip stream with a wrong CRC', bytes: gzipWith((gz) => ((gz[gz.length - 6] = (gz[gz.length - 6] as number) ^ 1), gz)), message: gzipDamaged },
-  { name: 'zeros after the gzip stream', bytes: cat(validArchive, new Uint8Array(100)), message: gzipDamaged },
-  { name: 'two gzip members', bytes: cat(validArchive, gzipSync(new Uint8Array(1024))), message: gzipDamaged },
+  { name: 'zeros after the gzip stream', bytes: concat(validArchive, new Uint8Array(100)), message: gzipDamaged },
+  { name: 'two gzip members', bytes: concat(validArchive, gzipSync(new Uint8Array(1024))), message: gzipDamaged },
 ];
 
 /** Archives whose tar is sound but whose files break the CIFAR-10 rules (checked after reading). */

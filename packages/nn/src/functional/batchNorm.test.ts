@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, ShapeError, Tensor, ones, relError, tensor, zeros, type FloatDType } from '@tapegrad/core';
 import { batchNormComposed, batchNormFused, type BatchNormOptions } from '@tapegrad/nn';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 type BatchNormFn = typeof batchNormFused;
 const paths: [string, BatchNormFn][] = [['fused', batchNormFused], ['composed', batchNormComposed]];
@@ -77,12 +77,12 @@ describe('batch norm running statistics and argument checks', () => {
       const out = fn(s.x, null, null, { runningMean: rm, runningVar: rv, momentum: 0.25 });
       const mean = s.x.mean(0), unbiased = s.x.var(0);
       const tol = toleranceFor('float64', 'reduction');
-      expectAllClose(rm, s.runningMean.mul(0.75).add(mean.mul(0.25)), tol, 'running mean');
-      expectAllClose(rv, s.runningVar.mul(0.75).add(unbiased.mul(0.25)), tol, 'running var');
+      expect(rm, 'running mean').toBeAllclose(s.runningMean.mul(0.75).add(mean.mul(0.25)), tol);
+      expect(rv, 'running var').toBeAllclose(s.runningVar.mul(0.75).add(unbiased.mul(0.25)), tol);
       expect(rm.requiresGrad || rv.requiresGrad || out.requiresGrad).toBe(false);
       const rvBiased = s.runningVar.clone();
       fn(s.x, null, null, { runningMean: s.runningMean.clone(), runningVar: rvBiased, momentum: 0.25, unbiasedRunningVar: false });
-      expectAllClose(rvBiased, s.runningVar.mul(0.75).add(s.x.var(0, { unbiased: false }).mul(0.25)), tol, 'biased running var');
+      expect(rvBiased, 'biased running var').toBeAllclose(s.runningVar.mul(0.75).add(s.x.var(0, { unbiased: false }).mul(0.25)), tol);
     });
 
     test(`eval mode leaves the running statistics alone and needs them (${path})`, () => {

@@ -13,8 +13,9 @@ import {
   avgPool2d, batchNorm2dComposed, batchNorm2dFused, conv2dComposed, conv2dFused, groupNormComposed, groupNormFused,
   maxPool2d, rmsNormComposed, rmsNormFused,
 } from '@tapegrad/nn';
-import { loadReference, type Case, type ReferenceArray } from '../../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { loadReference, type Case, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { referenceFile } from '@tapegrad/test-support/paths';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const cases = loadReference<Record<string, unknown>>('conv.json');
 const ofKind = (kind: string) => cases.filter((c) => c.kind === kind);
@@ -31,12 +32,12 @@ function load(a: ReferenceArray, dtype: string, requiresGrad = false): Tensor {
 const input = (c: Case, name: string, requiresGrad = true) => load(c.inputs[name]!, c.dtype, requiresGrad);
 const expectOutput = (c: Case, got: Tensor | null | undefined, key: string) => {
   expect(got, `${c.name}: ${key}`).toBeInstanceOf(Tensor);
-  expectAllClose(got!, c.outputs[key]!, toleranceFor(c.dtype, 'elementwise'), `${c.name}: ${key}`);
+  expect(got!, `${c.name}: ${key}`).toBeAllclose(c.outputs[key]!, toleranceFor(c.dtype, 'elementwise'));
 };
 
 test('conv.json is the file the manifest describes', () => {
-  const manifest = JSON.parse(readFileSync(new URL('../../../../test-support/reference/conv-manifest.json', import.meta.url), 'utf8'));
-  const bytes = readFileSync(new URL('../../../../test-support/reference/conv.json', import.meta.url));
+  const manifest = JSON.parse(readFileSync(referenceFile('conv-manifest.json'), 'utf8'));
+  const bytes = readFileSync(referenceFile('conv.json'));
   const entry = manifest.files['conv.json'];
   expect(createHash('sha256').update(bytes).digest('hex')).toBe(entry.sha256);
   expect(cases.length).toBe(entry.cases);
@@ -141,10 +142,10 @@ describe.each([['Fused', batchNorm2dFused], ['Composed', batchNorm2dComposed]] a
     for (let i = 0; i < cfg.iterations; i++) bn(g.randn(shape, { dtype: 'float64' }).mul(cfg.scale).add(cfg.shift), gamma, beta, { ...cs231n, runningMean, runningVar });
     const test = bn(g.randn(shape, { dtype: 'float64' }).mul(cfg.scale).add(cfg.shift), gamma, beta, { ...cs231n, training: false, runningMean, runningVar });
     const tol = toleranceFor('float64', 'reduction');
-    expectAllClose(runningMean, c.outputs.running_mean!, tol, 'running_mean');
-    expectAllClose(runningVar, c.outputs.running_var!, tol, 'running_var');
-    expectAllClose(test.mean([0, 2, 3]), c.outputs.test_out_mean!, tol, 'test_out_mean');
-    expectAllClose(test.sub(test.mean([0, 2, 3], true)).pow(2).mean([0, 2, 3]).sqrt(), c.outputs.test_out_std!, tol, 'test_out_std');
+    expect(runningMean, 'running_mean').toBeAllclose(c.outputs.running_mean!, tol);
+    expect(runningVar, 'running_var').toBeAllclose(c.outputs.running_var!, tol);
+    expect(test.mean([0, 2, 3]), 'test_out_mean').toBeAllclose(c.outputs.test_out_mean!, tol);
+    expect(test.sub(test.mean([0, 2, 3], true)).pow(2).mean([0, 2, 3]).sqrt(), 'test_out_std').toBeAllclose(c.outputs.test_out_std!, tol);
   });
 });
 

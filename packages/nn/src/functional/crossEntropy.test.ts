@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, ShapeError, gradcheck, tensor, type FloatDType, type Tensor } from '@tapegrad/core';
 import { crossEntropy } from '@tapegrad/nn';
-import { loadReference, type ReferenceArray } from '../../../../test-support/reference.js';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 const load = (a: ReferenceArray, dtype: FloatDType, requiresGrad = false): Tensor =>
   tensor(Float64Array.from(a.data), { dtype, shape: a.shape, requiresGrad });
@@ -25,8 +25,8 @@ describe('crossEntropy against PyTorch (nn.json)', () => {
         expect(loss.dtype).toBe(dtype);
         loss.backward();
         const tol = toleranceFor(dtype, 'reduction');
-        expectAllClose(loss, c.outputs.loss!, tol, 'loss');
-        expectAllClose(logits.grad!, c.outputs.dlogits!, tol, 'dlogits');
+        expect(loss, 'loss').toBeAllclose(c.outputs.loss!, tol);
+        expect(logits.grad!, 'dlogits').toBeAllclose(c.outputs.dlogits!, tol);
       });
     }
   }
@@ -42,8 +42,8 @@ describe('crossEntropy against PyTorch (nn.json)', () => {
       loss.backward();
       expect(Number.isFinite(loss.item())).toBe(true);
       expect(logits.grad!.toFloat64Array().every(Number.isFinite)).toBe(true);
-      expectAllClose(loss, c.outputs.loss!, { rtol: 1e-13, a: 1e-12 }, 'loss');
-      expectAllClose(logits.grad!, c.outputs.dlogits!, toleranceFor('float64', 'elementwise'), 'dlogits');
+      expect(loss, 'loss').toBeAllclose(c.outputs.loss!, { rtol: 1e-13, a: 1e-12 });
+      expect(logits.grad!, 'dlogits').toBeAllclose(c.outputs.dlogits!, toleranceFor('float64', 'elementwise'));
     });
   }
 });
@@ -67,7 +67,7 @@ describe('crossEntropy', () => {
       dwant.push(r.map((v, j) => (Math.exp(v - m) / z - (j === target[i] ? 1 : 0)) / 6));
     });
     expect(loss.item()).toBeCloseTo(want / 6, 13);
-    expectAllClose(x.grad!, dwant.flat(), { rtol: 1e-12, a: 1e-14 }, 'dlogits');
+    expect(x.grad!, 'dlogits').toBeAllclose(dwant.flat(), { rtol: 1e-12, a: 1e-14 });
   });
 
   test("reduction 'sum' is N times 'mean', and 'none' gives the per-sample losses", () => {

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, gradcheck, ones, tensor, zeros, type FloatDType } from '@tapegrad/core';
 import { fusedOpTable, pickForm, twins, type FusedOpName, type FusedOpSignature } from './fusedOpTable.js';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 /** One case of a fused op. */
 interface Sample<P extends FusedOpName> {
@@ -115,12 +115,12 @@ function checkEntry<P extends FusedOpName>(name: P): void {
       const b = run(sample, composed, inputs(), 'float64', a.G);
       const tol = toleranceFor('float64', 'elementwise');
       expect(a.out.dtype).toBe('float64');
-      expectAllClose(a.out, b.out, tol, 'output');
+      expect(a.out, 'output').toBeAllclose(b.out, tol);
       expect(a.grads).toHaveLength(inputs().length);
       a.grads.forEach((dx, i) => {
         expect(dx, `fused gradient of input ${i}`).not.toBeNull();
         expect(b.grads[i], `composed gradient of input ${i}`).not.toBeNull();
-        expectAllClose(dx!, b.grads[i]!, tol, `gradient of input ${i}`);
+        expect(dx!, `gradient of input ${i}`).toBeAllclose(b.grads[i]!, tol);
       });
     });
 
@@ -138,8 +138,8 @@ function checkEntry<P extends FusedOpName>(name: P): void {
       const b = run(sample, composed, inputs(), 'float32', a.G);
       const tol = toleranceFor('float32', 'reduction');
       expect([a.out.dtype, ...a.grads.map((g) => g?.dtype)]).toEqual(Array(a.grads.length + 1).fill('float32'));
-      expectAllClose(a.out, b.out, tol, 'output');
-      a.grads.forEach((dx, i) => expectAllClose(dx!, b.grads[i]!, tol, `gradient of input ${i}`));
+      expect(a.out, 'output').toBeAllclose(b.out, tol);
+      a.grads.forEach((dx, i) => expect(dx!, `gradient of input ${i}`).toBeAllclose(b.grads[i]!, tol));
     });
   });
 }

@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, numericalGradientArray, tensor } from '@tapegrad/core';
 import { avgPool2d, conv2d, conv2dComposed, maxPool2d } from '@tapegrad/nn';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 /** Distinct values on a grid of step 0.1 (no two within 0.07 of each other): a max never nears a tie. */
 function distinct(shape: number[], seed: number): Tensor {
@@ -24,9 +24,7 @@ function expectFiniteDifferences(f: (x: Tensor) => Tensor, x: Tensor, seed: numb
   f(leaf).backward(G);
   const numeric = numericalGradientArray(f, x.detach(), G).toFloat64Array();
   const analytic = leaf.grad!.toFloat64Array();
-  let worst = 0;
-  for (let i = 0; i < numeric.length; i++) worst = Math.max(worst, Math.abs(analytic[i]! - numeric[i]!));
-  expect(worst).toBeLessThan(1e-8 * Math.max(1, ...Array.from(numeric, Math.abs)));
+  expect(analytic).toBeAllclose(numeric, { rtol: 0, a: 1e-8 }); // absolute 1e-8 × max(1, max|numeric|)
 }
 
 const windows: [string, number | [number, number], { stride?: number | [number, number]; padding?: number | [number, number] }][] = [
@@ -65,7 +63,7 @@ describe('avgPool2d', () => {
   test('is the convolution with a constant kernel when the padding counts', () => {
     const x = new Generator(7).randn([2, 3, 6, 6], { dtype: 'float64' });
     const weight = tensor(new Float64Array(3 * 9).fill(1 / 9), { shape: [3, 1, 3, 3] });
-    expectAllClose(avgPool2d(x, 3, { stride: 2, padding: 1 }), conv2dComposed(x, weight, null, { stride: 2, padding: 1, groups: 3 }), toleranceFor('float64', 'elementwise'));
+    expect(avgPool2d(x, 3, { stride: 2, padding: 1 })).toBeAllclose(conv2dComposed(x, weight, null, { stride: 2, padding: 1, groups: 3 }), toleranceFor('float64', 'elementwise'));
   });
 });
 

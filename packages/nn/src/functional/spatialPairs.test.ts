@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, numericalGradientArray, relError, type FloatDType } from '@tapegrad/core';
-import { expectAllClose, toleranceFor } from '../../../../test-support/allclose.js';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 import { spatialPairs, type PairSample } from './test-utils/spatialPairs.js';
 
 type AnyFn = (...args: never[]) => Tensor;
@@ -26,10 +26,10 @@ for (const [name, pair] of Object.entries(spatialPairs) as [string, (typeof spat
         const fused = run(pair.fused as AnyFn, sample, inputs, null);
         const composed = run(pair.composed as AnyFn, sample, inputs, null);
         const tol = toleranceFor('float64', 'elementwise');
-        expectAllClose(fused.out, composed.out, tol, 'out');
+        expect(fused.out, 'out').toBeAllclose(composed.out, tol);
         fused.grads.forEach((g, i) => {
           expect(g, `gradient ${i}`).toBeInstanceOf(Tensor);
-          expectAllClose(g, composed.grads[i]!, tol, `gradient ${i}`);
+          expect(g, `gradient ${i}`).toBeAllclose(composed.grads[i]!, tol);
           expect(relError(g, composed.grads[i]!)).toBeLessThan(1e-10);
         });
       });
@@ -40,10 +40,10 @@ for (const [name, pair] of Object.entries(spatialPairs) as [string, (typeof spat
         const composed = run(pair.composed as AnyFn, sample, inputs, null);
         expect(fused.out.dtype).toBe('float32');
         const tol = { rtol: 1e-4, a: 1e-4 };
-        expectAllClose(fused.out, composed.out, tol, 'out');
+        expect(fused.out, 'out').toBeAllclose(composed.out, tol);
         fused.grads.forEach((g, i) => {
           expect(g.dtype).toBe('float32');
-          expectAllClose(g, composed.grads[i]!, tol, `gradient ${i}`);
+          expect(g, `gradient ${i}`).toBeAllclose(composed.grads[i]!, tol);
         });
       });
 
@@ -58,10 +58,7 @@ for (const [name, pair] of Object.entries(spatialPairs) as [string, (typeof spat
               (t) => sample.call(fn as AnyFn, ...inputs.map((u, j) => (j === i ? t : u))), x.detach(), G,
             ).toFloat64Array();
             const analytic = grads[i]!.toFloat64Array();
-            const scale = Math.max(1, ...Array.from(numeric, Math.abs));
-            let worst = 0;
-            for (let k = 0; k < numeric.length; k++) worst = Math.max(worst, Math.abs(analytic[k]! - numeric[k]!));
-            expect(worst / scale, `input ${i}`).toBeLessThan(1e-7);
+            expect(analytic, `input ${i}`).toBeAllclose(numeric, { rtol: 0, a: 1e-7 }); // absolute 1e-7 × max(1, max|numeric|)
           });
         });
       }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fromArray, randn, tensor, Tensor, type DType } from '@tapegrad/core';
+import { referenceFile } from '@tapegrad/test-support/paths';
+import { withoutBuiltins } from '@tapegrad/test-support/platform';
 import { parseSafetensors } from './decode.js';
 import { SafetensorsError } from './errors.js';
 import { load, save } from './file.js';
@@ -12,7 +14,7 @@ import { load, save } from './file.js';
 // one test makes its `rename` fail once.
 const nodeFs = process.getBuiltinModule('node:fs/promises');
 
-const refDir = fileURLToPath(new URL('../../../../test-support/reference/safetensors/', import.meta.url));
+const refDir = fileURLToPath(referenceFile('safetensors/'));
 const refs = ['float64_shapes', 'torch_sequential_f32'] as const;
 
 interface Twin {
@@ -184,17 +186,6 @@ describe('load: files that cannot be read', () => {
 });
 
 describe('off Node (a browser, or Node before 20.16: no process.getBuiltinModule)', () => {
-  /** Runs `fn` with `process.getBuiltinModule` gone, as in a browser. */
-  async function withoutBuiltins<T>(fn: () => Promise<T>): Promise<T> {
-    const saved = process.getBuiltinModule;
-    (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
-    try {
-      return await fn();
-    } finally {
-      process.getBuiltinModule = saved;
-    }
-  }
-
   it('save rejects naming encodeSafetensors, and writes nothing', async () => {
     const sub = await mkdtemp(join(dir, 'browser-'));
     const path = join(sub, 'm.safetensors');

@@ -5,17 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Generator, manualSeed } from '@tapegrad/core';
 import { Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
 import { Adam, CheckpointError, Solver, type SolverData } from '@tapegrad/optim';
-
-/** Runs `fn` with `process.getBuiltinModule` gone, as in a browser. */
-async function withoutBuiltins<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.getBuiltinModule;
-  (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
-  try {
-    return await fn();
-  } finally {
-    process.getBuiltinModule = saved;
-  }
-}
+import { withoutBuiltins } from '@tapegrad/test-support/platform';
 
 const offNode = 'Node.js 20.16 or later, for checkpoint files (got a runtime without process.getBuiltinModule, such as a browser); '
   + 'solver.checkpointBytes() gives a checkpoint as bytes and Solver.resumeFromBytes(...) resumes from them';

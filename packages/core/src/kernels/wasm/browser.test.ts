@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog, type StaticServer } from '../../../../../test-support/browser.js';
-import { expectAllClose, toleranceFor } from '../../../../../test-support/allclose.js';
+import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog, type StaticServer } from '@tapegrad/test-support/browser';
+import { toleranceFor } from '@tapegrad/test-support/allclose';
 import type { KernelReport } from '../test-utils/browserScenarios.js';
 import { PRODUCT_CASES, productInputs, training } from '../test-utils/browserScenarios.js';
 import { jsKernels } from '../jsKernels.js';
@@ -64,7 +64,7 @@ function naiveProduct(i: number): Float64Array {
 
 function expectCorrectProducts(got: number[][]): void {
   expect(got.length).toBe(PRODUCT_CASES.length);
-  got.forEach((values, i) => expectAllClose(values, naiveProduct(i), toleranceFor(PRODUCT_CASES[i]![3], 'reduction'), `product ${PRODUCT_CASES[i]!.join('×')}`));
+  got.forEach((values, i) => expect(values, `product ${PRODUCT_CASES[i]!.join('×')}`).toBeAllclose(naiveProduct(i), toleranceFor(PRODUCT_CASES[i]![3], 'reduction')));
 }
 
 describe.skipIf(skipBrowserTests)('the kernels in Chromium', { timeout: 180_000 }, () => {
@@ -131,7 +131,7 @@ describe.skipIf(skipBrowserTests)('the kernels in Chromium', { timeout: 180_000 
     const early = await call<{ atOnce: KernelReport; ready: KernelReport; product: number[] }>(page, 'inWorker', 'productBeforeReady', 15);
     expect(early.atOnce).toMatchObject({ threads: early.ready.threads, splitProducts: 0 });
     expect(early.ready.splitProducts).toBe(0);
-    expectAllClose(early.product, naiveProduct(3), toleranceFor('float32', 'reduction'), 'a product before the workers are ready');
+    expect(early.product, 'a product before the workers are ready').toBeAllclose(naiveProduct(3), toleranceFor('float32', 'reduction'));
     const threaded = await call<KernelReport>(page, 'inWorker', 'select', 'wasm', 14);
     expect(threaded).toMatchObject({ name: 'wasm', worker: true, crossOriginIsolated: true });
     expect(threaded.hardwareConcurrency).toBeGreaterThanOrEqual(2);
