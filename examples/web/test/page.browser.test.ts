@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, recordConsole, skipBrowserTests, type PageLog } from '../../../test-support/browser.js';
+import { launchChromium, recordConsole, skipBrowserTests, type PageLog } from '@tapegrad/test-support/browser';
 import { runConfig } from '../../notebook/config.js';
 import { loadNotebookData } from '../../notebook/data.js';
 import { resultsDocument, runSection, type SectionRecord } from '../../notebook/runner.js';
