@@ -6,7 +6,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOp, eye, formatShape, gemm, getKernels, pad, spatialWindow, unfold,
+  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, eye, formatShape, gemm, getKernels, pad, spatialWindow, unfold,
   type FloatArray, type FloatDType, type NdArray, type SpatialWindow, type Tensor,
 } from '@tapegrad/core';
 import { ndFrom, perChannel } from './normalization.js';
@@ -137,71 +137,78 @@ export function conv2dComposed(x: Tensor, weight: Tensor, bias?: Tensor | null, 
 /** What the fused forward saves: the input and the weight (contiguous). */
 type Saved = readonly [x: NdArray, weight: NdArray];
 
+/** The fused op's attributes: where the window reads, the channel groups, and whether a bias is the third input. */
+interface Conv2dAttrs {
+  readonly window: SpatialWindow;
+  readonly groups: number;
+  readonly hasBias: boolean;
+}
+
 /**
- * The one-node convolution for one window and group count. Forward: im2col of the whole batch into
+ * The one-node convolution; inputs `[x, weight, bias?]`. Forward: im2col of the whole batch into
  * a `[K, N·L]` matrix in kernel memory, one GEMM per group into `[F, N·L]`, then `[F, N, L] → [N, F, L]`
  * with the bias. Backward: dy to `[F, N·L]` (summing the bias gradient on the way); dW = dy·colsᵀ
  * (im2col recomputed, not kept from the forward); dcols = Wᵀ·dy into the same buffer, then col2im.
  */
-function conv2dOp(g: SpatialWindow, groups: number, hasBias: boolean): (...inputs: Tensor[]) => Tensor {
-  return defineOp<Saved>({
-    name: 'conv2d',
-    forward(ctx, x, w, b) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
-      const y = createNdArray(dtype, [g.n, F, g.outH, g.outW]);
-      ctx.save(x, w);
-      if (NL === 0 || F === 0) return y;
+const conv2dOp = defineOpWithAttrs<Conv2dAttrs, Saved>({
+  name: 'conv2d',
+  forward(ctx, x, w, b) {
+    const { window: g, groups, hasBias } = ctx.attrs;
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
+    const y = createNdArray(dtype, [g.n, F, g.outH, g.outW]);
+    ctx.save(x, w);
+    if (NL === 0 || F === 0) return y;
+    const kernels = getKernels();
+    const cols = kernelScratch('conv2d.cols', dtype, Kg * groups * NL);
+    if (Kg > 0) kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
+    const out = kernelScratch('conv2d.out', dtype, F * NL);
+    const wData = w.data as FloatArray;
+    for (let i = 0; i < groups; i++) {
+      gemm(false, false, Fg, NL, Kg, wData, w.offset + i * Fg * Kg, Kg, cols, i * Kg * NL, NL, out, i * Fg * NL, NL, false);
+    }
+    kernels.cnlToNcl(F, g.n, L, out, 0, hasBias ? perChannel(b!, F, 0) : null, y.data as FloatArray, 0);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, w] = ctx.saved;
+    const { window: g, groups, hasBias } = ctx.attrs;
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
+    const wantBias = hasBias && ctx.needsGrad[2] === true;
+    const dx = ctx.needsGrad[0] ? createNdArray(dtype, x.shape) : null;
+    const dw = ctx.needsGrad[1] ? createNdArray(dtype, w.shape) : null;
+    const sums = new Float64Array(F);
+    if (NL > 0 && F > 0) {
       const kernels = getKernels();
+      const dyT = kernelScratch('conv2d.out', dtype, F * NL);
+      kernels.nclToCnl(g.n, F, L, dy.data as FloatArray, dy.offset, dyT, wantBias ? sums : null);
       const cols = kernelScratch('conv2d.cols', dtype, Kg * groups * NL);
-      if (Kg > 0) kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
-      const out = kernelScratch('conv2d.out', dtype, F * NL);
       const wData = w.data as FloatArray;
-      for (let i = 0; i < groups; i++) {
-        gemm(false, false, Fg, NL, Kg, wData, w.offset + i * Fg * Kg, Kg, cols, i * Kg * NL, NL, out, i * Fg * NL, NL, false);
-      }
-      kernels.cnlToNcl(F, g.n, L, out, 0, hasBias ? perChannel(b!, F, 0) : null, y.data as FloatArray, 0);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [x, w] = ctx.saved;
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
-      const wantBias = hasBias && ctx.needsGrad[2] === true;
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, x.shape) : null;
-      const dw = ctx.needsGrad[1] ? createNdArray(dtype, w.shape) : null;
-      const sums = new Float64Array(F);
-      if (NL > 0 && F > 0) {
-        const kernels = getKernels();
-        const dyT = kernelScratch('conv2d.out', dtype, F * NL);
-        kernels.nclToCnl(g.n, F, L, dy.data as FloatArray, dy.offset, dyT, wantBias ? sums : null);
-        const cols = kernelScratch('conv2d.cols', dtype, Kg * groups * NL);
-        const wData = w.data as FloatArray;
-        if (dw !== null && Kg > 0) {
-          kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
-          for (let i = 0; i < groups; i++) {
-            gemm(false, true, Fg, Kg, NL, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, dw.data as FloatArray, i * Fg * Kg, Kg, false);
-          }
-        }
-        if (dx !== null && Kg > 0) {
-          // cols is free again: it takes dcols = Wᵀ·dy
-          for (let i = 0; i < groups; i++) {
-            gemm(true, false, Kg, NL, Fg, wData, w.offset + i * Fg * Kg, Kg, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, false);
-          }
-          kernels.col2im(g, cols, 0, NL, L, dx.data as FloatArray);
+      if (dw !== null && Kg > 0) {
+        kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
+        for (let i = 0; i < groups; i++) {
+          gemm(false, true, Fg, Kg, NL, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, dw.data as FloatArray, i * Fg * Kg, Kg, false);
         }
       }
-      const grads: (NdArray | null)[] = [dx, dw];
-      if (hasBias) grads.push(wantBias ? ndFrom(sums, dtype, [F]) : null);
-      return grads;
-    },
-  });
-}
+      if (dx !== null && Kg > 0) {
+        // cols is free again: it takes dcols = Wᵀ·dy
+        for (let i = 0; i < groups; i++) {
+          gemm(true, false, Kg, NL, Fg, wData, w.offset + i * Fg * Kg, Kg, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, false);
+        }
+        kernels.col2im(g, cols, 0, NL, L, dx.data as FloatArray);
+      }
+    }
+    const grads: (NdArray | null)[] = [dx, dw];
+    if (hasBias) grads.push(wantBias ? ndFrom(sums, dtype, [F]) : null);
+    return grads;
+  },
+});
 
 function conv2dWith(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
   const r = resolve(where, x, weight, bias, opts);
-  const op = conv2dOp(r.window, r.groups, bias !== null && bias !== undefined);
-  return bias ? op(x, weight, bias) : op(x, weight);
+  const hasBias = bias !== null && bias !== undefined;
+  return conv2dOp(hasBias ? [x, weight, bias] : [x, weight], { window: r.window, groups: r.groups, hasBias });
 }
 
 /**

@@ -4,7 +4,7 @@
  * @module
  */
 import {
-  checkFloatTensor, createNdArray, defineOp, getKernels, spatialWindow,
+  checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels, spatialWindow,
   type FloatArray, type FloatDType, type SpatialWindow, type Tensor,
 } from '@tapegrad/core';
 
@@ -45,26 +45,24 @@ export function poolWindow(
   return g;
 }
 
-/** The one-node max pool for one window: saves the winning positions (int32, one per output). */
-function maxPoolOp(g: SpatialWindow): (x: Tensor) => Tensor {
-  return defineOp<readonly [Int32Array]>({
-    name: 'maxPool2d',
-    forward(ctx, x) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const y = createNdArray(dtype, [g.n, g.c, g.outH, g.outW]);
-      const indices = new Int32Array(y.size);
-      if (y.size > 0) getKernels().maxPool2dForward(g, x.data as FloatArray, x.offset, y.data as FloatArray, indices);
-      ctx.save(indices);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [indices] = ctx.saved;
-      const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
-      if (dy.size > 0) getKernels().maxPool2dBackward(g, dy.data as FloatArray, dy.offset, indices, dx.data as FloatArray);
-      return [dx];
-    },
-  });
-}
+/** The one-node max pool; the window is its attribute. Saves the winning positions (int32, one per output). */
+const maxPoolOp = defineOpWithAttrs<SpatialWindow, readonly [Int32Array]>({
+  name: 'maxPool2d',
+  forward(ctx, x) {
+    const g = ctx.attrs;
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
+    const indices = new Int32Array(y.size);
+    if (y.size > 0) getKernels().maxPool2dForward(g, x.data as FloatArray, x.offset, y.data as FloatArray, indices);
+    ctx.save(indices);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [indices] = ctx.saved;
+    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
+    if (dy.size > 0) getKernels().maxPool2dBackward(ctx.attrs, dy.data as FloatArray, dy.offset, indices, dx.data as FloatArray);
+    return [dx];
+  },
+});
 
 /**
  * Max pooling over `[N, C, H, W]` (PyTorch's `F.max_pool2d`, floor mode): each output is the
@@ -97,5 +95,5 @@ function maxPoolOp(g: SpatialWindow): (x: Tensor) => Tensor {
  * @category Functional
  */
 export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: MaxPool2dOptions = {}): Tensor {
-  return maxPoolOp(poolWindow('maxPool2d', x, kernelSize, opts))(x);
+  return maxPoolOp([x], poolWindow('maxPool2d', x, kernelSize, opts));
 }
