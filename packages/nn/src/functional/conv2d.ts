@@ -32,8 +32,8 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** A convolution's checked arguments. */
-interface Resolved {
+/** A convolution's checked arguments. @internal */
+export interface ResolvedConv2d {
   window: SpatialWindow;
   /** [top, bottom, left, right] as applied. */
   pads: [number, number, number, number];
@@ -42,7 +42,11 @@ interface Resolved {
   dtype: FloatDType;
 }
 
-function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Resolved {
+/**
+ * Checks a convolution's arguments (`where` names the caller in the messages) and returns the
+ * window it slides, the padding as applied, the groups, F and the dtype. @internal
+ */
+export function resolveConv2d(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): ResolvedConv2d {
   checkFloatTensor(where, x, 'input');
   checkFloatTensor(where, weight, 'weight');
   if (bias !== null && bias !== undefined) checkFloatTensor(where, bias, 'bias');
@@ -66,7 +70,8 @@ function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const padding = opts.padding ?? 0;
   let pads: [number, number, number, number];
   if (padding === 'same') {
-    const window = spatialWindow(where, x.shape, [kh, kw], { stride: opts.stride, dilation: opts.dilation });
+    // stride and dilation checked on an input large enough for any window: 'same' pads it to fit
+    const window = spatialWindow(where, [1, 1, 1 << 20, 1 << 20], [kh, kw], { stride: opts.stride, dilation: opts.dilation });
     if (window.strideH !== 1 || window.strideW !== 1) {
       throw new RangeError(`${where}: padding 'same' needs stride 1 (got stride [${window.strideH}, ${window.strideW}])`);
     }
@@ -117,7 +122,7 @@ function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null |
  * @category Functional
  */
 export function conv2dComposed(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const r = resolve('conv2dComposed', x, weight, bias, opts);
+  const r = resolveConv2d('conv2dComposed', x, weight, bias, opts);
   const { n, c, kh, kw, outH, outW } = r.window;
   const F = r.outChannels, G = r.groups, K = c * kh * kw, L = outH * outW;
   const padded = r.pads.some((p) => p > 0) ? pad(x, r.pads) : x;
@@ -206,7 +211,7 @@ const conv2dOp = defineOpWithAttrs<Conv2dAttrs, Saved>({
 });
 
 function conv2dWith(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
-  const r = resolve(where, x, weight, bias, opts);
+  const r = resolveConv2d(where, x, weight, bias, opts);
   const hasBias = bias !== null && bias !== undefined;
   return conv2dOp(hasBias ? [x, weight, bias] : [x, weight], { window: r.window, groups: r.groups, hasBias });
 }

@@ -106,6 +106,7 @@ const samples: { readonly [P in FusedOpName]: readonly Sample<P>[] } = {
     conv('groups 2, stride 2, padding [1, 0]', [1, 4, 7, 6], [6, 2, 3, 3], true, { groups: 2, stride: 2, padding: [1, 0] }),
     conv("depthwise (groups = C), 'same'", [2, 3, 5, 5], [3, 1, 3, 3], true, { groups: 3, padding: 'same' }),
     conv("1x1, 'valid'", [3, 4, 3, 3], [5, 4, 1, 1], true, { padding: 'valid' }),
+    conv("'same' with a dilated window larger than the input", [1, 2, 3, 4], [2, 2, 3, 3], true, { padding: 'same', dilation: 2 }),
     conv('5x5 on a 5x5 input: one output', [2, 2, 5, 5], [3, 2, 5, 5], true, {}),
     { name: 'bias omitted', inputs: (g) => [normal(g, [2, 2, 4, 4]), normal(g, [3, 2, 3, 3])], call: (f, x, w) => f(x, w) },
     {

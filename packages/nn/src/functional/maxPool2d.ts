@@ -25,24 +25,43 @@ export interface MaxPool2dOptions {
 const pairOf = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 /**
- * The window of a pooling op: stride defaults to the kernel size, and the padding may be at most
- * half the (dilated) window, as PyTorch requires. @internal
+ * The window of a pooling op over an input of `shape`: stride defaults to the kernel size, and the
+ * padding may be at most half the (dilated) window, as PyTorch requires. @internal
  */
-export function poolWindow(
-  where: string, x: Tensor, kernelSize: number | readonly [number, number],
+export function poolWindowOf(
+  where: string, shape: readonly number[], kernelSize: number | readonly [number, number],
   opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
 ): SpatialWindow {
-  checkFloatTensor(where, x, 'input');
   if (Array.isArray(opts.padding) && opts.padding.length !== 2) {
     throw new RangeError(`${where}: padding must be a non-negative integer or a pair [ph, pw] (got ${JSON.stringify(opts.padding)})`);
   }
-  const g = spatialWindow(where, x.shape, kernelSize, { stride: opts.stride ?? kernelSize, padding: opts.padding, dilation: opts.dilation });
+  const g = spatialWindow(where, shape, kernelSize, { stride: opts.stride ?? kernelSize, padding: opts.padding, dilation: opts.dilation });
   const [ph, pw] = pairOf(opts.padding ?? 0);
   const spanH = g.dilationH * (g.kh - 1) + 1, spanW = g.dilationW * (g.kw - 1) + 1;
   if (2 * ph > spanH || 2 * pw > spanW) {
     throw new RangeError(`${where}: padding must be at most half the window ${spanH}×${spanW} (got padding [${ph}, ${pw}])`);
   }
   return g;
+}
+
+/** {@link poolWindowOf} for a float tensor `x`. @internal */
+export function poolWindow(
+  where: string, x: Tensor, kernelSize: number | readonly [number, number],
+  opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
+): SpatialWindow {
+  checkFloatTensor(where, x, 'input');
+  return poolWindowOf(where, x.shape, kernelSize, opts);
+}
+
+/**
+ * Checks a pooling layer's numbers before any input comes: those of {@link poolWindowOf} on an input
+ * large enough for any window. @internal
+ */
+export function checkPoolOptions(
+  where: string, kernelSize: number | readonly [number, number],
+  opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
+): void {
+  poolWindowOf(where, [1, 1, 1 << 20, 1 << 20], kernelSize, opts);
 }
 
 /** The one-node max pool; the window is its attribute. Saves the winning positions (int32, one per output). */
