@@ -8,7 +8,6 @@ import { DtypeError, ShapeError, checkFloatDtype, formatShape, noGrad, randn, ze
 import type { BackwardMode } from './backwardMode.js';
 import { Cs231nClassifier } from './cs231nClassifier.js';
 import { pickForm } from './functional/fusedOpTable.js';
-import { maxPool2d } from './functional/maxPool2d.js';
 import { Parameter, inKernelMemory } from './parameter.js';
 
 /** Options of {@link ThreeLayerConvNet}; the defaults are cs231n's. @category Models */
@@ -54,8 +53,10 @@ function size(name: string, v: number): number {
  *   and backward and returns `{ loss, grads }` with loss = softmax loss + 0.5·reg·Σ‖W‖² (biases not
  *   regularised), as `FullyConnectedNet` does, so cs231n's Solver trains it; `releaseGrads` lets the
  *   next step reuse the gradients' arrays.
- * - `backward` switches the convolution, the affine layers and the ReLUs between their fused and
- *   composed forms (`compareGradients` compares them); the pool has one form.
+ * - The first stage is cs231n's conv - relu - pool sandwich, {@link convReluPoolFused} (one node,
+ *   the convolution's output kept in the kernels' memory) or {@link convReluPoolComposed};
+ *   `backward` switches it, the affine layers and the ReLU between their fused and composed forms
+ *   (`compareGradients` compares them).
  *
  * @example
  * ```ts
@@ -140,8 +141,8 @@ export class ThreeLayerConvNet extends Cs231nClassifier {
       throw new DtypeError(`ThreeLayerConvNet: expected a ${this.W1.dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${this.W1.dtype}')`);
     }
     const mode = this.backward;
-    const conv = pickForm('conv2d', mode), relu = pickForm('relu', mode), linear = pickForm('linear', mode);
-    const pooled = maxPool2d(relu(conv(X, this.W1, this.b1, { padding: 'same' })), 2);
+    const relu = pickForm('relu', mode), linear = pickForm('linear', mode);
+    const pooled = pickForm('convReluPool', mode)(X, this.W1, this.b1, { conv: { padding: 'same' }, pool: { kernelSize: 2 } });
     const h = relu(linear(pooled.reshape([X.shape[0]!, this.W2.shape[0]!]), this.W2.T, this.b2));
     return linear(h, this.W3.T, this.b3);
   }

@@ -157,6 +157,28 @@ const samples: { readonly [P in FusedOpName]: readonly Sample<P>[] } = {
     { name: '[7] over [7] (one row)', inputs: (g) => [normal(g, [7]), normal(g, [7])], call: (f, x, w) => f(x, [7], w) },
     { name: 'x a transposed view', inputs: (g) => [normal(g, [5, 3], 2), normal(g, [5])], call: (f, xT, w) => f(xT.T, 5, w) },
   ],
+  convReluPool: [
+    {
+      name: "3x3 'same', 2x2 pool (ThreeLayerConvNet's first stage)",
+      inputs: (g) => [normal(g, [2, 3, 6, 6]), normal(g, [4, 3, 3, 3]), normal(g, [4], 0.5)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { padding: 'same' } }),
+    },
+    {
+      name: 'odd maps (the pool drops the last row and column), no bias',
+      inputs: (g) => [normal(g, [2, 2, 5, 7]), normal(g, [3, 2, 2, 2])],
+      call: (f, x, w) => f(x, w, null, { conv: { padding: [1, 0] } }),
+    },
+    {
+      name: 'overlapping 3x3 pool, stride 2, padding 1; conv stride 2, groups 2',
+      inputs: (g) => [normal(g, [1, 4, 9, 8]), normal(g, [4, 2, 3, 3]), normal(g, [4], 0.5)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { stride: 2, padding: 1, groups: 2 }, pool: { kernelSize: 3, stride: 2, padding: 1 } }),
+    },
+    {
+      name: 'a bias that makes most of the map negative (the ReLU zeroes whole windows)',
+      inputs: (g) => [normal(g, [2, 2, 4, 4]), normal(g, [2, 2, 3, 3], 0.3), normal(g, [2], 0.1, -1.2)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { padding: 1 }, pool: { kernelSize: [2, 1] } }),
+    },
+  ],
 };
 
 /** Fresh leaves, in `dtype`, holding the inputs' values. */
@@ -226,7 +248,7 @@ describe('the table and pickForm', () => {
       expect(pickForm(name, 'tape')).toBe(fusedOpTable[name].composed);
     }
     expect(() => pickForm('relu', 'Fused' as never)).toThrow("relu: backward must be 'fused' or 'tape' (got Fused)");
-    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares, conv2d, batchNorm2d, groupNorm, rmsNorm (got conv)');
+    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares, conv2d, batchNorm2d, groupNorm, rmsNorm, convReluPool (got conv)');
   });
 
   test('every fused form is defined once: a second call records nodes of the very ops the first did', () => {
