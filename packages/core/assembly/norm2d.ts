@@ -39,10 +39,9 @@ import { load2, store2 } from './pointwise';
 let shiftedSquares: f64 = 0;
 
 /**
- * Σ (p[t] − k) over `count` elements of T, in f64, and Σ (p[t] − k)² into `shiftedSquares`: both
- * statistics in one read of the data. With k one of the data (near the mean, as a sample is),
- * σ² = Σ(x − k)²/m − (Σ(x − k)/m)² loses nothing that matters even where the mean dwarfs the
- * spread (the shifted-data algorithm).
+ * Σ (p[t] − k) over `count` elements of T, in f64, and Σ (p[t] − k)² into `shiftedSquares`, in one
+ * read. With k one of the data, σ² = Σ(x − k)²/m − (Σ(x − k)/m)² keeps its precision even where the
+ * mean dwarfs the spread (the shifted-data algorithm).
  */
 // @ts-ignore: decorator
 @inline function shiftedSums<T>(p: usize, count: i32, k: f64): f64 {
@@ -169,7 +168,7 @@ function batchNorm2dForward<T>(
   for (let ch = 0; ch < c; ch++) {
     const k = <usize>ch * 8;
     if (training) {
-      // one read of the channel: sums shifted by its first value
+      // one read of the channel (the row too, below): sums shifted by its first value
       const shift0 = <f64>load<T>(x + <usize>ch * <usize>hw * S);
       let s: f64 = 0, q: f64 = 0;
       for (let b = 0; b < n; b++) {
@@ -253,7 +252,6 @@ function groupNormForward<T>(
   const cg = c / groups, d = cg * s;
   for (let r = 0; r < n * groups; r++) {
     const row = <usize>r * <usize>d * S;
-    // one read of the row: sums shifted by its first value
     const shift0 = <f64>load<T>(x + row);
     const dm = shiftedSums<T>(x + row, d, shift0) / <f64>d;
     const mu = shift0 + dm;
