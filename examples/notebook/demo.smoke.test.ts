@@ -106,6 +106,7 @@ describe(`pnpm demo --quick on ${subset === null ? 'generated CIFAR-format files
       'weight-scale-val-acc', 'weight-scale-train-acc', 'weight-scale-loss',
       'batchnorm-batch-size-train-acc', 'batchnorm-batch-size-val-acc',
       'layernorm-batch-size-train-acc', 'layernorm-batch-size-val-acc',
+      'convnets-loss', 'convnets-train-acc', 'convnets-val-acc',
     ]);
     expect(html.match(/<svg[\s>]/g)).toHaveLength(figures.length);
     for (const f of figures) expect(fs.readFileSync(path.join(runDir, f.file), 'utf8').startsWith('<svg')).toBe(true);
