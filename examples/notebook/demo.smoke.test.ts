@@ -98,6 +98,10 @@ describe(`pnpm demo --quick on ${subset === null ? 'generated CIFAR-format files
     }
   });
 
+  it.skipIf(subset === null)('on the subset, the convnet with spatial batchnorm beats the best FullyConnectedNet of the run', () => {
+    expect(section('convnets').values['bnBeatsFc']).toBe(true);
+  });
+
   it('writes one self-contained HTML report with every section, every figure inline, and the answers', () => {
     for (const s of sections) expect(html).toContain(`<section id="${s.id}" data-status="ok">`);
     const figures = results.sections.flatMap((s) => s.figures);
