@@ -11,8 +11,8 @@ import {
   DtypeError, Generator, ShapeError, Tensor, add, exp, fromArray, matmul, randint, randn, relu, tensor, zeros,
 } from '@tapegrad/core';
 import {
-  BatchNorm1d, CrossEntropyLoss, Dropout, Flatten, FullyConnectedNet, LayerNorm, Linear,
-  batchNormFused, crossEntropy, dropout, layerNormFused,
+  AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, FullyConnectedNet, GroupNorm, LayerNorm, Linear,
+  MaxPool2d, RMSNorm, ThreeLayerConvNet, batchNormFused, crossEntropy, dropout, layerNormFused,
 } from '@tapegrad/nn';
 import {
   Adam, AdamW, ExponentialLR, RMSprop, SGD, Solver, StepLR, cs231nUpdateRules, type SolverData,
@@ -63,6 +63,8 @@ const smallData = (): SolverData => ({
 });
 const smallNet = (opts: ConstructorParameters<typeof FullyConnectedNet>[1] = {}) =>
   new FullyConnectedNet([5], { inputDim: 4, numClasses: 3, ...opts });
+const smallConvNet = (opts: ConstructorParameters<typeof ThreeLayerConvNet>[0] = {}) =>
+  new ThreeLayerConvNet({ inputDim: [3, 8, 8], numFilters: 2, filterSize: 3, hiddenDim: 4, ...opts });
 
 describe('bad input is refused with a named error', () => {
   test('a tensor of the wrong rank is refused by the layer, op or loss it is given to', async () => {
@@ -78,6 +80,13 @@ describe('bad input is refused with a named error', () => {
       { call: 'crossEntropy(logits [2, 10, 1])', run: () => crossEntropy(randn([2, 10, 1]), [1, 2]), error: ShapeError, name: 'crossEntropy', expected: 'expected logits [N, C]', got: '[2, 10, 1])' },
       { call: 'crossEntropy(target [2, 1])', run: () => crossEntropy(randn([2, 10]), randint(0, 10, [2, 1])), error: ShapeError, name: 'crossEntropy', expected: 'expected target [2]', got: '[2, 1])' },
       { call: 'FullyConnectedNet.forward(scalar)', run: () => smallNet().forward(tensor(1)), error: ShapeError, name: 'FullyConnectedNet', expected: 'expected input [N, 4]', got: '[])' },
+      { call: 'Conv2d(3, 4, 3).forward([3, 8, 8])', run: () => new Conv2d(3, 4, 3).forward(randn([3, 8, 8])), error: ShapeError, name: 'Conv2d', expected: 'expected input [N, 3, H, W]', got: '[3, 8, 8])' },
+      { call: 'MaxPool2d(2).forward([2, 8])', run: () => new MaxPool2d(2).forward(randn([2, 8])), error: ShapeError, name: 'MaxPool2d', expected: 'expected input [N, C, H, W]', got: '[2, 8])' },
+      { call: 'AvgPool2d(2).forward([1, 1, 2, 4, 4])', run: () => new AvgPool2d(2).forward(randn([1, 1, 2, 4, 4])), error: ShapeError, name: 'AvgPool2d', expected: 'expected input [N, C, H, W]', got: '[1, 1, 2, 4, 4])' },
+      { call: 'BatchNorm2d(3).forward([4, 3])', run: () => new BatchNorm2d(3).forward(randn([4, 3])), error: ShapeError, name: 'BatchNorm2d', expected: 'expected input [N, 3, H, W]', got: '[4, 3])' },
+      { call: 'GroupNorm(2, 4).forward([4])', run: () => new GroupNorm(2, 4).forward(randn([4])), error: ShapeError, name: 'GroupNorm', expected: 'expected input [N, 4, *]', got: '[4])' },
+      { call: 'RMSNorm([3, 4]).forward([4])', run: () => new RMSNorm([3, 4]).forward(randn([4])), error: ShapeError, name: 'RMSNorm', expected: 'expected input [*, 3, 4]', got: '[4])' },
+      { call: 'ThreeLayerConvNet.forward([2, 3072])', run: () => smallConvNet().forward(randn([2, 3072])), error: ShapeError, name: 'ThreeLayerConvNet', expected: 'expected input [N, 3, 8, 8]', got: '[2, 3072])' },
       { call: 'Flatten().forward(scalar)', run: () => new Flatten().forward(tensor(1)), error: ShapeError, name: 'flatten', expected: 'dim must be an integer in [-1, 0]', got: '1)' },
       { call: 'new TensorDataset(scalar)', run: () => new TensorDataset(tensor(1)), error: ShapeError, name: 'TensorDataset', expected: 'tensors of rank >= 1', got: 'a scalar as tensor 0)' },
     ]);
@@ -89,6 +98,15 @@ describe('bad input is refused with a named error', () => {
       { call: 'BatchNorm1d(4).forward([3, 5])', run: () => new BatchNorm1d(4).forward(randn([3, 5])), error: ShapeError, name: 'BatchNorm1d', expected: 'expected input [N, 4]', got: '[3, 5])' },
       { call: 'LayerNorm(4).forward([3, 5])', run: () => new LayerNorm(4).forward(randn([3, 5])), error: ShapeError, name: 'LayerNorm', expected: 'expected input [*, 4]', got: '[3, 5])' },
       { call: 'FullyConnectedNet(inputDim 4).forward([2, 5])', run: () => smallNet().forward(randn([2, 5])), error: ShapeError, name: 'FullyConnectedNet', expected: 'with 4 values per row', got: '[2, 5])' },
+      { call: 'Conv2d(3, 4, 3).forward([2, 4, 8, 8])', run: () => new Conv2d(3, 4, 3).forward(randn([2, 4, 8, 8])), error: ShapeError, name: 'Conv2d', expected: 'expected input [N, 3, H, W]', got: '[2, 4, 8, 8])' },
+      { call: 'BatchNorm2d(3).forward([2, 5, 4, 4])', run: () => new BatchNorm2d(3).forward(randn([2, 5, 4, 4])), error: ShapeError, name: 'BatchNorm2d', expected: 'expected input [N, 3, H, W]', got: '[2, 5, 4, 4])' },
+      { call: 'GroupNorm(2, 6).forward([2, 4, 3, 3])', run: () => new GroupNorm(2, 6).forward(randn([2, 4, 3, 3])), error: ShapeError, name: 'GroupNorm', expected: 'expected input [N, 6, *]', got: '[2, 4, 3, 3])' },
+      { call: 'RMSNorm(6).forward([4, 5])', run: () => new RMSNorm(6).forward(randn([4, 5])), error: ShapeError, name: 'RMSNorm', expected: 'expected input [*, 6]', got: '[4, 5])' },
+      { call: 'ThreeLayerConvNet(8×8).forward([2, 3, 8, 9])', run: () => smallConvNet().forward(randn([2, 3, 8, 9])), error: ShapeError, name: 'ThreeLayerConvNet', expected: 'expected input [N, 3, 8, 8]', got: '[2, 3, 8, 9])' },
+      { call: 'Conv2d(1, 1, 5).forward([1, 1, 4, 4])', run: () => new Conv2d(1, 1, 5).forward(randn([1, 1, 4, 4])), error: ShapeError, name: 'Conv2d', expected: 'the window 5×5 must fit in the padded input 4×4', got: 'input [1, 1, 4, 4] with padding [0, 0, 0, 0])' },
+      { call: 'Conv2d(1, 1, 5, { padding: 1 }).forward([1, 1, 2, 9])', run: () => new Conv2d(1, 1, 5, { padding: 1 }).forward(randn([1, 1, 2, 9])), error: ShapeError, name: 'Conv2d', expected: 'the window 5×5 must fit in the padded input 4×11', got: 'input [1, 1, 2, 9] with padding [1, 1, 1, 1])' },
+      { call: 'MaxPool2d(3).forward([1, 2, 2, 2])', run: () => new MaxPool2d(3).forward(randn([1, 2, 2, 2])), error: ShapeError, name: 'MaxPool2d', expected: 'the window 3×3 must fit in the padded input 2×2', got: 'input [1, 2, 2, 2] with padding [0, 0, 0, 0])' },
+      { call: 'AvgPool2d(2, { padding: 1 }).forward([1, 1, 1, 5])', run: () => new AvgPool2d(4, { padding: 1 }).forward(randn([1, 1, 1, 5])), error: ShapeError, name: 'AvgPool2d', expected: 'the window 4×4 must fit in the padded input 3×7', got: 'input [1, 1, 1, 5] with padding [1, 1, 1, 1])' },
       { call: 'add([2, 3], [4])', run: () => add(randn([2, 3]), randn([4])), error: ShapeError, name: 'add', expected: 'shapes must broadcast', got: 'a[2, 3] and b[4])' },
       { call: '[2, 3].mul([2, 2])', run: () => randn([2, 3]).mul(randn([2, 2])), error: ShapeError, name: 'mul', expected: 'shapes must broadcast', got: 'a[2, 3] and b[2, 2])' },
       { call: 'matmul([2, 3], [4, 2])', run: () => matmul(randn([2, 3]), randn([4, 2])), error: ShapeError, name: 'matmul', expected: 'inner dims must match', got: 'a[2, 3] and b[4, 2])' },
@@ -110,6 +128,12 @@ describe('bad input is refused with a named error', () => {
       { call: 'BatchNorm1d(4).forward(int32)', run: () => new BatchNorm1d(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'BatchNorm1d', expected: 'input must be float32 or float64', got: 'int32)' },
       { call: 'BatchNorm1d(4).forward(float64) on a float32 layer', run: () => new BatchNorm1d(4).forward(randn([3, 4], f64)), error: DtypeError, name: 'BatchNorm1d', expected: "expected input of the layer's dtype float32", got: 'float64)' },
       { call: 'LayerNorm(4).forward(int32)', run: () => new LayerNorm(4).forward(randint(0, 3, [3, 4])), error: DtypeError, name: 'LayerNorm', expected: 'input must be float32 or float64', got: 'int32)' },
+      { call: 'Conv2d(3, 4, 3).forward(int32)', run: () => new Conv2d(3, 4, 3).forward(randint(0, 3, [1, 3, 5, 5])), error: DtypeError, name: 'Conv2d', expected: 'input must be float32 or float64', got: 'int32)' },
+      { call: 'Conv2d(3, 4, 3).forward(float64) on a float32 layer', run: () => new Conv2d(3, 4, 3).forward(randn([1, 3, 5, 5], f64)), error: DtypeError, name: 'Conv2d', expected: 'expected a float32 input', got: 'float64)' },
+      { call: 'BatchNorm2d(3).forward(float64) on a float32 layer', run: () => new BatchNorm2d(3).forward(randn([2, 3, 2, 2], f64)), error: DtypeError, name: 'BatchNorm2d', expected: "expected input of the layer's dtype float32", got: 'float64)' },
+      { call: 'GroupNorm(1, 2).forward(int32)', run: () => new GroupNorm(1, 2).forward(randint(0, 3, [2, 2, 2])), error: DtypeError, name: 'GroupNorm', expected: 'input must be float32 or float64', got: 'int32)' },
+      { call: 'MaxPool2d(2).forward(int32)', run: () => new MaxPool2d(2).forward(randint(0, 3, [1, 1, 4, 4])), error: DtypeError, name: 'MaxPool2d', expected: 'input must be float32 or float64', got: 'int32)' },
+      { call: 'ThreeLayerConvNet (float32).forward(float64)', run: () => smallConvNet().forward(randn([2, 3, 8, 8], f64)), error: DtypeError, name: 'ThreeLayerConvNet', expected: "expected a float32 input, the model's dtype", got: 'float64)' },
       { call: 'add(float32, float64)', run: () => add(randn([2], f32), randn([2], f64)), error: DtypeError, name: 'add', expected: 'operands must have the same dtype', got: 'float32 and float64)' },
       { call: 'matmul(float32, float64)', run: () => matmul(randn([2, 2], f32), randn([2, 2], f64)), error: DtypeError, name: 'matmul', expected: 'operands must have the same dtype', got: 'float32 and float64)' },
       { call: 'matmul(int32, int32)', run: () => matmul(randint(0, 3, [2, 2]), randint(0, 3, [2, 2])), error: DtypeError, name: 'matmul', expected: 'a must be float32 or float64', got: 'int32)' },
@@ -196,6 +220,11 @@ describe('bad input is refused with a named error', () => {
       { call: 'batchNormFused eps NaN', run: () => batchNormFused(randn([3, 4]), null, null, { training: true, eps: NaN }), error: RangeError, name: 'batchNormFused', expected: 'eps must be >= 0', got: 'NaN)' },
       { call: 'LayerNorm eps NaN', run: () => new LayerNorm(4, { eps: NaN }), error: RangeError, name: 'LayerNorm', expected: 'eps must be >= 0', got: 'NaN)' },
       { call: 'layerNormFused eps NaN', run: () => layerNormFused(randn([3, 4]), [4], null, null, NaN), error: RangeError, name: 'layerNormFused', expected: 'eps must be >= 0', got: 'NaN)' },
+      { call: 'BatchNorm2d momentum NaN', run: () => new BatchNorm2d(4, { momentum: NaN }), error: RangeError, name: 'BatchNorm2d', expected: 'momentum must be in [0, 1] or null', got: 'NaN)' },
+      { call: 'GroupNorm eps NaN', run: () => new GroupNorm(2, 4, { eps: NaN }), error: RangeError, name: 'GroupNorm', expected: 'eps must be >= 0', got: 'NaN)' },
+      { call: 'RMSNorm eps NaN', run: () => new RMSNorm(4, { eps: NaN }), error: RangeError, name: 'RMSNorm', expected: 'eps must be >= 0', got: 'NaN)' },
+      { call: 'ThreeLayerConvNet reg NaN', run: () => smallConvNet({ reg: NaN }), error: RangeError, name: 'ThreeLayerConvNet', expected: 'reg must be a finite number >= 0', got: 'NaN)' },
+      { call: 'ThreeLayerConvNet weightScale NaN', run: () => smallConvNet({ weightScale: NaN }), error: RangeError, name: 'ThreeLayerConvNet', expected: 'weightScale must be finite', got: 'NaN)' },
       { call: 'Dropout(NaN)', run: () => new Dropout(NaN), error: RangeError, name: 'Dropout', expected: 'p must be a probability in [0, 1]', got: 'NaN)' },
       { call: 'dropout(x, NaN)', run: () => dropout(randn([3, 4]), NaN, true), error: RangeError, name: 'dropout', expected: 'p must be a probability in [0, 1]', got: 'NaN)' },
       { call: 'FullyConnectedNet reg NaN', run: () => smallNet({ reg: NaN }), error: RangeError, name: 'FullyConnectedNet', expected: 'reg must be a finite number >= 0', got: 'NaN)' },
@@ -212,11 +241,29 @@ describe('bad input is refused with a named error', () => {
     ]);
   });
 
+  test('channel groups that do not divide the channels, and sizes that are not positive integers, are refused by the layer', async () => {
+    await expectRefused([
+      { call: 'Conv2d(3, 8, 3, { groups: 2 })', run: () => new Conv2d(3, 8, 3, { groups: 2 }), error: RangeError, name: 'Conv2d', expected: 'groups must divide inChannels 3 and outChannels 8', got: 'groups 2)' },
+      { call: 'Conv2d(4, 6, 3, { groups: 4 })', run: () => new Conv2d(4, 6, 3, { groups: 4 }), error: RangeError, name: 'Conv2d', expected: 'groups must divide inChannels 4 and outChannels 6', got: 'groups 4)' },
+      { call: 'Conv2d(4, 4, 3, { groups: 0 })', run: () => new Conv2d(4, 4, 3, { groups: 0 }), error: RangeError, name: 'Conv2d', expected: 'groups must be a positive integer', got: '0)' },
+      { call: "Conv2d(3, 4, 3, { padding: 'same', stride: 2 })", run: () => new Conv2d(3, 4, 3, { padding: 'same', stride: 2 }), error: RangeError, name: 'Conv2d', expected: "padding 'same' needs stride 1", got: 'stride [2, 2])' },
+      { call: 'Conv2d(3, 4, 0)', run: () => new Conv2d(3, 4, 0), error: RangeError, name: 'Conv2d', expected: 'kernelSize must be a positive integer or a pair of them', got: '0)' },
+      { call: 'GroupNorm(4, 6)', run: () => new GroupNorm(4, 6), error: RangeError, name: 'GroupNorm', expected: 'numGroups must divide numChannels 6', got: 'numGroups 4)' },
+      { call: 'GroupNorm(0, 6)', run: () => new GroupNorm(0, 6), error: RangeError, name: 'GroupNorm', expected: 'numGroups must be a positive integer', got: '0)' },
+      { call: 'BatchNorm2d(0)', run: () => new BatchNorm2d(0), error: RangeError, name: 'BatchNorm2d', expected: 'numFeatures must be a positive integer', got: '0)' },
+      { call: 'MaxPool2d(2, { padding: 2 })', run: () => new MaxPool2d(2, { padding: 2 }), error: RangeError, name: 'MaxPool2d', expected: 'padding must be at most half the window 2×2', got: 'padding [2, 2])' },
+      { call: 'AvgPool2d(2, { stride: 0 })', run: () => new AvgPool2d(2, { stride: 0 }), error: RangeError, name: 'AvgPool2d', expected: 'stride must be a positive integer or a pair of them', got: '0)' },
+      { call: 'ThreeLayerConvNet({ numFilters: 0 })', run: () => smallConvNet({ numFilters: 0 }), error: ShapeError, name: 'ThreeLayerConvNet', expected: 'numFilters must be a positive integer', got: '0)' },
+    ]);
+  });
+
   test('an empty batch is refused where it would train on nothing or average over nothing', async () => {
     const empty = zeros([0, 4]);
     await expectRefused([
       { call: 'BatchNorm1d(4) in train mode on [0, 4]', run: () => new BatchNorm1d(4).forward(empty), error: ShapeError, name: 'BatchNorm1d', expected: 'expected more than 1 value per channel when training', got: 'input [0, 4])' },
       { call: 'BatchNorm1d(4) in train mode on [1, 4]', run: () => new BatchNorm1d(4).forward(zeros([1, 4])), error: ShapeError, name: 'BatchNorm1d', expected: 'expected more than 1 value per channel when training', got: 'input [1, 4])' },
+      { call: 'BatchNorm2d(4) in train mode on [1, 4, 1, 1]', run: () => new BatchNorm2d(4).forward(zeros([1, 4, 1, 1])), error: ShapeError, name: 'BatchNorm2d', expected: 'expected more than 1 value per channel when training', got: 'input [1, 4, 1, 1])' },
+      { call: 'ThreeLayerConvNet.loss([0, 3, 8, 8], [])', run: () => smallConvNet().loss(zeros([0, 3, 8, 8]), []), error: ShapeError, name: 'crossEntropy', expected: 'with N >= 1', got: '[0, 10])' },
       { call: 'batchNormFused training on [0, 4]', run: () => batchNormFused(empty, null, null, { training: true }), error: ShapeError, name: 'batchNormFused', expected: 'expected more than 1 value per channel when training', got: 'input [0, 4])' },
       { call: 'crossEntropy([0, 10], [])', run: () => crossEntropy(zeros([0, 10]), []), error: ShapeError, name: 'crossEntropy', expected: 'with N >= 1 for the mean over the batch', got: '[0, 10])' },
       { call: 'CrossEntropyLoss().forward([0, 3], [])', run: () => new CrossEntropyLoss().forward(zeros([0, 3]), []), error: ShapeError, name: 'crossEntropy', expected: 'with N >= 1', got: '[0, 3])' },

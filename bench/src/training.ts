@@ -9,6 +9,11 @@
  *   on plain typed arrays: copies into the WebAssembly memory and back included). The WebAssembly
  *   FMA ceiling (`fmaPeak.ts`) is measured before and after, so the products can be read as a share
  *   of what the machine gave in the same run (this machine's moves by up to a quarter).
+ * - W4: cs231n's ThreeLayerConvNet (conv 32 filters 7×7 'same' - relu - 2×2 max pool - affine 100 -
+ *   relu - affine 10, softmax loss), Adam 1e-3, batch 50 of 3×32×32, float32 (training steps/s);
+ *   tapegrad, torch-1t and a cs231n-style numpy port with im2col.
+ * - M3: BatchNorm2d and GroupNorm (8 groups) forward + fused backward at [50, 32, 16, 16], float32,
+ *   train mode (µs); tapegrad and torch-1t.
  *
  * Implementations: tapegrad-wasm (one thread), tapegrad-wasm-2t (GEMM split over two threads),
  * tapegrad-js, torch-1t and numpy-1t (Debian's /usr/bin/python3, one thread, OpenBLAS), tfjs-wasm
@@ -29,9 +34,14 @@ import { fileURLToPath } from 'node:url';
 import { median } from './sampleData.js';
 
 const IMPLS = ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu'] as const;
-const WORKLOADS = ['W1', 'W2', 'W3', 'M1', 'M2'] as const;
-/** Budget multiplier per workload (W2 steps take a large part of a second). */
-const BUDGET_SCALE: Record<string, number> = { W1: 1, W2: 3, W3: 1, M1: 0.5, M2: 3 };
+const WORKLOADS = ['W1', 'W2', 'W3', 'M1', 'M2', 'W4', 'M3'] as const;
+/** Budget multiplier per workload (W2 steps take a large part of a second, W4 steps a tenth). */
+const BUDGET_SCALE: Record<string, number> = { W1: 1, W2: 3, W3: 1, M1: 0.5, M2: 3, W4: 3, M3: 1 };
+/** The implementations that have a workload, where not all do (a child started for nothing costs seconds). */
+const WORKLOAD_IMPLS: Record<string, readonly string[]> = {
+  W4: ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t'],
+  M3: ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t'],
+};
 const PYTHON = '/usr/bin/python3';
 
 interface ChildResult {
@@ -114,6 +124,7 @@ for (const workload of only) {
   const times = new Map<string, { metric: ChildResult['metric']; times: number[]; flops?: number; rss: number }>();
   for (let round = 0; round < rounds; round++) {
     for (const impl of impls) {
+      if (WORKLOAD_IMPLS[workload] !== undefined && !WORKLOAD_IMPLS[workload].includes(impl)) continue;
       const result = runChild(impl, workload, budget * (BUDGET_SCALE[workload] ?? 1));
       if (result === undefined) continue;
       if (result.version) versions.set(impl, result.version);
@@ -171,7 +182,8 @@ for (const workload of only) {
   if (jsonFile) {
     for (const r of rows) {
       const line: Record<string, unknown> = { workload: r.workload, impl: r.impl, metric: r.metric, value: r.value };
-      if (r.metric === 'gflops') line.case = r.case;
+      // the case, where a workload has several (M2's products, M3's norms)
+      if (r.case !== 'step' && r.case !== 'forward+backward') line.case = r.case;
       appendFileSync(jsonFile, `${JSON.stringify(line)}\n`);
     }
   }

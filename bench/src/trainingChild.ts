@@ -4,14 +4,15 @@
  * its WebAssembly or TypeScript kernels, or TensorFlow.js on its wasm or cpu backend.
  *
  * Usage: `node dist/trainingChild.js IMPL WORKLOAD BUDGET_S` (IMPL: tapegrad-wasm, tapegrad-wasm-2t,
- * tapegrad-js, tfjs-wasm, tfjs-cpu). Prints one JSON object, as `trainingPeer.py` does.
+ * tapegrad-js, tfjs-wasm, tfjs-cpu). Prints one JSON object, as `trainingPeer.py` does. TensorFlow.js
+ * has no float64 workloads and no port of W4 and M3: it prints no cases for them.
  * @module
  */
 import {
-  FullyConnectedNet, batchNormFused,
+  BatchNorm2d, FullyConnectedNet, GroupNorm, ThreeLayerConvNet, batchNormFused,
 } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
-import { gemm, manualSeed, ones, randint, randn, setKernels, zeros } from '@tapegrad/core';
+import { fromArray, gemm, getKernels, giveBackArrays, manualSeed, ones, randint, randn, setKernels, zeros, type Tensor } from '@tapegrad/core';
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
 
@@ -25,6 +26,9 @@ const WORKLOADS: Record<string, { batch: number; hidden: number; dtype: 'float32
   W3: { batch: 50, hidden: 100, dtype: 'float64' },
 };
 const LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
+/** W4: cs231n's ThreeLayerConvNet, 32 filters 7×7, hidden 100, batch 50, float32. M3: the norms at [50, 32, 16, 16]. */
+const W4 = { batch: 50, filters: 32, filterSize: 7, hidden: 100 } as const;
+const M3_SHAPE = [50, 32, 16, 16] as const, M3_GROUPS = 8;
 const SHAPES: readonly (readonly [number, number, number])[] = [[50, 3072, 100], [500, 3072, 1000]];
 const FORMS = ['A·B', 'Aᵀ·B', 'A·Bᵀ'] as const;
 
@@ -74,6 +78,60 @@ async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'fl
     opt.step();
   };
   return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
+}
+
+/**
+ * W4: cs231n's ThreeLayerConvNet with Adam, as the Solver steps it (loss, update, then
+ * releaseGrads so the next step reuses the gradients' arrays, as PyTorch's zero_grad keeps them).
+ */
+async function tapegradConvTraining(): Promise<Case[]> {
+  manualSeed(0);
+  const model = new ThreeLayerConvNet({ numFilters: W4.filters, filterSize: W4.filterSize, hiddenDim: W4.hidden, weightScale: 1e-3 });
+  const opt = new Adam(model.parameters(), { lr: LR });
+  const data = Array.from({ length: 10 }, () => [randn([W4.batch, 3, 32, 32]), randint(0, CLASSES, [W4.batch])] as const);
+  let i = 0;
+  const step = () => {
+    const [X, y] = data[i++ % data.length]!;
+    const { grads } = model.loss(X, y);
+    opt.step();
+    model.releaseGrads(grads);
+  };
+  return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
+}
+
+/**
+ * M3: BatchNorm2d and GroupNorm (8 groups) forward + fused backward at [50, 32, 16, 16], float32,
+ * train mode. x and dy are plain tensors (as M1's), then copies of them in the kernels' memory (a
+ * second pair of cases: no copies into the WebAssembly memory); each step gives its dead arrays (y
+ * and the gradients) back with giveBackArrays, as a training loop does (PyTorch's caching allocator
+ * reuses freed blocks by itself).
+ */
+async function tapegradNorms2d(): Promise<Case[]> {
+  manualSeed(0);
+  const plain = { x: randn([...M3_SHAPE], { requiresGrad: true }), dy: randn([...M3_SHAPE]) };
+  /** A copy of t in the kernels' memory, where a preceding layer's output will be once every tensor lives there. */
+  const inKernels = (t: Tensor): Tensor => {
+    const values = getKernels().allocate('float32', t.size);
+    values.set(t.data.data as Float32Array);
+    return fromArray(values, t.shape);
+  };
+  const kernel = { x: inKernels(plain.x), dy: inKernels(plain.dy) };
+  kernel.x.requiresGrad = true;
+  const cases: Case[] = [];
+  const layers = [['BatchNorm2d', () => new BatchNorm2d(M3_SHAPE[1])], ['GroupNorm', () => new GroupNorm(M3_GROUPS, M3_SHAPE[1])]] as const;
+  for (const [inputs, suffix] of [[plain, ''], [kernel, ' (x, dy in kernel memory)']] as const) for (const [name, make] of layers) {
+    const { x, dy } = inputs;
+    const layer = make();
+    const step = () => {
+      x.grad = null;
+      layer.zeroGrad();
+      const y = layer.forward(x);
+      y.backward(dy);
+      giveBackArrays([y, x.grad!, ...layer.parameters().map((p) => p.grad!)]);
+    };
+    cases.push({ case: name + suffix, times: await timed(step, BUDGET_MS / 4) });
+  }
+  return cases;
 }
 
 /** GEMM on plain typed arrays (for the WebAssembly kernels: copies into their memory and back included). */
@@ -180,17 +238,19 @@ async function main(): Promise<void> {
   if (impl.startsWith('tapegrad')) {
     tapegradSetup();
     if (training !== undefined) cases = await tapegradTraining(training);
+    else if (workload === 'W4') cases = await tapegradConvTraining();
     else if (workload === 'M2') cases = await tapegradGemm();
     else if (workload === 'M1') cases = await tapegradBatchNorm();
+    else if (workload === 'M3') cases = await tapegradNorms2d();
     else throw new Error(`unknown workload ${workload}`);
   } else {
     const tf = await tfjsSetup();
     version = tf.version_core;
     if (training !== undefined && training.dtype === 'float32') cases = await tfjsTraining(tf, training);
     else if (workload === 'M2') cases = await tfjsGemm(tf);
-    else cases = []; // float64 workloads: TensorFlow.js has no float64
+    else cases = []; // float64 workloads (TensorFlow.js has no float64), and W4, M3 (not ported)
   }
-  const metric = training !== undefined ? 'steps_per_s' : workload === 'M2' ? 'gflops' : 'us';
+  const metric = training !== undefined || workload === 'W4' ? 'steps_per_s' : workload === 'M2' ? 'gflops' : 'us';
   const rssKb = process.resourceUsage().maxRSS;
   process.stdout.write(`${JSON.stringify({ impl, workload, metric, cases, rss_kb: rssKb, version })}\n`);
 }

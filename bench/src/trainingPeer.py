@@ -19,6 +19,10 @@ WORKLOADS = {
     "W3": dict(batch=50, hidden=100, dtype="float64"),
 }
 LAYERS, INPUT, CLASSES, LR = 5, 3072, 10, 1e-3
+# W4: cs231n's ThreeLayerConvNet (conv F filters KxK 'same' - relu - 2x2 max pool - affine - relu - affine)
+CONV = dict(batch=50, channels=3, size=32, filters=32, kernel=7, hidden=100)
+# M3: BatchNorm2d and GroupNorm (8 groups) forward + backward at this shape, float32, train mode
+M3_SHAPE, M3_GROUPS = (50, 32, 16, 16), 8
 
 
 def timed(step, budget, warmup=5, min_runs=3, max_runs=100000):
@@ -96,6 +100,48 @@ def torch_batchnorm():
     return [{"case": "forward+backward", "times": timed(step, BUDGET)}], torch.__version__
 
 
+def torch_conv_training():
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    c = CONV
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(c["channels"], c["filters"], c["kernel"], padding=c["kernel"] // 2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(c["filters"] * (c["size"] // 2) ** 2, c["hidden"]), torch.nn.ReLU(),
+        torch.nn.Linear(c["hidden"], CLASSES))
+    opt = torch.optim.Adam(model.parameters(), lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    data = [(torch.from_numpy(rng.standard_normal((c["batch"], c["channels"], c["size"], c["size"])).astype("float32")),
+             torch.from_numpy(rng.integers(0, CLASSES, c["batch"]))) for _ in range(10)]
+    state = {"i": 0}
+
+    def step():
+        x, y = data[state["i"] % len(data)]
+        state["i"] += 1
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return [{"case": "step", "times": timed(step, BUDGET)}], torch.__version__
+
+
+def torch_norms2d():
+    import torch
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    x = torch.randn(*M3_SHAPE, requires_grad=True)
+    dy = torch.randn(*M3_SHAPE)
+    cases = []
+    for name, layer in (("BatchNorm2d", torch.nn.BatchNorm2d(M3_SHAPE[1])), ("GroupNorm", torch.nn.GroupNorm(M3_GROUPS, M3_SHAPE[1]))):
+        def step(layer=layer):
+            x.grad = None
+            layer.zero_grad()
+            layer(x).backward(dy)
+        cases.append({"case": name, "times": timed(step, BUDGET / 2)})
+    return cases, torch.__version__
+
+
 # --- numpy ---------------------------------------------------------------------------------------
 
 def numpy_training(cfg):
@@ -164,6 +210,77 @@ def numpy_training(cfg):
     return [{"case": "step", "times": timed(step, BUDGET)}], np.__version__
 
 
+def numpy_conv_training():
+    """cs231n's ThreeLayerConvNet step in numpy: conv_forward_strides / conv_backward_strides (im2col
+    by stride tricks, one GEMM), relu, max_pool_forward_reshape / backward_reshape, affine layers,
+    softmax loss and Adam, as cs231n's fast layers write them (no dx for the input images)."""
+    from numpy.lib.stride_tricks import as_strided
+    c = CONV
+    dt = np.float32
+    rng = np.random.default_rng(0)
+    N, C, S, F, K, hidden = c["batch"], c["channels"], c["size"], c["filters"], c["kernel"], c["hidden"]
+    pad, half = K // 2, S // 2
+    params = {
+        "W1": (1e-3 * rng.standard_normal((F, C, K, K))).astype(dt), "b1": np.zeros(F, dt),
+        "W2": (1e-3 * rng.standard_normal((F * half * half, hidden))).astype(dt), "b2": np.zeros(hidden, dt),
+        "W3": (1e-3 * rng.standard_normal((hidden, CLASSES))).astype(dt), "b3": np.zeros(CLASSES, dt),
+    }
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(p) for k, p in params.items()}
+    data = [(rng.standard_normal((N, C, S, S)).astype(dt), rng.integers(0, CLASSES, N)) for _ in range(10)]
+    state = {"i": 0, "t": 0}
+
+    def step():
+        x, y = data[state["i"] % len(data)]
+        state["i"] += 1
+        # conv_forward_strides
+        xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+        st = xp.strides
+        x_stride = as_strided(xp, shape=(C, K, K, N, S, S), strides=(st[1], st[2], st[3], st[0], st[2], st[3]))
+        x_cols = np.ascontiguousarray(x_stride).reshape(C * K * K, N * S * S)
+        res = params["W1"].reshape(F, -1).dot(x_cols) + params["b1"].reshape(-1, 1)
+        conv = np.ascontiguousarray(res.reshape(F, N, S, S).transpose(1, 0, 2, 3))
+        a = np.maximum(conv, 0)
+        # max_pool_forward_reshape
+        a_r = a.reshape(N, F, half, 2, half, 2)
+        pooled = a_r.max(axis=3).max(axis=4)
+        h_in = pooled.reshape(N, -1)
+        h = h_in.dot(params["W2"]) + params["b2"]
+        r = np.maximum(h, 0)
+        scores = r.dot(params["W3"]) + params["b3"]
+        shifted = scores - scores.max(1, keepdims=True)
+        p = np.exp(shifted)
+        p /= p.sum(1, keepdims=True)
+        d = p
+        d[np.arange(N), y] -= 1
+        d /= N
+        grads = {"W3": r.T.dot(d), "b3": d.sum(0)}
+        dr = d.dot(params["W3"].T) * (h > 0)
+        grads["W2"], grads["b2"] = h_in.T.dot(dr), dr.sum(0)
+        dpooled = dr.dot(params["W2"].T).reshape(pooled.shape)
+        # max_pool_backward_reshape
+        da_r = np.zeros_like(a_r)
+        mask = a_r == pooled[:, :, :, np.newaxis, :, np.newaxis]
+        dout_b, _ = np.broadcast_arrays(dpooled[:, :, :, np.newaxis, :, np.newaxis], da_r)
+        da_r[mask] = dout_b[mask]
+        da_r /= np.sum(mask, axis=(3, 5), keepdims=True)
+        dconv = da_r.reshape(a.shape) * (conv > 0)
+        # conv_backward_strides (the weights and bias: the input images need no gradient)
+        dout_r = dconv.transpose(1, 0, 2, 3).reshape(F, -1)
+        grads["W1"] = dout_r.dot(x_cols.T).reshape(params["W1"].shape)
+        grads["b1"] = dout_r.sum(1)
+        state["t"] += 1
+        t = state["t"]
+        for k, p_ in params.items():
+            g = grads[k]
+            m[k] *= 0.9; m[k] += 0.1 * g
+            v[k] *= 0.999; v[k] += 0.001 * (g * g)
+            step_size = LR / (1 - 0.9 ** t)
+            p_ -= step_size * m[k] / (np.sqrt(v[k]) / np.sqrt(1 - 0.999 ** t) + 1e-8)
+
+    return [{"case": "step", "times": timed(step, BUDGET)}], np.__version__
+
+
 def numpy_gemm():
     rng = np.random.default_rng(0)
     cases = []
@@ -199,6 +316,12 @@ def main():
     if WORKLOAD in WORKLOADS:
         cases, version = (torch_training if torch else numpy_training)(WORKLOADS[WORKLOAD])
         metric = "steps_per_s"
+    elif WORKLOAD == "W4":
+        cases, version = torch_conv_training() if torch else numpy_conv_training()
+        metric = "steps_per_s"
+    elif WORKLOAD == "M3":
+        cases, version = torch_norms2d() if torch else ([], np.__version__)
+        metric = "us"
     elif WORKLOAD == "M2":
         cases, version = torch_gemm() if torch else numpy_gemm()
         metric = "gflops"

@@ -98,6 +98,10 @@ describe(`pnpm demo --quick on ${subset === null ? 'generated CIFAR-format files
     }
   });
 
+  it.skipIf(subset === null)('on the subset, the convnet with spatial batchnorm beats the best FullyConnectedNet of the run', () => {
+    expect(section('convnets').values['bnBeatsFc']).toBe(true);
+  });
+
   it('writes one self-contained HTML report with every section, every figure inline, and the answers', () => {
     for (const s of sections) expect(html).toContain(`<section id="${s.id}" data-status="ok">`);
     const figures = results.sections.flatMap((s) => s.figures);
@@ -106,6 +110,7 @@ describe(`pnpm demo --quick on ${subset === null ? 'generated CIFAR-format files
       'weight-scale-val-acc', 'weight-scale-train-acc', 'weight-scale-loss',
       'batchnorm-batch-size-train-acc', 'batchnorm-batch-size-val-acc',
       'layernorm-batch-size-train-acc', 'layernorm-batch-size-val-acc',
+      'convnets-loss', 'convnets-train-acc', 'convnets-val-acc',
     ]);
     expect(html.match(/<svg[\s>]/g)).toHaveLength(figures.length);
     for (const f of figures) expect(fs.readFileSync(path.join(runDir, f.file), 'utf8').startsWith('<svg')).toBe(true);

@@ -4,6 +4,7 @@
  */
 import type { Section } from '../section.js';
 import { batchSizeBn, batchSizeLn } from './batchSize.js';
+import { beyondTheNotebook } from './beyondTheNotebook.js';
 import { bnBackwardAlt } from './bnBackwardAlt.js';
 import { bnTestTime } from './bnTestTime.js';
 import { deepNets } from './deepNets.js';
@@ -31,4 +32,5 @@ export const sections: readonly Section[] = [
   lnGradCheck,
   batchSizeLn,
   lnLimits,
+  ...beyondTheNotebook,
 ];

@@ -106,6 +106,7 @@ describe('the section list', () => {
     expect(sections.map((s) => s.id)).toEqual([
       'data', 'bn-forward', 'bn-test-time', 'bn-gradcheck', 'bn-backward-alt', 'fc-gradcheck', 'deep-nets', 'weight-scale',
       'batch-size-bn', 'norm-analogies', 'ln-forward', 'ln-gradcheck', 'batch-size-ln', 'ln-limits',
+      'sbn-forward', 'sbn-test-time', 'sbn-gradcheck', 'sgn-forward', 'sgn-gradcheck', 'convnets',
     ]);
   });
 });

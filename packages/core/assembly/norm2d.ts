@@ -1,7 +1,8 @@
 /**
  * BatchNorm over [n, c, hw], GroupNorm and RMSNorm, forward and backward, on wasm memory (see
  * SpatialKernels in src/kernels/spatialKernelSet.ts). Data is T (f32 or f64); statistics, per-channel
- * vectors and sums are f64, accumulated two lanes at a time, as norm.ts does; the elementwise
+ * vectors and sums are f64, accumulated two lanes at a time, as norm.ts does (the mean and variance
+ * in one read, shifted by a value of the data); the elementwise
  * passes of BatchNorm and GroupNorm (y, dx) run f32 data four f32 lanes at a time from f64
  * coefficients. The forward stores no x̂: the backward recomputes it from x, so each pass reads x
  * (and dy) once and writes at most one array.
@@ -12,21 +13,6 @@ import { load2, store2 } from './pointwise';
 // @ts-ignore: decorator
 @inline function total(v: v128): f64 {
   return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
-
-/** Σ p[t] over `count` elements of T, in f64. */
-// @ts-ignore: decorator
-@inline function sumRun<T>(p: usize, count: i32): f64 {
-  const S: usize = sizeof<T>();
-  let a = f64x2.splat(0), b = a;
-  let t = 0;
-  for (; t + 4 <= count; t += 4) {
-    a = f64x2.add(a, load2<T>(p + <usize>t * S));
-    b = f64x2.add(b, load2<T>(p + <usize>(t + 2) * S));
-  }
-  let s = total(f64x2.add(a, b));
-  for (; t < count; t++) s += <f64>load<T>(p + <usize>t * S);
-  return s;
 }
 
 /** Σ (p[t] − mu)² over `count` elements of T, in f64. */
@@ -49,6 +35,37 @@ import { load2, store2 } from './pointwise';
   return s;
 }
 
+/** The second result of shiftedSums: Σ (p[t] − k)². */
+let shiftedSquares: f64 = 0;
+
+/**
+ * Σ (p[t] − k) over `count` elements of T, in f64, and Σ (p[t] − k)² into `shiftedSquares`, in one
+ * read. With k one of the data, σ² = Σ(x − k)²/m − (Σ(x − k)/m)² keeps its precision even where the
+ * mean dwarfs the spread (the shifted-data algorithm).
+ */
+// @ts-ignore: decorator
+@inline function shiftedSums<T>(p: usize, count: i32, k: f64): f64 {
+  const S: usize = sizeof<T>();
+  const K = f64x2.splat(k);
+  let a = f64x2.splat(0), b = a, qa = a, qb = a;
+  let t = 0;
+  for (; t + 4 <= count; t += 4) {
+    const d0 = f64x2.sub(load2<T>(p + <usize>t * S), K), d1 = f64x2.sub(load2<T>(p + <usize>(t + 2) * S), K);
+    a = f64x2.add(a, d0);
+    b = f64x2.add(b, d1);
+    qa = f64x2.add(qa, f64x2.mul(d0, d0));
+    qb = f64x2.add(qb, f64x2.mul(d1, d1));
+  }
+  let s = total(f64x2.add(a, b)), q = total(f64x2.add(qa, qb));
+  for (; t < count; t++) {
+    const d = <f64>load<T>(p + <usize>t * S) - k;
+    s += d;
+    q += d * d;
+  }
+  shiftedSquares = q;
+  return s;
+}
+
 /** The second result of gradSums: Σ dy·(x − mu). */
 let dyDeviation: f64 = 0;
 
@@ -57,15 +74,17 @@ let dyDeviation: f64 = 0;
 @inline function gradSums<T>(dy: usize, x: usize, count: i32, mu: f64): f64 {
   const S: usize = sizeof<T>();
   const m = f64x2.splat(mu);
-  let g = f64x2.splat(0), gx = g;
+  let g = f64x2.splat(0), gx = g, h = g, hx = g;
   let t = 0;
-  for (; t + 2 <= count; t += 2) {
-    const o = <usize>t * S;
-    const d = load2<T>(dy + o);
-    g = f64x2.add(g, d);
-    gx = f64x2.add(gx, f64x2.mul(d, f64x2.sub(load2<T>(x + o), m)));
+  for (; t + 4 <= count; t += 4) {
+    const o = <usize>t * S, o2 = <usize>(t + 2) * S;
+    const d0 = load2<T>(dy + o), d1 = load2<T>(dy + o2);
+    g = f64x2.add(g, d0);
+    h = f64x2.add(h, d1);
+    gx = f64x2.add(gx, f64x2.mul(d0, f64x2.sub(load2<T>(x + o), m)));
+    hx = f64x2.add(hx, f64x2.mul(d1, f64x2.sub(load2<T>(x + o2), m)));
   }
-  let sg = total(g), sgx = total(gx);
+  let sg = total(f64x2.add(g, h)), sgx = total(f64x2.add(gx, hx));
   for (; t < count; t++) {
     const o = <usize>t * S;
     const d = <f64>load<T>(dy + o);
@@ -149,13 +168,16 @@ function batchNorm2dForward<T>(
   for (let ch = 0; ch < c; ch++) {
     const k = <usize>ch * 8;
     if (training) {
-      let s: f64 = 0;
-      for (let b = 0; b < n; b++) s += sumRun<T>(x + <usize>(b * c + ch) * <usize>hw * S, hw);
-      const mu = s / m;
-      let v: f64 = 0;
-      for (let b = 0; b < n; b++) v += squaredDeviations<T>(x + <usize>(b * c + ch) * <usize>hw * S, hw, mu);
-      store<f64>(mean + k, mu);
-      store<f64>(variance + k, v / m);
+      // one read of the channel (the row too, below): sums shifted by its first value
+      const shift0 = <f64>load<T>(x + <usize>ch * <usize>hw * S);
+      let s: f64 = 0, q: f64 = 0;
+      for (let b = 0; b < n; b++) {
+        s += shiftedSums<T>(x + <usize>(b * c + ch) * <usize>hw * S, hw, shift0);
+        q += shiftedSquares;
+      }
+      const d = s / m;
+      store<f64>(mean + k, shift0 + d);
+      store<f64>(variance + k, max(q / m - d * d, 0));
     }
     const mu = load<f64>(mean + k), is = 1 / Math.sqrt(load<f64>(variance + k) + eps);
     store<f64>(invStd + k, is);
@@ -230,8 +252,10 @@ function groupNormForward<T>(
   const cg = c / groups, d = cg * s;
   for (let r = 0; r < n * groups; r++) {
     const row = <usize>r * <usize>d * S;
-    const mu = sumRun<T>(x + row, d) / <f64>d;
-    const is = 1 / Math.sqrt(squaredDeviations<T>(x + row, d, mu) / <f64>d + eps);
+    const shift0 = <f64>load<T>(x + row);
+    const dm = shiftedSums<T>(x + row, d, shift0) / <f64>d;
+    const mu = shift0 + dm;
+    const is = 1 / Math.sqrt(max(shiftedSquares / <f64>d - dm * dm, 0) + eps);
     store<f64>(mean + <usize>r * 8, mu);
     store<f64>(invStd + <usize>r * 8, is);
     for (let q = 0; q < cg; q++) {

@@ -38,7 +38,7 @@ export function checkBackwardMode(where: string, mode: unknown): BackwardMode {
 
 /**
  * Sets the backward of `module` and of every submodule that has one (Linear, ReLU, BatchNorm1d,
- * LayerNorm) to `mode`.
+ * LayerNorm, Conv2d, BatchNorm2d, GroupNorm, RMSNorm, FullyConnectedNet, ThreeLayerConvNet) to `mode`.
  *
  * @returns `module`.
  * @example

@@ -1,7 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, createNdArray, defineOp, manualSeed, randn, tensor, type NdArray } from '@tapegrad/core';
 import {
-  BatchNorm1d, LayerNorm, Module, batchNormComposed, batchNormFused, compareGradients, layerNormComposed, layerNormFused,
+  AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Flatten, GroupNorm, LayerNorm, Linear, MaxPool2d, Module, RMSNorm, ReLU, Sequential,
+  batchNormComposed, batchNormFused, compareGradients, layerNormComposed, layerNormFused,
 } from '@tapegrad/nn';
 
 const f64 = { dtype: 'float64' } as const;
@@ -138,5 +139,41 @@ describe('compareGradients', () => {
     expect(text).toBe(report.format());
     for (const row of ['output', 'd(input 0)', 'd(weight)', 'd(bias)', 'speedup', 'tape', 'fused']) expect(text).toContain(row);
     expect(text.split('\n')).toHaveLength(7);
+  });
+});
+
+describe('compareGradients on convolutional models', () => {
+  test('a whole model of Conv2d, BatchNorm2d, GroupNorm, RMSNorm, pools and Linear: every layer switched, outputs, gradients and buffers agree', () => {
+    manualSeed(61);
+    const model = new Sequential(
+      new Conv2d(3, 4, 3, { padding: 'same', dtype: 'float64' }), new BatchNorm2d(4, { dtype: 'float64' }), new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(4, 6, 3, { padding: 1, groups: 2, dtype: 'float64' }), new GroupNorm(3, 6, { dtype: 'float64' }), new ReLU(),
+      new AvgPool2d(2),
+      new Flatten(), new RMSNorm(24, { dtype: 'float64' }), new Linear(24, 5, { dtype: 'float64' }),
+    );
+    const x = randn([4, 3, 8, 8], f64);
+    const stateBefore = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.toArray()]));
+    const switched: string[][] = [];
+    const spyOn = model.modules().filter((m): m is Module & { backward: 'fused' | 'tape' } => 'backward' in m);
+    const original = model.forward.bind(model);
+    model.forward = (t: Tensor) => {
+      switched.push(spyOn.map((m) => m.backward));
+      return original(t);
+    };
+    const report = compareGradients(model, [x], quick);
+    expect(spyOn.map((m) => m.constructor.name)).toEqual(['Conv2d', 'BatchNorm2d', 'ReLU', 'Conv2d', 'GroupNorm', 'ReLU', 'RMSNorm', 'Linear']);
+    expect(new Set(switched.map((modes) => modes.join()))).toEqual(new Set([Array(8).fill('tape').join(), Array(8).fill('fused').join()]));
+    expect(report.grads.map((g) => g.name)).toEqual([
+      'input 0', '0.weight', '0.bias', '1.weight', '1.bias', '4.weight', '4.bias', '5.weight', '5.bias', '9.weight', '10.weight', '10.bias',
+    ]);
+    expect(report.output.maxAbsDiff).toBeLessThan(1e-12);
+    // the conv biases before BatchNorm2d have a gradient that is 0 up to rounding: compare those absolutely
+    for (const g of report.grads) {
+      if (g.name === '0.bias') expect(g.maxAbsDiff).toBeLessThan(1e-12);
+      else expect(g.relError, g.name).toBeLessThan(1e-9);
+    }
+    const stateAfter = Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, t.toArray()]));
+    expect(stateAfter).toEqual(stateBefore);
   });
 });

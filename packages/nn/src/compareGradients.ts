@@ -164,7 +164,7 @@ function relErrorOrZero(a: Tensor | null, b: Tensor | null): number {
  * parameter) and how long each backward pass takes.
  *
  * - A {@link Module}: every submodule with a `backward` switch (Linear, ReLU, BatchNorm1d,
- *   LayerNorm) is set to `'tape'`, then to `'fused'`, and restored afterwards. Parameters are
+ *   LayerNorm, Conv2d, BatchNorm2d, GroupNorm, RMSNorm, and the cs231n models) is set to `'tape'`, then to `'fused'`, and restored afterwards. Parameters are
  *   compared by their dotted names.
  * - A {@link FunctionPair} `{ fused, tape }`: the two functions are called with the same inputs.
  * - A plain function: pass the modules it uses in `opts.modules`; their switches are flipped.
@@ -192,8 +192,8 @@ function relErrorOrZero(a: Tensor | null, b: Tensor | null): number {
  * @param opts - `repeats` (20), `warmup` (5), `seed` (0), `grad` (random), `modules`; see
  *   {@link CompareGradientsOptions}.
  * @returns a {@link GradientComparison}; print it for a table.
- * @throws TypeError when the subject has nothing to switch (a module without Linear/ReLU/
- *   BatchNorm1d/LayerNorm, or a plain function without `opts.modules`), or for a bad repeats/warmup.
+ * @throws TypeError when the subject has nothing to switch (a module without a layer that has a
+ *   `backward` switch, or a plain function without `opts.modules`), or for a bad repeats/warmup.
  * @example
  * ```ts
  * import { randn } from '@tapegrad/core';
@@ -240,7 +240,7 @@ export function compareGradients(
   }
   const switches = modules.flatMap((m) => m.modules()).filter(hasBackwardMode) as unknown as (Module & HasBackwardMode)[];
   if (switches.length === 0 && !isPair) {
-    throw new TypeError('compareGradients: no submodule has a backward mode to switch (Linear, ReLU, BatchNorm1d, LayerNorm)');
+    throw new TypeError('compareGradients: no submodule has a backward mode to switch (Linear, ReLU, Conv2d or a norm layer)');
   }
   const named = modules.length === 1
     ? modules[0]!.namedParameters()

@@ -5,15 +5,16 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatDtype, formatShape, manualSeed, noGrad, randn, recyclingArrays, giveBackArrays, zeros, ones,
-  type FloatDType,
+  DtypeError, ShapeError, checkFloatDtype, formatShape, manualSeed, noGrad, randn, zeros, ones,
+  type FloatDType, type Tensor,
 } from '@tapegrad/core';
-import { Module } from './module.js';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
-import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
+import type { BackwardMode } from './backwardMode.js';
+import { Cs231nClassifier, type LossAndGrads } from './cs231nClassifier.js';
 import { pickForm } from './functional/fusedOpTable.js';
 import { dropout } from './functional/dropout.js';
-import { crossEntropy } from './functional/crossEntropy.js';
+
+export type { LossAndGrads };
 
 /** Options of {@link FullyConnectedNet}; the defaults are cs231n's. @category Models */
 export interface FullyConnectedNetOptions {
@@ -35,12 +36,6 @@ export interface FullyConnectedNetOptions {
   seed?: number | null;
   /** Fused (default) or tape backward for the affine, norm and ReLU layers. */
   backward?: BackwardMode;
-}
-
-/** What `loss(X, y)` returns: the loss and the gradient of every parameter by cs231n's name. @category Models */
-export interface LossAndGrads {
-  loss: number;
-  grads: Record<string, Tensor>;
 }
 
 /**
@@ -69,21 +64,17 @@ export interface LossAndGrads {
  * ```
  * @category Models
  */
-export class FullyConnectedNet extends Module {
+export class FullyConnectedNet extends Cs231nClassifier {
   /** The sizes of the hidden layers. */
   readonly hiddenDims: readonly number[];
   /** L, the number of affine layers (hidden layers + 1). */
   readonly numLayers: number;
   /** The normalization before each hidden ReLU. */
   readonly normalization: 'batchnorm' | 'layernorm' | null;
-  /** The L2 strength of `loss`. */
-  reg: number;
   /** The probability of keeping a unit in dropout (1: no dropout). */
   readonly dropoutKeepRatio: number;
   /** When not null, dropout reseeds the global RNG with it before every mask (cs231n's `dropout_param['seed']`). */
   seed: number | null;
-  /** Fused or tape backward for the affine, norm and ReLU layers. */
-  backward: BackwardMode;
 
   /**
    * @param hiddenDims - the size of each hidden layer.
@@ -92,7 +83,7 @@ export class FullyConnectedNet extends Module {
    *   {@link @tapegrad/core!DtypeError | DtypeError} for a dtype that is not float32 or float64.
    */
   constructor(hiddenDims: readonly number[], opts: FullyConnectedNetOptions = {}) {
-    super();
+    super('FullyConnectedNet', opts.reg ?? 0, opts.backward);
     const inputDim = opts.inputDim ?? 3 * 32 * 32;
     const numClasses = opts.numClasses ?? 10;
     const dims = [inputDim, ...hiddenDims, numClasses];
@@ -101,8 +92,6 @@ export class FullyConnectedNet extends Module {
     }
     const keep = opts.dropoutKeepRatio ?? 1;
     if (!(keep > 0 && keep <= 1)) throw new RangeError(`FullyConnectedNet: dropoutKeepRatio must be in (0, 1] (got ${keep})`);
-    const reg = opts.reg ?? 0;
-    if (!(reg >= 0 && reg < Infinity)) throw new RangeError(`FullyConnectedNet: reg must be a finite number >= 0 (got ${reg})`);
     const weightScale = opts.weightScale ?? 1e-2;
     if (!Number.isFinite(weightScale)) throw new RangeError(`FullyConnectedNet: weightScale must be finite (got ${weightScale})`);
     const normalization = opts.normalization ?? null;
@@ -112,10 +101,8 @@ export class FullyConnectedNet extends Module {
     this.hiddenDims = [...hiddenDims];
     this.numLayers = hiddenDims.length + 1;
     this.normalization = normalization;
-    this.reg = reg;
     this.dropoutKeepRatio = keep;
     this.seed = opts.seed ?? null;
-    this.backward = checkBackwardMode('FullyConnectedNet', opts.backward);
     const dtype = checkFloatDtype('FullyConnectedNet', opts.dtype ?? 'float32');
     const fields = this as unknown as Record<string, Tensor>;
     for (let l = 1; l <= this.numLayers; l++) {
@@ -133,16 +120,6 @@ export class FullyConnectedNet extends Module {
         fields[`runningVar${l}`] = new Buffer(zeros([dims[l]!], { dtype }));
       }
     }
-  }
-
-  /** The parameters' dtype (follows `to(dtype)`). */
-  get dtype(): FloatDType {
-    return this.field('W1').dtype as FloatDType;
-  }
-
-  /** The parameters by cs231n's names (W1, b1, gamma1, beta1, ...), in cs231n's order. */
-  get params(): Record<string, Parameter> {
-    return Object.fromEntries(this.namedParameters());
   }
 
   private field(name: string): Tensor {
@@ -192,103 +169,12 @@ export class FullyConnectedNet extends Module {
     return h;
   }
 
-  /** The L2 penalty 0.5·reg·Σ‖W‖² as a scalar tensor on the tape. */
-  private penalty(): Tensor | null {
-    if (this.reg === 0) return null;
-    const sumOfSquares = pickForm('sumOfSquares', this.backward);
-    let total: Tensor | null = null;
-    for (let l = 1; l <= this.numLayers; l++) {
-      const s = sumOfSquares(this.field(`W${l}`));
-      total = total === null ? s : total.add(s);
-    }
-    return total!.mul(0.5 * this.reg);
+  /** The weights W1..WL: what the L2 penalty covers. @internal */
+  protected weightNames(): string[] {
+    return Array.from({ length: this.numLayers }, (_, l) => `W${l + 1}`);
   }
 
-  /**
-   * cs231n's `loss`: without `y`, the scores of a test-mode forward (no graph); with `y` (int32 labels
-   * or numbers), a train-mode forward and backward returning the loss and every parameter's gradient.
-   * As in cs231n, X is first converted to the model's dtype (`forward` instead requires it). The
-   * module's train/eval mode is restored afterwards.
-   * @throws {@link @tapegrad/core!ShapeError | ShapeError} for a wrong input shape or labels that are not class indices;
-   *   RangeError when `reg` was set to a value that is not a finite number >= 0.
-   */
-  loss(X: Tensor): Tensor;
-  loss(X: Tensor, y: Tensor | readonly number[]): LossAndGrads;
-  loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
-    // every array the step makes besides the result, the parameters, their gradients and the
-    // buffers is dead when it returns: give them back for the next step to reuse
-    return recyclingArrays(() => this.lossStep(X, y), (result) => this.survivors(result));
-  }
-
-  private lossStep(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
-    const wasTraining = this.training;
-    // cs231n's loss starts with X = X.astype(self.dtype): float64 CIFAR-10 into a float32 model works
-    if (X instanceof Tensor && X.dtype !== this.dtype) X = X.to(this.dtype);
-    try {
-      if (y === undefined) {
-        this.eval();
-        return noGrad(() => this.forward(X));
-      }
-      if (!(this.reg >= 0 && this.reg < Infinity)) throw new RangeError(`FullyConnectedNet: reg must be a finite number >= 0 (got ${this.reg})`);
-      this.train();
-      const scores = this.forward(X);
-      const dataLoss = crossEntropy(scores, y);
-      const penalty = this.penalty();
-      const loss = penalty === null ? dataLoss : dataLoss.add(penalty);
-      this.zeroGrad();
-      loss.backward();
-      const grads: Record<string, Tensor> = {};
-      for (const [name, p] of this.namedParameters()) grads[name] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
-      return { loss: loss.item(), grads };
-    } finally {
-      this.train(wasTraining);
-    }
-  }
-
-  /**
-   * Takes back the gradients a `loss(X, y)` call returned, once the caller has applied them (the
-   * Solver calls this after each update): each that is still its parameter's `.grad` is unset, and
-   * its array is reused by the next step (the large ones from the kernels' memory, where the weight
-   * gradients' products and the optimizer's update then work in place). Reading them afterwards
-   * reads whatever later steps write.
-   *
-   * @example
-   * ```ts
-   * import { randint, randn } from '@tapegrad/core';
-   * import { FullyConnectedNet } from '@tapegrad/nn';
-   * const model = new FullyConnectedNet([8], { inputDim: 4, numClasses: 3 });
-   * const { grads } = model.loss(randn([5, 4]), randint(0, 3, [5]));
-   * model.releaseGrads(grads); // done with them
-   * console.log(model.params.W1!.grad); // null
-   * ```
-   */
-  releaseGrads(grads: Readonly<Record<string, Tensor>>): void {
-    if (grads === null || typeof grads !== 'object') {
-      throw new TypeError(`FullyConnectedNet.releaseGrads: grads must be the object loss(X, y) returned (got ${grads === null ? 'null' : typeof grads})`);
-    }
-    const byName = new Map(this.namedParameters());
-    const back: Tensor[] = [];
-    for (const [name, g] of Object.entries(grads)) {
-      const p = byName.get(name);
-      if (p !== undefined && g instanceof Tensor && p.grad === g) {
-        p.grad = null;
-        back.push(g);
-      }
-    }
-    giveBackArrays(back);
-  }
-
-  /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers. */
-  private *survivors(result: Tensor | LossAndGrads): Iterable<Tensor> {
-    if (result instanceof Tensor) yield result;
-    else yield* Object.values(result.grads);
-    for (const p of this.parameters()) {
-      yield p;
-      if (p.grad !== null) yield p.grad;
-    }
-    yield* this.buffers();
-  }
-
+  /** `dims=[3072, 100, 10], normalization=batchnorm, reg=0, dropoutKeepRatio=1`. */
   override extraRepr(): string {
     const dims = [this.field('W1').shape[0]!, ...this.hiddenDims, this.field(`W${this.numLayers}`).shape[1]!];
     return `dims=[${dims.join(', ')}], normalization=${this.normalization}, reg=${this.reg}, dropoutKeepRatio=${this.dropoutKeepRatio}`;

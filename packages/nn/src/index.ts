@@ -1,6 +1,6 @@
 /**
- * @tapegrad/nn: PyTorch-style modules on @tapegrad/core tensors. Linear, ReLU, BatchNorm1d and
- * LayerNorm each have a composed form (the tape derives the gradient) and a fused form (one tape
+ * @tapegrad/nn: PyTorch-style modules on @tapegrad/core tensors. Linear, ReLU, BatchNorm1d,
+ * LayerNorm, Conv2d, BatchNorm2d, GroupNorm and RMSNorm each have a composed form (the tape derives the gradient) and a fused form (one tape
  * node with a handwritten backward), paired in `fusedOpTable`, switchable per module (`pickForm`
  * chooses) and compared by `compareGradients`.
  * @packageDocumentation
@@ -16,8 +16,15 @@ export { Flatten } from './flatten.js';
 export { Sequential } from './sequential.js';
 export { BatchNorm1d, type BatchNorm1dOptions } from './batchNorm1d.js';
 export { LayerNorm, type LayerNormOptions } from './layerNorm.js';
+export { Conv2d, type Conv2dLayerOptions } from './conv2d.js';
+export { MaxPool2d } from './maxPool2d.js';
+export { AvgPool2d } from './avgPool2d.js';
+export { BatchNorm2d, type BatchNorm2dOptions } from './batchNorm2d.js';
+export { GroupNorm, type GroupNormOptions } from './groupNorm.js';
+export { RMSNorm, type RMSNormOptions } from './rmsNorm.js';
 export { CrossEntropyLoss } from './crossEntropyLoss.js';
 export { FullyConnectedNet, type FullyConnectedNetOptions, type LossAndGrads } from './fullyConnectedNet.js';
+export { ThreeLayerConvNet, type ThreeLayerConvNetOptions } from './threeLayerConvNet.js';
 
 export { linearComposed, linearFused } from './functional/linear.js';
 export { reluComposed, reluFused } from './functional/relu.js';
@@ -31,6 +38,7 @@ export { avgPool2d, type AvgPool2dOptions } from './functional/avgPool2d.js';
 export { batchNorm2dComposed, batchNorm2dFused } from './functional/batchNorm2d.js';
 export { groupNormComposed, groupNormFused } from './functional/groupNorm.js';
 export { rmsNormComposed, rmsNormFused } from './functional/rmsNorm.js';
+export { convReluPoolComposed, convReluPoolFused, type ConvReluPoolOptions } from './functional/convReluPool.js';
 export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';
 export * as init from './init.js';

@@ -3,7 +3,7 @@
  * backward that spreads each output's gradient evenly over its window.
  * @module
  */
-import { createNdArray, defineOp, getKernels, type FloatArray, type FloatDType, type SpatialWindow, type Tensor } from '@tapegrad/core';
+import { createNdArray, defineOpWithAttrs, getKernels, type FloatArray, type FloatDType, type SpatialWindow, type Tensor } from '@tapegrad/core';
 import { poolWindow } from './maxPool2d.js';
 
 /**
@@ -22,22 +22,22 @@ export interface AvgPool2dOptions {
   countIncludePad?: boolean;
 }
 
-/** The one-node average pool for one window. */
-function avgPoolOp(g: SpatialWindow, countIncludePad: boolean): (x: Tensor) => Tensor {
-  return defineOp({
-    name: 'avgPool2d',
-    forward(ctx, x) {
-      const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
-      if (y.size > 0) getKernels().avgPool2dForward(g, countIncludePad, x.data as FloatArray, x.offset, y.data as FloatArray);
-      return y;
-    },
-    backward(ctx, dy) {
-      const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
-      if (dy.size > 0) getKernels().avgPool2dBackward(g, countIncludePad, dy.data as FloatArray, dy.offset, dx.data as FloatArray);
-      return [dx];
-    },
-  });
-}
+/** The one-node average pool; attributes: the window and the divisor's rule. */
+const avgPoolOp = defineOpWithAttrs<{ readonly window: SpatialWindow; readonly countIncludePad: boolean }, readonly []>({
+  name: 'avgPool2d',
+  forward(ctx, x) {
+    const { window: g, countIncludePad } = ctx.attrs;
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
+    if (y.size > 0) getKernels().avgPool2dForward(g, countIncludePad, x.data as FloatArray, x.offset, y.data as FloatArray);
+    return y;
+  },
+  backward(ctx, dy) {
+    const { window: g, countIncludePad } = ctx.attrs;
+    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
+    if (dy.size > 0) getKernels().avgPool2dBackward(g, countIncludePad, dy.data as FloatArray, dy.offset, dx.data as FloatArray);
+    return [dx];
+  },
+});
 
 /**
  * Average pooling over `[N, C, H, W]` (PyTorch's `F.avg_pool2d`, floor mode): each output is the
@@ -68,5 +68,5 @@ function avgPoolOp(g: SpatialWindow, countIncludePad: boolean): (x: Tensor) => T
 export function avgPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: AvgPool2dOptions = {}): Tensor {
   const countIncludePad = opts.countIncludePad ?? true;
   if (typeof countIncludePad !== 'boolean') throw new TypeError(`avgPool2d: countIncludePad must be a boolean (got ${typeof countIncludePad})`);
-  return avgPoolOp(poolWindow('avgPool2d', x, kernelSize, { stride: opts.stride, padding: opts.padding }), countIncludePad)(x);
+  return avgPoolOp([x], { window: poolWindow('avgPool2d', x, kernelSize, { stride: opts.stride, padding: opts.padding }), countIncludePad });
 }

@@ -6,16 +6,22 @@
  * @module
  */
 import {
-  ShapeError, Tensor, createNdArray, defineOp, formatShape, getKernels,
-  type FloatArray, type FloatDType, type NdArray,
+  ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels,
+  type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
 import { resolveBatchNorm, updateRunningStats, type BatchNormOptions } from './batchNorm.js';
-import { ndFrom, perChannel } from './normalization.js';
+import { affineGrads, affineInputs, scaleAndShift, type AffineFlags } from './normalization.js';
 
-/** Checks a 4-D float input with more than one value per channel when training. */
-function check4d(where: string, x: Tensor, training: boolean): void {
-  if (!(x instanceof Tensor)) throw new TypeError(`${where}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
-  if (x.ndim !== 4) throw new ShapeError(`${where}: expected input [N, C, H, W] (got ${formatShape(x.shape)})`);
+/**
+ * Checks a BatchNorm2d input: float, `[N, C, H, W]` (C = `numFeatures` when given), and more than
+ * one value per channel when training. `where` names the caller in the messages.
+ * @internal
+ */
+export function checkBatchNorm2dInput(where: string, x: Tensor, training: boolean, numFeatures?: number): void {
+  checkFloatTensor(where, x);
+  if (x.ndim !== 4 || (numFeatures !== undefined && x.shape[1] !== numFeatures)) {
+    throw new ShapeError(`${where}: expected input [N, ${numFeatures ?? 'C'}, H, W] (got ${formatShape(x.shape)})`);
+  }
   if (training && x.size / x.shape[1]! <= 1) {
     throw new ShapeError(`${where}: expected more than 1 value per channel when training (got input ${formatShape(x.shape)})`);
   }
@@ -57,7 +63,7 @@ const channels = (t: Tensor): Tensor => t.reshape([1, t.shape[0]!, 1, 1]);
  * @category Functional
  */
 export function batchNorm2dComposed(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {}): Tensor {
-  const r = resolveBatchNorm('batchNorm2dComposed', x, weight, bias, opts, check4d);
+  const r = resolveBatchNorm('batchNorm2dComposed', x, weight, bias, opts, checkBatchNorm2dInput);
   let xHat: Tensor;
   if (r.training) {
     const mean = x.mean([0, 2, 3], true);
@@ -77,50 +83,51 @@ export function batchNorm2dComposed(x: Tensor, weight: Tensor | null = null, bia
 /** What the fused forward saves: x, the mean it normalised with, 1/√(σ² + eps) and γ (float64). */
 type Saved = readonly [x: NdArray, mean: Float64Array, invStd: Float64Array, scale: Float64Array];
 
-/**
- * The one-node op. Training (`fixed` null): the batch statistics are computed into `stats`.
- * Evaluation: `fixed` holds the running statistics, used as constants.
- */
-function batchNorm2dOp(
-  hasWeight: boolean, hasBias: boolean, eps: number,
-  fixed: { mean: Float64Array; variance: Float64Array } | null,
-  stats: { mean: Float64Array; variance: Float64Array },
-): (...inputs: Tensor[]) => Tensor {
-  return defineOp<Saved>({
-    name: fixed ? 'batchNorm2dEval' : 'batchNorm2d',
-    forward(ctx, x, ...params) {
-      const [n, c, h, w] = x.shape as [number, number, number, number];
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const scale = perChannel(hasWeight ? params[0]! : null, c, 1);
-      const shift = perChannel(hasBias ? params[hasWeight ? 1 : 0]! : null, c, 0);
-      const { mean, variance } = fixed ?? stats;
-      const invStd = new Float64Array(c);
-      const y = createNdArray(dtype, x.shape);
-      if (x.size > 0) {
-        getKernels().batchNorm2dForward(n, c, h * w, x.data as FloatArray, x.offset, !fixed, eps, scale, shift, mean, variance, invStd, y.data as FloatArray);
-      }
-      ctx.save(x, mean, invStd, scale);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [x, mean, invStd, scale] = ctx.saved;
-      const [n, c, h, w] = x.shape as [number, number, number, number];
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, x.shape) : null;
-      if (x.size > 0) {
-        getKernels().batchNorm2dBackward(
-          n, c, h * w, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, !fixed,
-          mean, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
-        );
-      }
-      const grads: (NdArray | null)[] = [dx];
-      if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(sumDyXHat, dtype, [c]) : null);
-      if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(sumDy, dtype, [c]) : null);
-      return grads;
-    },
-  });
+/** The fused op's attributes (as batchNorm's, over NCHW). */
+interface BatchNorm2dAttrs extends AffineFlags {
+  /** Normalise with the batch's statistics (true) or with `mean` and `variance` as constants (false). */
+  readonly training: boolean;
+  readonly eps: number;
+  /** Per channel: training, where forward writes the batch mean; evaluation, the running mean it uses. */
+  readonly mean: Float64Array;
+  /** Per channel: training, where forward writes the biased batch variance; evaluation, the running variance. */
+  readonly variance: Float64Array;
 }
+
+/**
+ * The one-node op over `[N, C, H, W]`; inputs `[x, weight?, bias?]`. Training: the batch
+ * statistics are computed into the attributes' `mean` and `variance`. Evaluation: those hold the
+ * running statistics, used as constants.
+ */
+const batchNorm2dOp = defineOpWithAttrs<BatchNorm2dAttrs, Saved>({
+  name: 'batchNorm2d',
+  forward(ctx, x, ...params) {
+    const { training, eps, mean, variance } = ctx.attrs;
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
+    const invStd = new Float64Array(c);
+    const y = createNdArray(dtype, x.shape);
+    if (x.size > 0) {
+      getKernels().batchNorm2dForward(n, c, h * w, x.data as FloatArray, x.offset, training, eps, scale, shift, mean, variance, invStd, y.data as FloatArray);
+    }
+    ctx.save(x, mean, invStd, scale);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, mean, invStd, scale] = ctx.saved;
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    if (x.size > 0) {
+      getKernels().batchNorm2dBackward(
+        n, c, h * w, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, ctx.attrs.training,
+        mean, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
+      );
+    }
+    return affineGrads(ctx, dx, sumDyXHat, sumDy);
+  },
+});
 
 /**
  * Batch normalization over `[N, C, H, W]` as one tape node with a handwritten backward, on core's
@@ -156,14 +163,11 @@ function batchNorm2dOp(
  * @category Functional
  */
 export function batchNorm2dFused(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {}): Tensor {
-  const r = resolveBatchNorm('batchNorm2dFused', x, weight, bias, opts, check4d);
+  const r = resolveBatchNorm('batchNorm2dFused', x, weight, bias, opts, checkBatchNorm2dInput);
   const c = x.shape[1]!;
-  const stats = { mean: new Float64Array(c), variance: new Float64Array(c) };
-  const fixed = r.training ? null : { mean: r.runningMean!.toFloat64Array(), variance: r.runningVar!.toFloat64Array() };
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  const y = batchNorm2dOp(weight !== null, bias !== null, r.eps, fixed, stats)(...inputs);
-  if (r.training) updateRunningStats(r, stats.mean, stats.variance, x.size / c);
+  const mean = r.training ? new Float64Array(c) : r.runningMean!.toFloat64Array();
+  const variance = r.training ? new Float64Array(c) : r.runningVar!.toFloat64Array();
+  const y = batchNorm2dOp(affineInputs(x, weight, bias), { training: r.training, eps: r.eps, hasWeight: weight !== null, hasBias: bias !== null, mean, variance });
+  if (r.training) updateRunningStats(r, mean, variance, x.size / c);
   return y;
 }

@@ -6,11 +6,11 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOp, eye, formatShape, gemm, getKernels, pad, spatialWindow, unfold,
+  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, eye, formatShape, pad, spatialWindow, unfold,
   type FloatArray, type FloatDType, type NdArray, type SpatialWindow, type Tensor,
 } from '@tapegrad/core';
 import { ndFrom, perChannel } from './normalization.js';
-import { kernelScratch } from './kernelScratch.js';
+import { convBackward, convForward, type ConvShape } from './convKernels.js';
 
 /**
  * Options of {@link conv2d}, {@link conv2dFused} and {@link conv2dComposed} (PyTorch's `F.conv2d`
@@ -32,8 +32,8 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-/** A convolution's checked arguments. */
-interface Resolved {
+/** A convolution's checked arguments. @internal */
+export interface ResolvedConv2d {
   window: SpatialWindow;
   /** [top, bottom, left, right] as applied. */
   pads: [number, number, number, number];
@@ -42,7 +42,11 @@ interface Resolved {
   dtype: FloatDType;
 }
 
-function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Resolved {
+/**
+ * Checks a convolution's arguments (`where` names the caller in the messages) and returns the
+ * window it slides, the padding as applied, the groups, F and the dtype. @internal
+ */
+export function resolveConv2d(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): ResolvedConv2d {
   checkFloatTensor(where, x, 'input');
   checkFloatTensor(where, weight, 'weight');
   if (bias !== null && bias !== undefined) checkFloatTensor(where, bias, 'bias');
@@ -66,7 +70,8 @@ function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null |
   const padding = opts.padding ?? 0;
   let pads: [number, number, number, number];
   if (padding === 'same') {
-    const window = spatialWindow(where, x.shape, [kh, kw], { stride: opts.stride, dilation: opts.dilation });
+    // stride and dilation checked on an input large enough for any window: 'same' pads it to fit
+    const window = spatialWindow(where, [1, 1, 1 << 20, 1 << 20], [kh, kw], { stride: opts.stride, dilation: opts.dilation });
     if (window.strideH !== 1 || window.strideW !== 1) {
       throw new RangeError(`${where}: padding 'same' needs stride 1 (got stride [${window.strideH}, ${window.strideW}])`);
     }
@@ -117,7 +122,7 @@ function resolve(where: string, x: Tensor, weight: Tensor, bias: Tensor | null |
  * @category Functional
  */
 export function conv2dComposed(x: Tensor, weight: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
-  const r = resolve('conv2dComposed', x, weight, bias, opts);
+  const r = resolveConv2d('conv2dComposed', x, weight, bias, opts);
   const { n, c, kh, kw, outH, outW } = r.window;
   const F = r.outChannels, G = r.groups, K = c * kh * kw, L = outH * outW;
   const padded = r.pads.some((p) => p > 0) ? pad(x, r.pads) : x;
@@ -134,74 +139,49 @@ export function conv2dComposed(x: Tensor, weight: Tensor, bias?: Tensor | null, 
   return bias ? y.add(bias.reshape([1, F, 1, 1])) : y;
 }
 
-/** What the fused forward saves: the input and the weight (contiguous). */
-type Saved = readonly [x: NdArray, weight: NdArray];
+/** What the fused forward saves: the input and the weight (contiguous), and the holder of its cols. */
+type Saved = readonly [x: NdArray, weight: NdArray, holder: object];
 
-/**
- * The one-node convolution for one window and group count. Forward: im2col of the whole batch into
- * a `[K, N·L]` matrix in kernel memory, one GEMM per group into `[F, N·L]`, then `[F, N, L] → [N, F, L]`
- * with the bias. Backward: dy to `[F, N·L]` (summing the bias gradient on the way); dW = dy·colsᵀ
- * (im2col recomputed, not kept from the forward); dcols = Wᵀ·dy into the same buffer, then col2im.
- */
-function conv2dOp(g: SpatialWindow, groups: number, hasBias: boolean): (...inputs: Tensor[]) => Tensor {
-  return defineOp<Saved>({
-    name: 'conv2d',
-    forward(ctx, x, w, b) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
-      const y = createNdArray(dtype, [g.n, F, g.outH, g.outW]);
-      ctx.save(x, w);
-      if (NL === 0 || F === 0) return y;
-      const kernels = getKernels();
-      const cols = kernelScratch('conv2d.cols', dtype, Kg * groups * NL);
-      if (Kg > 0) kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
-      const out = kernelScratch('conv2d.out', dtype, F * NL);
-      const wData = w.data as FloatArray;
-      for (let i = 0; i < groups; i++) {
-        gemm(false, false, Fg, NL, Kg, wData, w.offset + i * Fg * Kg, Kg, cols, i * Kg * NL, NL, out, i * Fg * NL, NL, false);
-      }
-      kernels.cnlToNcl(F, g.n, L, out, 0, hasBias ? perChannel(b!, F, 0) : null, y.data as FloatArray, 0);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [x, w] = ctx.saved;
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const F = w.shape[0]!, Fg = F / groups, Kg = w.shape[1]! * g.kh * g.kw, L = g.outH * g.outW, NL = g.n * L;
-      const wantBias = hasBias && ctx.needsGrad[2] === true;
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, x.shape) : null;
-      const dw = ctx.needsGrad[1] ? createNdArray(dtype, w.shape) : null;
-      const sums = new Float64Array(F);
-      if (NL > 0 && F > 0) {
-        const kernels = getKernels();
-        const dyT = kernelScratch('conv2d.out', dtype, F * NL);
-        kernels.nclToCnl(g.n, F, L, dy.data as FloatArray, dy.offset, dyT, wantBias ? sums : null);
-        const cols = kernelScratch('conv2d.cols', dtype, Kg * groups * NL);
-        const wData = w.data as FloatArray;
-        if (dw !== null && Kg > 0) {
-          kernels.im2col(g, x.data as FloatArray, x.offset, cols, 0, NL, L);
-          for (let i = 0; i < groups; i++) {
-            gemm(false, true, Fg, Kg, NL, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, dw.data as FloatArray, i * Fg * Kg, Kg, false);
-          }
-        }
-        if (dx !== null && Kg > 0) {
-          // cols is free again: it takes dcols = Wᵀ·dy
-          for (let i = 0; i < groups; i++) {
-            gemm(true, false, Kg, NL, Fg, wData, w.offset + i * Fg * Kg, Kg, dyT, i * Fg * NL, NL, cols, i * Kg * NL, NL, false);
-          }
-          kernels.col2im(g, cols, 0, NL, L, dx.data as FloatArray);
-        }
-      }
-      const grads: (NdArray | null)[] = [dx, dw];
-      if (hasBias) grads.push(wantBias ? ndFrom(sums, dtype, [F]) : null);
-      return grads;
-    },
-  });
+/** The fused op's attributes: where the window reads, the channel groups, and whether a bias is the third input. */
+interface Conv2dAttrs extends ConvShape {
+  readonly hasBias: boolean;
 }
 
+/**
+ * The one-node convolution; inputs `[x, weight, bias?]`: im2col and GEMMs over the whole batch
+ * (`convKernels.ts`), the cols kept for the backward when no other convolution ran in between.
+ */
+const conv2dOp = defineOpWithAttrs<Conv2dAttrs, Saved>({
+  name: 'conv2d',
+  forward(ctx, x, w, b) {
+    const g = ctx.attrs.window;
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const F = w.shape[0]!;
+    const y = createNdArray(dtype, [g.n, F, g.outH, g.outW]);
+    const holder = {};
+    ctx.save(x, w, holder);
+    convForward(ctx.attrs, dtype, x, w, ctx.attrs.hasBias ? perChannel(b!, F, 0) : null, y.data as FloatArray, 0, holder);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, w, holder] = ctx.saved;
+    const dtype = ctx.inputDtypes[0] as FloatDType;
+    const F = w.shape[0]!;
+    const wantBias = ctx.attrs.hasBias && ctx.needsGrad[2] === true;
+    const dx = ctx.needsGrad[0] ? createNdArray(dtype, x.shape) : null;
+    const dw = ctx.needsGrad[1] ? createNdArray(dtype, w.shape) : null;
+    const sums = wantBias ? new Float64Array(F) : null;
+    convBackward(ctx.attrs, dtype, x, w, dy.data as FloatArray, dy.offset, holder, dx && (dx.data as FloatArray), dw && (dw.data as FloatArray), sums);
+    const grads: (NdArray | null)[] = [dx, dw];
+    if (ctx.attrs.hasBias) grads.push(sums === null ? null : ndFrom(sums, dtype, [F]));
+    return grads;
+  },
+});
+
 function conv2dWith(where: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, opts: Conv2dOptions): Tensor {
-  const r = resolve(where, x, weight, bias, opts);
-  const op = conv2dOp(r.window, r.groups, bias !== null && bias !== undefined);
-  return bias ? op(x, weight, bias) : op(x, weight);
+  const r = resolveConv2d(where, x, weight, bias, opts);
+  const hasBias = bias !== null && bias !== undefined;
+  return conv2dOp(hasBias ? [x, weight, bias] : [x, weight], { window: r.window, groups: r.groups, hasBias });
 }
 
 /**
@@ -211,7 +191,8 @@ function conv2dWith(where: string, x: Tensor, weight: Tensor, bias: Tensor | nul
  * from call to call). Same signature and results as {@link conv2dComposed}.
  *
  * Forward: `cols = im2col(x)`, `Y = W·cols` (`[F, N·L]`), `y = Y` as `[N, F, OH, OW]` `+ bias`.
- * Backward: `dY = dy` as `[F, N·L]`, `dbias = Σ dY`, `dW = dY·colsᵀ` (cols recomputed),
+ * Backward: `dY = dy` as `[F, N·L]`, `dbias = Σ dY`, `dW = dY·colsᵀ` (the forward's cols, still in
+ * their buffer unless another convolution ran in between; else im2col again),
  * `dx = col2im(Wᵀ·dY)`; with groups, per group of F/G outputs and C/G inputs.
  *
  * @param x - input `[N, C, H, W]`, float32 or float64.

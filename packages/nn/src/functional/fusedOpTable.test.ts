@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, gradcheck, ones, tensor, zeros, type FloatDType } from '@tapegrad/core';
 import { fusedOpTable, pickForm, twins, type FusedOpName, type FusedOpSignature } from './fusedOpTable.js';
+import type { Conv2dOptions } from './conv2d.js';
 import { toleranceFor } from '@tapegrad/test-support/allclose';
 
 /** One case of a fused op. */
@@ -28,6 +29,13 @@ const awayFromZero = (g: Generator, shape: number[]): Tensor =>
 const runningStats = (x: Tensor, c: number) => ({
   runningMean: tensor(Array.from({ length: c }, (_, j) => 11 + j), { dtype: x.dtype }),
   runningVar: tensor(Array.from({ length: c }, (_, j) => 20 + 3 * j), { dtype: x.dtype }),
+});
+
+/** A conv2d case: x, weight (and bias) drawn in that order, called with `opts`. */
+const conv = (name: string, x: number[], w: number[], bias: boolean, opts: Conv2dOptions): Sample<'conv2d'> => ({
+  name,
+  inputs: (g) => (bias ? [normal(g, x), normal(g, w), normal(g, [w[0]!])] : [normal(g, x), normal(g, w)]),
+  call: (f, xt, wt, bt) => f(xt, wt, bt ?? null, opts),
 });
 
 const samples: { readonly [P in FusedOpName]: readonly Sample<P>[] } = {
@@ -89,6 +97,87 @@ const samples: { readonly [P in FusedOpName]: readonly Sample<P>[] } = {
     { name: '[4, 3]', inputs: (g) => [normal(g, [4, 3])], call: (f, w) => f(w) },
     { name: 'a transposed view', inputs: (g) => [normal(g, [4, 3])], call: (f, w) => f(w.T) },
     { name: '[7]', inputs: (g) => [normal(g, [7], 3)], call: (f, w) => f(w) },
+  ],
+  conv2d: [
+    conv('3x3, padding 1, bias', [2, 3, 5, 6], [4, 3, 3, 3], true, { padding: 1 }),
+    conv('2x3, stride [2, 1], padding [1, 2], no bias', [1, 2, 6, 5], [3, 2, 2, 3], false, { stride: [2, 1], padding: [1, 2] }),
+    conv("3x3, dilation 2, 'same'", [2, 2, 6, 7], [2, 2, 3, 3], true, { padding: 'same', dilation: 2 }),
+    conv("2x4, 'same' (the odd padding at the bottom and right)", [1, 2, 5, 6], [2, 2, 2, 4], true, { padding: 'same' }),
+    conv('groups 2, stride 2, padding [1, 0]', [1, 4, 7, 6], [6, 2, 3, 3], true, { groups: 2, stride: 2, padding: [1, 0] }),
+    conv("depthwise (groups = C), 'same'", [2, 3, 5, 5], [3, 1, 3, 3], true, { groups: 3, padding: 'same' }),
+    conv("1x1, 'valid'", [3, 4, 3, 3], [5, 4, 1, 1], true, { padding: 'valid' }),
+    conv("'same' with a dilated window larger than the input", [1, 2, 3, 4], [2, 2, 3, 3], true, { padding: 'same', dilation: 2 }),
+    conv('5x5 on a 5x5 input: one output', [2, 2, 5, 5], [3, 2, 5, 5], true, {}),
+    { name: 'bias omitted', inputs: (g) => [normal(g, [2, 2, 4, 4]), normal(g, [3, 2, 3, 3])], call: (f, x, w) => f(x, w) },
+    {
+      name: 'x a permuted view (channels-last storage)',
+      inputs: (g) => [normal(g, [2, 4, 5, 3]), normal(g, [2, 3, 3, 3]), normal(g, [2])],
+      call: (f, xNhwc, w, b) => f(xNhwc.permute([0, 3, 1, 2]), w, b, { padding: 1 }),
+    },
+  ],
+  batchNorm2d: [
+    { name: 'train, weight and bias', inputs: (g) => [normal(g, [4, 3, 5, 5], 5, 12), normal(g, [3]), normal(g, [3])], call: (f, x, w, b) => f(x, w, b) },
+    { name: 'train, no weight and bias, 1x1 maps', inputs: (g) => [normal(g, [6, 2, 1, 1], 2, -1)], call: (f, x) => f(x) },
+    { name: 'train, eps 1e-3, weight only', inputs: (g) => [normal(g, [2, 4, 3, 2]), normal(g, [4])], call: (f, x, w) => f(x, w, null, { eps: 1e-3 }) },
+    { name: 'train, bias only', inputs: (g) => [normal(g, [3, 2, 2, 3], 2, 1), normal(g, [2])], call: (f, x, b) => f(x, null, b) },
+    {
+      name: "train with running statistics (cs231n's convention)",
+      inputs: (g) => [normal(g, [3, 4, 3, 3], 5, 12), normal(g, [4]), normal(g, [4])],
+      call: (f, x, w, b) => f(x, w, b, { runningMean: zeros([4], { dtype: x.dtype }), runningVar: zeros([4], { dtype: x.dtype }), momentum: 0.1, unbiasedRunningVar: false }),
+    },
+    {
+      name: 'eval, running statistics as constants',
+      inputs: (g) => [normal(g, [3, 3, 4, 4], 5, 12), normal(g, [3]), normal(g, [3])],
+      call: (f, x, w, b) => f(x, w, b, { training: false, ...runningStats(x, 3) }),
+    },
+    { name: 'eval, no weight and bias', inputs: (g) => [normal(g, [2, 3, 2, 3], 5, 12)], call: (f, x) => f(x, null, null, { training: false, ...runningStats(x, 3) }) },
+    {
+      name: 'x a permuted view',
+      inputs: (g) => [normal(g, [2, 3, 4, 3], 5, 12), normal(g, [3]), normal(g, [3])],
+      call: (f, xNhwc, w, b) => f(xNhwc.permute([0, 3, 1, 2]), w, b),
+    },
+  ],
+  groupNorm: [
+    { name: '[2, 6, 4, 4], 3 groups, weight and bias', inputs: (g) => [normal(g, [2, 6, 4, 4], 5, 12), normal(g, [6]), normal(g, [6])], call: (f, x, w, b) => f(x, 3, w, b) },
+    { name: '[3, 4, 5] (rank 3), 2 groups, no weight and bias', inputs: (g) => [normal(g, [3, 4, 5], 2, 1)], call: (f, x) => f(x, 2) },
+    { name: '1 group (LayerNorm over C, H, W)', inputs: (g) => [normal(g, [2, 3, 2, 3]), normal(g, [3]), normal(g, [3])], call: (f, x, w, b) => f(x, 1, w, b) },
+    { name: 'C groups (InstanceNorm), eps 1e-3, weight only', inputs: (g) => [normal(g, [2, 4, 3, 3]), normal(g, [4])], call: (f, x, w) => f(x, 4, w, null, 1e-3) },
+    { name: 'bias only', inputs: (g) => [normal(g, [2, 4, 2, 2], 3), normal(g, [4])], call: (f, x, b) => f(x, 2, null, b) },
+    { name: '[5, 4] (rank 2), 2 groups', inputs: (g) => [normal(g, [5, 4]), normal(g, [4]), normal(g, [4])], call: (f, x, w, b) => f(x, 2, w, b) },
+    {
+      name: 'x a permuted view',
+      inputs: (g) => [normal(g, [2, 3, 3, 4], 3, 2), normal(g, [4]), normal(g, [4])],
+      call: (f, xNhwc, w, b) => f(xNhwc.permute([0, 3, 1, 2]), 2, w, b),
+    },
+  ],
+  rmsNorm: [
+    { name: '[4, 6] over [6], weight, eps null', inputs: (g) => [normal(g, [4, 6]), normal(g, [6])], call: (f, x, w) => f(x, [6], w) },
+    { name: '[2, 3, 4, 5] over [4, 5], weight', inputs: (g) => [normal(g, [2, 3, 4, 5]), normal(g, [4, 5])], call: (f, x, w) => f(x, [4, 5], w) },
+    { name: '[3, 5] over 5, no weight, eps 1e-5', inputs: (g) => [normal(g, [3, 5], 1, 0.5)], call: (f, x) => f(x, 5, null, 1e-5) },
+    { name: '[7] over [7] (one row)', inputs: (g) => [normal(g, [7]), normal(g, [7])], call: (f, x, w) => f(x, [7], w) },
+    { name: 'x a transposed view', inputs: (g) => [normal(g, [5, 3], 2), normal(g, [5])], call: (f, xT, w) => f(xT.T, 5, w) },
+  ],
+  convReluPool: [
+    {
+      name: "3x3 'same', 2x2 pool (ThreeLayerConvNet's first stage)",
+      inputs: (g) => [normal(g, [2, 3, 6, 6]), normal(g, [4, 3, 3, 3]), normal(g, [4], 0.5)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { padding: 'same' } }),
+    },
+    {
+      name: 'odd maps (the pool drops the last row and column), no bias',
+      inputs: (g) => [normal(g, [2, 2, 5, 7]), normal(g, [3, 2, 2, 2])],
+      call: (f, x, w) => f(x, w, null, { conv: { padding: [1, 0] } }),
+    },
+    {
+      name: 'overlapping 3x3 pool, stride 2, padding 1; conv stride 2, groups 2',
+      inputs: (g) => [normal(g, [1, 4, 9, 8]), normal(g, [4, 2, 3, 3]), normal(g, [4], 0.5)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { stride: 2, padding: 1, groups: 2 }, pool: { kernelSize: 3, stride: 2, padding: 1 } }),
+    },
+    {
+      name: 'a bias that makes most of the map negative (the ReLU zeroes whole windows)',
+      inputs: (g) => [normal(g, [2, 2, 4, 4]), normal(g, [2, 2, 3, 3], 0.3), normal(g, [2], 0.1, -1.2)],
+      call: (f, x, w, b) => f(x, w, b, { conv: { padding: 1 }, pool: { kernelSize: [2, 1] } }),
+    },
   ],
 };
 
@@ -159,7 +248,7 @@ describe('the table and pickForm', () => {
       expect(pickForm(name, 'tape')).toBe(fusedOpTable[name].composed);
     }
     expect(() => pickForm('relu', 'Fused' as never)).toThrow("relu: backward must be 'fused' or 'tape' (got Fused)");
-    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares (got conv)');
+    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares, conv2d, batchNorm2d, groupNorm, rmsNorm, convReluPool (got conv)');
   });
 
   test('every fused form is defined once: a second call records nodes of the very ops the first did', () => {

@@ -12,6 +12,11 @@ import { layerNormComposed, layerNormFused } from './layerNorm.js';
 import { linearComposed, linearFused } from './linear.js';
 import { reluComposed, reluFused } from './relu.js';
 import { sumOfSquaresComposed, sumOfSquaresFused } from './sumOfSquares.js';
+import { conv2dComposed, conv2dFused } from './conv2d.js';
+import { batchNorm2dComposed, batchNorm2dFused } from './batchNorm2d.js';
+import { groupNormComposed, groupNormFused } from './groupNorm.js';
+import { rmsNormComposed, rmsNormFused } from './rmsNorm.js';
+import { convReluPoolComposed, convReluPoolFused } from './convReluPool.js';
 
 /**
  * One op's two forms, with the same signature `F` and the same results.
@@ -57,6 +62,11 @@ export function twins<F extends (...args: never[]) => Tensor, C extends (...args
  * | `batchNorm` | {@link batchNormFused} | {@link batchNormComposed} |
  * | `layerNorm` | {@link layerNormFused} | {@link layerNormComposed} |
  * | `sumOfSquares` | {@link sumOfSquaresFused} | {@link sumOfSquaresComposed} |
+ * | `conv2d` | {@link conv2dFused} | {@link conv2dComposed} |
+ * | `batchNorm2d` | {@link batchNorm2dFused} | {@link batchNorm2dComposed} |
+ * | `groupNorm` | {@link groupNormFused} | {@link groupNormComposed} |
+ * | `rmsNorm` | {@link rmsNormFused} | {@link rmsNormComposed} |
+ * | `convReluPool` | {@link convReluPoolFused} | {@link convReluPoolComposed} |
  *
  * Adding a fused op: write `fooComposed` and `fooFused` with one signature (fused with
  * `defineOpWithAttrs` at module scope), add `foo: twins(fooFused, fooComposed)` here, and a sample
@@ -66,7 +76,7 @@ export function twins<F extends (...args: never[]) => Tensor, C extends (...args
  * ```ts
  * import { randn } from '@tapegrad/core';
  * import { fusedOpTable } from '@tapegrad/nn';
- * console.log(Object.keys(fusedOpTable)); // ['linear', 'relu', 'batchNorm', 'layerNorm', 'sumOfSquares']
+ * console.log(Object.keys(fusedOpTable)); // ['linear', 'relu', 'batchNorm', 'layerNorm', 'sumOfSquares', 'conv2d', 'batchNorm2d', 'groupNorm', 'rmsNorm', 'convReluPool']
  * const x = randn([4, 3], { dtype: 'float64', requiresGrad: true });
  * const { fused, composed } = fusedOpTable.relu;
  * console.log(String(fused(x).gradFn), String(composed(x).gradFn)); // '<ReluFusedBackward>' '<ReluBackward>'
@@ -79,6 +89,11 @@ export const fusedOpTable = Object.freeze({
   batchNorm: twins(batchNormFused, batchNormComposed),
   layerNorm: twins(layerNormFused, layerNormComposed),
   sumOfSquares: twins(sumOfSquaresFused, sumOfSquaresComposed),
+  conv2d: twins(conv2dFused, conv2dComposed),
+  batchNorm2d: twins(batchNorm2dFused, batchNorm2dComposed),
+  groupNorm: twins(groupNormFused, groupNormComposed),
+  rmsNorm: twins(rmsNormFused, rmsNormComposed),
+  convReluPool: twins(convReluPoolFused, convReluPoolComposed),
 } satisfies Record<string, FusedOpPair<(...args: never[]) => Tensor>>);
 
 /** The names of the ops in {@link fusedOpTable}. @category Fused vs tape */

@@ -6,10 +6,10 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOp, formatShape, getKernels,
+  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels,
   type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
-import { ndFrom, perChannel } from './normalization.js';
+import { affineGrads, affineInputs, checkEps, scaleAndShift, type AffineFlags } from './normalization.js';
 
 /** Checks the arguments; returns C and S (the product of the dims after C). */
 function checkArgs(where: string, x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): [number, number] {
@@ -26,7 +26,7 @@ function checkArgs(where: string, x: Tensor, numGroups: number, weight: Tensor |
     if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`${where}: expected ${name} [${c}] (got ${formatShape(t.shape)})`);
     if (t.dtype !== x.dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${x.dtype} (got ${t.dtype})`);
   }
-  if (!(eps >= 0)) throw new RangeError(`${where}: eps must be >= 0 (got ${eps})`);
+  checkEps(where, eps);
   return [c, x.shape.slice(2).reduce((a, b) => a * b, 1)];
 }
 
@@ -77,6 +77,45 @@ export function groupNormComposed(x: Tensor, numGroups: number, weight: Tensor |
 /** What the fused forward saves: x, each row's mean and 1/√(σ² + eps), and γ (float64). */
 type Saved = readonly [x: NdArray, mean: Float64Array, invStd: Float64Array, scale: Float64Array];
 
+/** The fused op's attributes. */
+interface GroupNormAttrs extends AffineFlags {
+  readonly numGroups: number;
+  readonly eps: number;
+}
+
+/**
+ * The one-node op; inputs `[x, weight?, bias?]`, x `[N, C, *]` seen as `[N, C, S]`: each (sample,
+ * group) of C/G consecutive channels is one row of the kernels.
+ */
+const groupNormOp = defineOpWithAttrs<GroupNormAttrs, Saved>({
+  name: 'groupNorm',
+  forward(ctx, x, ...params) {
+    const { numGroups, eps } = ctx.attrs;
+    const [n, c] = x.shape as [number, number];
+    const s = x.size / Math.max(1, n * c);
+    const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
+    const mean = new Float64Array(n * numGroups), invStd = new Float64Array(n * numGroups);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape);
+    if (x.size > 0) getKernels().groupNormForward(n, c, s, numGroups, x.data as FloatArray, x.offset, eps, scale, shift, mean, invStd, y.data as FloatArray);
+    ctx.save(x, mean, invStd, scale);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, mean, invStd, scale] = ctx.saved;
+    const [n, c] = x.shape as [number, number];
+    const s = x.size / Math.max(1, n * c);
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    const dScale = new Float64Array(c), dShift = new Float64Array(c);
+    if (x.size > 0) {
+      getKernels().groupNormBackward(
+        n, c, s, ctx.attrs.numGroups, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset,
+        mean, invStd, scale, dx === null ? null : (dx.data as FloatArray), dScale, dShift,
+      );
+    }
+    return affineGrads(ctx, dx, dScale, dShift);
+  },
+});
+
 /**
  * Group normalization as one tape node with a handwritten backward, on core's active kernels (see
  * {@link @tapegrad/core!setKernels | setKernels}). Same signature and results as {@link groupNormComposed}.
@@ -107,42 +146,6 @@ type Saved = readonly [x: NdArray, mean: Float64Array, invStd: Float64Array, sca
  * @category Functional
  */
 export function groupNormFused(x: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
-  const [c, s] = checkArgs('groupNormFused', x, numGroups, weight, bias, eps);
-  const hasWeight = weight !== null, hasBias = bias !== null;
-  const op = defineOp<Saved>({
-    name: 'groupNorm',
-    forward(ctx, xNd, ...params) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const n = xNd.shape[0]!;
-      const scale = perChannel(hasWeight ? params[0]! : null, c, 1);
-      const shift = perChannel(hasBias ? params[hasWeight ? 1 : 0]! : null, c, 0);
-      const mean = new Float64Array(n * numGroups), invStd = new Float64Array(n * numGroups);
-      const y = createNdArray(dtype, xNd.shape);
-      if (xNd.size > 0) {
-        getKernels().groupNormForward(n, c, s, numGroups, xNd.data as FloatArray, xNd.offset, eps, scale, shift, mean, invStd, y.data as FloatArray);
-      }
-      ctx.save(xNd, mean, invStd, scale);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [xNd, mean, invStd, scale] = ctx.saved;
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, xNd.shape) : null;
-      const dScale = new Float64Array(c), dShift = new Float64Array(c);
-      if (xNd.size > 0) {
-        getKernels().groupNormBackward(
-          xNd.shape[0]!, c, s, numGroups, dy.data as FloatArray, dy.offset, xNd.data as FloatArray, xNd.offset,
-          mean, invStd, scale, dx === null ? null : (dx.data as FloatArray), dScale, dShift,
-        );
-      }
-      const grads: (NdArray | null)[] = [dx];
-      if (hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, [c]) : null);
-      if (hasBias) grads.push(ctx.needsGrad[grads.length] ? ndFrom(dShift, dtype, [c]) : null);
-      return grads;
-    },
-  });
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  return op(...inputs);
+  checkArgs('groupNormFused', x, numGroups, weight, bias, eps);
+  return groupNormOp(affineInputs(x, weight, bias), { numGroups, eps, hasWeight: weight !== null, hasBias: bias !== null });
 }

@@ -7,27 +7,48 @@
  */
 import { getKernels, type FloatArray, type FloatDType, type KernelSet } from '@tapegrad/core';
 
-/** Buffers by kernel set, then by role and dtype. */
-const buffers = new WeakMap<KernelSet, Map<string, FloatArray>>();
+/** A buffer, and who last wrote something there that they may want to read back. */
+interface Slot {
+  buffer: FloatArray;
+  holder: object | null;
+}
+
+/** Slots by kernel set, then by role and dtype. */
+const slots = new WeakMap<KernelSet, Map<string, Slot>>();
+
+function slotOf(role: string, dtype: FloatDType): Slot | undefined {
+  return slots.get(getKernels())?.get(`${role} ${dtype}`);
+}
 
 /**
  * A buffer of at least `length` elements of `dtype` from the active kernel set's `allocate`, the
  * same one every time for a `role` (grown when a call needs more; its contents are whatever the
- * last user left). A caller fills it and is done with it before it returns: two roles are two
- * buffers, but one role must not be used by two computations at once. The buffers are kept for the
- * life of the kernel set.
+ * last user left). A caller fills it and is done with it before it returns, unless it names itself
+ * as the `holder` of what it wrote: then {@link heldScratch} gives the buffer back to it as long as
+ * no later call took the role. Two roles are two buffers. The buffers are kept for the life of the
+ * kernel set.
  * @internal
  */
-export function kernelScratch(role: string, dtype: FloatDType, length: number): FloatArray {
+export function kernelScratch(role: string, dtype: FloatDType, length: number, holder: object | null = null): FloatArray {
   const kernels = getKernels();
-  let byRole = buffers.get(kernels);
-  if (byRole === undefined) buffers.set(kernels, (byRole = new Map()));
+  let byRole = slots.get(kernels);
+  if (byRole === undefined) slots.set(kernels, (byRole = new Map()));
   const key = `${role} ${dtype}`;
-  let buffer = byRole.get(key);
-  if (buffer === undefined || buffer.length < length) {
+  let slot = byRole.get(key);
+  if (slot === undefined || slot.buffer.length < length) {
     // grow by at least a quarter, so a slowly growing size does not reallocate on every call
-    buffer = kernels.allocate(dtype, Math.max(length, Math.ceil((buffer?.length ?? 0) * 1.25)));
-    byRole.set(key, buffer);
+    const buffer = kernels.allocate(dtype, Math.max(length, Math.ceil((slot?.buffer.length ?? 0) * 1.25)));
+    byRole.set(key, (slot = { buffer, holder: null }));
   }
-  return buffer;
+  slot.holder = holder;
+  return slot.buffer;
+}
+
+/**
+ * The buffer of `role` if `holder` was the last to take it (what it wrote there is intact), else
+ * null. @internal
+ */
+export function heldScratch(role: string, dtype: FloatDType, holder: object): FloatArray | null {
+  const slot = slotOf(role, dtype);
+  return slot !== undefined && slot.holder === holder ? slot.buffer : null;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import {
-  checkFloatTensor, createNdArray, defineOp, getKernels, spatialWindow,
+  checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels, spatialWindow,
   type FloatArray, type FloatDType, type SpatialWindow, type Tensor,
 } from '@tapegrad/core';
 
@@ -25,18 +25,17 @@ export interface MaxPool2dOptions {
 const pairOf = (v: number | readonly [number, number]): readonly [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 /**
- * The window of a pooling op: stride defaults to the kernel size, and the padding may be at most
- * half the (dilated) window, as PyTorch requires. @internal
+ * The window of a pooling op over an input of `shape`: stride defaults to the kernel size, and the
+ * padding may be at most half the (dilated) window, as PyTorch requires. @internal
  */
-export function poolWindow(
-  where: string, x: Tensor, kernelSize: number | readonly [number, number],
+export function poolWindowOf(
+  where: string, shape: readonly number[], kernelSize: number | readonly [number, number],
   opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
 ): SpatialWindow {
-  checkFloatTensor(where, x, 'input');
   if (Array.isArray(opts.padding) && opts.padding.length !== 2) {
     throw new RangeError(`${where}: padding must be a non-negative integer or a pair [ph, pw] (got ${JSON.stringify(opts.padding)})`);
   }
-  const g = spatialWindow(where, x.shape, kernelSize, { stride: opts.stride ?? kernelSize, padding: opts.padding, dilation: opts.dilation });
+  const g = spatialWindow(where, shape, kernelSize, { stride: opts.stride ?? kernelSize, padding: opts.padding, dilation: opts.dilation });
   const [ph, pw] = pairOf(opts.padding ?? 0);
   const spanH = g.dilationH * (g.kh - 1) + 1, spanW = g.dilationW * (g.kw - 1) + 1;
   if (2 * ph > spanH || 2 * pw > spanW) {
@@ -45,26 +44,44 @@ export function poolWindow(
   return g;
 }
 
-/** The one-node max pool for one window: saves the winning positions (int32, one per output). */
-function maxPoolOp(g: SpatialWindow): (x: Tensor) => Tensor {
-  return defineOp<readonly [Int32Array]>({
-    name: 'maxPool2d',
-    forward(ctx, x) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const y = createNdArray(dtype, [g.n, g.c, g.outH, g.outW]);
-      const indices = new Int32Array(y.size);
-      if (y.size > 0) getKernels().maxPool2dForward(g, x.data as FloatArray, x.offset, y.data as FloatArray, indices);
-      ctx.save(indices);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [indices] = ctx.saved;
-      const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
-      if (dy.size > 0) getKernels().maxPool2dBackward(g, dy.data as FloatArray, dy.offset, indices, dx.data as FloatArray);
-      return [dx];
-    },
-  });
+/** {@link poolWindowOf} for a float tensor `x`. @internal */
+export function poolWindow(
+  where: string, x: Tensor, kernelSize: number | readonly [number, number],
+  opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
+): SpatialWindow {
+  checkFloatTensor(where, x, 'input');
+  return poolWindowOf(where, x.shape, kernelSize, opts);
 }
+
+/**
+ * Checks a pooling layer's numbers before any input comes: those of {@link poolWindowOf} on an input
+ * large enough for any window. @internal
+ */
+export function checkPoolOptions(
+  where: string, kernelSize: number | readonly [number, number],
+  opts: { stride?: number | readonly [number, number]; padding?: number | readonly [number, number]; dilation?: number | readonly [number, number] },
+): void {
+  poolWindowOf(where, [1, 1, 1 << 20, 1 << 20], kernelSize, opts);
+}
+
+/** The one-node max pool; the window is its attribute. Saves the winning positions (int32, one per output). */
+const maxPoolOp = defineOpWithAttrs<SpatialWindow, readonly [Int32Array]>({
+  name: 'maxPool2d',
+  forward(ctx, x) {
+    const g = ctx.attrs;
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
+    const indices = new Int32Array(y.size);
+    if (y.size > 0) getKernels().maxPool2dForward(g, x.data as FloatArray, x.offset, y.data as FloatArray, indices);
+    ctx.save(indices);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [indices] = ctx.saved;
+    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
+    if (dy.size > 0) getKernels().maxPool2dBackward(ctx.attrs, dy.data as FloatArray, dy.offset, indices, dx.data as FloatArray);
+    return [dx];
+  },
+});
 
 /**
  * Max pooling over `[N, C, H, W]` (PyTorch's `F.max_pool2d`, floor mode): each output is the
@@ -97,5 +114,5 @@ function maxPoolOp(g: SpatialWindow): (x: Tensor) => Tensor {
  * @category Functional
  */
 export function maxPool2d(x: Tensor, kernelSize: number | readonly [number, number], opts: MaxPool2dOptions = {}): Tensor {
-  return maxPoolOp(poolWindow('maxPool2d', x, kernelSize, opts))(x);
+  return maxPoolOp([x], poolWindow('maxPool2d', x, kernelSize, opts));
 }

@@ -5,10 +5,10 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOp, formatShape, getKernels,
+  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels,
   type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
-import { ndFrom, perChannel } from './normalization.js';
+import { affineGrads, scaleAndShift, type AffineFlags } from './normalization.js';
 import { checkLayerNormInput, normalizeShapeArg } from './layerNorm.js';
 
 /** The machine epsilon of each float dtype (`torch.finfo(dtype).eps`): 2⁻²³ and 2⁻⁵². */
@@ -61,6 +61,40 @@ export function rmsNormComposed(x: Tensor, normalizedShape: number | readonly nu
 /** What the fused forward saves: x, each row's 1/√(mean(x²) + eps), and γ (float64). */
 type Saved = readonly [x: NdArray, invRms: Float64Array, scale: Float64Array];
 
+/** The fused op's attributes: D (the values per row) and eps; the weight is the second input when `hasWeight`. */
+interface RmsNormAttrs extends AffineFlags {
+  readonly d: number;
+  readonly eps: number;
+}
+
+/** The one-node op; inputs `[x, weight?]`, x seen as rows of D values. */
+const rmsNormOp = defineOpWithAttrs<RmsNormAttrs, Saved>({
+  name: 'rmsNorm',
+  forward(ctx, x, ...params) {
+    const { d, eps } = ctx.attrs;
+    const m = x.size / d;
+    const [scale] = scaleAndShift(ctx.attrs, params, d);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape);
+    const invRms = new Float64Array(m);
+    if (m > 0) getKernels().rmsNormForward(m, d, x.data as FloatArray, x.offset, eps, scale, y.data as FloatArray, invRms);
+    ctx.save(x, invRms, scale);
+    return y;
+  },
+  backward(ctx, dy) {
+    const [x, invRms, scale] = ctx.saved;
+    const { d } = ctx.attrs;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    const dScale = new Float64Array(d);
+    if (invRms.length > 0) {
+      getKernels().rmsNormBackward(
+        invRms.length, d, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, invRms, scale,
+        dx === null ? null : (dx.data as FloatArray), dScale,
+      );
+    }
+    return affineGrads(ctx, dx, dScale, dScale);
+  },
+});
+
 /**
  * RMS normalization as one tape node with a handwritten backward, on core's active kernels (see
  * {@link @tapegrad/core!setKernels | setKernels}). Same signature and results as {@link rmsNormComposed}.
@@ -91,32 +125,5 @@ type Saved = readonly [x: NdArray, invRms: Float64Array, scale: Float64Array];
 export function rmsNormFused(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null = null, eps: number | null = null): Tensor {
   const [dims, e] = checkArgs('rmsNormFused', x, normalizedShape, weight, eps);
   const d = dims.reduce((a, b) => a * b, 1);
-  const hasWeight = weight !== null;
-  const op = defineOp<Saved>({
-    name: 'rmsNorm',
-    forward(ctx, xNd, ...params) {
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const m = xNd.size / d;
-      const scale = perChannel(hasWeight ? params[0]! : null, d, 1);
-      const y = createNdArray(dtype, xNd.shape);
-      const invRms = new Float64Array(m);
-      if (m > 0) getKernels().rmsNormForward(m, d, xNd.data as FloatArray, xNd.offset, e, scale, y.data as FloatArray, invRms);
-      ctx.save(xNd, invRms, scale);
-      return y;
-    },
-    backward(ctx, dy) {
-      const [xNd, invRms, scale] = ctx.saved;
-      const dtype = ctx.inputDtypes[0] as FloatDType;
-      const dx = ctx.needsGrad[0] ? createNdArray(dtype, xNd.shape) : null;
-      const dScale = new Float64Array(d);
-      if (invRms.length > 0) {
-        getKernels().rmsNormBackward(
-          invRms.length, d, dy.data as FloatArray, dy.offset, xNd.data as FloatArray, xNd.offset, invRms, scale,
-          dx === null ? null : (dx.data as FloatArray), dScale,
-        );
-      }
-      return hasWeight ? [dx, ctx.needsGrad[1] ? ndFrom(dScale, dtype, dims) : null] : [dx];
-    },
-  });
-  return hasWeight ? op(x, weight) : op(x);
+  return rmsNormOp(weight === null ? [x] : [x, weight], { d, eps: e, hasWeight: weight !== null, hasBias: false });
 }
