@@ -70,8 +70,9 @@ async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'fl
   let i = 0;
   const step = () => {
     const [X, y] = data[i++ % data.length]!;
-    model.loss(X, y);
+    const { grads } = model.loss(X, y);
     opt.step();
+    model.releaseGrads(grads); // as the Solver does after each update
   };
   return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
 }

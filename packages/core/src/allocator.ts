@@ -1,5 +1,8 @@
 /**
- * The allocator every op's arrays come from. `allocate` reuses arrays given back to its pool, and
+ * The allocator every op's arrays come from. New float arrays of 1024 elements or more live in the
+ * active kernels' memory when they have one (the WebAssembly heap), so kernels use them in place.
+ * `allocate` reuses arrays given back to its pool (by the tape, when it frees a graph, and by
+ * {@link recyclingArrays} scopes), and
  * records what it makes for the two that ask: the tape (which arrays an op's backward made, its own
  * to keep) and {@link recyclingArrays} scopes (which arrays to give back). Allocating a typed array
  * costs microseconds (a zeroed backing store outside the JavaScript heap, and the garbage collections
@@ -8,7 +11,7 @@
  * @module
  * @internal
  */
-import type { DType, TypedArray, TypedArrayOf } from './dtype.js';
+import type { DType, FloatArray, TypedArray, TypedArrayOf } from './dtype.js';
 
 const constructors = {
   float32: Float32Array,
@@ -28,6 +31,26 @@ let pooledBytes = 0;
 /** The arrays in the pool now: giving one back twice must not let two callers take it. */
 const pooled = new WeakSet<TypedArray>();
 
+/**
+ * Where new float arrays come from while the active kernels have a memory of their own (the
+ * WebAssembly kernels' `allocate`: views of their heap, which they read and write in place, without
+ * copies in and out), else null (plain typed arrays). Set by the kernel registry.
+ */
+let kernelArrays: ((dtype: 'float32' | 'float64', length: number) => FloatArray) | null = null;
+/** Float arrays shorter than this stay plain typed arrays: copying them costs less than a heap block. */
+const KERNEL_MEMORY_MIN_LENGTH = 1024;
+/**
+ * Bytes of kernel-memory arrays that `allocate` made and that are not yet collected, and their
+ * limit. An array given back to the pool is reused; one that is dropped returns its block only when
+ * the collector finds it and the event loop turns, which a synchronous loop may not let happen, so
+ * past the limit `allocate` makes plain typed arrays again.
+ */
+let kernelBytes = 0;
+const KERNEL_MEMORY_LIMIT_BYTES = 256 * 1024 * 1024;
+const kernelCollected = new FinalizationRegistry<number>((bytes) => {
+  kernelBytes -= bytes;
+});
+
 /** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
 let tracked: Set<TypedArray> | null = null;
 
@@ -40,10 +63,46 @@ let scoped: Set<TypedArray> | null = null;
  * that writes every element (a product's output). @internal
  */
 export function allocate<D extends DType>(dtype: D, length: number, zeroed = true): TypedArrayOf[D] {
-  const array = (takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
+  const array = (takePooled(dtype, length, zeroed) ?? freshArray(dtype, length)) as TypedArrayOf[D];
   if (tracked !== null) tracked.add(array);
   if (scoped !== null) scoped.add(array);
   return array;
+}
+
+/** A new zero-filled array: in the kernels' memory when they have one (within its limit), else a plain one. */
+function freshArray(dtype: DType, length: number): TypedArray {
+  if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && length >= KERNEL_MEMORY_MIN_LENGTH) {
+    const bytes = length * (dtype === 'float32' ? 4 : 8);
+    if (kernelBytes + bytes <= KERNEL_MEMORY_LIMIT_BYTES) {
+      const array = kernelArrays(dtype, length);
+      inKernelMemory.add(array);
+      kernelBytes += bytes;
+      kernelCollected.register(array, bytes);
+      return array;
+    }
+  }
+  return new constructors[dtype](length);
+}
+
+/**
+ * Makes new float arrays come from `source` (the active kernels' `allocate`), or plain typed arrays
+ * when null. The kernel registry calls it whenever the active set changes. @internal
+ */
+export function useKernelMemory(source: ((dtype: 'float32' | 'float64', length: number) => FloatArray) | null): void {
+  kernelArrays = source;
+}
+
+/** The arrays `allocate` made in the kernels' memory. */
+const inKernelMemory = new WeakSet<TypedArray>();
+
+/** Whether `allocate` made `array` in the kernels' memory. @internal */
+export function isKernelArray(array: TypedArray): boolean {
+  return inKernelMemory.has(array);
+}
+
+/** Bytes of kernel-memory arrays `allocate` made that are not yet collected (for tests). @internal */
+export function kernelArrayBytes(): number {
+  return kernelBytes;
 }
 
 /**
