@@ -8,7 +8,7 @@
  * @module
  */
 import {
-  FullyConnectedNet, batchNormFused,
+  BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, batchNormFused, crossEntropy,
 } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
 import { gemm, manualSeed, ones, randint, randn, releaseGrad, releaseWithGraph, setKernels, zeros } from '@tapegrad/core';
@@ -74,7 +74,21 @@ async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'fl
     opt.step();
     model.releaseGrads(grads); // as the Solver does after each update
   };
-  return [{ case: 'step', times: await timed(step, BUDGET_MS) }];
+  const fcnet = await timed(step, BUDGET_MS);
+  // the same net written PyTorch-style, as the quickstart does: Sequential of Linear (no bias before
+  // BatchNorm, as cs231n's affine-batchnorm has none that counts), BatchNorm1d, ReLU; crossEntropy; Adam
+  manualSeed(0);
+  const dims = [INPUT, ...new Array<number>(LAYERS).fill(cfg.hidden)];
+  const layers = dims.slice(1).flatMap((h, l) => [new Linear(dims[l]!, h, { bias: false, dtype: cfg.dtype }), new BatchNorm1d(h, { dtype: cfg.dtype }), new ReLU()]);
+  const net = new Sequential(...layers, new Linear(cfg.hidden, CLASSES, { dtype: cfg.dtype }));
+  const seqOpt = new Adam(net.parameters(), { lr: LR });
+  const seqStep = () => {
+    const [X, y] = data[i++ % data.length]!;
+    seqOpt.zeroGrad();
+    crossEntropy(net.forward(X), y).backward();
+    seqOpt.step();
+  };
+  return [{ case: 'step', times: fcnet }, { case: 'step, Sequential', times: await timed(seqStep, BUDGET_MS) }];
 }
 
 /** GEMM on plain typed arrays (for the WebAssembly kernels: copies into their memory and back included). */

@@ -271,6 +271,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
         n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
         stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), xHat === null ? 0 : output(xHat, 0, n * c), output(y, 0, n * c),
+        take(2 * c * 8),
       );
     }),
     batchNormBackward: (n, c, dy, dyOffset, x, xOffset, mean, training, invStd, scale, sumDy, sumDyXHat, dx) => call(() => {
