@@ -154,7 +154,8 @@ for (const workload of only) {
     const cells = present.map((impl) => rows.find((r) => r.impl === impl && r.case === name));
     const ours = rows.find((r) => r.impl === 'tapegrad-wasm' && r.case === name)?.value;
     const ratios = present.filter((i) => !i.startsWith('tapegrad')).map((impl) => {
-      const theirs = rows.find((r) => r.impl === impl && r.case === name)?.value;
+      // the peers time one training step: tapegrad's PyTorch-style row ('step, Sequential') is set against it too
+      const theirs = (rows.find((r) => r.impl === impl && r.case === name) ?? rows.find((r) => r.impl === impl && r.case === name.split(',')[0]))?.value;
       if (ours === undefined || theirs === undefined) return 'n/a';
       return `${(higherIsBetter ? ours / theirs : theirs / ours).toFixed(2)}×`;
     });

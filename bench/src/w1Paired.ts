@@ -8,7 +8,10 @@
  * put both builds under the same conditions, so a few percent shows.
  *
  * Run: `node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64]
- * [--rounds 20] [--steps 50]`. Prints the median steps/s of each build and this build's gain.
+ * [--rounds 20] [--steps 50] [--this CHECKOUT] [--clock wall|cpu]`. Prints the median steps/s of each build, this build's gain,
+ * and the median (and quartiles) of the gains of round pairs (a round and the other build's round
+ * next to it), which a burst of load spoils for one pair only. `--this` times another checkout in
+ * this one's place (a bisect point against a base).
  * @module
  */
 import path from 'node:path';
@@ -34,7 +37,7 @@ const dtype = option('--dtype', 'float32') as 'float32' | 'float64';
 const rounds = Number(option('--rounds', '20'));
 const steps = Number(option('--steps', '50'));
 if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Paired: --model is fcnet or sequential (got ${model})`);
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const here = path.resolve(option('--this', path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')));
 
 async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Optim }> {
   const dist = (pkg: string) => pathToFileURL(path.resolve(checkout, `packages/${pkg}/dist/index.js`)).href;
@@ -53,8 +56,9 @@ function stepOf({ core, nn, optim }: { core: Core; nn: Nn; optim: Optim }): () =
     const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
     return () => {
       const [X, y] = data[i++ % data.length]!;
-      net.loss(X, y);
+      const { grads } = net.loss(X, y);
       opt.step();
+      net.releaseGrads(grads); // as the Solver does after each update
     };
   }
   const dims = [3072, ...hidden];
@@ -69,17 +73,29 @@ function stepOf({ core, nn, optim }: { core: Core; nn: Nn; optim: Optim }): () =
   };
 }
 
+/**
+ * Milliseconds of wall time, or with `--clock cpu` of this process's CPU time (user + system): on a
+ * machine whose other processes take the core away for milliseconds at a time, CPU time leaves out
+ * the time we were not running (not the slowdown of sharing the core with a busy sibling thread).
+ */
+const clockName = option('--clock', 'wall');
+if (clockName !== 'wall' && clockName !== 'cpu') throw new Error(`w1Paired: --clock is wall or cpu (got ${clockName})`);
+const clock = clockName === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
+
 const builds = { this: stepOf(await load(here)), other: stepOf(await load(other)) };
 for (const run of Object.values(builds)) for (let k = 0; k < 100; k++) run();
 const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
 for (let round = 0; round < rounds; round++) {
   for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
-    const t0 = performance.now();
+    const t0 = clock();
     for (let k = 0; k < steps; k++) builds[key]();
-    times[key].push((performance.now() - t0) / steps);
+    times[key].push((clock() - t0) / steps);
   }
 }
 const rate = (key: 'this' | 'other') => 1000 / median(times[key]);
 const mine = rate('this'), theirs = rate('other');
-console.log(`${model} ${dtype}, this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps`);
-console.log(`this ${mine.toFixed(1)} steps/s, other ${theirs.toFixed(1)} steps/s (${mine >= theirs ? '+' : ''}${((mine / theirs - 1) * 100).toFixed(1)}%)`);
+console.log(`${model} ${dtype}, this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
+const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
+const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
+const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
+console.log(`this ${mine.toFixed(1)} steps/s, other ${theirs.toFixed(1)} steps/s (${signed(mine / theirs)}); paired rounds ${signed(median(gains))} (quartiles ${signed(quartile(0.25))}, ${signed(quartile(0.75))})`);

@@ -37,8 +37,9 @@ export async function timeW1Steps(threads: number, budgetMs: number): Promise<W1
   let i = 0;
   const step = (): void => {
     const [X, y] = data[i++ % data.length]!;
-    model.loss(X, y);
+    const { grads } = model.loss(X, y);
     opt.step();
+    model.releaseGrads(grads); // as the Solver does after each update
   };
   for (let w = 0; w < 3; w++) step();
   const times: number[] = [];

@@ -1,5 +1,8 @@
 /**
- * The allocator every op's arrays come from. `allocate` reuses arrays given back to its pool, and
+ * The allocator every op's arrays come from. `allocate` reuses arrays given back to its pool (by the
+ * tape, when it frees a graph, and by {@link recyclingArrays} scopes); the pool keeps float arrays
+ * of 1024 elements or more in the active kernels' memory when they have one (the WebAssembly heap),
+ * so kernels use reused arrays in place. It
  * records what it makes for the two that ask: the tape (which arrays an op's backward made, its own
  * to keep) and {@link recyclingArrays} scopes (which arrays to give back). Allocating a typed array
  * costs microseconds (a zeroed backing store outside the JavaScript heap, and the garbage collections
@@ -8,7 +11,7 @@
  * @module
  * @internal
  */
-import type { DType, TypedArray, TypedArrayOf } from './dtype.js';
+import type { DType, FloatArray, TypedArray, TypedArrayOf } from './dtype.js';
 
 const constructors = {
   float32: Float32Array,
@@ -28,6 +31,26 @@ let pooledBytes = 0;
 /** The arrays in the pool now: giving one back twice must not let two callers take it. */
 const pooled = new WeakSet<TypedArray>();
 
+/**
+ * Where new float arrays come from while the active kernels have a memory of their own (the
+ * WebAssembly kernels' `allocate`: views of their heap, which they read and write in place, without
+ * copies in and out), else null (plain typed arrays). Set by the kernel registry.
+ */
+let kernelArrays: ((dtype: 'float32' | 'float64', length: number) => FloatArray) | null = null;
+/** Float arrays shorter than this stay plain typed arrays: copying them costs less than a heap block. */
+const KERNEL_MEMORY_MIN_LENGTH = 1024;
+/**
+ * Bytes of kernel-memory arrays that the pool made and that are not yet collected, and their limit.
+ * One that is taken from the pool and dropped returns its block only when the collector finds it
+ * and the event loop turns, which a synchronous loop may not let happen, so past the limit the pool
+ * keeps plain typed arrays.
+ */
+let kernelBytes = 0;
+const KERNEL_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
+const kernelCollected = new FinalizationRegistry<number>((bytes) => {
+  kernelBytes -= bytes;
+});
+
 /** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
 let tracked: Set<TypedArray> | null = null;
 
@@ -40,10 +63,59 @@ let scoped: Set<TypedArray> | null = null;
  * that writes every element (a product's output). @internal
  */
 export function allocate<D extends DType>(dtype: D, length: number, zeroed = true): TypedArrayOf[D] {
-  const array = (takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
+  return record(takePooled(dtype, length, zeroed) ?? new constructors[dtype](length)) as TypedArrayOf[D];
+}
+
+/**
+ * Like {@link allocate}, for the arrays of tensors that user code makes and keeps (`tensor`,
+ * `zeros`, `randn`, …: data, parameters, targets): a new float array of 1024 elements or more is
+ * made in the kernels' memory when they have one (within its limit), so the kernels read it in
+ * place on every call instead of copying it in. @internal
+ */
+export function allocateLasting<D extends DType>(dtype: D, length: number): TypedArrayOf[D] {
+  if (kernelArrays === null || (dtype !== 'float32' && dtype !== 'float64') || length < KERNEL_MEMORY_MIN_LENGTH) return allocate(dtype, length);
+  const pooledArray = takePooled(dtype, length, true);
+  if (pooledArray !== undefined) return record(pooledArray) as TypedArrayOf[D];
+  const bytes = length * (dtype === 'float32' ? 4 : 8);
+  if (kernelBytes + bytes > KERNEL_MEMORY_LIMIT_BYTES) return allocate(dtype, length);
+  return record(kernelArray(dtype, length)) as TypedArrayOf[D];
+}
+
+/** Records `array` for the tape and recycling scopes, as `allocate` does. */
+function record(array: TypedArray): TypedArray {
   if (tracked !== null) tracked.add(array);
   if (scoped !== null) scoped.add(array);
   return array;
+}
+
+/** A new zero-filled array in the kernels' memory, counted against its limit until collected. */
+function kernelArray(dtype: 'float32' | 'float64', length: number): FloatArray {
+  const array = kernelArrays!(dtype, length);
+  inKernelMemory.add(array);
+  kernelBytes += array.byteLength;
+  kernelCollected.register(array, array.byteLength);
+  return array;
+}
+
+/**
+ * Makes new float arrays come from `source` (the active kernels' `allocate`), or plain typed arrays
+ * when null. The kernel registry calls it whenever the active set changes. @internal
+ */
+export function useKernelMemory(source: ((dtype: 'float32' | 'float64', length: number) => FloatArray) | null): void {
+  kernelArrays = source;
+}
+
+/** The arrays the pool made in the kernels' memory. */
+const inKernelMemory = new WeakSet<TypedArray>();
+
+/** Whether the pool made `array` in the kernels' memory. @internal */
+export function isKernelArray(array: TypedArray): boolean {
+  return inKernelMemory.has(array);
+}
+
+/** Bytes of kernel-memory arrays the pool made that are not yet collected (for tests). @internal */
+export function kernelArrayBytes(): number {
+  return kernelBytes;
 }
 
 /**
@@ -77,9 +149,20 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
   return zeroed ? array.fill(0) : array;
 }
 
-/** Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). @internal */
+/**
+ * Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). A plain float
+ * array of 1024 elements or more is replaced there by one of its length in the kernels' memory, when
+ * they have one (within its limit): arrays that come back are the ones a loop reuses, so after a
+ * step or two of warm-up a training step's arrays all live where the kernels use them in place. New
+ * arrays (a pool miss) are plain ones: memory that user code drops is left to the collector, and a
+ * loop that never gives anything back does not fill the kernels' memory. @internal
+ */
 export function givePooled(dtype: DType, array: TypedArray): void {
   if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
+    && !inKernelMemory.has(array) && kernelBytes + array.byteLength <= KERNEL_MEMORY_LIMIT_BYTES) {
+    array = kernelArray(dtype, array.length);
+  }
   pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));

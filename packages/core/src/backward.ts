@@ -1,19 +1,22 @@
 /**
  * The tape's backward: visits the nodes reachable from an output in reverse order of creation,
  * hands each node's output gradient to its op's backward, checks what comes back, and sums the
- * gradients of each input, adding in place into gradients that the tape owns.
+ * gradients of each input, adding in place into gradients that the tape owns. Gradients it owns and
+ * no longer needs (consumed by the op that received them, or added into another), and the arrays an
+ * op's backward allocated but did not return, go back to the allocator's pool at once: a backward
+ * reuses its own intermediate gradients, and repeated steps allocate none.
  * @module
  */
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
-import { trackAllocations } from './allocator.js';
+import { givePooled, trackAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, isContiguous } from './kernels/layout.js';
-import { freedError, type TapeNode } from './tape.js';
+import { freedError, isShared, type TapeNode } from './tape.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -71,18 +74,33 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
       const owned = ownsGradient(g, i, grads, node.ctx.needsGrad, fresh, dyOwned ? entry.grad.data : null);
       const parent = inputs[i]!.gradFn;
       if (parent === null) {
-        accumulateInto(inputs[i]!, g, owned);
+        if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBack(g.data);
         continue;
       }
       const prev = pending.get(parent);
       if (prev === undefined) pending.set(parent, { grad: g, owned });
-      else if (prev.owned) addInPlace(prev.grad, g);
-      else if (owned) {
+      else if (prev.owned) {
+        addInPlace(prev.grad, g);
+        if (owned) giveBack(g.data);
+      } else if (owned) {
         addInPlace(g, prev.grad); // g + prev is prev + g, bit for bit
         pending.set(parent, { grad: g, owned: true });
       } else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
     }
-    if (!retainGraph) node.ctx.free();
+    // what this backward allocated and did not return, and the gradient it consumed (when the tape
+    // owned it and the op did not pass it on), are dead: the next ops reuse them
+    for (const g of grads) if (g) fresh.delete(g.data);
+    if (dyOwned && !grads.some((g) => g?.data === entry.grad.data)) fresh.add(entry.grad.data);
+    for (const array of fresh) giveBack(array);
+    if (!retainGraph) {
+      node.ctx.free();
+      // marked intermediates whose last user this was (and this node's own output, once unused)
+      for (const input of inputs) {
+        const producer = input.gradFn;
+        if (producer !== null && --producer.uses === 0 && producer.output === input && producer.freed) releaseOutput(producer);
+      }
+      if (node.output !== null && node.uses === 0) releaseOutput(node);
+    }
   }
 }
 
@@ -180,6 +198,53 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
   });
 }
 
+/** The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}). */
+const tapeGrads = new WeakSet<Tensor>();
+
+/**
+ * Sets `t.grad` to null and, when backward made that gradient (its array is the tape's: not a
+ * tensor assigned to `.grad`, and no view or `detach` of it was taken), gives its array back to the
+ * allocator, where the next backward's gradient of `t` reuses it, and releases the old gradient
+ * tensor: reading it afterwards throws a GraphError. `Optimizer.zeroGrad()` does this for every
+ * parameter, so that training steps reuse one gradient array per parameter (in the kernels' memory,
+ * where the products that make it and the update that reads it work in place) instead of
+ * allocating a new one each step. Clone a gradient you read after `zeroGrad`.
+ *
+ * @example
+ * ```ts
+ * import { randn, releaseGrad } from '@tapegrad/core';
+ * const w = randn([3], { requiresGrad: true });
+ * w.mul(w).sum().backward();
+ * const old = w.grad!;
+ * releaseGrad(w);
+ * console.log(w.grad, old.isReleased); // null true
+ * ```
+ * @category Autograd
+ */
+export function releaseGrad(t: Tensor): void {
+  if (!(t instanceof Tensor)) throw new TypeError(`releaseGrad: expected a Tensor (got ${describeValue(t)})`);
+  const g = t.grad;
+  if (g === null) return;
+  t.grad = null;
+  if (!tapeGrads.has(g) || g.isReleased || isShared(g.data.data)) return;
+  tapeGrads.delete(g);
+  giveBack(g.data.data);
+  g.release();
+}
+
+/** Gives the array of a node's marked output back and releases the tensor (see releaseWithGraph). */
+function releaseOutput(node: TapeNode): void {
+  const t = node.output!;
+  node.output = null;
+  giveBack(t.data.data);
+  t.release();
+}
+
+/** Gives a dead array to the allocator's pool. */
+function giveBack(array: TypedArray): void {
+  givePooled(dtypeOfArray(array)!, array);
+}
+
 function addInPlace(target: NdArray, g: NdArray): void {
   binaryInto('add', target, target, g);
 }
@@ -192,6 +257,7 @@ function accumulateInto(t: Tensor, g: NdArray, owned: boolean): boolean {
   if (t.grad === null) {
     const take = owned && isContiguous(g);
     t.grad = new Tensor(take ? g : copyNd(g));
+    tapeGrads.add(t.grad);
     return take;
   }
   addInPlace(t.grad.data, g);

@@ -4,7 +4,7 @@
  */
 import { DtypeError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
-import { allocate } from './allocator.js';
+import { allocateLasting } from './allocator.js';
 import { checkDType, dtypeOfArray, getDefaultDtype, type DType, type FloatDType, type TypedArray } from './dtype.js';
 import { wrapNd } from './kernels/layout.js';
 import { checkShape, sizeOf } from './shape.js';
@@ -87,7 +87,7 @@ export function tensor(data: number | NestedArray | TypedArray, opts: TensorOpti
       throw new ShapeError(`tensor: shape ${formatShape(shape)} holds ${sizeOf(shape)} elements (got ${flat.length} values)`);
     }
     const dtype = dtypeFrom('tensor', opts, arrayDtype);
-    const copy = allocate(dtype, flat.length);
+    const copy = allocateLasting(dtype, flat.length);
     copy.set(flat);
     return finish(copy, shape, opts);
   }
@@ -102,7 +102,7 @@ export function tensor(data: number | NestedArray | TypedArray, opts: TensorOpti
       `tensor: shape ${formatShape(shape)} must match the nested arrays' shape, or hold as many elements as a flat list (got data of shape ${formatShape(dataShape)})`,
     );
   }
-  const values = allocate(dtypeFrom('tensor', opts), sizeOf(shape));
+  const values = allocateLasting(dtypeFrom('tensor', opts), sizeOf(shape));
   const flat = typeof data === 'number' ? [data] : (data as NestedArray[]).flat(Infinity as 1) as number[];
   values.set(flat);
   return finish(values, shape, opts);
@@ -146,7 +146,7 @@ export function fromArray(values: TypedArray, shape: readonly number[] = [values
  */
 export function full(shape: readonly number[], value: number, opts: CreationOptions = {}): Tensor {
   const checked = checkShape('full', [...shape]);
-  const data = allocate(dtypeFrom('full', opts), sizeOf(checked));
+  const data = allocateLasting(dtypeFrom('full', opts), sizeOf(checked));
   if (value !== 0) data.fill(value);
   return finish(data, checked, opts);
 }
@@ -225,7 +225,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreationOpti
     throw new ShapeError(`arange: start, end and step must be finite and step non-zero (got ${from}, ${to}, ${step})`);
   }
   const n = Math.max(0, Math.ceil((to - from) / step));
-  const data = allocate(dtypeFrom('arange', opts), n);
+  const data = allocateLasting(dtypeFrom('arange', opts), n);
   for (let i = 0; i < n; i++) data[i] = from + i * step;
   return finish(data, [n], opts);
 }
@@ -242,7 +242,7 @@ export function arange(start: number, end?: number, step = 1, opts: CreationOpti
  */
 export function linspace(start: number, end: number, steps: number, opts: CreationOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new ShapeError(`linspace: steps must be a non-negative integer (got ${steps})`);
-  const data = allocate(dtypeFrom('linspace', opts), steps);
+  const data = allocateLasting(dtypeFrom('linspace', opts), steps);
   const delta = steps > 1 ? (end - start) / (steps - 1) : 0;
   for (let i = 0; i < steps; i++) data[i] = start + i * delta;
   if (steps > 1) data[steps - 1] = end;
@@ -264,7 +264,7 @@ export function linspace(start: number, end: number, steps: number, opts: Creati
 export function logspace(start: number, end: number, steps: number, opts: CreationOptions & { base?: number } = {}): Tensor {
   const exponents = linspace(start, end, steps, { dtype: 'float64' }).toFloat64Array();
   const base = opts.base ?? 10;
-  const data = allocate(dtypeFrom('logspace', opts), steps);
+  const data = allocateLasting(dtypeFrom('logspace', opts), steps);
   for (let i = 0; i < steps; i++) data[i] = power(base, exponents[i]!);
   return finish(data, [steps], opts);
 }

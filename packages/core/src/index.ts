@@ -24,8 +24,9 @@ export {
   type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray, type NdArray,
 } from './dtype.js';
 export { recyclingArrays, giveBackArrays } from './recycling.js';
+export { releaseGrad } from './backward.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
-export { TapeNode, type OpContext, type OpSpec } from './tape.js';
+export { TapeNode, releaseWithGraph, type OpContext, type OpSpec } from './tape.js';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode.js';
 export { AnomalyError, detectAnomaly, setAnomalyDetection, isAnomalyDetectionEnabled } from './anomaly.js';
 export {

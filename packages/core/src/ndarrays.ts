@@ -7,7 +7,14 @@ import { createNd, toContiguous } from './kernels/layout.js';
 
 /**
  * A new zero-filled, contiguous ndarray of `dtype` and `shape`, for an op's output or gradient.
+ * Its array comes from core's allocator: a reused one when an earlier graph gave one back, and for
+ * float arrays of 1024 elements or more on the WebAssembly kernels, one in their memory (which they
+ * then read and write in place).
  *
+ * @param dtype - the element type.
+ * @param shape - the dims.
+ * @param zeroed - false for an output the caller writes in full: a reused array then keeps its old
+ *   values instead of being filled with zeros first (default true).
  * @example
  * ```ts
  * import { createNdArray } from '@tapegrad/core';
@@ -16,8 +23,8 @@ import { createNd, toContiguous } from './kernels/layout.js';
  * ```
  * @category Autograd
  */
-export function createNdArray(dtype: DType, shape: readonly number[]): NdArray {
-  return createNd(dtype, shape);
+export function createNdArray(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
+  return createNd(dtype, shape, zeroed);
 }
 
 /**

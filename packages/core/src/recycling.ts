@@ -3,7 +3,7 @@
  * ({@link recyclingArrays}), and arrays given back one by one ({@link giveBackArrays}).
  * @module
  */
-import { givePooled, scopeAllocations } from './allocator.js';
+import { givePooled, isKernelArray, scopeAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type TypedArray } from './dtype.js';
 import { getKernels } from './kernels/registry.js';
@@ -104,7 +104,7 @@ export function giveBackArrays(tensors: Iterable<Tensor>): void {
     if (seen.has(array)) continue;
     seen.add(array);
     const dtype = dtypeOfArray(array)!;
-    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array)
+    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array) && !isKernelArray(array)
       && kernelBufferBytes + array.byteLength <= KERNEL_BUFFER_LIMIT_BYTES) {
       const buffer = getKernels().allocate(dtype, array.length);
       kernelBuffers.add(buffer);

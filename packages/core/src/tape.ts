@@ -95,6 +95,21 @@ export class TapeNode {
   readonly seq = nextSeq++;
   /** A tensor that asked (by `retainGrad`) to keep its gradient. @internal */
   retained: Tensor | null = null;
+  /**
+   * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
+   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed.
+   * Null when unmarked, or once something else came to share its array (a view, `detach`). @internal
+   */
+  output: Tensor | null = null;
+  /** Recorded ops that took the output and have not been through a backward that freed them. @internal */
+  uses = 0;
+  /** Whether something else shares the output's array (a view, `detach`): it never goes back. @internal */
+  shared = false;
+  /** Notes that something else shares the output's array. @internal */
+  share(): void {
+    this.shared = true;
+    this.output = null;
+  }
   /** @internal */
   constructor(
     /** @internal */ readonly spec: OpSpec<unknown, readonly unknown[]>,
@@ -137,6 +152,19 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   const inputData = inputs.map((t) => t.data);
   const out = spec.forward(ctx, ...inputData);
   const dtype = checkForwardResult(spec.name, out);
+  let aliases = false;
+  for (let i = 0; i < inputs.length; i++) {
+    const view = out.data === inputData[i]!.data;
+    if (view) {
+      aliases = true;
+      noteShared(out.data);
+    }
+    const producer = inputs[i]!.gradFn;
+    if (producer === null) continue;
+    // an output that shares an input's array (a view) keeps that array from ever going back
+    if (view) producer.share();
+    else if (recording) producer.uses++;
+  }
   const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
   if (site !== undefined) checkFinite(`${spec.name}.forward`, out, inputData, describeInputs(ctx.inputShapes), site);
   if (!recording || !isFloatDType(dtype)) return new Tensor(out);
@@ -148,7 +176,49 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     dtype,
     site,
   );
+  if (aliases) node.shared = true;
   return Tensor.fromNode(out, node);
+}
+
+/** Arrays that a view or `detach` made a second tensor share: none of them is ever given back. */
+const sharedArrays = new WeakSet<object>();
+
+/** Notes that a second tensor shares `array` (a view, `detach`). @internal */
+export function noteShared(array: object): void {
+  sharedArrays.add(array);
+}
+
+/** Whether a second tensor may share `array` (see {@link noteShared}). @internal */
+export function isShared(array: object): boolean {
+  return sharedArrays.has(array);
+}
+
+/**
+ * Marks `t`, the output of an op on the tape, as an intermediate that nothing outside the graph
+ * holds: once backward frees the graph, and every recorded op that took `t` has been through that
+ * backward, its array goes back to the allocator, and later ops reuse it. For library code that
+ * makes a tensor, hands it only to further ops and drops it (a `Sequential` between two of nn's
+ * layers, a loss's inner steps), so that a training step of any model allocates nothing anew. Reading `t`
+ * afterwards throws a GraphError (it stays reachable through `gradFn.inputs`). Nothing happens to a
+ * leaf, to a tensor made without recording (under `noGrad`), or when a view of `t` or `t.detach()`
+ * shares its array (then it stays, and the collector frees it as usual). Returns `t`.
+ *
+ * @example
+ * ```ts
+ * import { randn, releaseWithGraph } from '@tapegrad/core';
+ * const w = randn([4, 3], { requiresGrad: true });
+ * const h = releaseWithGraph(randn([2, 4]).matmul(w)); // only the graph holds h
+ * const loss = h.relu().sum();
+ * loss.backward();
+ * console.log(h.isReleased, w.grad?.shape); // true [4, 3]
+ * ```
+ * @category Autograd
+ */
+export function releaseWithGraph(t: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new TypeError(`releaseWithGraph: expected a Tensor (got ${describeValue(t)})`);
+  const node = t.gradFn;
+  if (node !== null && !node.freed && !node.shared) node.output = t;
+  return t;
 }
 
 function checkForwardResult(op: string, out: unknown): DType {

@@ -9,7 +9,7 @@ import { isFloatDType, type DType, type NdArray } from './dtype.js';
 import { dtypeOf, isContiguous, toContiguous, toFloat64 } from './kernels/layout.js';
 import { sizeOf } from './shape.js';
 import { runBackward } from './backward.js';
-import type { TapeNode } from './tape.js';
+import { noteShared, type TapeNode } from './tape.js';
 import { formatTensor, toNestedArray } from './format.js';
 import { copyInPlace, fillInPlace } from './inPlace.js';
 import {
@@ -17,6 +17,13 @@ import {
   min, minimum, mul, neg, permute, pow, relu, reshape, softmax, sqrt, squeeze, std, sub, sum, transpose, unsqueeze,
   variance, type RowIndex, type VarianceOptions,
 } from './ops/functions.js';
+
+/** The error for reading a tensor whose array went back to the allocator. */
+function releasedError(): GraphError {
+  return new GraphError(
+    'Tensor: the values of this intermediate were given back for reuse when backward freed its graph (got a read after that; it was marked by releaseWithGraph: keep a tensor you read later out of that, or clone it before backward)',
+  );
+}
 
 /** A number or a tensor: binary ops accept plain numbers on either side. @category Tensors */
 export type TensorLike = Tensor | number;
@@ -53,7 +60,13 @@ export class Tensor {
    * console.log(x.data.data instanceof Float32Array, x.data.stride, x.T.data.stride); // true [2, 1] [1, 2]
    * ```
    */
-  readonly data: NdArray;
+  get data(): NdArray {
+    const nd = this.nd;
+    if (nd === null) throw releasedError();
+    return nd;
+  }
+  /** The values; null once released (see {@link releaseWithGraph}). */
+  private nd: NdArray | null;
   /**
    * The element type.
    * @example
@@ -95,7 +108,7 @@ export class Tensor {
    * ```
    */
   constructor(data: NdArray, opts: { requiresGrad?: boolean } = {}) {
-    this.data = data;
+    this.nd = data;
     this.dtype = dtypeOf(data);
     if (opts.requiresGrad) this.requiresGrad = true;
   }
@@ -216,7 +229,25 @@ export class Tensor {
    * console.log(d.requiresGrad, d.isLeaf, d.data === w.data); // false true true
    * ```
    */
-  detach(): Tensor { return new Tensor(this.data); }
+  detach(): Tensor {
+    // the detached tensor shares the array: it can no longer go back when the graph is freed
+    this.node?.share();
+    noteShared(this.data.data);
+    return new Tensor(this.data);
+  }
+
+  /**
+   * Drops the values (their array went back to the allocator): reading the tensor's data from now
+   * on throws a GraphError. For the tape's {@link releaseWithGraph}. @internal
+   */
+  release(): void {
+    this.nd = null;
+  }
+
+  /** Whether the values were given back when the graph was freed (see {@link releaseWithGraph}). */
+  get isReleased(): boolean {
+    return this.nd === null;
+  }
 
   /** Whether the data is laid out row-major without gaps; see {@link Tensor.contiguous}'s example. */
   isContiguous(): boolean { return isContiguous(this.data); }

@@ -61,6 +61,21 @@ export abstract class Cs231nClassifier extends Module {
     return Object.fromEntries(this.namedParameters());
   }
 
+  /** The parameter names in cs231n's order (W1, b1, gamma1, beta1, …): namedParameters' names. */
+  private paramNames: string[] | null = null;
+
+  /**
+   * The parameters by name in cs231n's order, as `namedParameters()` lists them, without walking
+   * the module's fields on every step (the fields themselves are read each time: `to(dtype)` may
+   * replace them). Models with nested modules (dotted names) walk them as namedParameters does.
+   */
+  private paramsInOrder(): [string, Parameter][] {
+    this.paramNames ??= [...this.namedParameters()].map(([name]) => name);
+    if (this.paramNames.some((name) => name.includes('.'))) return [...this.namedParameters()];
+    const fields = this as unknown as Record<string, Parameter>;
+    return this.paramNames.map((name) => [name, fields[name]!]);
+  }
+
   /** The L2 penalty 0.5·reg·Σ‖W‖² as a scalar tensor on the tape, or null when reg is 0. */
   private penalty(): Tensor | null {
     if (this.reg === 0) return null;
@@ -105,10 +120,11 @@ export abstract class Cs231nClassifier extends Module {
       const dataLoss = crossEntropy(scores, y);
       const penalty = this.penalty();
       const loss = penalty === null ? dataLoss : dataLoss.add(penalty);
-      this.zeroGrad();
+      const params = this.paramsInOrder();
+      for (const [, p] of params) p.grad = null; // zeroGrad(), without walking the module's fields
       loss.backward();
       const grads: Record<string, Tensor> = {};
-      for (const [name, p] of this.namedParameters()) grads[name] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
+      for (const [name, p] of params) grads[name] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
       return { loss: loss.item(), grads };
     } finally {
       this.train(wasTraining);
@@ -137,7 +153,7 @@ export abstract class Cs231nClassifier extends Module {
     if (grads === null || typeof grads !== 'object') {
       throw new TypeError(`${this.modelName}.releaseGrads: grads must be the object loss(X, y) returned (got ${grads === null ? 'null' : typeof grads})`);
     }
-    const byName = new Map(this.namedParameters());
+    const byName = new Map(this.paramsInOrder());
     const back: Tensor[] = [];
     for (const [name, g] of Object.entries(grads)) {
       const p = byName.get(name);
@@ -153,7 +169,7 @@ export abstract class Cs231nClassifier extends Module {
   private *survivors(result: Tensor | LossAndGrads): Iterable<Tensor> {
     if (result instanceof Tensor) yield result;
     else yield* Object.values(result.grads);
-    for (const p of this.parameters()) {
+    for (const [, p] of this.paramsInOrder()) {
       yield p;
       if (p.grad !== null) yield p.grad;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Generator, tensor } from '@tapegrad/core';
-import { Dropout, Flatten, Linear, ReLU, Sequential, setBackwardMode } from '@tapegrad/nn';
+import { Generator, noGrad, releaseGrad, tensor, type Tensor } from '@tapegrad/core';
+import { BatchNorm1d, Dropout, Flatten, Linear, ReLU, Sequential, crossEntropy, setBackwardMode } from '@tapegrad/nn';
 
 const mlp = (seed: number) => {
   const g = new Generator(seed);
@@ -78,5 +78,39 @@ describe('Sequential', () => {
       ')',
     ].join('\n'));
     expect(Object.keys(model.stateDict())).toEqual(['1.weight', '1.bias', '4.0.weight']);
+  });
+
+  test('training steps reuse the arrays of the tensors passed between its layers, and never one a user can still read', () => {
+    // the quickstart's loop (an optimizer's zeroGrad is releaseGrad, its step an update in place);
+    // everything a user holds afterwards (the scores, the losses, the
+    // parameters, the running statistics, the input, a gradient cloned before zeroGrad) must keep its
+    // values through later steps, and what the graph alone held is released, not silently reused
+    const g = new Generator(3);
+    const model = new Sequential(
+      new Linear(64, 48, { dtype: 'float64', generator: g }), new BatchNorm1d(48, { dtype: 'float64' }), new ReLU(),
+      new Linear(48, 32, { dtype: 'float64', generator: g }), new ReLU(), new Linear(32, 5, { dtype: 'float64', generator: g }),
+    );
+    const held: { t: Tensor; values: number[] }[] = [];
+    const hold = (t: Tensor) => held.push({ t, values: Array.from(t.toFloat64Array()) });
+    const intermediates: Tensor[] = [];
+    for (let step = 0; step < 6; step++) {
+      const X = g.randn([40, 64], { dtype: 'float64' }), y = g.randint(0, 5, [40]);
+      for (const p of model.parameters()) releaseGrad(p);
+      const scores = model.forward(X);
+      const loss = crossEntropy(scores, y);
+      loss.backward();
+      hold(X);
+      hold(scores);
+      hold(loss);
+      hold((model[0] as Linear).weight.grad!.clone());
+      // what only the graph holds: reachable through gradFn.inputs
+      for (let t: Tensor | undefined = scores; t?.gradFn; t = t.gradFn.inputs[0]) intermediates.push(t);
+      noGrad(() => { for (const p of model.parameters()) p.copy_(p.sub(p.grad!.mul(1e-2))); });
+      for (const t of [...model.parameters(), ...model.buffers()]) hold(t.clone());
+    }
+    for (const { t, values } of held) expect(Array.from(t.toFloat64Array())).toEqual(values);
+    const released = intermediates.filter((t) => t.isReleased);
+    expect(released.length).toBeGreaterThan(0); // the outputs between nn's layers went back
+    for (const t of released) expect(() => t.toArray()).toThrow(/given back for reuse/);
   });
 });

@@ -2,8 +2,26 @@
  * The sequential container, as PyTorch's `nn.Sequential`.
  * @module
  */
-import type { Tensor } from '@tapegrad/core';
+import { releaseWithGraph, type Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
+import { Linear } from './linear.js';
+import { BatchNorm1d } from './batchNorm1d.js';
+import { ReLU } from './relu.js';
+import { LayerNorm } from './layerNorm.js';
+import { Dropout } from './dropout.js';
+import { Flatten } from './flatten.js';
+
+/**
+ * nn's layers whose forward keeps neither its input nor its output anywhere but on the tape (exactly
+ * these classes, not subclasses, which may override forward).
+ */
+const graphOnly: ReadonlySet<Function> = new Set<Function>([Linear, BatchNorm1d, ReLU, LayerNorm, Dropout, Flatten]);
+
+/** Whether `m` keeps its input and output only on the tape (a Sequential: when all its children do). */
+function keepsNothing(m: Module): boolean {
+  if (m instanceof Sequential && m.constructor === Sequential) return m.children().every(keepsNothing);
+  return graphOnly.has(m.constructor);
+}
 
 /**
  * Modules applied one after the other (PyTorch's `nn.Sequential`). The children are named `'0'`,
@@ -63,10 +81,19 @@ export class Sequential extends Module implements Iterable<Module> {
     return this.children()[Symbol.iterator]();
   }
 
-  /** Passes `x` through each child in order (returns x when there are none). */
+  /**
+   * Passes `x` through each child in order (returns x when there are none). Between two of nn's
+   * own layers (Linear, BatchNorm1d, ReLU, LayerNorm, Dropout, Flatten), the tensor passed on is
+   * held only by the tape, so it is marked with core's `releaseWithGraph`: once backward frees the
+   * graph its array is reused by the next step (and it can no longer be read through `gradFn.inputs`).
+   */
   forward(x: Tensor): Tensor {
+    const children = this.children();
     let y = x;
-    for (const m of this.children()) y = m.forward(y);
+    for (let i = 0; i < children.length; i++) {
+      y = children[i]!.forward(y);
+      if (i + 1 < children.length && keepsNothing(children[i]!) && keepsNothing(children[i + 1]!)) releaseWithGraph(y);
+    }
     return y;
   }
 }

@@ -3,7 +3,9 @@
  * `step`, `zeroGrad`, and a state dict in PyTorch's layout.
  * @module
  */
-import { GraphError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, formatShape, noGrad, sameShape, toSnakeCase, type NdArray } from '@tapegrad/core';
+import {
+  GraphError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, formatShape, noGrad, releaseGrad, sameShape, toSnakeCase, type NdArray,
+} from '@tapegrad/core';
 import { exportState, importState, type OptimizerStateDict, type StateDictEntry, type StateSchema } from './stateDict.js';
 import { OptionChecker, checkKnownKeys, copyOption, describeValue, type OptionDefaults } from './options.js';
 
@@ -233,14 +235,17 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
 
   /**
    * Clears the gradients of every parameter: sets them to null (the default, as PyTorch 2), or with
-   * `setToNone: false` fills them with zeros in place.
+   * `setToNone: false` fills them with zeros in place. Setting them to null gives the arrays of the
+   * gradients backward made back to core's allocator (core's `releaseGrad`), where the next
+   * backward's gradients reuse them: a gradient tensor kept from before `zeroGrad()` is released
+   * (reading it throws a GraphError; `clone()` it first to keep its values).
    * @param opts - `setToNone` (default true).
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
     const setToNone = opts.setToNone ?? true;
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (setToNone) p.grad = null;
+        if (setToNone) releaseGrad(p);
         else if (p.grad !== null) noGrad(() => p.grad?.zero_());
       }
     }

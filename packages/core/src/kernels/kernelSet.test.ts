@@ -119,6 +119,9 @@ describe.each(kernelVariants())('the $label kernels', ({ kernels }) => {
         const mean = new Float64Array(c), variance = new Float64Array(c), invStd = new Float64Array(c);
         const xHat = new C(n * c), y = new C(n * c);
         k.batchNormForward(n, c, x, 3, true, 1e-5, scale, shift, mean, variance, invStd, xHat, y);
+        const yWithoutXHat = new C(n * c);
+        k.batchNormForward(n, c, x, 3, true, 1e-5, scale, shift, new Float64Array(c), new Float64Array(c), new Float64Array(c), null, yWithoutXHat);
+        expect(Array.from(yWithoutXHat)).toEqual(Array.from(y));
         const want = naive.batchNorm(n, c, x, 3, 1e-5, scale, shift);
         expectClose(mean, want.mean, 1e-12, 'mean');
         expectClose(variance, want.variance, 1e-12, 'variance');
@@ -130,17 +133,32 @@ describe.each(kernelVariants())('the $label kernels', ({ kernels }) => {
       }
     });
 
-    it(`${name}: BatchNorm backward matches the TypeScript kernels, with and without dx, training and eval`, () => {
+    it(`${name}: BatchNorm backward matches the formulas and the TypeScript kernels, with and without dx, training and eval`, () => {
       const random = seeded(5);
       for (const n of [2, 5, 50]) for (const c of sizes) for (const training of [true, false]) {
-        const dy = data(C, n * c, random, 2), xHat = data(C, n * c, random);
+        const dy = data(C, n * c, random, 2), x = data(C, n * c, random, 1);
+        const mean = Float64Array.from({ length: c }, () => random() - 0.5);
         const invStd = Float64Array.from({ length: c }, () => random() + 0.5), scale = Float64Array.from({ length: c }, () => random() + 0.5);
         const run = (set: KernelSet, withDx: boolean) => {
           const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c), dx = withDx ? new C(n * c) : null;
-          set.batchNormBackward(n, c, dy, 2, xHat, training, invStd, scale, sumDy, sumDyXHat, dx);
+          set.batchNormBackward(n, c, dy, 2, x, 1, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
           return { sumDy, sumDyXHat, dx };
         };
+        // x̂ = (x − mean)·invStd, written out: Σdy, Σdy·x̂ and dx = a·dy − a·Σdy/n − x̂·a·Σ(dy·x̂)/n (a = γ·invStd)
+        const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c), xHat = new Float64Array(n * c), dxWant = new Float64Array(n * c);
+        for (let r = 0; r < n; r++) for (let j = 0; j < c; j++) {
+          xHat[r * c + j] = (x[1 + r * c + j]! - mean[j]!) * invStd[j]!;
+          sumDy[j] = sumDy[j]! + dy[2 + r * c + j]!;
+          sumDyXHat[j] = sumDyXHat[j]! + dy[2 + r * c + j]! * xHat[r * c + j]!;
+        }
+        for (let r = 0; r < n; r++) for (let j = 0; j < c; j++) {
+          const a = scale[j]! * invStd[j]!;
+          dxWant[r * c + j] = a * dy[2 + r * c + j]! - (training ? (a * sumDy[j]! + xHat[r * c + j]! * a * sumDyXHat[j]!) / n : 0);
+        }
         const got = run(k, true), want = run(reference, true);
+        expectClose(got.sumDy, sumDy, 1e-10, 'sumDy (formula)');
+        expectClose(got.sumDyXHat, sumDyXHat, 1e-10, 'sumDyXHat (formula)');
+        expectClose(got.dx!, dxWant, C === Float32Array ? 1e-5 : 1e-10, 'dx (formula)');
         expectClose(got.sumDy, want.sumDy, 1e-12, 'sumDy');
         expectClose(got.sumDyXHat, want.sumDyXHat, 1e-12, 'sumDyXHat');
         expectClose(got.dx!, want.dx!, C === Float32Array ? 1e-6 : 1e-12, 'dx');

@@ -88,21 +88,23 @@ export interface KernelSet extends SpatialKernels {
    * BatchNorm forward over the contiguous `[n, c]` rows at `x[xOffset]`, per column j:
    * when `training`, `mean[j]` and biased `variance[j]` are computed (two passes, float64) into the
    * given arrays, else read from them; then `invStd[j] = 1/√(variance[j] + eps)`,
-   * `xHat = (x − mean)·invStd` and `y = xHat·scale + shift` (xHat and y contiguous from 0).
+   * `xHat = (x − mean)·invStd` and `y = xHat·scale + shift` (y contiguous from 0; xHat too, when
+   * not null: the fused op does not store it, its backward recomputes it from x).
    */
   batchNormForward(
     n: number, c: number, x: FloatArray, xOffset: number, training: boolean, eps: number,
     scale: Float64Array, shift: Float64Array, mean: Float64Array, variance: Float64Array, invStd: Float64Array,
-    xHat: FloatArray, y: FloatArray,
+    xHat: FloatArray | null, y: FloatArray,
   ): void;
 
   /**
-   * BatchNorm backward: `sumDy[j] = Σ dy`, `sumDyXHat[j] = Σ dy·xHat` (float64, written into the
-   * arrays given), and, when `dx` is not null, when `training`
+   * BatchNorm backward from forward's input `x` (`[n, c]` at `x[xOffset]`), `mean` and `invStd`,
+   * with `xHat = (x − mean)·invStd` recomputed on the fly: `sumDy[j] = Σ dy`, `sumDyXHat[j] = Σ dy·xHat`
+   * (float64, written into the arrays given), and, when `dx` is not null, when `training`
    * `dx = a·dy − a·sumDy/n − xHat·a·sumDyXHat/n` with `a = scale·invStd`, else `dx = a·dy`.
    */
   batchNormBackward(
-    n: number, c: number, dy: FloatArray, dyOffset: number, xHat: FloatArray, training: boolean,
+    n: number, c: number, dy: FloatArray, dyOffset: number, x: FloatArray, xOffset: number, mean: Float64Array, training: boolean,
     invStd: Float64Array, scale: Float64Array, sumDy: Float64Array, sumDyXHat: Float64Array, dx: FloatArray | null,
   ): void;
 

@@ -42,7 +42,7 @@ function columnMoments(x: FloatArray, xo: number, n: number, c: number, mean: Fl
 export function batchNormForwardJs(
   n: number, c: number, x: FloatArray, xo: number, training: boolean, eps: number,
   scale: Float64Array, shift: Float64Array, mean: Float64Array, variance: Float64Array, invStd: Float64Array,
-  xHat: FloatArray, out: FloatArray,
+  xHat: FloatArray | null, out: FloatArray,
 ): void {
   if (training) columnMoments(x, xo, n, c, mean, variance);
   for (let j = 0; j < c; j++) invStd[j] = 1 / Math.sqrt(variance[j]! + eps);
@@ -51,55 +51,48 @@ export function batchNormForwardJs(
     const o = r * c;
     for (let j = 0; j < c; j++) {
       const h = (x[row + j]! - mean[j]!) * invStd[j]!;
-      xHat[o + j] = h;
+      if (xHat !== null) xHat[o + j] = h;
       out[o + j] = h * scale[j]! + shift[j]!;
     }
   }
 }
 
-/** Σ dy and Σ dy·xHat per column: what dβ and dγ are, and what dx needs. One pass. */
-function columnGradSums(dy: FloatArray, dyo: number, xHat: FloatArray, n: number, c: number, sumDy: Float64Array, sumDyXHat: Float64Array): void {
-  const n4 = n - (n % 4);
-  for (let r = 0; r < n4; r += 4) {
-    const d0 = dyo + r * c, d1 = d0 + c, d2 = d1 + c, d3 = d2 + c;
-    const h0 = r * c, h1 = h0 + c, h2 = h1 + c, h3 = h2 + c;
-    for (let j = 0; j < c; j++) {
-      const g0 = dy[d0 + j]!, g1 = dy[d1 + j]!, g2 = dy[d2 + j]!, g3 = dy[d3 + j]!;
-      sumDy[j] = sumDy[j]! + (g0 + g1 + (g2 + g3));
-      sumDyXHat[j] = sumDyXHat[j]! + (g0 * xHat[h0 + j]! + g1 * xHat[h1 + j]! + (g2 * xHat[h2 + j]! + g3 * xHat[h3 + j]!));
-    }
-  }
-  for (let r = n4; r < n; r++) {
-    for (let j = 0, row = dyo + r * c, o = r * c; j < c; j++) {
+/** Σ dy and Σ dy·(x − mean) per column (the second times invStd is Σ dy·xHat). One pass. */
+function columnGradSums(
+  dy: FloatArray, dyo: number, x: FloatArray, xo: number, mean: Float64Array, n: number, c: number, sumDy: Float64Array, sumDyXc: Float64Array,
+): void {
+  for (let r = 0; r < n; r++) {
+    for (let j = 0, row = dyo + r * c, xr = xo + r * c; j < c; j++) {
       const g = dy[row + j]!;
       sumDy[j] = sumDy[j]! + g;
-      sumDyXHat[j] = sumDyXHat[j]! + g * xHat[o + j]!;
+      sumDyXc[j] = sumDyXc[j]! + g * (x[xr + j]! - mean[j]!);
     }
   }
 }
 
 /** BatchNorm backward: see {@link KernelSet.batchNormBackward}. */
 export function batchNormBackwardJs(
-  n: number, c: number, dy: FloatArray, dyo: number, xHat: FloatArray, training: boolean,
+  n: number, c: number, dy: FloatArray, dyo: number, x: FloatArray, xo: number, mean: Float64Array, training: boolean,
   invStd: Float64Array, scale: Float64Array, sumDy: Float64Array, sumDyXHat: Float64Array, dx: FloatArray | null,
 ): void {
   sumDy.fill(0, 0, c);
   sumDyXHat.fill(0, 0, c);
-  columnGradSums(dy, dyo, xHat, n, c, sumDy, sumDyXHat);
+  columnGradSums(dy, dyo, x, xo, mean, n, c, sumDy, sumDyXHat);
+  for (let j = 0; j < c; j++) sumDyXHat[j] = sumDyXHat[j]! * invStd[j]!;
   if (dx === null) return;
-  // dx = (γ·invStd/N)·(N·dy − Σdy − xHat·Σ(dy·xHat)), written as a·dy − b − xHat·e
+  // dx = (γ·invStd/N)·(N·dy − Σdy − xHat·Σ(dy·xHat)), written as a·dy − b − (x − mean)·e
   const a = new Float64Array(c), b = new Float64Array(c), e = new Float64Array(c);
   for (let j = 0; j < c; j++) {
     a[j] = scale[j]! * invStd[j]!;
     if (training) {
       b[j] = (a[j]! * sumDy[j]!) / n;
-      e[j] = (a[j]! * sumDyXHat[j]!) / n;
+      e[j] = ((a[j]! * sumDyXHat[j]!) / n) * invStd[j]!;
     }
   }
   for (let r = 0; r < n; r++) {
-    const row = dyo + r * c;
+    const row = dyo + r * c, xr = xo + r * c;
     const o = r * c;
-    for (let j = 0; j < c; j++) dx[o + j] = a[j]! * dy[row + j]! - b[j]! - xHat[o + j]! * e[j]!;
+    for (let j = 0; j < c; j++) dx[o + j] = a[j]! * dy[row + j]! - b[j]! - (x[xr + j]! - mean[j]!) * e[j]!;
   }
 }
 

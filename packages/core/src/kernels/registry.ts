@@ -9,6 +9,7 @@ import { createWasmKernels, type WasmKernelSet } from './wasm/wasmKernels.js';
 import { cpuCount } from './wasm/gemmThreads.js';
 import { environmentVariable } from './wasm/nodePlatform.js';
 import { noticeOnce } from './wasm/notice.js';
+import { useKernelMemory } from '../allocator.js';
 
 /**
  * Options of {@link setKernels}.
@@ -74,6 +75,13 @@ function fallback(why: string): KernelSet {
   return set;
 }
 
+/** Makes `set` the active one; new float arrays live in its memory when it has one. */
+function activate(set: KernelSet): KernelSet {
+  active = set;
+  useKernelMemory(set.name === 'wasm' ? (dtype, length) => set.allocate(dtype, length) : null);
+  return set;
+}
+
 /**
  * Chooses the kernels that GEMM, the fused layers and the optimizers run on:
  * - `'wasm'`: WebAssembly SIMD, compiled at build time from `packages/core/assembly/` (the default
@@ -128,7 +136,7 @@ export function setKernels(name: KernelName | 'auto', opts: KernelOptions = {}):
   } else {
     throw new TypeError(`setKernels: expected 'js', 'wasm' or 'auto' (got ${JSON.stringify(name)})`);
   }
-  return active;
+  return activate(active);
 }
 
 /**
@@ -192,6 +200,6 @@ export async function kernelsReady(): Promise<KernelSet> {
  */
 export function swapKernels(set: KernelSet): KernelSet {
   const previous = getKernels();
-  active = set;
+  activate(set);
   return previous;
 }

@@ -3,7 +3,7 @@
  * which `manualSeed(s)` sets to numpy's `np.random.seed(s)` state.
  * @module
  */
-import { allocate } from '../allocator.js';
+import { allocate, allocateLasting } from '../allocator.js';
 import { wrapNd } from '../kernels/layout.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -243,7 +243,7 @@ export class Generator {
   private floats(op: string, shape: ShapeLike, opts: CreationOptions, fill: (out: Float32Array | Float64Array) => void): Tensor {
     const dims = shapeOf(op, shape);
     const dtype = floatDtypeFrom(op, opts);
-    const out = allocate(dtype, sizeOf(dims));
+    const out = allocateLasting(dtype, sizeOf(dims));
     fill(out);
     return new Tensor(wrapNd(out, dims), { requiresGrad: opts.requiresGrad ?? false });
   }

@@ -7,7 +7,7 @@
  */
 import {
   ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels, noGrad, tensor,
-  type FloatArray, type FloatDType,
+  type FloatArray, type FloatDType, type NdArray,
 } from '@tapegrad/core';
 import { affineGrads, affineInputs, checkEps, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
 
@@ -105,6 +105,16 @@ function updateRunningStats(r: Resolved, mean: Float64Array, variance: Float64Ar
   if (r.runningMean === null || r.runningVar === null) return;
   const m = r.momentum;
   const correction = r.unbiased ? count / (count - 1) : 1;
+  if (r.runningMean.isContiguous() && r.runningVar.isContiguous()) {
+    // in place, in the buffers' own arrays (nothing allocated)
+    const rm = r.runningMean.data, rv = r.runningVar.data;
+    const meanData = rm.data, varData = rv.data;
+    for (let j = 0; j < mean.length; j++) {
+      meanData[rm.offset + j] = (1 - m) * meanData[rm.offset + j]! + m * mean[j]!;
+      varData[rv.offset + j] = (1 - m) * varData[rv.offset + j]! + m * variance[j]! * correction;
+    }
+    return;
+  }
   const oldMean = r.runningMean.toFloat64Array();
   const oldVar = r.runningVar.toFloat64Array();
   for (let j = 0; j < mean.length; j++) {
@@ -183,8 +193,8 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
 // Fused: one node whose forward and backward run on core's active kernels (flat loops over the
 // contiguous [n, c] rows, statistics in float64; see KernelSet.batchNormForward).
 
-/** What the fused forward saves: xHat, 1/√(σ² + eps) and γ (as float64). */
-type Saved = readonly [xHat: FloatArray, invStd: Float64Array, scale: Float64Array];
+/** What the fused forward saves: its input x (contiguous), 1/√(σ² + eps) and γ (as float64). */
+type Saved = readonly [x: NdArray, invStd: Float64Array, scale: Float64Array];
 
 /** The fused op's attributes. */
 interface BatchNormAttrs extends AffineFlags {
@@ -200,7 +210,9 @@ interface BatchNormAttrs extends AffineFlags {
 /**
  * Batch norm on [n, c] rows as one node; inputs `[x, weight?, bias?]`. Training: the batch mean and
  * biased variance are computed into the attributes' `mean` and `variance`. Evaluation: those hold
- * the running statistics, used as constants.
+ * the running statistics, used as constants. x̂ is not stored: backward recomputes it from x (which
+ * the graph holds anyway), so forward writes one array and reads x three times, backward reads x
+ * and dy twice.
  */
 const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
   name: 'batchNorm',
@@ -210,21 +222,21 @@ const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
     const dtype = ctx.inputDtypes[0] as FloatDType;
     const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
     const invStd = new Float64Array(c);
-    const xHat = createNdArray(dtype, [n, c]);
-    const out = createNdArray(dtype, [n, c]);
+    const out = createNdArray(dtype, [n, c], false);
     getKernels().batchNormForward(
-      n, c, xNd.data as FloatArray, xNd.offset, training, eps, scale, shift, mean, variance, invStd, xHat.data as FloatArray, out.data as FloatArray,
+      n, c, xNd.data as FloatArray, xNd.offset, training, eps, scale, shift, mean, variance, invStd, null, out.data as FloatArray,
     );
-    ctx.save(xHat.data as FloatArray, invStd, scale);
+    ctx.save(xNd, invStd, scale);
     return out;
   },
   backward(ctx, dy) {
-    const [xHat, invStd, scale] = ctx.saved;
+    const [x, invStd, scale] = ctx.saved;
     const [n, c] = dy.shape as [number, number];
     const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c]) : null;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c], false) : null;
     getKernels().batchNormBackward(
-      n, c, dy.data as FloatArray, dy.offset, xHat, ctx.attrs.training, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
+      n, c, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, ctx.attrs.mean, ctx.attrs.training, invStd, scale,
+      sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
     );
     return affineGrads(ctx, dx, sumDyXHat, sumDy);
   },

@@ -1,0 +1,151 @@
+/**
+ * Where a W1 step's time and memory go. Runs W1's step (the notebook's net 3072-(100×5)-10 with
+ * BatchNorm, batch 50, Adam; `--model fcnet` as cs231n's `FullyConnectedNet.loss` + `Adam.step`, or
+ * `sequential`, the quickstart's `Sequential` + `crossEntropy` + `Adam`) and reports:
+ *
+ * - phases: the median time of forward (to the loss), backward and the optimizer step, each timed
+ *   on its own (`sequential` only: `FullyConnectedNet.loss` is forward and backward in one call);
+ * - allocation: bytes of JavaScript heap and of ArrayBuffers allocated per step after warm-up,
+ *   measured over steps between which no garbage collection ran (run with `--expose-gc`);
+ * - with `--cpu-profile FILE`, a CPU profile of the timed steps, which `cpuProfileSummary.js` sums
+ *   by kind of work; with `--heap-sample FILE`, where 100 steps' JavaScript allocations come from.
+ *
+ * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64]
+ * [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]`.
+ * @module
+ */
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getKernels, manualSeed, randint, randn, setKernels, type Tensor } from '@tapegrad/core';
+import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
+import { Adam } from '@tapegrad/optim';
+import { median } from './sampleData.js';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]! : fallback;
+}
+const model = option('--model', 'fcnet');
+const dtype = option('--dtype', 'float32') as 'float32' | 'float64';
+const steps = Number(option('--steps', '400'));
+const threads = Number(option('--threads', '0'));
+
+setKernels(option('--kernels', 'wasm') as 'wasm', { threads });
+manualSeed(0);
+const hidden = [100, 100, 100, 100, 100];
+const data = Array.from({ length: 10 }, () => [randn([50, 3072], { dtype }), randint(0, 10, [50])] as const);
+let i = 0;
+const phase = { forward: [] as number[], backward: [] as number[], optimizer: [] as number[], step: [] as number[] };
+
+let step: () => void;
+if (model === 'fcnet') {
+  const net = new FullyConnectedNet(hidden, { normalization: 'batchnorm', dtype, weightScale: Math.sqrt(2 / 3072) });
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  step = () => {
+    const [X, y] = data[i++ % data.length]!;
+    const t0 = performance.now();
+    const { grads } = net.loss(X, y);
+    const t1 = performance.now();
+    opt.step();
+    net.releaseGrads(grads); // as the Solver does after each update
+    const t2 = performance.now();
+    phase.forward.push(t1 - t0);
+    phase.optimizer.push(t2 - t1);
+    phase.step.push(t2 - t0);
+  };
+} else {
+  const dims = [3072, ...hidden];
+  const layers = hidden.flatMap((h, l) => [new Linear(dims[l]!, h, { bias: false, dtype }), new BatchNorm1d(h, { dtype }), new ReLU()]);
+  const net = new Sequential(...layers, new Linear(100, 10, { dtype }));
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  step = () => {
+    const [X, y] = data[i++ % data.length]!;
+    const t0 = performance.now();
+    opt.zeroGrad();
+    const loss: Tensor = crossEntropy(net.forward(X), y);
+    const t1 = performance.now();
+    loss.backward();
+    const t2 = performance.now();
+    opt.step();
+    const t3 = performance.now();
+    phase.forward.push(t1 - t0);
+    phase.backward.push(t2 - t1);
+    phase.optimizer.push(t3 - t2);
+    phase.step.push(t3 - t0);
+  };
+}
+
+for (let k = 0; k < 200; k++) step();
+for (const list of Object.values(phase)) list.length = 0;
+
+// allocation: count collections while stepping; a window of steps with none measures what they allocated
+let collections = 0;
+const observer = new PerformanceObserver((list) => {
+  collections += list.getEntries().length;
+});
+observer.observe({ entryTypes: ['gc'] });
+const gc = (globalThis as { gc?: () => void }).gc;
+const perStep: { heap: number; arrayBuffers: number }[] = [];
+const window = Number(option('--window', '5'));
+let windows = 0, windowCollections = 0;
+for (let round = 0; round < 40 && gc !== undefined; round++) {
+  gc();
+  await new Promise((r) => setTimeout(r, 0)); // let the observer report the forced collection
+  const before = collections;
+  const m0 = process.memoryUsage();
+  const n = window;
+  for (let k = 0; k < n; k++) step();
+  const m1 = process.memoryUsage();
+  await new Promise((r) => setTimeout(r, 0));
+  windows++;
+  windowCollections += collections - before;
+  if (collections === before) perStep.push({ heap: (m1.heapUsed - m0.heapUsed) / n, arrayBuffers: (m1.arrayBuffers - m0.arrayBuffers) / n });
+}
+observer.disconnect();
+for (const list of Object.values(phase)) list.length = 0;
+
+// --heap-sample FILE: where the JavaScript heap allocations of 100 steps come from (a sampling heap
+// profile that keeps collected objects), as a .heapprofile for cpuProfileSummary.js --heap
+const heapSample = option('--heap-sample', '');
+if (heapSample !== '') {
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  for (let k = 0; k < 100; k++) step();
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  writeFileSync(heapSample, JSON.stringify(profile));
+  session.disconnect();
+}
+
+// --cpu-profile FILE: a CPU profile of the timed steps only (for cpuProfileSummary.js)
+const cpuProfile = option('--cpu-profile', '');
+const profiler = cpuProfile === '' ? null : new (await import('node:inspector/promises')).Session();
+if (profiler !== null) {
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+  await profiler.post('Profiler.start');
+}
+/** Bytes handed out by the WebAssembly kernels' heap (blocks not yet released). */
+const heapBytes = () => (getKernels() as { heap?: { allocatedBytes: number } }).heap?.allocatedBytes ?? 0;
+const heapBefore = heapBytes();
+const t0 = performance.now();
+for (let k = 0; k < steps; k++) step();
+const wall = performance.now() - t0;
+if (profiler !== null) {
+  const { profile } = await profiler.post('Profiler.stop');
+  (await import('node:fs')).writeFileSync(cpuProfile, JSON.stringify(profile));
+  profiler.disconnect();
+}
+
+console.log(`kernel heap: ${(heapBefore / 1e6).toFixed(1)} MB before the timed steps, ${(heapBytes() / 1e6).toFixed(1)} MB after`);
+const ms = (list: number[]) => (list.length === 0 ? 'n/a' : `${median(list).toFixed(3)} ms`);
+console.log(`${model} ${dtype}, ${threads} GEMM thread(s): ${(steps / (wall / 1000)).toFixed(1)} steps/s over ${steps} steps`);
+console.log(`median step ${ms(phase.step)}: forward${model === 'fcnet' ? ' + backward (loss)' : ''} ${ms(phase.forward)}, backward ${ms(phase.backward)}, optimizer ${ms(phase.optimizer)}`);
+if (gc === undefined) console.log('allocation: run with --expose-gc to measure');
+else if (perStep.length === 0) console.log(`allocation: a collection ran in every window (${(windowCollections / windows / window).toFixed(2)} per step; try --window 1 or --max-semi-space-size)`);
+else {
+  const heap = median(perStep.map((p) => p.heap)), ab = median(perStep.map((p) => p.arrayBuffers));
+  console.log(`allocation per step after warm-up (median of ${perStep.length} GC-free windows of ${window} steps; ${(windowCollections / windows / window).toFixed(2)} collections per step): JS heap ${heap.toFixed(0)} B, ArrayBuffers ${ab.toFixed(0)} B`);
+}
