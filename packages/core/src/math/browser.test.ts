@@ -1,5 +1,5 @@
 /**
- * The same bits in Chromium as in Node: core's log and pow ports, the gaussians built on them and
+ * The same bits in Chromium as in Node: core's log, exp and pow ports, the gaussians built on them and
  * logspace, computed by one bundle (esbuild) in Debian's Chromium and by the same code here.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { engineDigest, type EngineDigest } from './test-utils/engineDigest.js';
 
 const N = 400_000;
 
-describe.skipIf(skipBrowserTests)('core\'s log and pow in Chromium', { timeout: 180_000 }, () => {
+describe.skipIf(skipBrowserTests)('core\'s log, exp and pow in Chromium', { timeout: 180_000 }, () => {
   let browser: Browser;
   let server: StaticServer;
   const root = mkdtempSync(join(tmpdir(), 'tapegrad-math-'));
@@ -43,13 +43,14 @@ describe.skipIf(skipBrowserTests)('core\'s log and pow in Chromium', { timeout: 
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('fdlibmLog and fdlibmPow give the bits they give in Node, over millions of arguments', () => {
+  it('fdlibmLog, fdlibmExp and fdlibmPow give the bits they give in Node, over millions of arguments', () => {
     console.log(`math: Chromium's own Math.log differs from Node's (the port's) for ${chromium.mathLogDiffers} of ${chromium.logCount} arguments, `
-      + `Math.pow for ${chromium.mathPowDiffers} of ${chromium.powCount}`);
+      + `Math.exp for ${chromium.mathExpDiffers} of ${chromium.expCount}, Math.pow for ${chromium.mathPowDiffers} of ${chromium.powCount}`);
     expect(node.logCount).toBeGreaterThan(1_500_000);
+    expect(node.expCount).toBeGreaterThan(1_500_000);
     expect(node.powCount).toBeGreaterThan(2_500_000);
-    expect({ log: chromium.log, pow: chromium.pow }).toEqual({ log: node.log, pow: node.pow });
-    expect([node.mathLogDiffers, node.mathPowDiffers]).toEqual([0, 0]);
+    expect({ log: chromium.log, exp: chromium.exp, pow: chromium.pow }).toEqual({ log: node.log, exp: node.exp, pow: node.pow });
+    expect([node.mathLogDiffers, node.mathExpDiffers, node.mathPowDiffers]).toEqual([0, 0, 0]);
   });
 
   it('a seed gives the same million gaussians, and logspace the same weight scales', () => {

@@ -61,6 +61,23 @@ export function logArguments(n: number): Float64Array {
 export const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
 /**
+ * `n` arguments of each of four kinds for an exponential: random bit patterns, [-750, 750) (over- and
+ * underflow), [-20, 20), and within 2^-60..1 of 0; then the thresholds and special values.
+ */
+export function expArguments(n: number): Float64Array {
+  const next = lcg(4242);
+  const u = () => next() / 4294967296;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(randomBits(next));
+  for (let i = 0; i < n; i++) out.push((u() - 0.5) * 1500);
+  for (let i = 0; i < n; i++) out.push((u() - 0.5) * 40);
+  for (let i = 0; i < n; i++) out.push((u() - 0.5) * pow2(-(next() % 60)));
+  out.push(0, -0, 1, -1, Infinity, -Infinity, Number.NaN, 709.782712893384, 709.7827128933841, -745.1332191019411, -745.1332191019412,
+    -708.3964185322641, 5e-324, 0.34657359027997264, 1.0397207708399179, 3.725290298461914e-9);
+  return Float64Array.from(out);
+}
+
+/**
  * `n` (x, y) pairs of each of seven kinds for a power, flattened (x0, y0, x1, y1, ...): random bit
  * patterns; x in [0, 20) with y in [-50, 50); 10 to y in [-20, 20) (logspace); negative x with integer
  * y; x in [0, 1) to integers up to 20000 (Adam's bias corrections); x within 2^-52..1 of 1 to random

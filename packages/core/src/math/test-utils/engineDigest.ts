@@ -1,14 +1,15 @@
 /**
  * What the engine-independence test computes, the same code in Node and in Chromium: digests of the
- * ports' outputs, of core's gaussians and of logspace, and how often the engine's own `Math.log` and
- * `Math.pow` disagree with the ports.
+ * ports' outputs, of core's gaussians and of logspace, and how often the engine's own `Math.log`,
+ * `Math.exp` and `Math.pow` disagree with the ports.
  * @module
  */
 import { RandomState } from '../../random/randomState.js';
 import { logspace } from '../../creation.js';
+import { fdlibmExp } from '../fdlibmExp.js';
 import { fdlibmLog } from '../fdlibmLog.js';
 import { fdlibmPow } from '../fdlibmPow.js';
-import { logArguments, powArguments, same } from './doubles.js';
+import { expArguments, logArguments, powArguments, same } from './doubles.js';
 
 const bits = new Float64Array(1);
 const words = new Uint32Array(bits.buffer);
@@ -26,18 +27,21 @@ function digest(values: ArrayLike<number>): string {
 
 /** What one engine computes. */
 export interface EngineDigest {
-  /** The digests of fdlibmLog over the log arguments and fdlibmPow over the pow arguments. */
+  /** The digests of fdlibmLog, fdlibmExp and fdlibmPow over their arguments. */
   log: string;
+  exp: string;
   pow: string;
   /** The digest of a million gaussians after seed 231, and their first three. */
   gaussians: string;
   firstGaussians: number[];
   /** logspace(-4, 0, 20) in float64: the notebook's weight scales. */
   weightScales: number[];
-  /** How many arguments the engine's Math.log / Math.pow give other bits than the ports, of how many. */
+  /** How many arguments the engine's Math.log / Math.exp / Math.pow give other bits than the ports, of how many. */
   mathLogDiffers: number;
+  mathExpDiffers: number;
   mathPowDiffers: number;
   logCount: number;
+  expCount: number;
   powCount: number;
 }
 
@@ -50,6 +54,13 @@ export function engineDigest(n: number): EngineDigest {
     logs[i] = fdlibmLog(xs[i]!);
     if (!same(logs[i]!, Math.log(xs[i]!))) mathLogDiffers++;
   }
+  const es = expArguments(n);
+  const exps = new Float64Array(es.length);
+  let mathExpDiffers = 0;
+  for (let i = 0; i < es.length; i++) {
+    exps[i] = fdlibmExp(es[i]!);
+    if (!same(exps[i]!, Math.exp(es[i]!))) mathExpDiffers++;
+  }
   const xys = powArguments(n);
   const pows = new Float64Array(xys.length / 2);
   let mathPowDiffers = 0;
@@ -60,8 +71,8 @@ export function engineDigest(n: number): EngineDigest {
   const gaussians = new Float64Array(1_000_000);
   new RandomState(231).fillRandn(gaussians);
   return {
-    log: digest(logs), pow: digest(pows), gaussians: digest(gaussians), firstGaussians: Array.from(gaussians.subarray(0, 3)),
+    log: digest(logs), exp: digest(exps), pow: digest(pows), gaussians: digest(gaussians), firstGaussians: Array.from(gaussians.subarray(0, 3)),
     weightScales: Array.from(logspace(-4, 0, 20, { dtype: 'float64' }).toFloat64Array()),
-    mathLogDiffers, mathPowDiffers, logCount: xs.length, powCount: pows.length,
+    mathLogDiffers, mathExpDiffers, mathPowDiffers, logCount: xs.length, expCount: exps.length, powCount: pows.length,
   };
 }
