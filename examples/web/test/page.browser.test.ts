@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKernels } from '@tapegrad/core';
-import { launchChromium, recordConsole, skipBrowserTests, type PageLog } from '../../../test-support/browser.js';
+import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type PageLog } from '../../../test-support/browser.js';
 import { runConfig } from '../../notebook/config.js';
 import { loadNotebookData } from '../../notebook/data.js';
 import { resultsDocument, runSection, type SectionRecord } from '../../notebook/runner.js';
@@ -62,6 +62,8 @@ let page: Page;
 let log: PageLog;
 let results: Results;
 let frames: FrameNote[] = [];
+/** Requests the page and its workers made to anywhere but the page's own origin. */
+const elsewhere: string[] = [];
 /** The page's main thread during the run, from Chromium's trace. */
 let mainThread: MainThreadTrace;
 /** The stretches of time in which the training workers ran, from the pool's marks (the page's clock). */
@@ -102,6 +104,9 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
   log = recordConsole(page);
+  page.context().on('request', (r) => {
+    if (!r.url().startsWith(web.url) && !/^(data|blob):/.test(r.url())) elsewhere.push(r.url());
+  });
   await page.addInitScript(() => {
     // what the long frames spent their time on, to say so when a task is too long
     window.frames = [];
@@ -137,7 +142,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&autorun in Chromium', () => {
-  it('runs every section, none fails, and nothing goes to the console as an error', async () => {
+  it('runs every section, none fails, nothing goes to the console as an error, and nothing is fetched from elsewhere', async () => {
     expect(await page.evaluate(() => document.documentElement.dataset['status'])).toBe('done');
     const states = await page.$$eval('section.card', (els) => els.map((e) => `${e.id}: ${(e as HTMLElement).dataset['state']}`));
     expect(states).toEqual(sections.map((s) => `${s.id}: done`));
@@ -145,6 +150,7 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(log.errors).toEqual([]);
     expect(log.messages.filter((m) => m.startsWith('error'))).toEqual([]);
     expect(await page.textContent('#threads')).toMatch(/^Cross-origin isolated: \d+ training workers?/);
+    expect(elsewhere).toEqual([]);
   });
 
   it('trains the deep nets to the Node demo\'s numbers: iteration-1 losses and epoch-0 accuracies, and the whole histories, exactly', () => {
@@ -374,24 +380,40 @@ describe.skipIf(skipBrowserTests)('a section that fails on the notebook\'s web p
   }, 180_000);
 });
 
-describe.skipIf(skipBrowserTests)('the notebook\'s web page without COOP/COEP headers', () => {
-  it('says it runs single-threaded, and runs', async () => {
-    const plain = await startWebServer({ root: distDir, dataDir: null, port: 0, headers: { 'Cache-Control': 'no-cache' } });
-    const p = await browser.newPage();
-    const plainLog = recordConsole(p);
-    try {
-      await p.goto(`${plain.url}?only=bn-forward&autorun`);
-      await p.waitForFunction(() => ['done', 'error'].includes(document.documentElement.dataset['status'] ?? ''), null, { timeout: 120_000 });
-      expect(await p.evaluate(() => document.documentElement.dataset['status'])).toBe('done');
-      expect(await p.textContent('#threads')).toMatch(/^Not cross-origin isolated .* running single-threaded/);
-      expect(await p.textContent('#bn-forward pre.output')).toContain('  means: [ -2.3814598  -13.18038246   1.91780462]');
-      expect(await p.textContent('#data-source')).toMatch(/synthetic stand-in/);
-      expect(plainLog.errors).toEqual([]);
-    } finally {
-      await p.close();
-      await plain.close();
-    }
-  }, 180_000);
+describe.skipIf(skipBrowserTests)('the static build (pnpm web:build\'s dist/), served as any static host serves it', () => {
+  // test-support's plain static server, with and without the two COOP/COEP headers, and no CIFAR-10
+  // beside the page: the stand-in, labelled; a section that trains in the workers, and nothing fetched
+  // from anywhere but the page's own origin
+  for (const isolated of [false, true]) {
+    it(`${isolated ? 'with' : 'without'} COOP/COEP: ${isolated ? 'one training worker per core' : 'says it runs single-threaded'}, runs, and fetches only from its origin`, async () => {
+      const server = await serveDirectory(distDir, { isolated });
+      const context = await browser.newContext();
+      const foreign: string[] = [];
+      const requested: string[] = [];
+      context.on('request', (r) => {
+        requested.push(r.url());
+        if (!r.url().startsWith(server.url) && !/^(data|blob):/.test(r.url())) foreign.push(r.url());
+      });
+      const p = await context.newPage();
+      const pageLog = recordConsole(p);
+      try {
+        await p.goto(`${server.url}?only=bn-forward,deep-nets&quick&autorun${kernels === 'js' ? '&kernels=js' : ''}`);
+        await p.waitForFunction(() => ['done', 'error'].includes(document.documentElement.dataset['status'] ?? ''), null, { timeout: 240_000 });
+        expect(await p.evaluate(() => document.documentElement.dataset['status'])).toBe('done');
+        expect(await p.textContent('#threads')).toMatch(isolated ? /^Cross-origin isolated: \d+ training workers?/ : /^Not cross-origin isolated .* running single-threaded/);
+        expect(await p.textContent('#bn-forward pre.output')).toContain('  means: [ -2.3814598  -13.18038246   1.91780462]');
+        expect(await p.textContent('#data-source')).toMatch(/synthetic stand-in/);
+        expect(await p.textContent('#deep-nets pre.output')).toMatch(/\(Epoch 5 \/ 5\) train acc: /);
+        expect(pageLog.errors).toEqual([]);
+        expect(pageLog.messages.filter((m) => m.startsWith('error'))).toEqual([]);
+        expect(foreign).toEqual([]);
+        expect(requested.filter((u) => /\/assets\/.*\.js$/.test(u)).length).toBeGreaterThan(3);
+      } finally {
+        await context.close();
+        await server.close();
+      }
+    }, 300_000);
+  }
 });
 
 describe.skipIf(skipBrowserTests)('the page\'s JavaScript', () => {
