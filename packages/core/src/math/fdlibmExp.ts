@@ -2,16 +2,14 @@
  * e^x written out in TypeScript so that every engine gives the same bits: a port of V8's
  * `base::ieee754::exp` (fdlibm's `__ieee754_exp`, Sun's e_exp.c, 1993, with V8's exact `exp(1)`),
  * which is what Node 20's `Math.exp` runs. ECMAScript leaves `Math.exp`'s rounding to the engine, and
- * engines differ: Chromium 156 gives other bits than Node 20 for about one argument in ten. This
+ * engines differ: Chromium 156 gives other bits than Node 20 for about one argument in ten in [-20, 20]. This
  * function is additions, multiplications, divisions and bit manipulation, each rounded as IEEE 754
  * requires of every engine, so it gives the same bits everywhere; on Node 20 it gives `Math.exp`'s
  * bits (fdlibmExp.test.ts checks millions of arguments).
  *
- * Nothing calls it yet. The softmax kernel (kernels/softmax.ts) still runs `Math.exp` and `Math.log`:
- * it is the one engine-dependent step left in the notebook's numbers (a float64 loss's last bit, so
- * fc-gradcheck's full-precision gradient-check errors differ between Chromium and Node by about 1e-7
- * relative; printed as the notebook prints them they are equal). With this function and
- * `fdlibmLog` there, they are equal too (measured); the kernels' owner decides.
+ * The softmax kernel (kernels/softmax.ts) uses it, with `fdlibmLog`: a softmax cross-entropy loss is
+ * then the same float64 number in a browser as in Node (with Math.exp and Math.log, fc-gradcheck's
+ * gradient-check errors differed between Chromium and Node, visibly so on the TypeScript kernels).
  * @module
  * @internal
  */

@@ -3,7 +3,7 @@
  * `base::ieee754::legacy::pow`, which is what Node 20's `Math.pow` and `**` run: fdlibm's
  * `__ieee754_pow` (Sun's e_pow.c, 1993) with ECMAScript's special values and one line of its last
  * step changed (marked below). ECMAScript leaves `Math.pow`'s rounding to the engine, and engines
- * differ: Chromium 156 gives other bits than Node 20 for about one call in ten, `10 ** -4` among them
+ * differ: Chromium 156 gives other bits than Node 20 for about one `10 ** y` in ten, `10 ** -4` among them
  * (Node 0.00009999999999999999, Chromium 0.0001), `0.9 ** 4` too. This function is additions,
  * multiplications, divisions, one square root and bit manipulation, each rounded as IEEE 754
  * requires (and every engine does), so it gives the same bits everywhere; on Node 20 it gives
