@@ -407,15 +407,31 @@ describe.skipIf(skipBrowserTests)('the static build (pnpm web:build\'s dist/), s
 });
 
 describe.skipIf(skipBrowserTests)('the page\'s JavaScript', () => {
-  it('is at most 1 MB gzipped (the tapegrad packages\' part reported apart)', async () => {
+  it('is at most 1 MB gzipped (the tapegrad packages\' part reported apart), and the main thread loads hardly any of the packages', async () => {
     const { gzipSync } = await import('node:zlib');
     const assets = path.join(distDir, 'assets');
     const files = fs.readdirSync(assets).filter((f) => f.endsWith('.js'));
     const gz = (f: string) => gzipSync(fs.readFileSync(path.join(assets, f)), { level: 9 }).length;
-    const total = files.reduce((s, f) => s + gz(f), 0);
-    const tapegrad = files.filter((f) => f.startsWith('tapegrad-')).reduce((s, f) => s + gz(f), 0);
-    console.log(`web page: ${files.length} JavaScript files, ${(total / 1024).toFixed(1)} KiB gzipped; tapegrad's packages ${(tapegrad / 1024).toFixed(1)} KiB of it`);
+    const sum = (fs_: string[]) => fs_.reduce((s, f) => s + gz(f), 0);
+    const isTapegrad = (f: string) => f.startsWith('tapegrad-');
+    // the main thread's JavaScript: index.html's entry and what it imports statically, transitively
+    // (the workers load the rest: new Worker(...) and their dynamic imports)
+    const mainThread = new Set<string>();
+    const visit = (f: string): void => {
+      if (mainThread.has(f)) return;
+      mainThread.add(f);
+      const code = fs.readFileSync(path.join(assets, f), 'utf8');
+      for (const m of code.matchAll(/(?:^|[;\s}])import\s*(?:[^'"()]*?from\s*)?["']\.\/([\w.-]+\.js)["']/g)) visit(m[1]!);
+    };
+    for (const m of fs.readFileSync(path.join(distDir, 'index.html'), 'utf8').matchAll(/<script type="module"[^>]*src="\.\/assets\/([\w.-]+\.js)"/g)) visit(m[1]!);
+    const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+    const [total, tapegrad] = [sum(files), sum(files.filter(isTapegrad))];
+    const [main, mainTapegrad] = [sum([...mainThread]), sum([...mainThread].filter(isTapegrad))];
+    console.log(`web page: ${files.length} JavaScript files, ${kib(total)} gzipped; tapegrad's packages ${kib(tapegrad)} of it; `
+      + `the main thread loads ${mainThread.size} files, ${kib(main)}, of which tapegrad's ${kib(mainTapegrad)}`);
     expect(tapegrad).toBeGreaterThan(0);
     expect(total).toBeLessThanOrEqual(1024 * 1024);
+    expect(mainThread.size).toBeGreaterThan(1);
+    expect(mainTapegrad).toBeLessThan(5 * 1024);
   });
 });
