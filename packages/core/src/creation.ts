@@ -9,6 +9,7 @@ import { checkDType, dtypeOfArray, getDefaultDtype, type DType, type FloatDType,
 import { wrapNd } from './kernels/layout.js';
 import { checkShape, sizeOf } from './shape.js';
 import { Tensor, type NestedArray } from './tensor.js';
+import { fdlibmPow } from './math/fdlibmPow.js';
 
 /**
  * Options of the creation functions.
@@ -269,9 +270,14 @@ export function logspace(start: number, end: number, steps: number, opts: Creati
   return finish(data, [steps], opts);
 }
 
-/** `base ** e`, exact for negative integer exponents (V8's Math.pow(10, -4) is 1 ulp below 1e-4; numpy's is not). */
+/**
+ * `base ** e`, exact for negative integer exponents (V8's Math.pow(10, -4) is 1 ulp below 1e-4; numpy's
+ * is not), and the same bits in every engine: through core's port of V8's fdlibm pow, not `Math.pow`,
+ * whose last bit differs between engines (Chromium 156 and Node 20 disagree on 3 of logspace(-4, 0, 20)'s
+ * values, which are the notebook's weight scales).
+ */
 function power(base: number, e: number): number {
-  return Number.isInteger(e) && e < 0 ? 1 / Math.pow(base, -e) : Math.pow(base, e);
+  return Number.isInteger(e) && e < 0 ? 1 / fdlibmPow(base, -e) : fdlibmPow(base, e);
 }
 
 /**

@@ -24,7 +24,7 @@ export class DataPanel {
   private readonly input: HTMLInputElement;
 
   constructor(private readonly handlers: DataPanelHandlers) {
-    this.input = h('input', { type: 'file', multiple: true, accept: '.gz,.tgz,.bin,.txt', class: 'visually-hidden', id: 'data-files', tabindex: -1 });
+    this.input = h('input', { type: 'file', multiple: true, accept: '.gz,.tgz,.tar,.bin,.txt', class: 'visually-hidden', id: 'data-files', tabindex: -1 });
     this.input.addEventListener('change', () => {
       const files = [...(this.input.files ?? [])];
       this.input.value = '';

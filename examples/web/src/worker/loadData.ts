@@ -1,16 +1,18 @@
 /**
  * The notebook's data in the page's notebook worker: CIFAR-10 served beside the page or dropped on
- * it, read through the data adapter and split as `pnpm demo` splits it (notebookData.ts), or the
- * labelled synthetic stand-in.
+ * it, read by @tapegrad/data's bytes readers (`loadCIFAR10FromFiles`, `loadCIFAR10FromArchive`: the
+ * same rules, limits and hardened tar reader as the terminal demo's folder reader) and split as
+ * `pnpm demo` splits it (notebookData.ts, `splitCIFAR10Data`), or the labelled synthetic stand-in. A
+ * file that is not CIFAR-10 is @tapegrad/data's DataError, which the page shows as it is.
  * @module
  */
 import {
   cifarDescription, splitSizes, syntheticData, type NotebookData,
 } from '../../../notebook/notebookData.js';
 import type { DataRequest } from '../protocol.js';
-import { DataError, loadCIFAR10FromArchive, loadCIFAR10FromFiles, splitCIFAR10Data, type CIFAR10 } from '../data/cifarAdapter.js';
+import { DataError, loadCIFAR10FromArchive, loadCIFAR10FromFiles, splitCIFAR10Data, type CIFAR10 } from '@tapegrad/data';
 
-const isArchive = (name: string): boolean => /\.(tar\.gz|tgz)$/i.test(name);
+const isArchive = (name: string): boolean => /\.(tar\.gz|tgz|tar)$/i.test(name);
 
 /** The notebook's splits of loaded CIFAR-10, described with `where` it came from. */
 function notebookSplits(cifar: CIFAR10, where: string): NotebookData {

@@ -1,9 +1,13 @@
 /**
  * Softmax and log-softmax along one dim of a contiguous array seen as [outer, reduced, inner],
- * computed stably (the maximum is subtracted first), with their backward passes.
+ * computed stably (the maximum is subtracted first), with their backward passes. Exp and log are
+ * core's fdlibm ports (math/), not Math.exp / Math.log, whose last bit differs between engines: so a
+ * loss is the same number in a browser as in Node (Node's bits: the ports equal its Math functions).
  * @module
  * @internal
  */
+import { fdlibmExp } from '../math/fdlibmExp.js';
+import { fdlibmLog } from '../math/fdlibmLog.js';
 import { createNd, dtypeOf, toContiguous } from './layout.js';
 import type { NdArray } from '../dtype.js';
 import { splitAround } from './reduce.js';
@@ -26,12 +30,12 @@ export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
     for (let r = 0, k = start; r < n; r++, k += stride) if (src[base + k]! > m) m = src[base + k]!;
     if (m === -Infinity || m !== m) m = 0;
     let total = 0;
-    for (let r = 0, k = start; r < n; r++, k += stride) total += Math.exp(src[base + k]! - m);
+    for (let r = 0, k = start; r < n; r++, k += stride) total += fdlibmExp(src[base + k]! - m);
     if (log) {
-      const shift = m + Math.log(total);
+      const shift = m + fdlibmLog(total);
       for (let r = 0, k = start; r < n; r++, k += stride) dst[k] = src[base + k]! - shift;
     } else {
-      for (let r = 0, k = start; r < n; r++, k += stride) dst[k] = Math.exp(src[base + k]! - m) / total;
+      for (let r = 0, k = start; r < n; r++, k += stride) dst[k] = fdlibmExp(src[base + k]! - m) / total;
     }
   });
   return out;
@@ -51,7 +55,7 @@ export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: 
     let dot = 0;
     for (let r = 0, k = start; r < n; r++, k += stride) dot += log ? g[go + k]! : g[go + k]! * yv[yo + k]!;
     for (let r = 0, k = start; r < n; r++, k += stride) {
-      dst[k] = log ? g[go + k]! - Math.exp(yv[yo + k]!) * dot : yv[yo + k]! * (g[go + k]! - dot);
+      dst[k] = log ? g[go + k]! - fdlibmExp(yv[yo + k]!) * dot : yv[yo + k]! * (g[go + k]! - dot);
     }
   });
   return out;

@@ -67,9 +67,10 @@ function drawInBulk(rs: RandomState, call: RngCall): number[] {
 }
 
 /**
- * Node's Math.log and glibc's log round differently now and then, so a gaussian can be 1-2 ulp off
- * numpy's (the reference README measured at most 4.4e-16 relative); which pairs are rejected depends
- * on r2 only, so the stream itself never shifts. Everything else must match exactly.
+ * fdlibm's log (core's fdlibmLog, bit for bit Node 20's Math.log) and glibc's log (numpy's) round
+ * differently now and then, so a gaussian can be 1-2 ulp off numpy's (the reference README measured
+ * at most 4.4e-16 relative); which pairs are rejected depends on r2 only, so the stream itself never
+ * shifts. Everything else must match exactly.
  */
 const GAUSSIAN_RTOL = 1e-15;
 

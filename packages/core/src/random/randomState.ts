@@ -3,6 +3,7 @@
  * `np.random.seed(s)` followed by `rand`, `randn`, `randint`, `normal`, `uniform`, `permutation`.
  * @module
  */
+import { fdlibmLog } from '../math/fdlibmLog.js';
 import { MT19937, checkSeed } from './mt19937.js';
 import { checkIntRange, checkRange, checkScale, maskFor } from './ranges.js';
 
@@ -108,7 +109,9 @@ export class RandomState {
    * A standard normal (`np.random.randn()`), by numpy's legacy Marsaglia polar method: draw
    * `x1 = 2u - 1`, `x2 = 2u - 1` until `0 < r2 = x1² + x2² < 1`, let `f = sqrt(-2 ln(r2) / r2)`, return
    * `f * x2` and keep `f * x1` for the next call. The kept value survives other draws in between and
-   * is dropped only by {@link RandomState.seed} or {@link RandomState.setState}.
+   * is dropped only by {@link RandomState.seed} or {@link RandomState.setState}. The log is fdlibm's,
+   * written in TypeScript (not the engine's `Math.log`, whose last bit differs between engines), and
+   * the square root is IEEE 754's, so a seed gives the same gaussians in every browser and in Node.
    * @example
    * ```ts
    * import { RandomState } from '@tapegrad/core';
@@ -130,7 +133,7 @@ export class RandomState {
       x2 = 2 * mt.nextDouble() - 1;
       r2 = x1 * x1 + x2 * x2;
     } while (r2 >= 1 || r2 === 0);
-    const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+    const f = Math.sqrt((-2 * fdlibmLog(r2)) / r2);
     this.cachedGauss = f * x1;
     this.hasGauss = true;
     return f * x2;

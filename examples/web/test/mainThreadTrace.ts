@@ -1,0 +1,59 @@
+/**
+ * The page's main thread as Chromium's own trace records it: every task it ran (the scheduler's
+ * `ThreadControllerImpl::RunTask`, category `toplevel`) with its wall time (`dur`) and the CPU time
+ * the thread itself spent in it (`tdur`), and the page's `performance.mark`s (`blink.user_timing`),
+ * all on one clock. A task's wall time also counts the time the operating system ran other threads
+ * instead (on a loaded machine, most of it); its CPU time is the work the page gave its main thread.
+ * @module
+ */
+
+/** The trace categories {@link mainThreadTasks} reads. */
+export const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing', '__metadata'];
+
+interface TraceEvent {
+  name: string;
+  cat: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  ts: number;
+  dur?: number;
+  tdur?: number;
+}
+
+/** One main-thread task, times in milliseconds. */
+export interface MainThreadTask {
+  start: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** What the page's main thread did, times in milliseconds on the trace's clock. */
+export interface MainThreadTrace {
+  tasks: MainThreadTask[];
+  /** The page's marks by name, in order. */
+  marks: Map<string, number[]>;
+}
+
+/**
+ * The page's main thread in a trace taken with {@link TRACE_CATEGORIES}: the thread that made the
+ * mark `anchor` (so other renderers, the browser and the workers are left out).
+ * @throws Error when no event is named `anchor`, or the tasks carry no CPU times.
+ */
+export function mainThreadTasks(traceJson: string, anchor: string): MainThreadTrace {
+  const parsed = JSON.parse(traceJson) as { traceEvents?: TraceEvent[] } | TraceEvent[];
+  const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
+  const mark = events.find((e) => e.name === anchor && e.cat.includes('blink.user_timing'));
+  if (mark === undefined) throw new Error(`mainThreadTasks: the mark ${anchor} in the trace (got ${events.length} events without it)`);
+  const mine = events.filter((e) => e.pid === mark.pid && e.tid === mark.tid);
+  const tasks = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined)
+    .map((e) => ({ start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? Number.NaN) / 1000 }));
+  if (tasks.length === 0 || tasks.some((t) => Number.isNaN(t.cpuMs))) {
+    throw new Error(`mainThreadTasks: main-thread tasks with CPU times (got ${tasks.length} tasks, ${tasks.filter((t) => Number.isNaN(t.cpuMs)).length} without tdur)`);
+  }
+  const marks = new Map<string, number[]>();
+  for (const e of mine) {
+    if (e.cat.includes('blink.user_timing') && e.ph === 'I') marks.set(e.name, [...(marks.get(e.name) ?? []), e.ts / 1000]);
+  }
+  return { tasks, marks };
+}
