@@ -47,3 +47,7 @@ export class DtypeError extends Error {
 export class GraphError extends Error {
   override readonly name = 'GraphError';
 }
+
+/** The message for a read of a tensor whose array went back to the allocator (see releaseWithGraph). @internal */
+export const RELEASED_MESSAGE =
+  'Tensor: the values of this intermediate were given back for reuse when backward freed its graph (got a read after that; it was marked by releaseWithGraph: keep a tensor you read later out of that, or clone it before backward)';

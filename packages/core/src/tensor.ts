@@ -3,7 +3,7 @@
  * Op methods are thin: each calls the op function of the same name in `ops/` and takes its docs.
  * @module
  */
-import { DtypeError, GraphError, ShapeError } from './errors.js';
+import { DtypeError, GraphError, RELEASED_MESSAGE, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { isFloatDType, type DType, type NdArray } from './dtype.js';
 import { dtypeOf, isContiguous, toContiguous, toFloat64 } from './kernels/layout.js';
@@ -17,13 +17,6 @@ import {
   min, minimum, mul, neg, permute, pow, relu, reshape, softmax, sqrt, squeeze, std, sub, sum, transpose, unsqueeze,
   variance, type RowIndex, type VarianceOptions,
 } from './ops/functions.js';
-
-/** The error for reading a tensor whose array went back to the allocator. */
-function releasedError(): GraphError {
-  return new GraphError(
-    'Tensor: the values of this intermediate were given back for reuse when backward freed its graph (got a read after that; it was marked by releaseWithGraph: keep a tensor you read later out of that, or clone it before backward)',
-  );
-}
 
 /** A number or a tensor: binary ops accept plain numbers on either side. @category Tensors */
 export type TensorLike = Tensor | number;
@@ -58,23 +51,17 @@ export class Tensor {
    * import { tensor } from '@tapegrad/core';
    * const x = tensor([[1, 2], [3, 4]]);
    * console.log(x.data.data instanceof Float32Array, x.data.stride, x.T.data.stride); // true [2, 1] [1, 2]
+   * console.log(x.dtype, tensor([1, 2], { dtype: 'int32' }).dtype); // 'float32' 'int32'
    * ```
    */
   get data(): NdArray {
     const nd = this.nd;
-    if (nd === null) throw releasedError();
+    if (nd === null) throw new GraphError(RELEASED_MESSAGE);
     return nd;
   }
   /** The values; null once released (see {@link releaseWithGraph}). */
   private nd: NdArray | null;
-  /**
-   * The element type.
-   * @example
-   * ```ts
-   * import { tensor } from '@tapegrad/core';
-   * console.log(tensor([1, 2]).dtype, tensor([1, 2], { dtype: 'int32' }).dtype); // 'float32' 'int32'
-   * ```
-   */
+  /** The element type; see {@link Tensor.data}'s example. */
   readonly dtype: DType;
   /**
    * The gradient accumulated by `backward()` (leaves, and tensors that called `retainGrad`).
@@ -157,15 +144,7 @@ export class Tensor {
     if (value && !isFloatDType(this.dtype)) throw new DtypeError(`requiresGrad: only floating tensors can require grad (got ${this.dtype})`);
     this.gradFlag = value;
   }
-  /**
-   * The tape node that produced this tensor, or null for a leaf (PyTorch's `grad_fn`).
-   * @example
-   * ```ts
-   * import { tensor } from '@tapegrad/core';
-   * const x = tensor([1, 2], { requiresGrad: true });
-   * console.log(x.gradFn, x.mul(2).gradFn?.name); // null 'mul'
-   * ```
-   */
+  /** The tape node that produced this tensor, or null for a leaf (PyTorch's `grad_fn`); see {@link Tensor.isLeaf}'s example. */
   get gradFn(): TapeNode | null { return this.node; }
   /**
    * Whether this tensor was created by the user rather than by a recorded op. Ops are recorded only
@@ -175,6 +154,7 @@ export class Tensor {
    * import { tensor } from '@tapegrad/core';
    * const x = tensor([1, 2], { requiresGrad: true });
    * console.log(x.isLeaf, x.mul(2).isLeaf, tensor([1, 2]).mul(2).isLeaf); // true false true
+   * console.log(x.gradFn, x.mul(2).gradFn?.name); // null 'mul'
    * ```
    */
   get isLeaf(): boolean { return this.node === null; }
@@ -236,18 +216,10 @@ export class Tensor {
     return new Tensor(this.data);
   }
 
-  /**
-   * Drops the values (their array went back to the allocator): reading the tensor's data from now
-   * on throws a GraphError. For the tape's {@link releaseWithGraph}. @internal
-   */
-  release(): void {
-    this.nd = null;
-  }
-
+  /** Drops the values (their array went back to the allocator): a later read throws a GraphError. @internal */
+  release(): void { this.nd = null; }
   /** Whether the values were given back when the graph was freed (see {@link releaseWithGraph}). */
-  get isReleased(): boolean {
-    return this.nd === null;
-  }
+  get isReleased(): boolean { return this.nd === null; }
 
   /** Whether the data is laid out row-major without gaps; see {@link Tensor.contiguous}'s example. */
   isContiguous(): boolean { return isContiguous(this.data); }
@@ -283,17 +255,11 @@ export class Tensor {
    * ```ts
    * import { tensor } from '@tapegrad/core';
    * console.log(tensor([[1, 2], [3, 4]]).toArray(), tensor(5).toArray()); // [[1, 2], [3, 4]] 5
-   * ```
-   */
-  toArray(): NestedArray { return toNestedArray(this); }
-  /**
-   * The values as a new flat, row-major Float64Array (handy for tests and plotting).
-   * @example
-   * ```ts
-   * import { tensor } from '@tapegrad/core';
    * console.log(tensor([[1, 2], [3, 4]]).T.toFloat64Array()); // [1, 3, 2, 4]
    * ```
    */
+  toArray(): NestedArray { return toNestedArray(this); }
+  /** The values as a new flat, row-major Float64Array (handy for tests and plotting); see {@link Tensor.toArray}'s example. */
   toFloat64Array(): Float64Array { return toFloat64(this.data); }
   /**
    * numpy/PyTorch-like printing: `tensor([[1.0000, 2.5000]], dtype=float64)` (whole numbers as
