@@ -1,14 +1,15 @@
 /**
  * One training task of the notebook, the same in this thread and in a worker: reseed, build the
- * FullyConnectedNets of the task in order, then train each with cs231n's Solver (Adam) in order, as
- * the notebook's cells do. A task is plain data; so is its result, so results from the pool and from
+ * FullyConnectedNets (or the part "Beyond the notebook"'s convnet) of the task in order, then train
+ * each with cs231n's Solver (Adam) in order, as the notebook's cells do. A task is plain data; so is its result, so results from the pool and from
  * a serial run can be compared number for number. Platform-free: Node's pool (trainer.ts) and the
  * web page's workers run the same function.
  * @module
  */
 import { contiguousNdArray, fromArray, getKernels, manualSeed, type Tensor } from '@tapegrad/core';
 import { FullyConnectedNet } from '@tapegrad/nn';
-import { Solver, type EpochInfo, type IterationInfo, type SolverData } from '@tapegrad/optim';
+import { Solver, type Cs231nModel, type EpochInfo, type IterationInfo, type SolverData } from '@tapegrad/optim';
+import { convnet, ModuleAsModel, type ConvNorm } from './convnet.js';
 import type { NotebookData } from './notebookData.js';
 import type { RunConfig } from './config.js';
 
@@ -29,6 +30,17 @@ export interface RunSpec {
   printEvery: number;
   /** Whether the Solver logs its `(Iteration ...)` / `(Epoch ...)` lines (kept in the result). */
   verbose: boolean;
+  /**
+   * Set: the run trains convnet.ts's small convnet with this normalization instead of a
+   * FullyConnectedNet (hiddenDims, normalization, weightScale and reg are then unused).
+   */
+  convnet?: ConvNorm;
+}
+
+/** The model of a run, built from the global RNG. */
+function buildModel(run: RunSpec, inputDim: number): Cs231nModel {
+  if (run.convnet !== undefined) return new ModuleAsModel(convnet(run.convnet));
+  return new FullyConnectedNet(run.hiddenDims, { inputDim, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg });
 }
 
 /** Models built one after the other after one `manualSeed(seed)`, then trained one after the other. */
@@ -132,9 +144,7 @@ function smallData(arrays: TrainingArrays, run: RunSpec): SolverData {
  */
 export async function runTrainingTask(task: TrainingTask, arrays: TrainingArrays, events: TrainingEvents = {}): Promise<RunResult[]> {
   manualSeed(task.seed);
-  const models = task.runs.map((run) => new FullyConnectedNet(run.hiddenDims, {
-    inputDim: arrays.rowSize, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg,
-  }));
+  const models = task.runs.map((run) => buildModel(run, arrays.rowSize));
   const results: RunResult[] = [];
   for (const [i, run] of task.runs.entries()) {
     const log: string[] = [];

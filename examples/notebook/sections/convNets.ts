@@ -7,15 +7,11 @@
  * against the FullyConnectedNets' of the same run.
  * @module
  */
-import { fromArray, giveBackArrays, manualSeed, noGrad, recyclingArrays, zeros, type Tensor } from '@tapegrad/core';
-import { BatchNorm2d, Conv2d, Flatten, GroupNorm, Linear, MaxPool2d, ReLU, Sequential, crossEntropy, type Module } from '@tapegrad/nn';
-import { Solver, type Cs231nModel } from '@tapegrad/optim';
 import { renderLineChart, type Series } from '../../shared/plots.js';
 import { pyFixed } from '../../shared/pyFormat.js';
+import type { ConvNorm } from '../convnet.js';
 import type { Figure, Section } from '../section.js';
-import type { RunResult } from '../training.js';
-
-type Norm = 'none' | 'batchnorm' | 'groupnorm';
+import type { RunResult, RunSpec } from '../training.js';
 
 /**
  * The sizes of a run: the notebook's deep-net setup (1000 images, batch 50, Adam 1e-3, 10 epochs), or
@@ -23,74 +19,6 @@ type Norm = 'none' | 'batchnorm' | 'groupnorm';
  */
 function setupOf(quick: boolean) {
   return { numTrain: quick ? 200 : 1000, numVal: quick ? 200 : 1000, numEpochs: quick ? 5 : 10, batchSize: quick ? 20 : 50, learningRate: quick ? 2e-3 : 1e-3, printEvery: quick ? 4 : 50 };
-}
-
-/** The convnet: two stages of conv 3×3 'same' - norm - relu - pool 2×2 (8, then 16 channels), then affine to 10 classes. */
-function convnet(norm: Norm): Sequential {
-  const normOf = (c: number): Module[] => (norm === 'batchnorm' ? [new BatchNorm2d(c)] : norm === 'groupnorm' ? [new GroupNorm(4, c)] : []);
-  return new Sequential(
-    new Conv2d(3, 8, 3, { padding: 'same' }), ...normOf(8), new ReLU(), new MaxPool2d(2),
-    new Conv2d(8, 16, 3, { padding: 'same' }), ...normOf(16), new ReLU(), new MaxPool2d(2),
-    new Flatten(), new Linear(16 * 8 * 8, 10),
-  );
-}
-
-/**
- * A module as cs231n's model (`params`, `loss(X)` → scores, `loss(X, y)` → `{ loss, grads }`), so
- * that the Solver steps it with cs231n's update rules as it does the FullyConnectedNets; like
- * those, each call gives the arrays of its temporaries back for the next one to reuse, and
- * `releaseGrads` the gradients once they are applied.
- */
-class ModuleAsModel implements Cs231nModel {
-  constructor(readonly module: Module) {}
-
-  get params(): Record<string, Tensor> {
-    return Object.fromEntries(this.module.namedParameters());
-  }
-
-  loss(X: Tensor): Tensor;
-  loss(X: Tensor, y: Tensor): { loss: number; grads: Record<string, Tensor> };
-  loss(X: Tensor, y?: Tensor): Tensor | { loss: number; grads: Record<string, Tensor> } {
-    const m = this.module;
-    const keep = function* (result: Tensor | { grads: Record<string, Tensor> }): Iterable<Tensor> {
-      if (result instanceof Object && 'grads' in result) yield* Object.values(result.grads);
-      else yield result;
-      for (const p of m.parameters()) {
-        yield p;
-        if (p.grad !== null) yield p.grad;
-      }
-      yield* m.buffers();
-    };
-    return recyclingArrays((): Tensor | { loss: number; grads: Record<string, Tensor> } => {
-      if (y === undefined) {
-        m.eval();
-        return noGrad(() => m.forward(X));
-      }
-      m.train();
-      m.zeroGrad();
-      const loss = crossEntropy(m.forward(X), y);
-      loss.backward();
-      const grads = Object.fromEntries(m.namedParameters().map(([n, p]) => [n, p.grad ?? zeros(p.shape, { dtype: p.dtype })]));
-      return { loss: loss.item(), grads };
-    }, keep);
-  }
-
-  releaseGrads(grads: Readonly<Record<string, Tensor>>): void {
-    const back: Tensor[] = [];
-    for (const [name, p] of this.module.namedParameters()) {
-      if (p.grad !== null && p.grad === grads[name]) {
-        back.push(p.grad);
-        p.grad = null;
-      }
-    }
-    giveBackArrays(back);
-  }
-}
-
-/** The first `n` rows of `x`, a view (no copy). */
-function firstRows(x: Tensor, n: number): Tensor {
-  const rowSize = x.size / x.shape[0]!;
-  return fromArray(x.data.data.subarray(x.data.offset, x.data.offset + n * rowSize), [n, ...x.shape.slice(1)]);
 }
 
 /** The best validation accuracy of every FullyConnectedNet training an earlier section of this run recorded. */
@@ -119,38 +47,25 @@ export const convNets: Section = {
     + 'its adam rule at 1e-3, batch 50, 10 epochs (--quick: 2e-3, batch 20, 5 epochs), on the images the six-layer nets of In [36] train on.',
   trains: true,
   async run(ctx) {
-    const data = await ctx.data();
     const s = setupOf(ctx.config.quick);
-    const small = {
-      XTrain: firstRows(data.XTrain, s.numTrain), yTrain: firstRows(data.yTrain, s.numTrain),
-      XVal: firstRows(data.XVal, s.numVal), yVal: firstRows(data.yVal, s.numVal),
-    };
-    const runs: Record<Norm, RunResult> = {} as Record<Norm, RunResult>;
-    for (const norm of ['none', 'batchnorm', 'groupnorm'] as const) {
-      manualSeed(ctx.config.seed);
-      const model = new ModuleAsModel(convnet(norm));
-      const log: string[] = [];
-      const solver = new Solver(model, small, {
-        updateRule: 'adam', optimConfig: { learningRate: s.learningRate },
-        numEpochs: s.numEpochs, batchSize: s.batchSize, printEvery: s.printEvery, verbose: true, progress: 'lines', log: (l) => log.push(l),
-      });
-      const t0 = performance.now();
-      let error: string | null = null;
-      try {
-        await solver.train();
-      } catch (e) {
-        error = e instanceof Error ? e.message : String(e);
-      }
-      runs[norm] = {
-        key: `convnet-${norm}`, lossHistory: [...solver.lossHistory], trainAccHistory: [...solver.trainAccHistory],
-        valAccHistory: [...solver.valAccHistory], bestValAcc: solver.bestValAcc, seconds: (performance.now() - t0) / 1000, error, log,
-      };
+    const norms = ['none', 'batchnorm', 'groupnorm'] as const;
+    // one task per model, each reseeded (manualSeed(231) before each build): three independent trainings for the pool
+    const spec = (norm: ConvNorm): RunSpec => ({
+      key: `convnet-${norm}`, convnet: norm, hiddenDims: [], normalization: null, weightScale: Number.NaN, reg: 0,
+      numTrain: s.numTrain, numVal: s.numVal, numEpochs: s.numEpochs, batchSize: s.batchSize, learningRate: s.learningRate,
+      printEvery: s.printEvery, verbose: true,
+    });
+    const results = await ctx.trainer.runTasks('convnets', norms.map((norm) => ({ seed: ctx.config.seed, runs: [spec(norm)] })));
+    const runs = {} as Record<ConvNorm, RunResult>;
+    norms.forEach((norm, i) => {
+      const r = results[i]![0]!;
+      runs[norm] = r;
       ctx.print(`Solver ${norm === 'none' ? 'without normalization' : `with spatial ${norm}`}:`);
-      for (const line of log) ctx.print(line);
+      for (const line of r.log) ctx.print(line);
       ctx.print('');
-    }
+    });
 
-    const names: Record<Norm, string> = { none: 'baseline', batchnorm: 'spatial batchnorm', groupnorm: 'spatial groupnorm' };
+    const names: Record<ConvNorm, string> = { none: 'baseline', batchnorm: 'spatial batchnorm', groupnorm: 'spatial groupnorm' };
     const chart = async (id: string, title: string, xTitle: string, yTitle: string, pick: (r: RunResult) => number[], marker: Series['marker']): Promise<Figure> => {
       const series = (['batchnorm', 'groupnorm', 'none'] as const).map((n) => ({ name: names[n], points: pick(runs[n]).map((y, x) => ({ x, y })), marker }));
       return { id, title, svg: await renderLineChart({ title, xTitle, yTitle, series, xInteger: true }) };

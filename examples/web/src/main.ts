@@ -11,9 +11,10 @@ import { renderReport } from '../../shared/report.js';
 import { ComparePanel } from './page/comparePanel.js';
 import { DataPanel } from './page/dataPanel.js';
 import { downloadButton, h } from './page/dom.js';
+import { PartView } from './page/partView.js';
 import { SectionView } from './page/sectionView.js';
 import { parseParams } from './params.js';
-import type { DataRequest } from './protocol.js';
+import type { DataRequest, PartId } from './protocol.js';
 import { Controller, type PageStatus } from './run/controller.js';
 
 const TITLE = 'Batch Normalization — the cs231n notebook, run with tapegrad';
@@ -148,14 +149,28 @@ async function start(): Promise<void> {
   }
   const selected = infos.filter((s) => params.only === null || params.only.includes(s.id)).map((s) => s.id);
   const run = (id: string) => controller.run([id]);
+  // the parts in the order their first sections come, each under its heading; a part none of whose
+  // sections ?only= selects is hidden, and so is its entry in the list
+  const parts = new Map<PartId, PartView>();
   for (const info of infos) {
+    let part = parts.get(info.part);
+    if (part === undefined) {
+      parts.set(info.part, (part = new PartView(info.part)));
+      sectionsEl.append(part.root);
+    }
     const view = new SectionView(info, run);
     controller.views.set(info.id, view);
     if (!selected.includes(info.id)) view.root.hidden = true;
-    sectionsEl.append(view.root);
+    part.add(view.root);
   }
   const listed = infos.filter((s) => selected.includes(s.id));
-  nav.append(h('ol', {}, ...listed.map((s) => h('li', {}, h('a', { href: `#${s.id}` }, s.title)))));
+  for (const part of parts.values()) {
+    const mine = listed.filter((s) => s.part === part.id);
+    part.root.hidden = mine.length === 0;
+    if (mine.length > 0) {
+      nav.append(h('p', { class: 'part-name' }, part.title), h('ol', {}, ...mine.map((s) => h('li', {}, h('a', { href: `#${s.id}` }, s.title)))));
+    }
+  }
   if (params.only !== null) {
     nav.append(h('p', {}, `Showing ${listed.length} of ${infos.length} sections (?only=${params.only.join(',')}). `,
       h('a', { href: location.pathname + (params.quick ? '?quick' : '') }, 'Show all sections')));

@@ -22,6 +22,12 @@ export interface InitMessage {
   kernels: KernelChoice;
 }
 
+/**
+ * The page's parts: the BatchNormalization notebook's sections, then the demo's part "Beyond the
+ * notebook" (sections/beyondTheNotebook.ts: cs231n ConvolutionalNetworks' normalization cells).
+ */
+export type PartId = 'notebook' | 'beyond-the-notebook';
+
 /** What a section is, as the page lists it. */
 export interface SectionInfo {
   id: string;
@@ -29,6 +35,8 @@ export interface SectionInfo {
   cells: string;
   about: string;
   trains: boolean;
+  /** The part it belongs to. */
+  part: PartId;
 }
 
 /** Where the notebook worker takes CIFAR-10 from. */

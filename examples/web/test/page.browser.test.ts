@@ -16,6 +16,7 @@ import { launchChromium, recordConsole, serveDirectory, skipBrowserTests, type P
 import { runConfig } from '../../notebook/config.js';
 import { loadNotebookData } from '../../notebook/data.js';
 import { resultsDocument, runSection, type SectionRecord } from '../../notebook/runner.js';
+import { beyondTheNotebook } from '../../notebook/sections/beyondTheNotebook.js';
 import { sections } from '../../notebook/sections/index.js';
 import { createTrainer } from '../../notebook/trainer.js';
 import { trainingArrays, type RunResult } from '../../notebook/training.js';
@@ -47,8 +48,11 @@ const distDir = path.join(webDir, 'dist');
  * Node side) and the page is opened with `&kernels=js`, which every one of its workers is started with.
  */
 const kernels = process.env['TAPEGRAD_KERNELS'] === 'js' ? 'js' : 'auto';
-/** The cells that draw only from the seeded RNG: their printouts are the notebook's. */
-const RNG_ONLY = ['bn-forward', 'bn-test-time', 'bn-gradcheck', 'bn-backward-alt', 'fc-gradcheck', 'ln-forward', 'ln-gradcheck'];
+/** The cells that draw only from the seeded RNG: their printouts are the notebooks'. */
+const RNG_ONLY = [
+  'bn-forward', 'bn-test-time', 'bn-gradcheck', 'bn-backward-alt', 'fc-gradcheck', 'ln-forward', 'ln-gradcheck',
+  'sbn-forward', 'sbn-test-time', 'sbn-gradcheck', 'sgn-forward', 'sgn-gradcheck',
+];
 
 interface Results {
   sections: (Omit<SectionRecord, 'figures'> & { figures: { id: string; title: string; file: string }[] })[];
@@ -153,6 +157,21 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(elsewhere).toEqual([]);
   });
 
+  it('shows the notebook\'s sections, then the part "Beyond the notebook" under its own heading, each card with its Run button', async () => {
+    const parts = await page.$$eval('section.part', (els) => els.map((e) => ({
+      id: e.id, hidden: (e as unknown as { hidden: boolean }).hidden, heading: e.querySelector('h2')?.textContent,
+      cards: [...e.querySelectorAll('section.card')].map((c) => ({ id: c.id, run: c.querySelector('button.run')?.textContent })),
+    })));
+    const beyond = beyondTheNotebook.map((s) => s.id);
+    const card = (id: string) => ({ id, run: 'Run' });
+    expect(parts).toEqual([
+      { id: 'part-notebook', hidden: false, heading: 'The BatchNormalization notebook', cards: sections.filter((s) => !beyond.includes(s.id)).map((s) => card(s.id)) },
+      { id: 'part-beyond-the-notebook', hidden: false, heading: 'Beyond the notebook', cards: beyond.map(card) },
+    ]);
+    expect(beyond.length).toBeGreaterThan(0);
+    expect(await page.$$eval('nav .part-name', (els) => els.map((e) => e.textContent))).toEqual(['The BatchNormalization notebook', 'Beyond the notebook']);
+  });
+
   it('trains the deep nets to the Node demo\'s numbers: iteration-1 losses and epoch-0 accuracies, and the whole histories, exactly', () => {
     const mine = pageSection('deep-nets').values as Record<string, RunResult>;
     const theirs = node.get('deep-nets')!.values as Record<string, RunResult>;
@@ -194,6 +213,8 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(pageSection('bn-forward').text).toContain('  means: [ -2.3814598  -13.18038246   1.91780462]\n  stds:  [27.18502186 34.21455511 37.68611762]');
     expect(pageSection('fc-gradcheck').text).toContain('Initial loss:  2.2611955101340957');
     expect(pageSection('bn-gradcheck').text).toContain('dbeta error:  2.8795057655839487e-12');
+    // what cs231n's ConvolutionalNetworks notebook printed after its spatial batchnorm test-time cell
+    expect(pageSection('sbn-test-time').text).toContain('  means:  [-0.08034406  0.07562881  0.05716371  0.04378383]\n  stds:  [0.96718744 1.0299714  1.02887624 1.00585577]');
   });
 
   it('computes every section\'s values as the Node demo does, every training history included (timings and where the data came from aside)', () => {
@@ -223,7 +244,9 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
       };
     }));
     expect(figures.map((f) => f.id)).toEqual(results.sections.flatMap((s) => s.figures.map((f) => f.id)));
-    expect(figures).toHaveLength(10);
+    // the Node demo's figures, in its order (the convnets' three among them)
+    expect(figures.map((f) => f.id)).toEqual(sections.flatMap((s) => node.get(s.id)!.figures.map((f) => f.id)));
+    expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['convnets-loss', 'convnets-train-acc', 'convnets-val-acc']));
     for (const f of figures) {
       expect(f.width * f.height, f.id).toBeGreaterThan(300 * 150);
       expect(f.marks, f.id).toBeGreaterThan(1);
@@ -240,6 +263,12 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     })));
     expect(live.length).toBe(2 * sections.filter((s) => s.trains).length);
     for (const c of live) expect(c.lines + c.points, c.label ?? '').toBeGreaterThan(0);
+    // the convnets trained in the pool and drew live: a loss curve per run, a training and a validation accuracy curve per run
+    const convRuns = Object.keys(node.get('convnets')!.values['runs'] as Record<string, unknown>).length;
+    expect(convRuns).toBe(3);
+    const drawn = (chart: string) => page.$$eval(`[data-chart="${chart}"] .marks path`, (els) => els.length);
+    expect(await drawn('convnets-loss')).toBe(convRuns);
+    expect(await drawn('convnets-acc')).toBe(2 * convRuns);
   });
 
   it('keeps the main thread free while it trains: no task with 100 ms of its work, and the thread idle most of the time', () => {
@@ -326,6 +355,35 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(await page.textContent('#data pre.output')).toContain('X_train: (3000, 3, 32, 32)');
     expect(log.errors).toEqual([]);
   });
+});
+
+describe.skipIf(skipBrowserTests)('?only= with the sections of "Beyond the notebook"', () => {
+  it('shows and runs only those, under their part\'s heading, the convnets training in the workers to the Node demo\'s numbers', async () => {
+    const only = ['sgn-forward', 'convnets'];
+    const p = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageLog = recordConsole(p);
+    try {
+      await p.goto(`${web.url}?only=${only.join(',')}&quick&autorun${kernels === 'js' ? '&kernels=js' : ''}`);
+      await p.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.documentElement.dataset['status'] ?? ''), null, { timeout: 240_000, polling: 250 });
+      expect(await p.evaluate(() => document.documentElement.dataset['status'])).toBe('done');
+      const shown = await p.$$eval('section.card', (els) => els.filter((e) => !(e as unknown as { hidden: boolean }).hidden)
+        .map((e) => `${e.id}: ${(e as HTMLElement).dataset['state']}`));
+      expect(shown).toEqual(only.map((id) => `${id}: done`));
+      expect(await p.$$eval('section.part', (els) => els.map((e) => `${e.id}${(e as unknown as { hidden: boolean }).hidden ? ' hidden' : ''}`)))
+        .toEqual(['part-notebook hidden', 'part-beyond-the-notebook']);
+      expect(await p.$$eval('nav .part-name', (els) => els.map((e) => e.textContent))).toEqual(['Beyond the notebook']);
+      // what they print is the Node demo's (the convnets' Solver logs do not depend on the sections before them)
+      for (const id of only) expect(await p.textContent(`#${id} pre.output`), id).toBe(node.get(id)!.text);
+      expect(await p.$$eval('#convnets .live-chart svg', (els) => els.length)).toBe(2);
+      expect(await p.$$eval('#convnets figure[data-figure] svg', (els) => els.length)).toBe(node.get('convnets')!.figures.length);
+      // with no FullyConnectedNet before them in this run, the convnets say so
+      expect(await p.textContent('#convnets .notes')).toContain('No FullyConnectedNet trained earlier in this run');
+      expect(pageLog.errors).toEqual([]);
+      expect(pageLog.messages.filter((m) => m.startsWith('error'))).toEqual([]);
+    } finally {
+      await p.close();
+    }
+  }, 300_000);
 });
 
 describe.skipIf(skipBrowserTests)('Stop on the notebook\'s web page', () => {

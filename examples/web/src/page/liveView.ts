@@ -37,6 +37,7 @@ const KINDS: Record<string, ViewKind> = {
   'batch-size-bn': { kind: 'curves', lossX: 'epoch', label: (s) => `${norm(s)}, batch ${s.batchSize}` },
   'batch-size-ln': { kind: 'curves', lossX: 'epoch', label: (s) => `${norm(s)}, batch ${s.batchSize}` },
   'ln-limits': { kind: 'curves', lossX: 'epoch', label: (s) => s.key.replace(/^ln-limits-/, '') },
+  convnets: { kind: 'curves', lossX: 'iteration', label: (s) => (s.convnet === undefined || s.convnet === 'none' ? 'baseline' : `spatial ${s.convnet}`) },
 };
 
 /** The shortest time between two draws of a card's charts, in ms (20 a second at most). */

@@ -41,7 +41,7 @@ export class SectionView {
     this.body = h('div', { class: 'body' });
     this.root = h('section', { class: 'card', id: info.id, 'data-state': 'idle', 'aria-labelledby': `${info.id}-title` },
       h('header', {},
-        h('h2', { id: `${info.id}-title` }, info.title),
+        h('h3', { class: 'title', id: `${info.id}-title` }, info.title),
         h('span', { class: 'cells' }, `${info.cells} · ?only=${info.id}`),
         h('span', { class: 'actions' }, this.runButton, this.stateEl)),
       h('p', { class: 'about' }, info.about),
@@ -102,7 +102,7 @@ export class SectionView {
       return { el, f };
     });
     for (const a of record.answers) {
-      out.push(h('div', { class: 'answer' }, h('h3', {}, a.question), ...a.answer.map((p) => h('p', {}, p))));
+      out.push(h('div', { class: 'answer' }, h('h4', {}, a.question), ...a.answer.map((p) => h('p', {}, p))));
     }
     out.push(h('p', { class: 'time' }, `${record.seconds.toFixed(1)} s in this browser`));
     this.body.replaceChildren(...out);

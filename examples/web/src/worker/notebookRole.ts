@@ -9,6 +9,7 @@
 import { runConfig, type RunConfig } from '../../../notebook/config.js';
 import type { DataSource, NotebookData } from '../../../notebook/notebookData.js';
 import { runSection } from '../../../notebook/runner.js';
+import { beyondTheNotebook } from '../../../notebook/sections/beyondTheNotebook.js';
 import { sections } from '../../../notebook/sections/index.js';
 import {
   iterationsOf, taskCost, trainingArrays, type RunResult, type Trainer, type TrainingArrays,
@@ -28,7 +29,10 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
 const describe = (err: unknown): string => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 export function role(post: Post) {
-  const infos: SectionInfo[] = sections.map(({ id, title, cells, about, trains }) => ({ id, title, cells, about, trains }));
+  const infos: SectionInfo[] = sections.map((s) => ({
+    id: s.id, title: s.title, cells: s.cells, about: s.about, trains: s.trains,
+    part: beyondTheNotebook.includes(s) ? 'beyond-the-notebook' : 'notebook',
+  }));
   post({ type: 'ready', sections: infos });
 
   let request: DataRequest = { kind: 'synthetic', reason: 'no CIFAR-10 given to the page yet' };
