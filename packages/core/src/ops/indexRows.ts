@@ -37,6 +37,13 @@ export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
   },
 };
 
+/** What came instead of row indices, for the error. */
+function describeRows(rows: unknown): string {
+  if (rows === null) return 'null';
+  if (typeof rows === 'object') return (rows as object).constructor?.name ?? 'an object';
+  return `${typeof rows} ${String(rows)}`;
+}
+
 /** Checks and normalises row indices against a dim of size `n` (negative counts from the end). */
 function resolveRows(rows: RowIndex, n: number): Int32Array {
   let values: ArrayLike<number>;
@@ -46,7 +53,8 @@ function resolveRows(rows: RowIndex, n: number): Int32Array {
     }
     if (rows.ndim !== 1) throw new ShapeError(`index: row indices must be 1-D (got ${formatShape(rows.shape)})`);
     values = rows.toFloat64Array();
-  } else values = rows;
+  } else if (Array.isArray(rows) || rows instanceof Int32Array) values = rows;
+  else throw new TypeError(`index: rows must be a list of integers, an Int32Array or a 1-D int32 tensor (got ${describeRows(rows)}); for one row, pass [row]`);
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const r = values[i]!;
@@ -68,7 +76,8 @@ function resolveRows(rows: RowIndex, n: number): Int32Array {
  *   negative counts from the end.
  * @returns `[rows.length, ...x.shape.slice(1)]`, `x`'s dtype.
  * @throws {@link ShapeError} when a row is out of range, the index tensor is not 1-D or `x` is 0-D;
- *   {@link DtypeError} when the index tensor is not int32 or uint8.
+ *   {@link DtypeError} when the index tensor is not int32 or uint8; TypeError when `rows` is none of
+ *   the three (a bare number included).
  * @example
  * ```ts
  * import { tensor, indexRows } from '@tapegrad/core';
