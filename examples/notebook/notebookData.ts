@@ -6,7 +6,8 @@
  * web page's worker in a browser.
  * @module
  */
-import { Generator, fromArray, type Tensor } from '@tapegrad/core';
+import { Generator, fromArray } from '@tapegrad/core';
+import type { CIFAR10Splits } from '@tapegrad/data';
 
 /** Where the images came from. */
 export interface DataSource {
@@ -20,13 +21,7 @@ export interface DataSource {
 }
 
 /** The splits the sections train on, float32 images [N, 3, 32, 32] (mean image subtracted) and int32 labels. */
-export interface NotebookData {
-  XTrain: Tensor;
-  yTrain: Tensor;
-  XVal: Tensor;
-  yVal: Tensor;
-  XTest: Tensor;
-  yTest: Tensor;
+export interface NotebookData extends Pick<CIFAR10Splits, 'XTrain' | 'yTrain' | 'XVal' | 'yVal' | 'XTest' | 'yTest'> {
   source: DataSource;
 }
 
