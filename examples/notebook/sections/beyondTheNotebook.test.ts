@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { Printer } from '../../shared/printer.js';
-import { runConfig } from '../config.js';
-import type { Section, SectionContext } from '../section.js';
+import { runSectionAlone } from '../../test-utils/runSectionAlone.js';
 import { beyondTheNotebook } from './beyondTheNotebook.js';
 import { sections } from './index.js';
 import { sbnForward, sbnGradCheck, sbnTestTime } from './spatialBatchNorm.js';
 import { sgnForward, sgnGradCheck } from './spatialGroupNorm.js';
 
 /** Runs a section that needs no data and no training; returns what it printed and its values. */
-async function run(section: Section) {
-  const printer = new Printer();
-  const ctx: SectionContext = {
-    print: (...args) => printer.print(...args),
-    config: runConfig({ quick: true, workers: 0 }),
-    data: () => Promise.reject(new Error('no data in this test')),
-    trainer: { runTasks: () => Promise.reject(new Error('no training in this test')), close: async () => {} },
-    earlier: () => undefined,
-  };
-  const out = await section.run(ctx);
-  return { lines: printer.text.split('\n'), out };
-}
+const run = runSectionAlone;
 
 describe('Beyond the notebook: the ConvolutionalNetworks notebook\'s normalization cells', () => {
   it('the part comes after the BatchNormalization notebook\'s sections, in this order', () => {

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Printer } from '../../shared/printer.js';
-import { runConfig } from '../config.js';
-import type { Section, SectionContext } from '../section.js';
+import { runSectionAlone } from '../../test-utils/runSectionAlone.js';
 import { bnBackwardAlt } from './bnBackwardAlt.js';
 import { bnTestTime } from './bnTestTime.js';
 import { fcNetGradCheck } from './fcNetGradCheck.js';
@@ -10,18 +8,7 @@ import { bnForward, lnForward } from './normForward.js';
 import { bnGradCheck, lnGradCheck } from './normGradCheck.js';
 
 /** Runs a section that needs no data and no training; returns what it printed and its values. */
-async function run(section: Section) {
-  const printer = new Printer();
-  const ctx: SectionContext = {
-    print: (...args) => printer.print(...args),
-    config: runConfig({ quick: true, workers: 0 }),
-    data: () => Promise.reject(new Error('no data in this test')),
-    trainer: { runTasks: () => Promise.reject(new Error('no training in this test')), close: async () => {} },
-    earlier: () => undefined,
-  };
-  const out = await section.run(ctx);
-  return { text: printer.text, lines: printer.text.split('\n'), out };
-}
+const run = runSectionAlone;
 
 describe('the sections print what the notebook printed', () => {
   it('bn-forward: the stats before batchnorm and with gamma/beta are the notebook\'s, digit for digit', async () => {
