@@ -271,13 +271,14 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(await drawn('convnets-acc')).toBe(2 * convRuns);
   });
 
-  it('keeps the main thread free while it trains: no task with 100 ms of its work, and the thread idle most of the time', () => {
+  it('keeps the main thread free while it trains: no task of 100 ms (of work, or of wall time), and the thread idle most of the time', () => {
     // Measured from Chromium's trace, per main-thread task: its CPU time (what the page made the
     // thread do) and its wall time. On a machine whose cores are busy (this one has 2, shared with
     // the page's own training workers and with other work), a task's wall time also counts the time
     // the operating system ran other threads instead, so the long-task API's durations measure the
-    // machine's load as much as the page. The page is held to its CPU time: no task of 100 ms of work,
-    // and at most a quarter of the time busy while the workers train.
+    // machine's load as much as the page. The page is held to its CPU time (no task of 100 ms of work,
+    // at most a quarter of the time busy while the workers train) and to the 100 ms of wall
+    // time per task, which its tasks stay far below even with both cores training.
     const at = (name: string) => mainThread.marks.get(name) ?? [];
     const [runStart, runEnd] = [at('tapegrad-run-start')[0]!, at('tapegrad-run-end')[0]!];
     expect(runEnd).toBeGreaterThan(runStart);
@@ -299,6 +300,8 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     }
     expect(during.length).toBeGreaterThan(10);
     expect(mostCpu.cpuMs).toBeLessThan(100);
+    // and in wall time, as the long-task API counts it (19–23 ms here at load ~2; the margin is for load)
+    expect(longest.wallMs).toBeLessThan(100);
     expect(cpuMs / trainingMs).toBeLessThan(0.25);
   });
 
