@@ -107,7 +107,7 @@ const batchNorm2dOp = defineOpWithAttrs<BatchNorm2dAttrs, Saved>({
     const dtype = ctx.inputDtypes[0] as FloatDType;
     const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
     const invStd = new Float64Array(c);
-    const y = createNdArray(dtype, x.shape);
+    const y = createNdArray(dtype, x.shape, false); // the kernel writes every element
     if (x.size > 0) {
       getKernels().batchNorm2dForward(n, c, h * w, x.data as FloatArray, x.offset, training, eps, scale, shift, mean, variance, invStd, y.data as FloatArray);
     }
@@ -118,7 +118,7 @@ const batchNorm2dOp = defineOpWithAttrs<BatchNorm2dAttrs, Saved>({
     const [x, mean, invStd, scale] = ctx.saved;
     const [n, c, h, w] = x.shape as [number, number, number, number];
     const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false) : null;
     if (x.size > 0) {
       getKernels().batchNorm2dBackward(
         n, c, h * w, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, ctx.attrs.training,

@@ -95,7 +95,7 @@ const groupNormOp = defineOpWithAttrs<GroupNormAttrs, Saved>({
     const s = x.size / Math.max(1, n * c);
     const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
     const mean = new Float64Array(n * numGroups), invStd = new Float64Array(n * numGroups);
-    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false); // the kernel writes every element
     if (x.size > 0) getKernels().groupNormForward(n, c, s, numGroups, x.data as FloatArray, x.offset, eps, scale, shift, mean, invStd, y.data as FloatArray);
     ctx.save(x, mean, invStd, scale);
     return y;
@@ -104,7 +104,7 @@ const groupNormOp = defineOpWithAttrs<GroupNormAttrs, Saved>({
     const [x, mean, invStd, scale] = ctx.saved;
     const [n, c] = x.shape as [number, number];
     const s = x.size / Math.max(1, n * c);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false) : null;
     const dScale = new Float64Array(c), dShift = new Float64Array(c);
     if (x.size > 0) {
       getKernels().groupNormBackward(

@@ -74,7 +74,7 @@ const rmsNormOp = defineOpWithAttrs<RmsNormAttrs, Saved>({
     const { d, eps } = ctx.attrs;
     const m = x.size / d;
     const [scale] = scaleAndShift(ctx.attrs, params, d);
-    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false); // the kernel writes every element
     const invRms = new Float64Array(m);
     if (m > 0) getKernels().rmsNormForward(m, d, x.data as FloatArray, x.offset, eps, scale, y.data as FloatArray, invRms);
     ctx.save(x, invRms, scale);
@@ -83,7 +83,7 @@ const rmsNormOp = defineOpWithAttrs<RmsNormAttrs, Saved>({
   backward(ctx, dy) {
     const [x, invRms, scale] = ctx.saved;
     const { d } = ctx.attrs;
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape) : null;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false) : null;
     const dScale = new Float64Array(d);
     if (invRms.length > 0) {
       getKernels().rmsNormBackward(
