@@ -48,6 +48,6 @@ export class GraphError extends Error {
   override readonly name = 'GraphError';
 }
 
-/** The message for a read of a tensor whose array went back to the allocator (see releaseWithGraph). @internal */
+/** The message for a read of a tensor whose array went back to the allocator. @internal */
 export const RELEASED_MESSAGE =
-  'Tensor: the values of this intermediate were given back for reuse when backward freed its graph (got a read after that; it was marked by releaseWithGraph: keep a tensor you read later out of that, or clone it before backward)';
+  'Tensor: the values of this tensor were given back for reuse (got a read after that: by releaseWithGraph once backward freed its graph, by releaseGrad or an optimizer\'s zeroGrad for a gradient, or by giveBackArrays); clone what you read later before it is given back';

@@ -3,10 +3,9 @@
  * ({@link recyclingArrays}), and arrays given back one by one ({@link giveBackArrays}).
  * @module
  */
-import { givePooled, isKernelArray, scopeAllocations } from './allocator.js';
+import { givePooled, scopeAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type TypedArray } from './dtype.js';
-import { getKernels } from './kernels/registry.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -57,30 +56,14 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   return result;
 }
 
-/** Float arrays of at least this many elements are given back as buffers in the kernels' memory. */
-const KERNEL_MEMORY_MIN_LENGTH = 65536;
-/** The kernel buffers `giveBackArrays` made (given back again as they are). */
-const kernelBuffers = new WeakSet<TypedArray>();
-/**
- * Bytes of those buffers not yet collected, and their limit: a buffer handed out for something that
- * outlives its step is only freed once collected, which a synchronous loop may not let happen, so at
- * most this much of the kernels' memory goes to them; past it, arrays are given back as they are.
- */
-let kernelBufferBytes = 0;
-const KERNEL_BUFFER_LIMIT_BYTES = 64 * 1024 * 1024;
-const collected = new FinalizationRegistry<number>((bytes) => {
-  kernelBufferBytes -= bytes;
-});
-
 /**
  * Gives the arrays of `tensors` back to the allocator for reuse, for code that knows nothing reads
  * them any more: a training loop's gradients once the optimizer has applied them (the Solver has
- * `FullyConnectedNet.releaseGrads` do this after each step). A large float array (64K elements or
- * more) is replaced by a buffer of its size in the kernels' memory, so the product that next
- * allocates it (a weight gradient) and the update that reads it work in place, without copies in and
- * out of the WebAssembly kernels (up to 64 MB of them not yet collected). Reading a tensor given back
- * reads whatever later ops write there. What goes back is the whole array behind each tensor, so a
- * view of it (a reshape, a transpose, a slice) is given back with it.
+ * `FullyConnectedNet.releaseGrads` do this after each step). A large plain float array is replaced
+ * in the pool by one of its size in the kernels' memory, so the product that next allocates it (a
+ * weight gradient) and the update that reads it work in place. A tensor given back is released:
+ * reading its values afterwards throws a GraphError. What goes back is the whole array behind each
+ * tensor, so a view of it (a reshape, a transpose, a slice) must not be read afterwards either.
  *
  * @example
  * ```ts
@@ -88,8 +71,8 @@ const collected = new FinalizationRegistry<number>((bytes) => {
  * const x = randn([2, 3]);
  * const dead = x.mul(2); // nothing reads it after this line
  * giveBackArrays([dead]);
- * const next = x.mul(3); // may reuse dead's array (zero-filled, then written)
- * console.log(next.shape); // [2, 3]
+ * const next = x.mul(3); // may reuse dead's array
+ * console.log(next.shape, dead.isReleased); // [2, 3] true
  * ```
  * @category Autograd
  */
@@ -103,14 +86,10 @@ export function giveBackArrays(tensors: Iterable<Tensor>): void {
     const array = t.data.data;
     if (seen.has(array)) continue;
     seen.add(array);
-    const dtype = dtypeOfArray(array)!;
-    if ((dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH && !kernelBuffers.has(array) && !isKernelArray(array)
-      && kernelBufferBytes + array.byteLength <= KERNEL_BUFFER_LIMIT_BYTES) {
-      const buffer = getKernels().allocate(dtype, array.length);
-      kernelBuffers.add(buffer);
-      kernelBufferBytes += buffer.byteLength;
-      collected.register(buffer, buffer.byteLength);
-      givePooled(dtype, buffer);
-    } else givePooled(dtype, array);
+    // the pool swaps a large plain float array for one in the kernels' memory (see givePooled)
+    givePooled(dtypeOfArray(array)!, array);
   }
+  // a tensor given back no longer owns its values: reading it, or giving it back again (releaseGrad,
+  // zeroGrad), must not reach an array that now belongs to another tensor
+  for (const t of list) t.release();
 }
