@@ -163,7 +163,8 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     if (producer === null) continue;
     // an output that shares an input's array (a view) keeps that array from ever going back
     if (view) producer.share();
-    else if (recording) producer.uses++;
+    // counted only where a node will take it (a non-float output makes none, and would never give it back)
+    else if (recording && isFloatDType(dtype)) producer.uses++;
   }
   const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
   if (site !== undefined) checkFinite(`${spec.name}.forward`, out, inputData, describeInputs(ctx.inputShapes), site);

@@ -44,7 +44,7 @@ const binaryLoops: Record<BinaryCode, Loop> = {
 
 /** `a <code> b` broadcast to `shape` (already checked), into a new contiguous array of a's dtype. */
 export function binary(code: BinaryCode, a: NdArray, b: NdArray, shape: readonly number[]): NdArray {
-  const out = createNd(dtypeOf(a), shape);
+  const out = createNd(dtypeOf(a), shape, false); // binaryInto writes every element
   binaryInto(code, out, a, b);
   return out;
 }
@@ -79,7 +79,7 @@ const unaryLoops: Record<UnaryCode, UnaryLoop> = {
 
 /** `code(x)` into a new contiguous array of x's dtype; `scalar` is the argument of scale/addScalar/powScalar. */
 export function unary(code: UnaryCode, x: NdArray, scalar = 0): NdArray {
-  const out = createNd(dtypeOf(x), x.shape);
+  const out = createNd(dtypeOf(x), x.shape, false); // unaryInto writes every element
   unaryInto(code, out, x, scalar);
   return out;
 }

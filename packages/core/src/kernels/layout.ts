@@ -40,7 +40,7 @@ export function isContiguous(x: NdArray): boolean {
 /** `x` itself when contiguous, else a contiguous copy (ndarray-ops handles the strided read). */
 export function toContiguous(x: NdArray): NdArray {
   if (isContiguous(x)) return x;
-  const out = createNd(dtypeOf(x), x.shape);
+  const out = createNd(dtypeOf(x), x.shape, false); // assign writes every element
   ops.assign(out, x);
   return out;
 }
@@ -49,7 +49,7 @@ export function toContiguous(x: NdArray): NdArray {
 export function copyNd(x: NdArray): NdArray {
   if (isContiguous(x)) {
     const size = sizeOf(x.shape);
-    const out = allocate(dtypeOf(x), size);
+    const out = allocate(dtypeOf(x), size, false); // set writes every element
     out.set(x.data.subarray(x.offset, x.offset + size));
     return wrapNd(out, x.shape);
   }
@@ -75,14 +75,14 @@ export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
 
 /** A contiguous copy of `x` broadcast to `shape`. */
 export function expandNd(x: NdArray, shape: readonly number[]): NdArray {
-  const out = createNd(dtypeOf(x), shape);
+  const out = createNd(dtypeOf(x), shape, false); // assign writes every element
   if (sizeOf(shape) > 0) ops.assign(out, broadcastView(x, shape));
   return out;
 }
 
 /** A contiguous copy of `x` converted to `dtype`. */
 export function castNd(x: NdArray, dtype: DType): NdArray {
-  const out = createNd(dtype, x.shape);
+  const out = createNd(dtype, x.shape, false); // assign writes every element
   if (sizeOf(x.shape) > 0) ops.assign(out, x);
   return out;
 }

@@ -23,7 +23,7 @@ export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
   const c = toContiguous(x);
   const src = c.data;
   const base = c.offset;
-  const out = createNd(dtypeOf(x), x.shape);
+  const out = createNd(dtypeOf(x), x.shape, false); // every line is written whole
   const dst = out.data;
   forEachLine(x.shape, dim, (start, stride, n) => {
     let m = -Infinity;
@@ -48,7 +48,7 @@ export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
 export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: boolean): NdArray {
   const yc = toContiguous(y);
   const gc = toContiguous(dy);
-  const out = createNd(dtypeOf(y), y.shape);
+  const out = createNd(dtypeOf(y), y.shape, false); // every line is written whole
   const yv = yc.data, g = gc.data, dst = out.data;
   const yo = yc.offset, go = gc.offset;
   forEachLine(y.shape, dim, (start, stride, n) => {

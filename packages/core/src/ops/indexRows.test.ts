@@ -5,9 +5,9 @@ describe('indexRows: what it refuses', () => {
   const x = tensor([[1, 2], [3, 4]]);
 
   it('a bare number, a float or a string as rows: a TypeError naming what came (never zero rows)', () => {
-    for (const [rows, got] of [[1, 'number 1'], [1.5, 'number 1.5'], ['0', 'string 0'], [null, 'null'], [new Float32Array([0]), 'Float32Array']] as const) {
+    for (const [rows, got] of [[1, 'number'], [1.5, 'number'], ['0', 'string'], [null, 'null'], [new Float32Array([0]), 'Float32Array']] as const) {
       expect(() => indexRows(x, rows as never)).toThrow(TypeError);
-      expect(() => indexRows(x, rows as never)).toThrow(`index: rows must be a list of integers, an Int32Array or a 1-D int32 tensor (got ${got}); for one row, pass [row]`);
+      expect(() => indexRows(x, rows as never)).toThrow(`index: rows must be a list of integers, an Int32Array or a 1-D int32 or uint8 tensor (got ${got}); for one row, pass [row]`);
     }
   });
 

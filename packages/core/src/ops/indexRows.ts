@@ -1,5 +1,6 @@
 import { ShapeError, DtypeError } from '../errors.js';
 import { formatShape } from '../text.js';
+import { describeValue } from '../checks.js';
 import { createNd, dtypeOf, toContiguous } from '../kernels/layout.js';
 import { sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
@@ -15,7 +16,7 @@ export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
     const rows = ctx.attrs.rows;
     const width = sizeOf(x.shape.slice(1));
     const c = toContiguous(x);
-    const out = createNd(dtypeOf(x), [rows.length, ...x.shape.slice(1)]);
+    const out = createNd(dtypeOf(x), [rows.length, ...x.shape.slice(1)], false); // every row is written
     for (let i = 0; i < rows.length; i++) {
       const from = c.offset + rows[i]! * width;
       out.data.set(c.data.subarray(from, from + width), i * width);
@@ -37,24 +38,17 @@ export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
   },
 };
 
-/** What came instead of row indices, for the error. */
-function describeRows(rows: unknown): string {
-  if (rows === null) return 'null';
-  if (typeof rows === 'object') return (rows as object).constructor?.name ?? 'an object';
-  return `${typeof rows} ${String(rows)}`;
-}
-
 /** Checks and normalises row indices against a dim of size `n` (negative counts from the end). */
 function resolveRows(rows: RowIndex, n: number): Int32Array {
   let values: ArrayLike<number>;
   if (rows instanceof Tensor) {
     if (rows.dtype !== 'int32' && rows.dtype !== 'uint8') {
-      throw new DtypeError(`index: row indices must be an int32 tensor (got ${rows.dtype})`);
+      throw new DtypeError(`index: row indices must be an int32 or uint8 tensor (got ${rows.dtype})`);
     }
     if (rows.ndim !== 1) throw new ShapeError(`index: row indices must be 1-D (got ${formatShape(rows.shape)})`);
     values = rows.toFloat64Array();
   } else if (Array.isArray(rows) || rows instanceof Int32Array) values = rows;
-  else throw new TypeError(`index: rows must be a list of integers, an Int32Array or a 1-D int32 tensor (got ${describeRows(rows)}); for one row, pass [row]`);
+  else throw new TypeError(`index: rows must be a list of integers, an Int32Array or a 1-D int32 or uint8 tensor (got ${describeValue(rows)}); for one row, pass [row]`);
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const r = values[i]!;
