@@ -112,6 +112,8 @@ export function worstViolation(actual: Comparable, expected: Comparable, tol: To
 const round3 = (x: number) => Number(x.toPrecision(3));
 
 /** The shape as text, `[2, 3]`. */
+// not core's formatShape: this file is loaded by the matcher's setup file, and a value import of
+// @tapegrad/core there would load core before a test's vi.mock of its modules can apply
 const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /** A one-line account of `v` for a failure message (`null`: everything matched). */

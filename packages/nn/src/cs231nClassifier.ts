@@ -53,7 +53,7 @@ export abstract class Cs231nClassifier extends Module {
 
   /** The parameters' dtype (follows `to(dtype)`). */
   get dtype(): FloatDType {
-    return this.parameters()[0]!.dtype as FloatDType;
+    return this.paramsInOrder()[0]![1].dtype as FloatDType;
   }
 
   /** The parameters by cs231n's names (W1, b1, ...), in cs231n's order. */
@@ -80,10 +80,10 @@ export abstract class Cs231nClassifier extends Module {
   private penalty(): Tensor | null {
     if (this.reg === 0) return null;
     const sumOfSquares = pickForm('sumOfSquares', this.backward);
-    const params = this.params;
+    const params = new Map(this.paramsInOrder());
     let total: Tensor | null = null;
     for (const name of this.weightNames()) {
-      const s = sumOfSquares(params[name]!);
+      const s = sumOfSquares(params.get(name)!);
       total = total === null ? s : total.add(s);
     }
     return total === null ? null : total.mul(0.5 * this.reg);

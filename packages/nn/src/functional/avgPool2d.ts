@@ -27,13 +27,13 @@ const avgPoolOp = defineOpWithAttrs<{ readonly window: SpatialWindow; readonly c
   name: 'avgPool2d',
   forward(ctx, x) {
     const { window: g, countIncludePad } = ctx.attrs;
-    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW], false); // every output written
     if (y.size > 0) getKernels().avgPool2dForward(g, countIncludePad, x.data as FloatArray, x.offset, y.data as FloatArray);
     return y;
   },
   backward(ctx, dy) {
     const { window: g, countIncludePad } = ctx.attrs;
-    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
+    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!, false); // the kernel zeroes it first
     if (dy.size > 0) getKernels().avgPool2dBackward(g, countIncludePad, dy.data as FloatArray, dy.offset, dx.data as FloatArray);
     return [dx];
   },

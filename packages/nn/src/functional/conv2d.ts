@@ -157,7 +157,7 @@ const conv2dOp = defineOpWithAttrs<Conv2dAttrs, Saved>({
     const g = ctx.attrs.window;
     const dtype = ctx.inputDtypes[0] as FloatDType;
     const F = w.shape[0]!;
-    const y = createNdArray(dtype, [g.n, F, g.outH, g.outW]);
+    const y = createNdArray(dtype, [g.n, F, g.outH, g.outW], false); // convForward writes every element
     const holder = {};
     ctx.save(x, w, holder);
     convForward(ctx.attrs, dtype, x, w, ctx.attrs.hasBias ? perChannel(b!, F, 0) : null, y.data as FloatArray, 0, holder);

@@ -91,7 +91,7 @@ const convReluPoolOp = defineOpWithAttrs<ConvReluPoolAttrs, Saved>({
     const y = kernelScratch('convReluPool.y', dtype, g.n * F * g.outH * g.outW);
     const holder = {};
     convForward(ctx.attrs, dtype, x, w, ctx.attrs.hasBias ? perChannel(b!, F, 0) : null, y, 0, holder);
-    const out = createNdArray(dtype, [pool.n, pool.c, pool.outH, pool.outW]);
+    const out = createNdArray(dtype, [pool.n, pool.c, pool.outH, pool.outW], false); // every output written
     const indices = new Int32Array(out.size);
     if (out.size > 0) {
       kernels.maxPool2dForward(pool, y, 0, out.data as FloatArray, indices);

@@ -9,7 +9,7 @@ import {
   DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels,
   type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
-import { affineGrads, affineInputs, checkEps, scaleAndShift, type AffineFlags } from './normalization.js';
+import { affineGrads, affineInputs, checkEps, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
 
 /** Checks the arguments; returns C and S (the product of the dims after C). */
 function checkArgs(where: string, x: Tensor, numGroups: number, weight: Tensor | null, bias: Tensor | null, eps: number): [number, number] {
@@ -23,8 +23,7 @@ function checkArgs(where: string, x: Tensor, numGroups: number, weight: Tensor |
   for (const [name, t] of [['weight', weight], ['bias', bias]] as const) {
     if (t === null) continue;
     checkFloatTensor(where, t, name);
-    if (t.ndim !== 1 || t.shape[0] !== c) throw new ShapeError(`${where}: expected ${name} [${c}] (got ${formatShape(t.shape)})`);
-    if (t.dtype !== x.dtype) throw new DtypeError(`${where}: expected ${name} of the input's dtype ${x.dtype} (got ${t.dtype})`);
+    checkOptionalTensor(where, name, t, [c], x.dtype as FloatDType);
   }
   checkEps(where, eps);
   return [c, x.shape.slice(2).reduce((a, b) => a * b, 1)];

@@ -94,8 +94,9 @@ const layerNormOp = defineOpWithAttrs<LayerNormAttrs, Saved>({
     const dtype = ctx.inputDtypes[0] as FloatDType;
     const m = d === 0 ? 0 : xNd.size / d;
     const [scale, shift] = scaleAndShift(ctx.attrs, params, d);
-    const xHat = createNdArray(dtype, xNd.shape);
-    const out = createNdArray(dtype, xNd.shape);
+    // the kernel writes every element of both
+    const xHat = createNdArray(dtype, xNd.shape, false);
+    const out = createNdArray(dtype, xNd.shape, false);
     const invStd = new Float64Array(m);
     getKernels().layerNormForward(m, d, xNd.data as FloatArray, xNd.offset, eps, scale, shift, xHat.data as FloatArray, out.data as FloatArray, invStd);
     ctx.save(xHat.data as FloatArray, invStd, scale);
@@ -106,7 +107,7 @@ const layerNormOp = defineOpWithAttrs<LayerNormAttrs, Saved>({
     const { d } = ctx.attrs;
     const m = invStd.length;
     const dScale = new Float64Array(d), dShift = new Float64Array(d);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, dy.shape) : null;
+    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, dy.shape, false) : null;
     getKernels().layerNormBackward(m, d, dy.data as FloatArray, dy.offset, xHat, invStd, scale, dx ? (dx.data as FloatArray) : null, dScale, dShift);
     return affineGrads(ctx, dx, dScale, dShift);
   },

@@ -69,7 +69,7 @@ const maxPoolOp = defineOpWithAttrs<SpatialWindow, readonly [Int32Array]>({
   name: 'maxPool2d',
   forward(ctx, x) {
     const g = ctx.attrs;
-    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW]);
+    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, [g.n, g.c, g.outH, g.outW], false); // every output written
     const indices = new Int32Array(y.size);
     if (y.size > 0) getKernels().maxPool2dForward(g, x.data as FloatArray, x.offset, y.data as FloatArray, indices);
     ctx.save(indices);
@@ -77,7 +77,7 @@ const maxPoolOp = defineOpWithAttrs<SpatialWindow, readonly [Int32Array]>({
   },
   backward(ctx, dy) {
     const [indices] = ctx.saved;
-    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!);
+    const dx = createNdArray(ctx.inputDtypes[0] as FloatDType, ctx.inputShapes[0]!, false); // the kernel zeroes it first
     if (dy.size > 0) getKernels().maxPool2dBackward(ctx.attrs, dy.data as FloatArray, dy.offset, indices, dx.data as FloatArray);
     return [dx];
   },

@@ -31,14 +31,14 @@ export function reluComposed(x: Tensor): Tensor {
 const reluOp = defineOp({
   name: 'reluFused',
   forward(ctx, x) {
-    const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape);
+    const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // the kernels write every element
     getKernels().relu(y.data.length, x.data as FloatArray, x.offset, y.data as FloatArray, 0);
     ctx.save(y);
     return y;
   },
   backward(ctx, dy) {
     const [y] = ctx.saved;
-    const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape);
+    const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape, false);
     getKernels().reluBackward(dx.data.length, y!.data as FloatArray, 0, dy.data as FloatArray, dy.offset, dx.data as FloatArray, 0);
     return [dx];
   },

@@ -5,10 +5,10 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels,
+  DtypeError, ShapeError, checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels,
   type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
-import { affineGrads, scaleAndShift, type AffineFlags } from './normalization.js';
+import { affineGrads, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
 import { checkLayerNormInput, normalizeShapeArg } from './layerNorm.js';
 
 /** The machine epsilon of each float dtype (`torch.finfo(dtype).eps`): 2⁻²³ and 2⁻⁵². */
@@ -20,8 +20,7 @@ function checkArgs(where: string, x: Tensor, normalizedShape: number | readonly 
   checkLayerNormInput(where, x, dims);
   if (weight !== null) {
     checkFloatTensor(where, weight, 'weight');
-    if (formatShape(weight.shape) !== formatShape(dims)) throw new ShapeError(`${where}: expected weight ${formatShape(dims)} (got ${formatShape(weight.shape)})`);
-    if (weight.dtype !== x.dtype) throw new DtypeError(`${where}: expected weight of the input's dtype ${x.dtype} (got ${weight.dtype})`);
+    checkOptionalTensor(where, 'weight', weight, dims, x.dtype as FloatDType);
   }
   if (eps !== null && !(eps >= 0)) throw new RangeError(`${where}: eps must be >= 0 or null (got ${eps})`);
   return [dims, eps ?? MACHINE_EPSILON[x.dtype as FloatDType]];

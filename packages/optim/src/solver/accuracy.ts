@@ -4,7 +4,7 @@
  * @module
  * @internal
  */
-import { Tensor, choice, formatShape } from '@tapegrad/core';
+import { ShapeError, Tensor, choice, formatShape } from '@tapegrad/core';
 import { checkSplit, positiveInteger, sampleCount, type SolverParts } from './options.js';
 import { gatherRows } from './rowGather.js';
 
@@ -50,7 +50,7 @@ export function checkAccuracy(parts: SolverParts, X: Tensor, y: Tensor, opts: { 
       : start === 0 && end === n ? X : leadingRows(X, start, end);
     const scores = parts.learner.scores(chunk);
     if (scores.ndim !== 2 || scores.shape[0] !== end - start) {
-      throw new RangeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got ${formatShape(scores.shape)})`);
+      throw new ShapeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got ${formatShape(scores.shape)})`);
     }
     const pred = scores.argmax(1).toFloat64Array();
     for (let j = 0; j < pred.length; j++) if (pred[j] === labels[start + j]) correct++;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Generator, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
+import { Generator, ShapeError, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
 import { FullyConnectedNet, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
 import { SGD, Solver, NonFiniteLossError, type Cs231nModel, type EpochInfo } from '@tapegrad/optim';
 import { readCheckpoint } from './checkpointFile.js';
@@ -150,6 +150,17 @@ describe('Solver semantics (cs231n solver.py)', () => {
     const acc = solver.checkAccuracy(strided, data.yTrain, { batchSize: 4 });
     expect(model.scored.slice(before).map((s) => s.ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
     expect(acc).toBe(5 / 10);
+  });
+
+  test('checkAccuracy: scores that are not [batch, C] are a ShapeError naming what came', () => {
+    const data = scriptedData(10, 4);
+    const model = new ScriptedModel();
+    const scoring = model.loss.bind(model);
+    model.loss = ((X: Tensor) => scoring(X).reshape([-1])) as typeof model.loss; // flattened scores
+    const solver = new Solver(model, data, { verbose: false });
+    expect(() => solver.checkAccuracy(data.XTrain, data.yTrain, { batchSize: 4 })).toThrow(ShapeError);
+    expect(() => solver.checkAccuracy(data.XTrain, data.yTrain, { batchSize: 4 }))
+      .toThrow(/^Solver\.checkAccuracy: the model's scores must be \[4, C\] \(got \[\d+\]\)$/);
   });
 
   test('checkAccuracy subsamples with replacement, choice(N, numSamples), when N > numSamples', () => {
