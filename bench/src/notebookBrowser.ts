@@ -67,7 +67,7 @@ function siteFolder(tmp: string, dataDir: string): { root: string; files: string
   for (const entry of fs.readdirSync(pageDist)) if (entry !== 'data') fs.symlinkSync(path.join(pageDist, entry), path.join(root, entry));
   const files = DATA_FILES.filter((f) => fs.existsSync(path.join(dataDir, f)));
   for (const f of files) fs.symlinkSync(path.join(dataDir, f), path.join(root, 'data', f));
-  fs.writeFileSync(path.join(root, 'data', 'manifest.json'), JSON.stringify({ where: dataDir, files }));
+  fs.writeFileSync(path.join(root, 'data', 'manifest.json'), JSON.stringify({ where: files.length > 0 ? dataDir : null, files }));
   return { root, files };
 }
 

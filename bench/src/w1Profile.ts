@@ -104,7 +104,7 @@ observer.disconnect();
 for (const list of Object.values(phase)) list.length = 0;
 
 // --heap-sample FILE: where the JavaScript heap allocations of 100 steps come from (a sampling heap
-// profile that keeps collected objects), as a .heapprofile for cpuProfileSummary.js --heap
+// profile that keeps collected objects), as a .heapprofile to open in Chrome DevTools' Memory panel
 const heapSample = option('--heap-sample', '');
 if (heapSample !== '') {
   const { Session } = await import('node:inspector/promises');

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runSectionAlone } from '../../test-utils/runSectionAlone.js';
+import { runSectionAlone as run } from '../../test-utils/runSectionAlone.js';
 import { beyondTheNotebook } from './beyondTheNotebook.js';
 import { sections } from './index.js';
 import { sbnForward, sbnGradCheck, sbnTestTime } from './spatialBatchNorm.js';
 import { sgnForward, sgnGradCheck } from './spatialGroupNorm.js';
 
-/** Runs a section that needs no data and no training; returns what it printed and its values. */
-const run = runSectionAlone;
 
 describe('Beyond the notebook: the ConvolutionalNetworks notebook\'s normalization cells', () => {
   it('the part comes after the BatchNormalization notebook\'s sections, in this order', () => {

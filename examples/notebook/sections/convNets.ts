@@ -11,7 +11,7 @@ import { renderLineChart, type Series } from '../../shared/plots.js';
 import { pyFixed } from '../../shared/pyFormat.js';
 import type { ConvNorm } from '../convnet.js';
 import type { Figure, Section } from '../section.js';
-import type { RunResult, RunSpec } from '../training.js';
+import { iterationsOf, type RunResult, type RunSpec } from '../training.js';
 
 /**
  * The sizes of a run: the notebook's deep-net setup (1000 images, batch 50, Adam 1e-3, 10 epochs), or
@@ -90,7 +90,7 @@ export const convNets: Section = {
           + `the convnet with spatial batchnorm ${beats ? 'beats' : 'does NOT beat'} it, with ${s.numTrain} training images `
           + `and ${s.numEpochs} epochs.`,
       `Training took ${pyFixed(bn.seconds, 1)} s with spatial batchnorm, ${pyFixed(runs.groupnorm.seconds, 1)} s with groupnorm and `
-      + `${pyFixed(runs.none.seconds, 1)} s without normalization (${s.numEpochs * Math.max(1, Math.floor(s.numTrain / s.batchSize))} iterations each).`,
+      + `${pyFixed(runs.none.seconds, 1)} s without normalization (${iterationsOf(s)} iterations each).`,
     ];
     const failed = Object.values(runs).filter((r) => r.error !== null);
     if (failed.length > 0) notes.push(`Stopped early: ${failed.map((r) => `${r.key} (${r.error})`).join('; ')}.`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSectionAlone } from '../../test-utils/runSectionAlone.js';
+import { runSectionAlone as run } from '../../test-utils/runSectionAlone.js';
 import { bnBackwardAlt } from './bnBackwardAlt.js';
 import { bnTestTime } from './bnTestTime.js';
 import { fcNetGradCheck } from './fcNetGradCheck.js';
@@ -7,8 +7,6 @@ import { sections } from './index.js';
 import { bnForward, lnForward } from './normForward.js';
 import { bnGradCheck, lnGradCheck } from './normGradCheck.js';
 
-/** Runs a section that needs no data and no training; returns what it printed and its values. */
-const run = runSectionAlone;
 
 describe('the sections print what the notebook printed', () => {
   it('bn-forward: the stats before batchnorm and with gamma/beta are the notebook\'s, digit for digit', async () => {
