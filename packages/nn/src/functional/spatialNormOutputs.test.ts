@@ -5,7 +5,7 @@
  * skipped an element would leave a NaN).
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, fromArray, getKernels, giveBackArrays, type Tensor } from '@tapegrad/core';
+import { Generator, giveBackArrays, zeros, type Tensor } from '@tapegrad/core';
 import {
   batchNorm2dComposed, batchNorm2dFused, groupNormComposed, groupNormFused, rmsNormComposed, rmsNormFused,
 } from '@tapegrad/nn';
@@ -13,13 +13,16 @@ import {
 const shape = [3, 4, 5, 6] as const;
 const size = shape.reduce((a, b) => a * b, 1);
 
-/** Arrays of `size` elements full of NaN, given back to the pool (in the kernels' memory where they run). */
+/**
+ * Arrays of `size` elements full of NaN, given back to the pool. They are made by `zeros`, so they
+ * are the pool's own and come back as they are (one it did not make would be swapped for a fresh one).
+ */
 function poisonPool(dtype: 'float32' | 'float64', count: number): void {
   const dead: Tensor[] = [];
   for (let i = 0; i < count; i++) {
-    const values = getKernels().allocate(dtype, size);
-    values.fill(Number.NaN);
-    dead.push(fromArray(values, [...shape]));
+    const t = zeros([...shape], { dtype });
+    t.data.data.fill(Number.NaN);
+    dead.push(t);
   }
   giveBackArrays(dead);
 }
