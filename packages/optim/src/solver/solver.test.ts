@@ -156,7 +156,7 @@ describe('Solver semantics (cs231n solver.py)', () => {
     const data = scriptedData(10, 4);
     const model = new ScriptedModel();
     const scoring = model.loss.bind(model);
-    model.loss = ((X: Tensor) => scoring(X).reshape([-1])) as typeof model.loss; // flattened scores
+    model.loss = ((X: Tensor) => (scoring(X) as Tensor).reshape([-1])) as typeof model.loss; // flattened scores
     const solver = new Solver(model, data, { verbose: false });
     expect(() => solver.checkAccuracy(data.XTrain, data.yTrain, { batchSize: 4 })).toThrow(ShapeError);
     expect(() => solver.checkAccuracy(data.XTrain, data.yTrain, { batchSize: 4 }))
