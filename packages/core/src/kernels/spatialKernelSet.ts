@@ -57,10 +57,13 @@ export interface SpatialWindow {
 /**
  * The convolution, pooling and NCHW-norm kernels of a {@link KernelSet}. Arrays are contiguous
  * from their offset; `[n, c, h, w]` data is row-major. Per-channel and per-row vectors (bias,
- * statistics, γ, β and their gradients) are Float64Array, and every sum runs in float64; the
- * elementwise outputs of the norms (y, dx) of float32 data may be computed in float32 from float64
- * coefficients (the WebAssembly set does, the mean subtracted in two float32 parts), within a few
- * float32 ulps of the float64 formula.
+ * statistics, γ, β and their gradients) are Float64Array. Sums over float64 data run in float64.
+ * Over float32 data a set may add short blocks in float32 before carrying them into float64 (the
+ * WebAssembly set's BatchNorm and GroupNorm add 16 terms a lane, as PyTorch's CPU kernels sum
+ * float32 in float32): the statistics are then within float32 rounding of the float64 formula,
+ * relative to the sum of the terms' magnitudes. The elementwise outputs of the norms (y, dx) of
+ * float32 data may be computed in float32 from float64 coefficients (the WebAssembly set does,
+ * the mean subtracted in two float32 parts), within a few float32 ulps of the float64 formula.
  * @category Kernels
  */
 export interface SpatialKernels {
@@ -115,7 +118,7 @@ export interface SpatialKernels {
 
   /**
    * BatchNorm over `[n, c, hw]` data, per channel over its `n·hw` values: when `training`, the mean
-   * and biased variance (two passes, float64) go into `mean` and `variance`, else they are read
+   * and biased variance (float64; see the interface's note on float32 sums) go into `mean` and `variance`, else they are read
    * from them; `invStd[ch] = 1/√(variance + eps)`, `y = (x − mean)·invStd·scale + shift` (`y` from 0).
    * Nothing else is written: the backward recomputes x̂ from `x`.
    */
@@ -137,7 +140,7 @@ export interface SpatialKernels {
 
   /**
    * GroupNorm over `[n, c, s]` data: each sample's `groups` groups of `c/groups` consecutive channels
-   * are normalised over their `(c/groups)·s` values (biased variance, float64):
+   * are normalised over their `(c/groups)·s` values (biased variance; float32 sums as the interface says):
    * `mean[b·groups + g]`, `invStd[...] = 1/√(var + eps)`, `y = (x − mean)·invStd·scale[ch] + shift[ch]` (`y` from 0).
    */
   groupNormForward(

@@ -119,7 +119,7 @@ const groupNormOp = defineOpWithAttrs<GroupNormAttrs, Saved>({
  * Group normalization as one tape node with a handwritten backward, on core's active kernels (see
  * {@link @tapegrad/core!setKernels | setKernels}). Same signature and results as {@link groupNormComposed}.
  *
- * Forward, per (sample, group) row of d = C/G·S values (S = H·W·...): `μ`, biased `σ²` (float64),
+ * Forward, per (sample, group) row of d = C/G·S values (S = H·W·...): `μ`, biased `σ²` (kept in float64; see {@link @tapegrad/core!SpatialKernels | SpatialKernels} for float32 sums),
  * `invStd = 1/√(σ² + eps)`, `y = (x − μ)·invStd·γ[c] + β[c]`; no x̂ is stored. Backward, x̂
  * recomputed from x, with `g = dy·γ[c]`: `dx = (invStd/d)·(d·g − Σg − x̂·Σ(g·x̂))` per row,
  * `dγ[c] = Σ_{n, s} dy·x̂`, `dβ[c] = Σ_{n, s} dy`, in two passes over each row.
