@@ -8,8 +8,8 @@
  */
 import { contiguousNdArray, fromArray, getKernels, manualSeed, type Tensor } from '@tapegrad/core';
 import { FullyConnectedNet } from '@tapegrad/nn';
-import { Solver, type Cs231nModel, type EpochInfo, type IterationInfo, type SolverData } from '@tapegrad/optim';
-import { convnet, ModuleAsModel, type ConvNorm } from './convnet.js';
+import { Solver, type EpochInfo, type IterationInfo, type ModuleSetup, type SolverData, type SolverOptions } from '@tapegrad/optim';
+import { convnetSetup, type ConvNorm } from './convnet.js';
 import type { NotebookData } from './notebookData.js';
 import type { RunConfig } from './config.js';
 
@@ -37,9 +37,9 @@ export interface RunSpec {
   convnet?: ConvNorm;
 }
 
-/** The model of a run, built from the global RNG. */
-function buildModel(run: RunSpec, inputDim: number): Cs231nModel {
-  if (run.convnet !== undefined) return new ModuleAsModel(convnet(run.convnet));
+/** The model of a run, built from the global RNG: a FullyConnectedNet, or the convnet with its loss and Adam. */
+function buildModel(run: RunSpec, inputDim: number): FullyConnectedNet | ModuleSetup {
+  if (run.convnet !== undefined) return convnetSetup(run.convnet, run.learningRate);
   return new FullyConnectedNet(run.hiddenDims, { inputDim, weightScale: run.weightScale, normalization: run.normalization, reg: run.reg });
 }
 
@@ -148,9 +148,7 @@ export async function runTrainingTask(task: TrainingTask, arrays: TrainingArrays
   const results: RunResult[] = [];
   for (const [i, run] of task.runs.entries()) {
     const log: string[] = [];
-    const solver = new Solver(models[i]!, smallData(arrays, run), {
-      updateRule: 'adam',
-      optimConfig: { learningRate: run.learningRate },
+    const options: Omit<SolverOptions, 'updateRule' | 'optimConfig'> = {
       numEpochs: run.numEpochs,
       batchSize: run.batchSize,
       printEvery: run.printEvery,
@@ -162,7 +160,11 @@ export async function runTrainingTask(task: TrainingTask, arrays: TrainingArrays
       },
       onIteration: (info) => events.iteration?.(i, info),
       onEpoch: (info) => events.epoch?.(i, info),
-    });
+    };
+    const model = models[i]!, data = smallData(arrays, run);
+    const solver = model instanceof FullyConnectedNet
+      ? new Solver(model, data, { ...options, updateRule: 'adam', optimConfig: { learningRate: run.learningRate } })
+      : new Solver(model, data, options);
     const t0 = performance.now();
     let error: string | null = null;
     try {

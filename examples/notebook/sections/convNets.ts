@@ -44,7 +44,7 @@ export const convNets: Section = {
   about:
     "{Conv2d 3×3 'same' - [BatchNorm2d | GroupNorm(4 groups) | nothing] - ReLU - MaxPool2d 2×2} × 2 (8 then 16 channels) - "
     + 'Linear(1024, 10), trained from the same initial weights (manualSeed(231) before each) with cs231n\'s Solver and '
-    + 'its adam rule at 1e-3, batch 50, 10 epochs (--quick: 2e-3, batch 20, 5 epochs), on the images the six-layer nets of In [36] train on.',
+    + 'optim\'s Adam (the update of its adam rule) at 1e-3, batch 50, 10 epochs (--quick: 2e-3, batch 20, 5 epochs), on the images the six-layer nets of In [36] train on.',
   trains: true,
   async run(ctx) {
     const s = setupOf(ctx.config.quick);

@@ -7,6 +7,7 @@ import { avgPool2d, type AvgPool2dOptions } from './functional/avgPool2d.js';
 import { checkPoolOptions, poolWindow } from './functional/maxPool2d.js';
 import { formatPair } from './maxPool2d.js';
 import { Module } from './module.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Average pooling over `[N, C, H, W]` (PyTorch's `nn.AvgPool2d`, floor mode): each output is the
@@ -26,6 +27,8 @@ import { Module } from './module.js';
  * @category Layers
  */
 export class AvgPool2d extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** `k` or `[kh, kw]`. */
   readonly kernelSize: number | readonly [number, number];
   /** Rows and columns between two windows (default: the kernel size). */

@@ -6,6 +6,7 @@ import type { Tensor } from '@tapegrad/core';
 import { BatchNormLayer, type BatchNorm1dOptions } from './batchNormLayer.js';
 import { checkBatchNormInput } from './functional/batchNorm.js';
 import { pickForm } from './functional/fusedOpTable.js';
+import { graphOnly } from './graphOnly.js';
 
 export type { BatchNorm1dOptions };
 
@@ -41,6 +42,8 @@ export type { BatchNorm1dOptions };
  * @category Layers
  */
 export class BatchNorm1d extends BatchNormLayer {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /**
    * @param numFeatures - C.
    * @param opts - `eps` (1e-5), `momentum` (0.1 'pytorch', 0.9 'cs231n'; null for a cumulative

@@ -6,6 +6,7 @@ import type { Tensor } from '@tapegrad/core';
 import { BatchNormLayer, type BatchNorm1dOptions } from './batchNormLayer.js';
 import { checkBatchNorm2dInput } from './functional/batchNorm2d.js';
 import { pickForm } from './functional/fusedOpTable.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Options of {@link BatchNorm2d}: those of {@link BatchNorm1d}, with the same defaults and meanings.
@@ -48,6 +49,8 @@ export type BatchNorm2dOptions = BatchNorm1dOptions;
  * @category Layers
  */
 export class BatchNorm2d extends BatchNormLayer {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /**
    * @param numFeatures - C.
    * @param opts - `eps` (1e-5), `momentum` (0.1 'pytorch', 0.9 'cs231n'; null for a cumulative

@@ -12,6 +12,7 @@ import { pickForm } from './functional/fusedOpTable.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Options of {@link Conv2d} (PyTorch's `nn.Conv2d` arguments; one number for both dims or `[h, w]`).
@@ -59,6 +60,8 @@ const pairOf = (v: number | readonly [number, number]): [number, number] => (typ
  * @category Layers
  */
 export class Conv2d extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** C, the channels of the input. */
   readonly inChannels: number;
   /** F, the channels of the output. */

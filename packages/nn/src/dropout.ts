@@ -5,6 +5,7 @@
 import { defaultGenerator, type Generator, type Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
 import { checkDropoutP, dropout } from './functional/dropout.js';
+import { graphOnly } from './graphOnly.js';
 
 /** Options of {@link Dropout}. @category Layers */
 export interface DropoutOptions {
@@ -30,6 +31,8 @@ export interface DropoutOptions {
  * @category Layers
  */
 export class Dropout extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** The probability of zeroing an element. */
   readonly p: number;
   /** The stream the masks are drawn from. */

@@ -4,6 +4,7 @@
  */
 import { Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Merges dims `startDim..endDim` into one (PyTorch's `nn.Flatten`); by default every dim after the
@@ -20,6 +21,8 @@ import { Module } from './module.js';
  * @category Layers
  */
 export class Flatten extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** The first dim merged (default 1). */
   readonly startDim: number;
   /** The last dim merged (default -1). */

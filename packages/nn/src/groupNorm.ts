@@ -8,6 +8,7 @@ import { pickForm } from './functional/fusedOpTable.js';
 import { checkLayerDtype, formatNumber, normLayerOptions } from './functional/normalization.js';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Options of {@link GroupNorm}.
@@ -54,6 +55,8 @@ function positiveInteger(name: string, v: number): number {
  * @category Layers
  */
 export class GroupNorm extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** G, the number of groups the channels are split into. */
   readonly numGroups: number;
   /** C, the number of channels. */

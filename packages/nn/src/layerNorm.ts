@@ -9,6 +9,7 @@ import { checkLayerNormInput, normalizeShapeArg } from './functional/layerNorm.j
 import { checkLayerDtype, formatNumber, normLayerOptions } from './functional/normalization.js';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Options of {@link LayerNorm}.
@@ -46,6 +47,8 @@ export interface LayerNormOptions {
  * @category Layers
  */
 export class LayerNorm extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** The trailing dims normalised over. */
   readonly normalizedShape: readonly number[];
   /** Added to the variance before the square root. */

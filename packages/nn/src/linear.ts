@@ -8,6 +8,7 @@ import { Parameter, inKernelMemory } from './parameter.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { pickForm } from './functional/fusedOpTable.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from './init.js';
+import { graphOnly } from './graphOnly.js';
 
 /** Options of {@link Linear}. @category Layers */
 export interface LinearOptions {
@@ -52,6 +53,8 @@ function checkFeatures(name: string, value: unknown): number {
  * @category Layers
  */
 export class Linear extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** `[outFeatures, inFeatures]`. */
   weight: Parameter;
   /** `[outFeatures]`, or null when built with `bias: false`. */

@@ -5,6 +5,7 @@
 import { formatShape, type Tensor } from '@tapegrad/core';
 import { checkPoolOptions, maxPool2d, poolWindow, type MaxPool2dOptions } from './functional/maxPool2d.js';
 import { Module } from './module.js';
+import { graphOnly } from './graphOnly.js';
 
 /** `2` or `[2, 3]`, as the layers' `toString` shows a size. @internal */
 export const formatPair = (v: number | readonly [number, number]): string => (typeof v === 'number' ? String(v) : formatShape(v));
@@ -27,6 +28,8 @@ export const formatPair = (v: number | readonly [number, number]): string => (ty
  * @category Layers
  */
 export class MaxPool2d extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** `k` or `[kh, kw]`. */
   readonly kernelSize: number | readonly [number, number];
   /** Rows and columns between two windows (default: the kernel size). */

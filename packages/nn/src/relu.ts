@@ -6,6 +6,7 @@ import type { Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { pickForm } from './functional/fusedOpTable.js';
+import { graphOnly } from './graphOnly.js';
 
 /** Options of {@link ReLU}. @category Layers */
 export interface ReLUOptions {
@@ -27,6 +28,8 @@ export interface ReLUOptions {
  * @category Layers
  */
 export class ReLU extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** Which backward `forward` uses; see {@link setBackwardMode}. */
   backward: BackwardMode;
 

@@ -9,6 +9,7 @@ import { checkLayerNormInput, normalizeShapeArg } from './functional/layerNorm.j
 import { checkEps, checkLayerDtype, formatNumber } from './functional/normalization.js';
 import { Module } from './module.js';
 import { Parameter, inKernelMemory } from './parameter.js';
+import { graphOnly } from './graphOnly.js';
 
 /**
  * Options of {@link RMSNorm}.
@@ -48,6 +49,8 @@ export interface RMSNormOptions {
  * @category Layers
  */
 export class RMSNorm extends Module {
+  /** forward keeps its input and output only on the tape (see graphOnly.ts). @internal */
+  static readonly [graphOnly] = true;
   /** The trailing dims normalised over. */
   readonly normalizedShape: readonly number[];
   /** Added to mean(x²); null for the input dtype's machine epsilon. */

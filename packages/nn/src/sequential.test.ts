@@ -1,6 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, noGrad, releaseGrad, tensor, type Tensor } from '@tapegrad/core';
-import { BatchNorm1d, Dropout, Flatten, Linear, ReLU, Sequential, crossEntropy, setBackwardMode } from '@tapegrad/nn';
+import {
+  AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, FullyConnectedNet, GroupNorm, LayerNorm, Linear,
+  MaxPool2d, Module, ReLU, RMSNorm, Sequential, ThreeLayerConvNet, crossEntropy, setBackwardMode,
+} from '@tapegrad/nn';
+import { isGraphOnly } from './graphOnly.js';
 
 const mlp = (seed: number) => {
   const g = new Generator(seed);
@@ -113,4 +117,97 @@ describe('Sequential', () => {
     expect(released.length).toBeGreaterThan(0); // the outputs between nn's layers went back
     for (const t of released) expect(() => t.toArray()).toThrow(/given back for reuse/);
   });
+
+  test('a conv net trains as its layers called one by one do, and the arrays between its conv, norm and ReLU go back', () => {
+    // the same layers twice (same draws): once in a Sequential, once called by hand, which marks nothing
+    const layers = () => {
+      const g = new Generator(11);
+      return [
+        new Conv2d(3, 4, 3, { padding: 1, dtype: 'float64', generator: g }), new BatchNorm2d(4, { dtype: 'float64' }), new ReLU(),
+        new MaxPool2d(2), new Flatten(), new Linear(4 * 4 * 4, 5, { dtype: 'float64', generator: g }),
+      ];
+    };
+    const byHand = layers();
+    const model = new Sequential(...layers());
+    const params = (ms: Module[]) => ms.flatMap((m) => m.parameters());
+    const g = new Generator(12);
+    const trace: boolean[][] = [];
+    for (let step = 0; step < 4; step++) {
+      const X = g.randn([6, 3, 8, 8], { dtype: 'float64' }), y = g.randint(0, 5, [6]);
+      for (const p of [...params([model]), ...params(byHand)]) releaseGrad(p);
+      const scores = model.forward(X);
+      // what Linear took, back to the conv's output: Flatten's view, the pool's output, ReLU's, the norm's, the conv's
+      const chain: Tensor[] = [];
+      for (let t = scores.gradFn!.inputs[0]; t !== undefined && t !== X; t = t.gradFn?.inputs[0]) chain.push(t);
+      const loss = crossEntropy(scores, y);
+      loss.backward();
+      trace.push(chain.map((t) => t.isReleased));
+      const lossByHand = crossEntropy(byHand.reduce((h, m) => m.forward(h), X), y);
+      lossByHand.backward();
+      expect(loss.item()).toBe(lossByHand.item());
+      for (const ms of [[model], byHand]) noGrad(() => { for (const p of params(ms)) p.copy_(p.sub(p.grad!.mul(0.1))); });
+    }
+    // the pool's output is not given back: Flatten's view of it shares its array
+    for (const released of trace) expect(released).toEqual([false, false, true, true, true]);
+    const [a, b] = [params([model]), params(byHand)];
+    a.forEach((p, i) => expect(Array.from(p.toFloat64Array())).toEqual(Array.from(b[i]!.toFloat64Array())));
+    for (const [m, h] of [...model].map((m, i) => [m, byHand[i]!] as const)) {
+      for (const [k, t] of Object.entries(m.stateDict())) expect(t.toArray()).toEqual(h.stateDict()[k]!.toArray());
+    }
+  });
+
+  test('a tensor a layer passes on unchanged (Dropout in eval mode) is not given back while someone holds it', () => {
+    const g = new Generator(13);
+    const lin = (i: number, o: number) => new Linear(i, o, { dtype: 'float64', generator: g });
+    const x = g.randn([3, 4], { dtype: 'float64', requiresGrad: true });
+    // the result, passed on by the last layer
+    const out = new Sequential(lin(4, 4), new Dropout(0.5)).eval().forward(x);
+    out.sum().backward();
+    expect(out.isReleased).toBe(false);
+    // the input, passed on by the first layer (a tensor the caller made, not a leaf)
+    const h = x.mul(2);
+    new Sequential(new Dropout(0.5), lin(4, 2)).eval().forward(h).sum().backward();
+    expect(h.isReleased).toBe(false);
+    // passed on, then taken by a layer that keeps nothing: given back
+    const scores = new Sequential(lin(4, 4), new Dropout(0.5), new ReLU()).eval().forward(x);
+    const between = scores.gradFn!.inputs[0]!;
+    scores.sum().backward();
+    expect(between.gradFn?.name).toBe('linearFused');
+    expect(between.isReleased).toBe(true);
+    // passed on by a module of the user's, which keeps it: not given back
+    class Keep extends Module {
+      seen: Tensor | null = null;
+      forward(t: Tensor): Tensor { return (this.seen = t); }
+    }
+    const keep = new Keep();
+    new Sequential(lin(4, 4), keep, new ReLU()).forward(x).sum().backward();
+    expect(keep.seen!.isReleased).toBe(false);
+  });
+
+  test('nn\'s layers are marked as keeping nothing; a subclass of one, a module of the user\'s and the models are not', () => {
+    const marked = [
+      new Linear(2, 2), new ReLU(), new Dropout(), new Flatten(), new BatchNorm1d(2), new BatchNorm2d(2), new LayerNorm(2),
+      new Conv2d(1, 1, 1), new MaxPool2d(2), new AvgPool2d(2), new GroupNorm(1, 2), new RMSNorm(2),
+    ];
+    expect(marked.filter((m) => !isGraphOnly(m)).map((m) => m.constructor.name)).toEqual([]);
+    class Keeper extends Linear {
+      last: Tensor | null = null;
+      override forward(t: Tensor): Tensor { return (this.last = super.forward(t)); }
+    }
+    class Scale extends Module {
+      forward(t: Tensor): Tensor { return t.mul(2); }
+    }
+    const unmarked = [
+      new Keeper(2, 2), new Scale(), new Sequential(new ReLU()), new CrossEntropyLoss(),
+      new FullyConnectedNet([3], { inputDim: 2, numClasses: 2 }), new ThreeLayerConvNet({ inputDim: [1, 4, 4], numFilters: 1, hiddenDim: 2, numClasses: 2 }),
+    ];
+    expect(unmarked.filter(isGraphOnly).map((m) => m.constructor.name)).toEqual([]);
+    // a subclass that keeps its output: it stays readable after backward
+    const g = new Generator(14);
+    const keeper = new Keeper(4, 4, { dtype: 'float64', generator: g });
+    new Sequential(keeper, new ReLU(), new Linear(4, 2, { dtype: 'float64', generator: g })).forward(g.randn([3, 4], { dtype: 'float64' })).sum().backward();
+    expect(keeper.last!.isReleased).toBe(false);
+    expect(() => keeper.last!.toArray()).not.toThrow();
+  });
 });
+

@@ -4,23 +4,17 @@
  */
 import { releaseWithGraph, type Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
-import { Linear } from './linear.js';
-import { BatchNorm1d } from './batchNorm1d.js';
-import { ReLU } from './relu.js';
-import { LayerNorm } from './layerNorm.js';
-import { Dropout } from './dropout.js';
-import { Flatten } from './flatten.js';
+import { isGraphOnly } from './graphOnly.js';
 
 /**
- * nn's layers whose forward keeps neither its input nor its output anywhere but on the tape (exactly
- * these classes, not subclasses, which may override forward).
+ * Whether `m` keeps its input and output only on the tape: one of nn's layers whose class itself
+ * declares so (`graphOnly`: Linear, Conv2d, the norms, the pools, ReLU, Dropout, Flatten; not a
+ * subclass, which may override forward), or a Sequential (exactly, not a subclass) whose children
+ * all do.
  */
-const graphOnly: ReadonlySet<Function> = new Set<Function>([Linear, BatchNorm1d, ReLU, LayerNorm, Dropout, Flatten]);
-
-/** Whether `m` keeps its input and output only on the tape (a Sequential: when all its children do). */
 function keepsNothing(m: Module): boolean {
   if (m instanceof Sequential && m.constructor === Sequential) return m.children().every(keepsNothing);
-  return graphOnly.has(m.constructor);
+  return isGraphOnly(m);
 }
 
 /**
@@ -82,17 +76,29 @@ export class Sequential extends Module implements Iterable<Module> {
   }
 
   /**
-   * Passes `x` through each child in order (returns x when there are none). Between two of nn's
-   * own layers (Linear, BatchNorm1d, ReLU, LayerNorm, Dropout, Flatten), the tensor passed on is
-   * held only by the tape, so it is marked with core's `releaseWithGraph`: once backward frees the
-   * graph its array is reused by the next step (and it can no longer be read through `gradFn.inputs`).
+   * Passes `x` through each child in order (returns x when there are none). A tensor that one of
+   * nn's layers made and the next layer took, both keeping their input and output only on the tape
+   * (Linear, Conv2d, BatchNorm1d/2d, LayerNorm, GroupNorm, RMSNorm, MaxPool2d, AvgPool2d, ReLU,
+   * Dropout, Flatten, or a Sequential of them; not a subclass of one, nor a module of your own), is
+   * held by the tape alone, so it is marked with core's `releaseWithGraph`: once backward frees the
+   * graph its array is reused by the next step (and it can no longer be read through
+   * `gradFn.inputs`). A tensor a layer passes on unchanged (Dropout in eval mode returns its input)
+   * is marked only once a later layer takes it and makes another; `x` and the result are never marked.
    */
   forward(x: Tensor): Tensor {
-    const children = this.children();
     let y = x;
-    for (let i = 0; i < children.length; i++) {
-      y = children[i]!.forward(y);
-      if (i + 1 < children.length && keepsNothing(children[i]!) && keepsNothing(children[i + 1]!)) releaseWithGraph(y);
+    // whether only the tape holds y: made by a layer that keeps nothing, and seen only by such layers
+    let tapeOnly = false;
+    for (const child of this.children()) {
+      const out = child.forward(y);
+      const clean = keepsNothing(child);
+      if (out === y) {
+        tapeOnly &&= clean;
+        continue;
+      }
+      if (tapeOnly && clean) releaseWithGraph(y);
+      y = out;
+      tapeOnly = clean;
     }
     return y;
   }

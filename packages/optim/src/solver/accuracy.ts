@@ -6,7 +6,7 @@
  */
 import { ShapeError, Tensor, choice, formatShape } from '@tapegrad/core';
 import { checkSplit, positiveInteger, sampleCount, type SolverParts } from './options.js';
-import { gatherRows } from './rowGather.js';
+import { RowGather, gatherRows } from './rowGather.js';
 
 /** `[start, end)` as row indices. */
 function rowRange(start: number, end: number): Int32Array {
@@ -17,10 +17,11 @@ function rowRange(start: number, end: number): Int32Array {
 
 /**
  * Rows `start` to `end` of `X`: a view of its values when they are contiguous (as numpy's `X[a:b]`;
- * the kernels then read them in place), a copy otherwise. Only for reading, as `checkAccuracy` does.
+ * the kernels then read them in place), else gathered into `into`'s reused buffer (`X.index` would
+ * copy all of a strided X for each batch). Only for reading, as `checkAccuracy` does.
  */
-function leadingRows(X: Tensor, start: number, end: number): Tensor {
-  if (!X.isContiguous()) return X.index(rowRange(start, end));
+function leadingRows(into: RowGather, X: Tensor, start: number, end: number): Tensor {
+  if (!X.isContiguous()) return into.gather(X, rowRange(start, end));
   return new Tensor(X.data.lo(start).hi(end - start));
 }
 
@@ -47,7 +48,7 @@ export function checkAccuracy(parts: SolverParts, X: Tensor, y: Tensor, opts: { 
   for (let i = 0; i < numBatches; i++) {
     const start = i * batchSize, end = Math.min(n, (i + 1) * batchSize);
     const chunk = sample !== null ? gatherRows(parts.checkRows, X, sample, start, end)
-      : start === 0 && end === n ? X : leadingRows(X, start, end);
+      : start === 0 && end === n ? X : leadingRows(parts.checkRows, X, start, end);
     const scores = parts.learner.scores(chunk);
     if (scores.ndim !== 2 || scores.shape[0] !== end - start) {
       throw new ShapeError(`Solver.checkAccuracy: the model's scores must be [${end - start}, C] (got ${formatShape(scores.shape)})`);

@@ -1,6 +1,12 @@
-import { describe, expect, test } from 'vitest';
-import { tensor } from '@tapegrad/core';
+import { describe, expect, test, vi } from 'vitest';
+import { Generator, Tensor, contiguousNdArray, noGrad, tensor, type NdArray } from '@tapegrad/core';
 import { RowGather } from './rowGather.js';
+
+// core's contiguousNdArray, counted: what a gather from a strided X used to call at every batch
+vi.mock('@tapegrad/core', async (importOriginal) => {
+  const core = await importOriginal<typeof import('@tapegrad/core')>();
+  return { ...core, contiguousNdArray: vi.fn(core.contiguousNdArray) };
+});
 
 describe('RowGather', () => {
   const X = tensor([[0, 1], [10, 11], [20, 21], [30, 31]]);
@@ -35,4 +41,31 @@ describe('RowGather', () => {
   test('a row out of range is a named error', () => {
     expect(() => new RowGather().gather(X, [4])).toThrow('Solver: row 4 is out of range for 4 examples');
   });
+
+  test('reads a strided X in place at every gather: the same batches as from its contiguous copy, no copy of X, and changes made in place show', () => {
+    const g = new Generator(9);
+    const images = g.randn([7, 4, 5, 3]); // [N, H, W, C]
+    const flat = g.randn([6, 7]);
+    const strided: [string, Tensor, Tensor][] = [
+      ['permuted [N, C, H, W]', images.permute([0, 3, 1, 2]), images],
+      ['transposed', flat.T, flat],
+      ['every second row', new Tensor((flat.data as NdArray).step(2)), flat],
+      ['rows reversed, columns every third', new Tensor((flat.data as NdArray).step(-1, 3)), flat],
+    ];
+    const copies = vi.mocked(contiguousNdArray);
+    for (const [what, X, base] of strided) {
+      expect(X.isContiguous(), what).toBe(false);
+      const gather = new RowGather();
+      const batches = [[2, 0, 1], [1, 1], Array.from({ length: X.shape[0]! }, (_, i) => X.shape[0]! - 1 - i)];
+      copies.mockClear();
+      for (const rows of batches) expect(gather.gather(X, rows).toArray(), what).toEqual(X.clone().index(rows).toArray());
+      // a change to the viewed tensor in place between two steps: the next batch has it
+      noGrad(() => base.copy_(base.mul(-2).add(1)));
+      expect(gather.gather(X, [0, 1]).toArray(), what).toEqual(X.clone().index([0, 1]).toArray());
+      // no copy of X was made (contiguousNdArray returns its argument itself only when that is contiguous)
+      const made = copies.mock.results.filter((r, i) => r.value !== copies.mock.calls[i]![0]);
+      expect(made, what).toHaveLength(0);
+    }
+  });
 });
+

@@ -5,13 +5,49 @@
  * @module
  * @internal
  */
-import { contiguousNdArray, fromArray, getKernels, type Tensor, type TypedArray } from '@tapegrad/core';
+import { fromArray, getKernels, type NdArray, type Tensor, type TypedArray } from '@tapegrad/core';
+
+/** Whether each row of `x` (the dims after the first) lies in memory row-major without gaps. */
+function rowsContiguous(x: NdArray): boolean {
+  let expected = 1;
+  for (let i = x.shape.length - 1; i >= 1; i--) {
+    const d = x.shape[i]!;
+    if (d !== 1 && x.stride[i] !== expected) return false;
+    expected *= d;
+  }
+  return true;
+}
+
+/** Copies the row of `x` that starts at `start` (its dims after the first, by their strides) to `out` from `at`. */
+function copyStridedRow(x: NdArray, start: number, out: TypedArray, at: number): void {
+  const { data, shape, stride } = x;
+  const last = shape.length - 1;
+  const inner = shape[last]!, step = stride[last]!;
+  let outer = 1;
+  for (let d = 1; d < last; d++) outer *= shape[d]!;
+  const index = new Array<number>(shape.length).fill(0);
+  let base = start;
+  for (let k = 0; k < outer; k++) {
+    for (let j = 0; j < inner; j++) out[at++] = data[base + j * step]!;
+    // the next position of the dims between the first and the last, the last of them fastest
+    for (let d = last - 1; d >= 1; d--) {
+      base += stride[d]!;
+      if (++index[d]! < shape[d]!) break;
+      base -= stride[d]! * shape[d]!;
+      index[d] = 0;
+    }
+  }
+}
 
 /**
  * Gathers rows of a tensor into a buffer it keeps (in the kernels' memory for float data, so the
  * kernels read batches in place), grown when a larger batch comes. Each `gather` overwrites what
  * the previous one returned: a caller hands the result to code that is done with it before the
  * next gather.
+ *
+ * The rows are read from `X` as it is at each call, by its strides: a strided training set (a
+ * transposed or permuted X) is never copied whole, neither at each batch nor once into a cache, so a
+ * change made to X (or to the tensor it views) in place between two steps shows in the next batch.
  * @internal
  */
 export class RowGather {
@@ -20,7 +56,7 @@ export class RowGather {
   /** Rows `rows[from..to)` of `X` (numpy's `X[rows[from:to]]`), in the reused buffer. */
   gather(X: Tensor, rows: ArrayLike<number>, from = 0, to = rows.length): Tensor {
     const count = to - from;
-    const src = contiguousNdArray(X.data);
+    const src = X.data;
     const rest = X.shape.slice(1);
     let width = 1;
     for (const d of rest) width *= d;
@@ -33,11 +69,14 @@ export class RowGather {
         : new (data.constructor as new (length: number) => TypedArray)(needed);
       this.buffer = out;
     }
+    const contiguous = rowsContiguous(src);
     for (let i = 0; i < count; i++) {
       const row = rows[from + i]!;
       if (!(row >= 0 && row < n)) throw new RangeError(`Solver: row ${row} is out of range for ${n} examples`);
-      const start = src.offset + row * width;
-      out.set(data.subarray(start, start + width), i * width);
+      if (width === 0) continue;
+      const start = src.offset + row * src.stride[0]!;
+      if (contiguous) out.set(data.subarray(start, start + width), i * width);
+      else copyStridedRow(src, start, out, i * width);
     }
     return fromArray(needed === out.length ? out : out.subarray(0, needed), [count, ...rest]);
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { Generator, ShapeError, Tensor, choice, manualSeed, tensor, type RowIndex } from '@tapegrad/core';
 import { FullyConnectedNet, Linear, Sequential, crossEntropy } from '@tapegrad/nn';
 import { SGD, Solver, NonFiniteLossError, type Cs231nModel, type EpochInfo } from '@tapegrad/optim';
@@ -150,6 +150,29 @@ describe('Solver semantics (cs231n solver.py)', () => {
     const acc = solver.checkAccuracy(strided, data.yTrain, { batchSize: 4 });
     expect(model.scored.slice(before).map((s) => s.ids)).toEqual([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
     expect(acc).toBe(5 / 10);
+  });
+
+  test('a strided X is gathered a batch at a time, never copied whole: training steps and checkAccuracy see the same rows as from its copy', async () => {
+    const data = scriptedData(10, 4);
+    const strided = data.XTrain.T.contiguous().T;
+    const run = async (XTrain: Tensor) => {
+      const model = new ScriptedModel();
+      manualSeed(3);
+      const solver = new Solver(model, { ...data, XTrain }, { batchSize: 3, numEpochs: 2, numTrainSamples: null, verbose: false });
+      await solver.train();
+      const acc = solver.checkAccuracy(XTrain, data.yTrain, { batchSize: 4 });
+      return { batches: model.batches, scored: model.scored, acc };
+    };
+    const want = await run(data.XTrain);
+    // X.index would copy all of a strided X (core's index makes it contiguous first): it is not called on it
+    const index = vi.spyOn(Tensor.prototype, 'index');
+    try {
+      expect(await run(strided)).toEqual(want);
+      expect(index.mock.contexts.filter((t) => t === strided)).toHaveLength(0);
+    } finally {
+      index.mockRestore();
+    }
+    expect(want.scored.at(-1)!.ids).toEqual([8, 9]);
   });
 
   test('checkAccuracy: scores that are not [batch, C] are a ShapeError naming what came', () => {

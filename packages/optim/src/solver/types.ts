@@ -65,6 +65,9 @@ export interface ModuleSetup {
  * The data the Solver trains and validates on, as cs231n's `data` dict (`X_train`, `y_train`,
  * `X_val`, `y_val`): images `[N, ...]` (each row flattened by the model) and int32 labels `[N]`.
  * Extra fields (`XTest`, ...) are ignored, so `getCIFAR10Data()`'s result can be passed as it is.
+ * The Solver keeps no copy: each minibatch and accuracy batch is read from the tensors as they are
+ * then (a strided view, a transposed or permuted X, row by row by its strides), so a change made to
+ * them in place between two steps shows in the next batch.
  * @category Solver
  */
 export interface SolverData {
