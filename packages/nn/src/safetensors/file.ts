@@ -2,15 +2,15 @@
  * Saving and loading safetensors files: the only place in nn that touches Node's file system. The
  * byte format lives in `encode.ts` and `decode.ts`, which are pure.
  *
- * Node's modules are not imported: `nodeFiles` asks `process.getBuiltinModule` (Node 20.16+)
- * for them when `save` or `load` runs, as core's kernels do, so this module loads in a browser and
- * bundles there with no plugin, stub or alias. In a browser `save` and `load` throw, naming
+ * Node's modules are not imported: `nodeFiles` asks core's `nodeBuiltin` (`process.getBuiltinModule`,
+ * Node 20.16+) for them when `save` or `load` runs, as core's kernels do, so this module loads in a
+ * browser and bundles there with no plugin, stub or alias. In a browser `save` and `load` throw, naming
  * `encodeSafetensors` / `decodeSafetensors`, which work on bytes everywhere.
  * @module
  */
 import type * as FsPromises from 'node:fs/promises';
 import type * as Path from 'node:path';
-import type { Tensor } from '@tapegrad/core';
+import { nodeBuiltin, type Tensor } from '@tapegrad/core';
 import { decodeWith, allocateArray } from './decode.js';
 import { encodeSafetensors, type EncodeOptions } from './encode.js';
 import { SafetensorsError, safetensorsError } from './errors.js';
@@ -22,12 +22,13 @@ interface NodeFiles {
 }
 
 /**
- * Node's `fs/promises` and `path` through `process.getBuiltinModule`.
+ * Node's `fs/promises` and `path` through core's `nodeBuiltin` (`process.getBuiltinModule`).
  * @throws SafetensorsError off Node (a browser, or Node before 20.16), naming the byte-level function to use.
  */
 function nodeFiles(op: 'save' | 'load', file: string): NodeFiles {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== 'function') {
+  const fs = nodeBuiltin<typeof FsPromises>('node:fs/promises');
+  const path = nodeBuiltin<typeof Path>('node:path');
+  if (fs === undefined || path === undefined) {
     const instead = op === 'save'
       ? 'encodeSafetensors(stateDict) gives the bytes of the file, to download or store'
       : 'decodeSafetensors(bytes) reads the bytes of a fetched or picked file';
@@ -36,10 +37,7 @@ function nodeFiles(op: 'save' | 'load', file: string): NodeFiles {
       { file },
     );
   }
-  return {
-    fs: proc.getBuiltinModule('node:fs/promises') as typeof FsPromises,
-    path: proc.getBuiltinModule('node:path') as typeof Path,
-  };
+  return { fs, path };
 }
 
 /** Twelve random hex digits, for a temporary file's name. */
