@@ -20,6 +20,7 @@ export { formatShape, formatDuration, toSnakeCase, toCamelCase } from './text.js
 export { checkFloatTensor, checkFloatDtype } from './checks.js';
 export { sameShape } from './shape.js';
 export { nodeBuiltin } from './nodeBuiltin.js';
+export { writeFileAtomic, type WriteFileAtomicOptions } from './writeFileAtomic.js';
 export {
   setDefaultDtype, getDefaultDtype,
   type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray, type NdArray,
