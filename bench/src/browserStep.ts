@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 import type { W1Run } from './w1Step.js';
 
@@ -30,12 +31,13 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const budgetMs = option('--budget', 3) * 1000;
-const rounds = option('--rounds', 2);
+const args = cliArgs({
+  script: 'browserStep',
+  usage: 'node bench/dist/browserStep.js [--budget SECONDS] [--rounds N]',
+  values: { budget: '3', rounds: '2' },
+});
+const budgetMs = args.number('budget') * 1000;
+const rounds = args.number('rounds');
 
 /** The bundle's entry: in the Worker, answer a run request; on the page, `runW1` starts a Worker per run. */
 const ENTRY = `
