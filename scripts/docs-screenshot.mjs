@@ -8,16 +8,18 @@
 // A page is a path under docs/ (`landing=index.html`) or `@Name` for the page of an exported class,
 // interface, function, type or variable of that name (`BatchNorm1d=@BatchNorm1d`). Without pages:
 // the landing page and BatchNorm1d's page (DOCS_SCREENSHOT_PAGES, space-separated, overrides this).
-// Chromium is $CHROMIUM, else /usr/bin/chromium, else chromium or chromium-browser on the PATH
-// (Debian: apt-get install chromium). With --if-chromium, a missing Chromium is a note and exit 0
+// Chromium is found as test-support's findChromium finds it: $CHROMIUM, else /usr/bin/chromium, else
+// chromium or chromium-browser on the PATH (Debian: apt-get install chromium). With --if-chromium, a missing Chromium is a note and exit 0
 // (what `pnpm docs` uses, so the docs build where no browser is installed); without it, an error.
 // A page that does not exist is an error either way. No network: the pages are file:// URLs and
 // Chromium runs with a fresh profile and its background networking off.
 import { spawn } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// test-support's dist: `pnpm docs` builds the workspace before it runs this script
+import { findChromium } from '@tapegrad/test-support/browser';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const docs = join(root, 'docs');
@@ -31,24 +33,6 @@ const args = process.argv.slice(2);
 const ifChromium = args.includes('--if-chromium');
 const pageArgs = args.filter((a) => !a.startsWith('--'));
 const pages = pageArgs.length > 0 ? pageArgs : (process.env.DOCS_SCREENSHOT_PAGES?.split(/\s+/).filter(Boolean) ?? DEFAULT_PAGES);
-
-function isExecutable(file) {
-  try {
-    accessSync(file, constants.X_OK);
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function findChromium() {
-  if (process.env.CHROMIUM) return isExecutable(process.env.CHROMIUM) ? process.env.CHROMIUM : null;
-  if (isExecutable('/usr/bin/chromium')) return '/usr/bin/chromium';
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) if (dir && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return null;
-}
 
 /** The file under docs/ for `page`: a path, or `@Name` looked up among the reflection pages. */
 function resolvePage(page) {

@@ -8,16 +8,17 @@
  * all rounds.
  *
  * Usage (after `pnpm build`): `node bench/dist/browserStep.js [--budget SECONDS] [--rounds N]`
- * (defaults: 3 s of timed steps per run, 2 rounds). Chromium is `$CHROMIUM`, else /usr/bin/chromium.
+ * (defaults: 3 s of timed steps per run, 2 rounds). Chromium and the page's server are test-support's
+ * (`launchChromium`: `$CHROMIUM`, else /usr/bin/chromium, else on the PATH; `serveDirectory`).
  * @module
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium, serveDirectory } from '@tapegrad/test-support/browser';
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 import type { W1Run } from './w1Step.js';
 
@@ -30,12 +31,13 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-const budgetMs = option('--budget', 3) * 1000;
-const rounds = option('--rounds', 2);
+const args = cliArgs({
+  script: 'browserStep',
+  usage: 'node bench/dist/browserStep.js [--budget SECONDS] [--rounds N]',
+  values: { budget: '3', rounds: '2' },
+});
+const budgetMs = args.number('budget') * 1000;
+const rounds = args.number('rounds');
 
 /** The bundle's entry: in the Worker, answer a run request; on the page, `runW1` starts a Worker per run. */
 const ENTRY = `
@@ -61,26 +63,13 @@ await esbuild.build({
 writeFileSync(join(dir, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="bundle.js"></script>');
 
 // a cross-origin isolated static server, so that the Worker may post shared memory to its own workers
-const server = createServer((req, res) => {
-  const name = req.url === '/' ? 'index.html' : (req.url ?? '').slice(1);
-  if (name !== 'index.html' && name !== 'bundle.js') return void res.writeHead(404).end();
-  res.writeHead(200, {
-    'Content-Type': name.endsWith('.js') ? 'text/javascript' : 'text/html', 'Cache-Control': 'no-store',
-    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
-  }).end(readFileSync(join(dir, name)));
-});
-await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({
-  executablePath: process.env['CHROMIUM'] ?? '/usr/bin/chromium', headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-});
+const server = await serveDirectory(dir, { isolated: true });
+const browser = await launchChromium();
 const page = await browser.newPage();
 const pageErrors: string[] = [];
 page.on('pageerror', (e) => pageErrors.push(e.message));
 page.on('console', (m) => console.error(`(chromium console) ${m.type()}: ${m.text()}`));
-await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+await page.goto(server.url);
 await page.waitForFunction(() => 'runW1' in globalThis);
 const isolated = await page.evaluate(() => (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
 const hardwareConcurrency = await page.evaluate(() => (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency);
@@ -122,5 +111,5 @@ if (pageErrors.length > 0) console.error(`page errors: ${pageErrors.join(' | ')}
 console.log(`\nkernels: node: ${runs.get('node single')!.kernels}; chromium: ${runs.get('chromium threads')!.kernels}`);
 
 await browser.close();
-server.close();
+await server.close();
 rmSync(dir, { recursive: true, force: true });

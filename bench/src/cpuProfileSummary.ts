@@ -7,6 +7,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { cliArgs } from './cliArgs.js';
 
 interface ProfileNode {
   id: number;
@@ -21,13 +22,14 @@ interface Profile {
   endTime: number;
 }
 
-const file = process.argv[2];
-if (file === undefined) {
-  console.error('usage: node bench/dist/cpuProfileSummary.js FILE.cpuprofile [--top N]');
-  process.exit(2);
-}
-const topIndex = process.argv.indexOf('--top');
-const top = topIndex >= 0 ? Number(process.argv[topIndex + 1]) : 40;
+const args = cliArgs({
+  script: 'cpuProfileSummary',
+  usage: 'node bench/dist/cpuProfileSummary.js FILE.cpuprofile [--top N]',
+  values: { top: '40' },
+  positionals: { required: ['FILE.cpuprofile'] },
+});
+const file = args.positionals[0]!;
+const top = args.number('top');
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();

@@ -10,6 +10,7 @@
  * @module
  */
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 
 /** The part of AssemblyScript's compiler API used here (its own type declarations redeclare globals). */
@@ -17,10 +18,17 @@ interface Asc {
   compileString(source: string, options: Record<string, unknown>): Promise<{ binary: Uint8Array | null; stderr: { toString(): string } }>;
 }
 const asc = ((await import('assemblyscript/asc' as string)) as { default: Asc }).default;
-const roundsArg = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? '9';
+const args = cliArgs({
+  script: 'fmaPeak',
+  usage: 'node --experimental-wasm-relaxed-simd bench/dist/fmaPeak.js [rounds] [--json]',
+  values: {},
+  flags: ['json'],
+  positionals: { optional: ['rounds'] },
+});
+const roundsArg = args.positionals[0] ?? '9';
 const rounds = Number(roundsArg);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`fmaPeak: rounds must be a positive integer (got ${roundsArg})`);
-const json = process.argv.includes('--json');
+const json = args.flags.json;
 
 /** AssemblyScript: `iters` steps of 12 independent relaxed FMAs on vectors of `T`. */
 function source(T: 'f32' | 'f64'): string {

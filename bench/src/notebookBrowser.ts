@@ -1,9 +1,9 @@
 /**
  * The whole notebook in Chromium against the whole notebook in Node, on the same machine, data and
  * sections, one after the other (issue 17's "no more than 1.3× the Node demo's time"). It builds
- * nothing: it serves `pnpm web:build`'s folder (examples/web/dist) with the COOP/COEP headers
- * (test-support's `serveDirectory`, `isolated: true`) and the CIFAR-10 beside it as `pnpm web`
- * serves it (`data/manifest.json` naming the files, `data/<file>` each), opens it in headless
+ * nothing: it serves `pnpm web:build`'s folder (examples/web/dist) and the CIFAR-10 beside it with
+ * `pnpm web`'s own server (examples/web/server/serve.ts's `startWebServer`: the COOP/COEP headers,
+ * `data/manifest.json` naming the files, `data/<file>` each), opens it in headless
  * Chromium on `?autorun` and waits for `document.documentElement.dataset.status` to be `done`; then
  * it runs the built terminal demo as `pnpm demo` does (`node dist/notebook/main.js` in examples/),
  * its report written to a temporary folder that is removed. Prints both wall times, the threads
@@ -23,16 +23,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { resolveCIFAR10Dir } from '@tapegrad/data';
-import { launchChromium, recordConsole, serveDirectory } from '@tapegrad/test-support/browser';
+import { DATA_FILES, startWebServer } from '@tapegrad/examples/web/server/serve';
+import { launchChromium, recordConsole } from '@tapegrad/test-support/browser';
 
 // The page's globals, as the callbacks given to page.evaluate see them (this file is compiled for
 // Node, without the DOM's types).
 declare const document: { documentElement: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null } | null };
 declare const navigator: { hardwareConcurrency: number };
 declare const crossOriginIsolated: boolean;
-
-/** The CIFAR-10 files `pnpm web` serves beside the page (examples/web/server/serve.ts's DATA_FILES). */
-const DATA_FILES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin', 'batches.meta.txt'];
 
 const HELP = `The notebook in Chromium against the notebook in Node (pnpm demo), one after the other.
 
@@ -60,20 +58,9 @@ function sectionTimes(doc: { sections: SectionTime[] }): SectionTime[] {
   return doc.sections.map((s) => ({ id: s.id, seconds: s.seconds, status: s.status }));
 }
 
-/** A folder to serve: the built page (its entries linked, not copied) and data/ as `pnpm web` serves it. */
-function siteFolder(tmp: string, dataDir: string): { root: string; files: string[] } {
-  const root = path.join(tmp, 'site');
-  fs.mkdirSync(path.join(root, 'data'), { recursive: true });
-  for (const entry of fs.readdirSync(pageDist)) if (entry !== 'data') fs.symlinkSync(path.join(pageDist, entry), path.join(root, entry));
-  const files = DATA_FILES.filter((f) => fs.existsSync(path.join(dataDir, f)));
-  for (const f of files) fs.symlinkSync(path.join(dataDir, f), path.join(root, 'data', f));
-  fs.writeFileSync(path.join(root, 'data', 'manifest.json'), JSON.stringify({ where: files.length > 0 ? dataDir : null, files }));
-  return { root, files };
-}
-
 /** The page on `?autorun` in Chromium, from navigation to `done`. */
-async function browserSide(root: string, query: string, timeoutMs: number, tmp: string): Promise<Side & { version: string }> {
-  const server = await serveDirectory(root, { isolated: true });
+async function browserSide(dataDir: string, query: string, timeoutMs: number, tmp: string): Promise<Side & { version: string }> {
+  const server = await startWebServer({ root: pageDist, dataDir, port: 0 });
   const browser = await launchChromium();
   try {
     const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 800 } });
@@ -167,11 +154,11 @@ async function main(argv: string[]): Promise<number> {
   const demoArgs = ['--data', dataArg, ...(values.quick ? ['--quick'] : []), ...(only.length > 0 ? ['--only', only.join(',')] : []), ...(workers !== null ? ['--workers', String(workers)] : [])];
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-notebook-browser-'));
   try {
-    const { root, files } = siteFolder(tmp, dataDir);
+    const files = DATA_FILES.filter((f) => fs.existsSync(path.join(dataDir, f)));
     process.stdout.write(`notebook:browser: ${values.quick ? 'the --quick sizes' : 'the full notebook'}${only.length > 0 ? `, sections ${only.join(', ')}` : ''}, `
       + `${js ? 'TypeScript' : 'default (WebAssembly)'} kernels, CIFAR-10 from ${dataDir} (${files.join(', ')})\n`);
     process.stdout.write(`notebook:browser: load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.availableParallelism()} cores before the runs\n`);
-    const web = await browserSide(root, query, timeoutMs, tmp);
+    const web = await browserSide(dataDir, query, timeoutMs, tmp);
     process.stdout.write(`Chromium ${web.version} (${query}): ${s1(web.wall)} wall, navigation to done (sections ${s1(web.total)}); ${web.threads}\n`);
     const node = await nodeSide(demoArgs, tmp, timeoutMs);
     process.stdout.write(`Node ${process.version} (node dist/notebook/main.js ${demoArgs.join(' ')}): ${s1(node.wall)} wall, start to exit (sections ${s1(node.total)}); ${node.threads}\n`);

@@ -31,6 +31,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 
 const IMPLS = ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu'] as const;
@@ -53,16 +54,16 @@ interface ChildResult {
   version: string;
 }
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-const only = option('--only')?.split(',') ?? [...WORKLOADS];
-const impls = option('--impls')?.split(',') ?? [...IMPLS];
-const jsonFile = option('--json');
-const budget = Number(option('--budget') ?? 2);
-const rounds = Number(option('--rounds') ?? 2);
+const args = cliArgs({
+  script: 'training',
+  usage: 'node bench/dist/training.js [--only W1,M2] [--impls tapegrad-wasm,torch-1t] [--json FILE] [--budget SECONDS] [--rounds N]',
+  values: { only: undefined, impls: undefined, json: undefined, budget: '2', rounds: '2' },
+});
+const only = args.values.only?.split(',') ?? [...WORKLOADS];
+const impls = args.values.impls?.split(',') ?? [...IMPLS];
+const jsonFile = args.values.json;
+const budget = args.number('budget');
+const rounds = args.number('rounds');
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /** The WebAssembly FMA ceiling now (`fmaPeak.ts` in a child), GFLOP/s; undefined (with a note) on failure. */

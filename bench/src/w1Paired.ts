@@ -16,28 +16,26 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 
 type Core = typeof import('@tapegrad/core');
 type Nn = typeof import('@tapegrad/nn');
 type Optim = typeof import('@tapegrad/optim');
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
-
-const other = process.argv[2];
-if (other === undefined || other.startsWith('--')) {
-  console.error('usage: node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64] [--rounds N] [--steps N]');
-  process.exit(2);
-}
-const model = option('--model', 'fcnet');
-const dtype = option('--dtype', 'float32') as 'float32' | 'float64';
-const rounds = Number(option('--rounds', '20'));
-const steps = Number(option('--steps', '50'));
+const args = cliArgs({
+  script: 'w1Paired',
+  usage: 'node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64] [--rounds N] [--steps N] [--this CHECKOUT] [--clock wall|cpu]',
+  values: { model: 'fcnet', dtype: 'float32', rounds: '20', steps: '50', this: undefined, clock: 'wall' },
+  positionals: { required: ['OTHER_CHECKOUT'] },
+});
+const other = args.positionals[0]!;
+const model = args.values.model;
+const dtype = args.values.dtype as 'float32' | 'float64';
+const rounds = args.number('rounds');
+const steps = args.number('steps');
 if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Paired: --model is fcnet or sequential (got ${model})`);
-const here = path.resolve(option('--this', path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')));
+const here = path.resolve(args.values.this ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 
 async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Optim }> {
   const dist = (pkg: string) => pathToFileURL(path.resolve(checkout, `packages/${pkg}/dist/index.js`)).href;
@@ -78,7 +76,7 @@ function stepOf({ core, nn, optim }: { core: Core; nn: Nn; optim: Optim }): () =
  * machine whose other processes take the core away for milliseconds at a time, CPU time leaves out
  * the time we were not running (not the slowdown of sharing the core with a busy sibling thread).
  */
-const clockName = option('--clock', 'wall');
+const clockName = args.values.clock;
 if (clockName !== 'wall' && clockName !== 'cpu') throw new Error(`w1Paired: --clock is wall or cpu (got ${clockName})`);
 const clock = clockName === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 

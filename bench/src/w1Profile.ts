@@ -10,7 +10,7 @@
  * - with `--cpu-profile FILE`, a CPU profile of the timed steps, which `cpuProfileSummary.js` sums
  *   by kind of work; with `--heap-sample FILE`, where 100 steps' JavaScript allocations come from.
  *
- * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64]
+ * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64] [--kernels wasm|js]
  * [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]`.
  * @module
  */
@@ -18,18 +18,22 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getKernels, manualSeed, randint, randn, setKernels, type Tensor } from '@tapegrad/core';
 import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
+import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-}
-const model = option('--model', 'fcnet');
-const dtype = option('--dtype', 'float32') as 'float32' | 'float64';
-const steps = Number(option('--steps', '400'));
-const threads = Number(option('--threads', '0'));
+const args = cliArgs({
+  script: 'w1Profile',
+  usage: 'node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64] [--kernels wasm|js] [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]',
+  values: {
+    model: 'fcnet', dtype: 'float32', kernels: 'wasm', steps: '400', threads: '0', window: '5', 'cpu-profile': undefined, 'heap-sample': undefined,
+  },
+});
+const model = args.values.model;
+const dtype = args.values.dtype as 'float32' | 'float64';
+const steps = args.number('steps');
+const threads = args.number('threads');
 
-setKernels(option('--kernels', 'wasm') as 'wasm', { threads });
+setKernels(args.values.kernels as 'wasm', { threads });
 manualSeed(0);
 const hidden = [100, 100, 100, 100, 100];
 const data = Array.from({ length: 10 }, () => [randn([50, 3072], { dtype }), randint(0, 10, [50])] as const);
@@ -85,7 +89,7 @@ const observer = new PerformanceObserver((list) => {
 observer.observe({ entryTypes: ['gc'] });
 const gc = (globalThis as { gc?: () => void }).gc;
 const perStep: { heap: number; arrayBuffers: number }[] = [];
-const window = Number(option('--window', '5'));
+const window = args.number('window');
 let windows = 0, windowCollections = 0;
 for (let round = 0; round < 40 && gc !== undefined; round++) {
   gc();
@@ -105,8 +109,8 @@ for (const list of Object.values(phase)) list.length = 0;
 
 // --heap-sample FILE: where the JavaScript heap allocations of 100 steps come from (a sampling heap
 // profile that keeps collected objects), as a .heapprofile to open in Chrome DevTools' Memory panel
-const heapSample = option('--heap-sample', '');
-if (heapSample !== '') {
+const heapSample = args.values['heap-sample'];
+if (heapSample !== undefined) {
   const { Session } = await import('node:inspector/promises');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();
@@ -119,8 +123,8 @@ if (heapSample !== '') {
 }
 
 // --cpu-profile FILE: a CPU profile of the timed steps only (for cpuProfileSummary.js)
-const cpuProfile = option('--cpu-profile', '');
-const profiler = cpuProfile === '' ? null : new (await import('node:inspector/promises')).Session();
+const cpuProfile = args.values['cpu-profile'];
+const profiler = cpuProfile === undefined ? null : new (await import('node:inspector/promises')).Session();
 if (profiler !== null) {
   profiler.connect();
   await profiler.post('Profiler.enable');
@@ -133,7 +137,7 @@ const heapBefore = heapBytes();
 const t0 = performance.now();
 for (let k = 0; k < steps; k++) step();
 const wall = performance.now() - t0;
-if (profiler !== null) {
+if (profiler !== null && cpuProfile !== undefined) {
   const { profile } = await profiler.post('Profiler.stop');
   (await import('node:fs')).writeFileSync(cpuProfile, JSON.stringify(profile));
   profiler.disconnect();

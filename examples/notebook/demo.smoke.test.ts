@@ -9,9 +9,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from '@tapegrad/test-support/browser';
 import { writeGeneratedCifar } from '../test-utils/cifarFiles.js';
 import { builtMain, builtScreenshot, cifarSubsetDir, requireBuilt } from '../test-utils/paths.js';
-import { findChromium } from '../shared/screenshot.js';
 import { sections } from './sections/index.js';
 
 const run = promisify(execFile);

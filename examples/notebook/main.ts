@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeFileAtomic } from '@tapegrad/core';
 import { renderReport } from '../shared/report.js';
-import { writeFileAtomic } from '../shared/writeAtomic.js';
 import { runConfig } from './config.js';
 import { loadNotebookData } from './data.js';
 import type { NotebookData } from './notebookData.js';
@@ -110,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
       });
       if (entry.status === 'failed') process.stderr.write(`${section.id} failed: ${entry.message}\n`);
       else earlierValues.set(section.id, entry.values);
-      for (const f of entry.figures) writeFileAtomic(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
+      for (const f of entry.figures) await writeFileAtomic(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
       report.push(entry);
     }
   } finally {
@@ -132,9 +132,9 @@ async function main(argv: string[]): Promise<number> {
     quick,
     machine: `${os.availableParallelism()} cores, ${workers === 0 ? 'trainings in the main thread' : `${workers} worker threads`}, Node ${process.version}`,
   }, report);
-  writeFileAtomic(path.join(runDir, 'index.html'), html);
+  await writeFileAtomic(path.join(runDir, 'index.html'), html);
   const results = resultsDocument({ command, startedAt: started.toISOString(), totalSeconds, quick, workers, source: source ?? null, config }, report);
-  writeFileAtomic(path.join(runDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
+  await writeFileAtomic(path.join(runDir, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
   process.stdout.write(`\nReport: ${path.join(runDir, 'index.html')} (${totalSeconds.toFixed(1)} s)\n`);
   return report.some((s) => s.status === 'failed') ? 1 : 0;
 }

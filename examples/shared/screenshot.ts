@@ -16,26 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The Chromium binary, or null when there is none. */
-export function findChromium(): string | null {
-  const env = process.env['CHROMIUM'];
-  if (env) return isExecutable(env) ? env : null;
-  if (isExecutable('/usr/bin/chromium')) return '/usr/bin/chromium';
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) if (dir && isExecutable(path.join(dir, name))) return path.join(dir, name);
-  }
-  return null;
-}
+import { findChromium } from '@tapegrad/test-support/browser';
 
 /** One screenshot of `url` into `png`; resolves with Chromium's exit code and the tail of its stderr. */
 export function screenshot(chromium: string, url: string, png: string, size: { width: number; height: number }): Promise<{ ok: boolean; detail: string }> {

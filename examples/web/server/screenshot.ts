@@ -1,7 +1,8 @@
 /**
  * Screenshots of the web page mid-training, for the README and the docs (examples/assets/web-*.png):
- * serves the built page as `pnpm web` does, runs a section in headless Chromium (playwright-core,
- * `$CHROMIUM` or /usr/bin/chromium) and saves the view while it trains. Node only.
+ * serves the built page as `pnpm web` does, runs a section in headless Chromium (test-support's
+ * `launchChromium`: `$CHROMIUM`, /usr/bin/chromium or on the PATH) and saves the view while it
+ * trains. Node only.
  *
  *   node dist/web/server/screenshot.js [--data DIR] [--out DIR]
  * @module
@@ -10,9 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
-import { findChromium } from '../../shared/screenshot.js';
-import { pageDir, startWebServer } from './serve.js';
+import { launchChromium } from '@tapegrad/test-support/browser';
+import { pageDir, startWebServer, type WebServer } from './serve.js';
 
 /** One screenshot: the page's address, the viewport, the card to show and how far its trainings must be. */
 interface Shot {
@@ -32,13 +32,12 @@ const SHOTS: Shot[] = [
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, out: { type: 'string', default: 'assets' } } });
   const base = process.env['INIT_CWD'] ?? process.cwd();
-  const executablePath = findChromium();
-  if (executablePath === null) throw new Error('screenshot: Chromium ($CHROMIUM or /usr/bin/chromium; Debian: apt-get install chromium) (got none)');
   const out = path.resolve(base, values.out);
   fs.mkdirSync(out, { recursive: true });
-  const web = await startWebServer({ root: pageDir(), dataDir: values.data === undefined ? null : path.resolve(base, values.data), port: 0 });
-  const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const browser = await launchChromium();
+  let web: WebServer | undefined;
   try {
+    web = await startWebServer({ root: pageDir(), dataDir: values.data === undefined ? null : path.resolve(base, values.data), port: 0 });
     for (const shot of SHOTS) {
       const page = await browser.newPage({ viewport: shot.viewport, deviceScaleFactor: 1 });
       await page.goto(`${web.url}${shot.query}`);
@@ -53,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     }
   } finally {
     await browser.close();
-    await web.close();
+    await web?.close();
   }
   return 0;
 }

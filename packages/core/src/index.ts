@@ -19,6 +19,8 @@ export { ShapeError, DtypeError, GraphError } from './errors.js';
 export { formatShape, formatDuration, toSnakeCase, toCamelCase } from './text.js';
 export { checkFloatTensor, checkFloatDtype } from './checks.js';
 export { sameShape } from './shape.js';
+export { nodeBuiltin } from './nodeBuiltin.js';
+export { writeFileAtomic, type WriteFileAtomicOptions } from './writeFileAtomic.js';
 export {
   setDefaultDtype, getDefaultDtype,
   type DType, type FloatDType, type IntDType, type TypedArray, type TypedArrayOf, type FloatArray, type NdArray,

@@ -3,6 +3,7 @@
  * extraction into a temp folder, then one rename into place (Node only).
  * @module
  */
+import { writeFileAtomic } from '@tapegrad/core';
 import { dataCacheDir } from './cacheDir.js';
 import {
   CIFAR10_ARCHIVE_LIMITS,
@@ -25,7 +26,6 @@ import {
   removeTree,
   rename,
   syncFiles,
-  writeFileAtomic,
 } from './fileio.js';
 import { fetchToFile, parseUrl } from './http.js';
 import { ProgressBar, RateMeter, formatBytes, type DownloadProgress } from './progress.js';
@@ -158,7 +158,7 @@ async function download(root: string, target: string, opts: DownloadCIFAR10Optio
     checkExtracted(staged, written, url);
     await syncFiles([...written.keys()].map((name) => path.join(staged, name)));
     const marker = { source: fetched.finalUrl, md5, files: Object.fromEntries(written) };
-    await writeFileAtomic(path.join(staged, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    await writeFileAtomic(path.join(staged, MARKER), `${JSON.stringify(marker, null, 2)}\n`, { caller: CALLER });
     await placeFolder(staged, target, tmp);
     return target;
   } finally {

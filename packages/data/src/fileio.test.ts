@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
-import { readCIFAR10Files, writeFileAtomic } from './fileio.js';
+import { readCIFAR10Files } from './fileio.js';
 import {
   FIRST_TEST_LABELS,
   FIRST_TRAIN_LABELS,
@@ -127,21 +127,5 @@ describe('readCIFAR10Files on tiny files in the official format', () => {
     const badMeta = tinyFiles();
     badMeta.set('batches.meta.txt', new TextEncoder().encode('cat\ndog\n'));
     expect(() => readCIFAR10Files(writeFiles(fresh(), badMeta), 'loadCIFAR10')).toThrow(/batches\.meta\.txt must hold 10 class names/);
-  });
-});
-
-describe('writeFileAtomic', () => {
-  it('replaces a file whole and leaves no temp file', async () => {
-    const dir = fresh();
-    const file = path.join(dir, 'a.json');
-    fs.writeFileSync(file, 'old');
-    await writeFileAtomic(file, 'new content');
-    expect(fs.readFileSync(file, 'utf8')).toBe('new content');
-    expect(fs.readdirSync(dir)).toEqual(['a.json']);
-  });
-  it('leaves nothing when the folder does not exist', async () => {
-    const dir = fresh();
-    await expect(writeFileAtomic(path.join(dir, 'missing', 'a'), 'x')).rejects.toThrow();
-    expect(fs.readdirSync(dir)).toEqual([]);
   });
 });

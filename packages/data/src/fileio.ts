@@ -1,7 +1,8 @@
 /**
- * File-system access of @tapegrad/data (Node only): reading the CIFAR-10 files of a folder, atomic
- * writes, and the temp-folder-then-rename steps the downloader uses. Node's modules come from
- * {@link nodeOnly} when a function runs, so this file loads in a browser too.
+ * File-system access of @tapegrad/data (Node only): reading the CIFAR-10 files of a folder and the
+ * temp-folder-then-rename steps the downloader uses (atomic file writes are core's
+ * `writeFileAtomic`). Node's modules come from {@link nodeOnly} when a function runs, so this file
+ * loads in a browser too.
  * @module
  */
 import { readCIFAR10Set, type CIFAR10Files } from './cifar10Files.js';
@@ -63,29 +64,6 @@ export function readTextIfExists(p: string): string | undefined {
     return node().fs.readFileSync(p, 'utf8');
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Writes `data` to `file` atomically: into a temp file beside it, flushed, then renamed over `file`,
- * so a reader sees the old content or the new one, never a part.
- * @internal
- */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-  const { crypto, fsp } = node();
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-  try {
-    const handle = await fsp.open(tmp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (e) {
-    await fsp.rm(tmp, { force: true });
-    throw e;
   }
 }
 

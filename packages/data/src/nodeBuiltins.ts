@@ -1,8 +1,9 @@
 /**
- * The one place @tapegrad/data reaches Node's built-in modules: through `process.getBuiltinModule`
- * (Node 20.16+), looked up when a Node-only function runs, never imported. So the package entry loads
- * and bundles for a browser (esbuild, Vite: no `node:` import to resolve), where the byte readers work
- * and the file, cache and download functions throw an Error naming the bytes alternative.
+ * The one place @tapegrad/data reaches Node's built-in modules: through core's `nodeBuiltin`
+ * (`process.getBuiltinModule`, Node 20.16+), looked up when a Node-only function runs, never
+ * imported. So the package entry loads and bundles for a browser (esbuild, Vite: no `node:` import
+ * to resolve), where the byte readers work and the file, cache and download functions throw an
+ * Error naming the bytes alternative.
  * @module
  * @internal
  */
@@ -16,6 +17,7 @@ import type * as Path from 'node:path';
 import type * as Stream from 'node:stream';
 import type * as StreamPromises from 'node:stream/promises';
 import type * as Zlib from 'node:zlib';
+import { nodeBuiltin as coreNodeBuiltin } from '@tapegrad/core';
 
 /** The built-in modules data uses, by id. @internal */
 export interface NodeModules {
@@ -31,10 +33,9 @@ export interface NodeModules {
   'node:zlib': typeof Zlib;
 }
 
-/** Node's built-in module `id` when running under Node (20.16+), else undefined. @internal */
+/** Node's built-in module `id` when running under Node (20.16+), else undefined: core's lookup, typed. @internal */
 export function nodeBuiltin<K extends keyof NodeModules>(id: K): NodeModules[K] | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(id) as NodeModules[K] | undefined;
+  return coreNodeBuiltin<NodeModules[K]>(id);
 }
 
 /** Node's modules, for a function that runs in Node only. @internal */

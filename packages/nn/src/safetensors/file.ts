@@ -2,32 +2,25 @@
  * Saving and loading safetensors files: the only place in nn that touches Node's file system. The
  * byte format lives in `encode.ts` and `decode.ts`, which are pure.
  *
- * Node's modules are not imported: `nodeFiles` asks `process.getBuiltinModule` (Node 20.16+)
- * for them when `save` or `load` runs, as core's kernels do, so this module loads in a browser and
- * bundles there with no plugin, stub or alias. In a browser `save` and `load` throw, naming
+ * Node's modules are not imported: `nodeFs` asks core's `nodeBuiltin` (`process.getBuiltinModule`,
+ * Node 20.16+) for them when `save` or `load` runs, as core's kernels do, so this module loads in a
+ * browser and bundles there with no plugin, stub or alias. In a browser `save` and `load` throw, naming
  * `encodeSafetensors` / `decodeSafetensors`, which work on bytes everywhere.
  * @module
  */
 import type * as FsPromises from 'node:fs/promises';
-import type * as Path from 'node:path';
-import type { Tensor } from '@tapegrad/core';
+import { nodeBuiltin, writeFileAtomic, type Tensor } from '@tapegrad/core';
 import { decodeWith, allocateArray } from './decode.js';
 import { encodeSafetensors, type EncodeOptions } from './encode.js';
 import { SafetensorsError, safetensorsError } from './errors.js';
 
-/** Node's `fs/promises` and `path`. */
-interface NodeFiles {
-  fs: typeof FsPromises;
-  path: typeof Path;
-}
-
 /**
- * Node's `fs/promises` and `path` through `process.getBuiltinModule`.
+ * Node's `fs/promises` through core's `nodeBuiltin` (`process.getBuiltinModule`).
  * @throws SafetensorsError off Node (a browser, or Node before 20.16), naming the byte-level function to use.
  */
-function nodeFiles(op: 'save' | 'load', file: string): NodeFiles {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== 'function') {
+function nodeFs(op: 'save' | 'load', file: string): typeof FsPromises {
+  const fs = nodeBuiltin<typeof FsPromises>('node:fs/promises');
+  if (fs === undefined) {
     const instead = op === 'save'
       ? 'encodeSafetensors(stateDict) gives the bytes of the file, to download or store'
       : 'decodeSafetensors(bytes) reads the bytes of a fetched or picked file';
@@ -36,15 +29,7 @@ function nodeFiles(op: 'save' | 'load', file: string): NodeFiles {
       { file },
     );
   }
-  return {
-    fs: proc.getBuiltinModule('node:fs/promises') as typeof FsPromises,
-    path: proc.getBuiltinModule('node:path') as typeof Path,
-  };
-}
-
-/** Twelve random hex digits, for a temporary file's name. */
-function randomHex(): string {
-  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, '0')).join('');
+  return fs;
 }
 
 /** Options of {@link save}: those of {@link encodeSafetensors}. @category Serialization */
@@ -55,51 +40,11 @@ function describe(e: unknown): string {
 }
 
 /**
- * Writes `bytes` to `path` atomically: into a new temporary file in the same folder, flushed to disk
- * (fsync), then renamed over `path`. Readers see the old file or the new one, never a mix; on failure
- * the temporary file is removed and `path` is untouched. The folder is fsynced after the rename, where
- * the platform allows it, so that the rename itself survives a power cut.
- */
-async function writeFileAtomic({ fs, path: paths }: NodeFiles, path: string, bytes: Uint8Array): Promise<void> {
-  const { open, rename, rm } = fs;
-  const tmp = paths.join(paths.dirname(path), `.${paths.basename(path)}.${randomHex()}.tmp`);
-  let stage = 'a new temporary file in the same folder';
-  let created = false;
-  try {
-    const handle = await open(tmp, 'wx');
-    created = true;
-    try {
-      stage = 'the temporary file written';
-      await handle.writeFile(bytes);
-      stage = 'the temporary file flushed to disk';
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    stage = 'the temporary file renamed over the target';
-    await rename(tmp, path);
-  } catch (e) {
-    if (created) await rm(tmp, { force: true }).catch(() => undefined);
-    throw safetensorsError('save', stage, describe(e), { file: path, cause: e });
-  }
-  try {
-    const dir = await open(paths.dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // Not every platform can open or fsync a folder (Windows); the file itself is already durable.
-  }
-}
-
-/**
- * Saves a state dict as a safetensors file, atomically (temporary file in the same folder, fsync,
- * rename): an interrupted or failed save leaves any previous file at `path` intact and no temporary
- * file behind (a process killed mid-write may leave a `.<name>.<random>.tmp` file, never a
- * half-written `path`). The new file replaces `path` itself (a symlink at `path` is replaced, not
- * followed) with the default permissions. PyTorch reads the file with `safetensors.torch.load_file`, and
+ * Saves a state dict as a safetensors file, atomically with core's `writeFileAtomic` (temporary
+ * file in the same folder, fsync, rename): an interrupted or failed save leaves any previous file at
+ * `path` intact and no temporary file behind (a process killed mid-write may leave a
+ * `.<name>.<random>.tmp` file, never a half-written `path`). The new file replaces `path` itself (a
+ * symlink at `path` is replaced, not followed) with the default permissions. PyTorch reads the file with `safetensors.torch.load_file`, and
  * `load_state_dict` takes it: int32 `num_batches_tracked` buffers are written as I64.
  *
  * @param stateDict - tensors by name, e.g. `model.stateDict()`.
@@ -123,9 +68,14 @@ async function writeFileAtomic({ fs, path: paths }: NodeFiles, path: string, byt
  * @category Serialization
  */
 export async function save(stateDict: Record<string, Tensor>, path: string, opts: SaveOptions = {}): Promise<void> {
-  const node = nodeFiles('save', path);
+  nodeFs('save', path);
   const bytes = encodeSafetensors(stateDict, opts);
-  await writeFileAtomic(node, path, bytes);
+  try {
+    await writeFileAtomic(path, bytes, { caller: 'save' });
+  } catch (e) {
+    // core's message already reads `save: <path>: <step> (got <why>)`; its cause is the file system's error
+    throw new SafetensorsError((e as Error).message, { file: path, cause: (e as Error).cause });
+  }
 }
 
 /**
@@ -148,7 +98,7 @@ export async function save(stateDict: Record<string, Tensor>, path: string, opts
  * @category Serialization
  */
 export async function load(path: string): Promise<Record<string, Tensor>> {
-  const { fs } = nodeFiles('load', path);
+  const fs = nodeFs('load', path);
   let bytes: Uint8Array;
   try {
     const handle = await fs.open(path, 'r');

@@ -4,14 +4,15 @@
  * is always complete: a run killed mid-write leaves the previous files as they were, plus at most a
  * `.<name>.<random>.tmp` file that {@link latestCheckpoint} ignores.
  *
- * Node's modules are not imported: `nodeFiles` asks `process.getBuiltinModule` (Node 20.16+) for
- * them when a function runs, so optim loads and bundles in a browser as is; there these functions
+ * Node's modules are not imported: `nodeFiles` asks core's `nodeBuiltin` (`process.getBuiltinModule`,
+ * Node 20.16+) for them when a function runs, so optim loads and bundles in a browser as is; there these functions
  * throw a CheckpointError naming `solver.checkpointBytes()` and `Solver.resumeFromBytes(...)`.
  * @module
  * @internal
  */
 import type * as FsPromises from 'node:fs/promises';
 import type * as Path from 'node:path';
+import { nodeBuiltin } from '@tapegrad/core';
 import { save } from '@tapegrad/nn';
 import { checkpointFromBytes, encodeCheckpoint, parseCheckpointPath, type CheckpointState } from './checkpoint.js';
 import { CheckpointError } from './errors.js';
@@ -20,12 +21,13 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Node's `fs/promises` and `path`. @throws CheckpointError off Node (a browser, or Node before 20.16). */
 function nodeFiles(op: string): { fs: typeof FsPromises; path: typeof Path } {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  if (typeof proc?.getBuiltinModule !== 'function') {
+  const fs = nodeBuiltin<typeof FsPromises>('node:fs/promises');
+  const path = nodeBuiltin<typeof Path>('node:path');
+  if (fs === undefined || path === undefined) {
     throw new CheckpointError(`${op}: Node.js 20.16 or later, for checkpoint files (got a runtime without process.getBuiltinModule, such as a browser); `
       + 'solver.checkpointBytes() gives a checkpoint as bytes and Solver.resumeFromBytes(...) resumes from them');
   }
-  return { fs: proc.getBuiltinModule('node:fs/promises') as typeof FsPromises, path: proc.getBuiltinModule('node:path') as typeof Path };
+  return { fs, path };
 }
 
 /** Writes a checkpoint atomically. @throws CheckpointError, with the file system's error as its cause. @internal */

@@ -1,21 +1,16 @@
 /**
  * The only place the kernels touch Node: the V8 flag that turns relaxed SIMD on in Node 20, the CPU
- * count, and worker threads (`webPlatform.ts` is its browser twin). All are reached through
- * `process.getBuiltinModule`, not imported, so this file loads in a browser too, where each
- * function reports that it cannot help.
+ * count, and worker threads (`webPlatform.ts` is its browser twin). All are reached through core's
+ * {@link nodeBuiltin} (`process.getBuiltinModule`), not imported, so this file loads in a browser
+ * too, where each function reports that it cannot help.
  * @module
  * @internal
  */
-
-/** Node's built-in modules when running under Node (20.16+), else undefined. */
-function builtin<T>(id: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(id) as T | undefined;
-}
+import { nodeBuiltin } from '../../nodeBuiltin.js';
 
 /** Sets V8's `--experimental-wasm-relaxed-simd` (it must run before the module compiles); false off Node. */
 export function enableRelaxedSimdFlag(): boolean {
-  const v8 = builtin<{ setFlagsFromString(flags: string): void }>('node:v8');
+  const v8 = nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8');
   if (v8 === undefined) return false;
   v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
   return true;
@@ -30,7 +25,7 @@ export function enableRelaxedSimdFlag(): boolean {
  * `compile` just runs.
  */
 export function compileOptimized<T>(compile: () => T): T {
-  const v8 = builtin<{ setFlagsFromString(flags: string): void }>('node:v8');
+  const v8 = nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8');
   if (v8 === undefined) return compile();
   const proc = (globalThis as { process?: { execArgv?: string[] } }).process;
   const given = new Set(proc?.execArgv ?? []);
@@ -46,7 +41,7 @@ export function compileOptimized<T>(compile: () => T): T {
 
 /** The number of CPUs the process may use; undefined off Node. */
 export function availableParallelism(): number | undefined {
-  const os = builtin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
+  const os = nodeBuiltin<{ availableParallelism?: () => number; cpus(): unknown[] }>('node:os');
   if (os === undefined) return undefined;
   return os.availableParallelism?.() ?? os.cpus().length;
 }
@@ -59,7 +54,7 @@ export function runsOnNode(): boolean {
 
 /** Whether Node's worker threads are here (so {@link startWorker} starts one). */
 export function hasWorkerThreads(): boolean {
-  return builtin('node:worker_threads') !== undefined;
+  return nodeBuiltin('node:worker_threads') !== undefined;
 }
 
 /** A started worker: it runs until `terminate`, and does not keep the process alive. */
@@ -73,7 +68,7 @@ export interface KernelWorker {
  */
 export function startWorker(source: string, workerData: unknown): KernelWorker | undefined {
   type WorkerCtor = new (code: string, opts: { eval: true; workerData: unknown }) => { unref(): void; terminate(): Promise<number> };
-  const threads = builtin<{ Worker: WorkerCtor }>('node:worker_threads');
+  const threads = nodeBuiltin<{ Worker: WorkerCtor }>('node:worker_threads');
   if (threads === undefined) return undefined;
   const worker = new threads.Worker(source, { eval: true, workerData });
   worker.unref();
