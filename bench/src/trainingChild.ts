@@ -120,8 +120,10 @@ async function tapegradConvTraining(): Promise<Case[]> {
 
 /**
  * M3: BatchNorm2d and GroupNorm (8 groups) forward + fused backward at [50, 32, 16, 16], float32,
- * train mode. x and dy are plain tensors (as M1's), then copies of them in the kernels' memory (a
- * second pair of cases: no copies into the WebAssembly memory); each step gives its dead arrays (y
+ * train mode. x and dy come from randn, then are copied into arrays taken from the kernels' memory
+ * (a second pair of cases, from when randn's arrays were plain and each call copied them in; since
+ * the creation functions make float arrays in the kernels' memory, both pairs run in place and
+ * differ by noise only); each step gives its dead arrays (y
  * and the gradients) back with giveBackArrays, as a training loop does (PyTorch's caching allocator
  * reuses freed blocks by itself).
  */
