@@ -8,26 +8,25 @@
  * has no float64 workloads and no port of W4 and M3: it prints no cases for them.
  * @module
  */
-import {
-  BatchNorm1d, BatchNorm2d, FullyConnectedNet, GroupNorm, Linear, ReLU, Sequential, ThreeLayerConvNet, batchNormFused, crossEntropy,
-} from '@tapegrad/nn';
+import { BatchNorm2d, GroupNorm, ThreeLayerConvNet, batchNormFused } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
 import {
   fromArray, gemm, getKernels, giveBackArrays, manualSeed, ones, randint, randn, releaseGrad, releaseWithGraph, setKernels, zeros, type Tensor,
 } from '@tapegrad/core';
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
+import { packages } from './w1Step.js';
+import { CLASSES, INPUT, LAYERS, LR, W1, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
 const BUDGET_MS = Number(budgetArg) * 1000;
 
 /** The training workloads: the notebook's net, 3072-(hidden×5)-10 with BatchNorm before each ReLU. */
-const WORKLOADS: Record<string, { batch: number; hidden: number; dtype: 'float32' | 'float64' }> = {
-  W1: { batch: 50, hidden: 100, dtype: 'float32' },
+const WORKLOADS: Record<string, TrainingConfig> = {
+  W1,
   W2: { batch: 500, hidden: 1000, dtype: 'float32' },
   W3: { batch: 50, hidden: 100, dtype: 'float64' },
 };
-const LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
 /** W4: cs231n's ThreeLayerConvNet, 32 filters 7×7, hidden 100, batch 50, float32. M3: the norms at [50, 32, 16, 16]. */
 const W4 = { batch: 50, filters: 32, filterSize: 7, hidden: 100 } as const;
 const M3_SHAPE = [50, 32, 16, 16] as const, M3_GROUPS = 8;
@@ -68,35 +67,19 @@ function tapegradSetup(): void {
   else setKernels('wasm', { threads: impl === 'tapegrad-wasm-2t' ? 1 : 0 });
 }
 
-async function tapegradTraining(cfg: { batch: number; hidden: number; dtype: 'float32' | 'float64' }): Promise<Case[]> {
+/**
+ * W1-W3 on tapegrad (`w1Workload.ts`), both forms: the model drawn before the data, then the
+ * Sequential form reseeded and stepping on the same minibatches, its cycle going on where the
+ * fcnet form's left off.
+ */
+async function tapegradTraining(cfg: TrainingConfig): Promise<Case[]> {
   manualSeed(0);
-  const model = new FullyConnectedNet(new Array<number>(LAYERS).fill(cfg.hidden), {
-    normalization: 'batchnorm', dtype: cfg.dtype, weightScale: Math.sqrt(2 / INPUT),
-  });
-  const opt = new Adam(model.parameters(), { lr: LR });
-  const data = Array.from({ length: 10 }, () => [randn([cfg.batch, INPUT], { dtype: cfg.dtype }), randint(0, CLASSES, [cfg.batch])] as const);
-  let i = 0;
-  const step = () => {
-    const [X, y] = data[i++ % data.length]!;
-    const { grads } = model.loss(X, y);
-    opt.step();
-    model.releaseGrads(grads); // as the Solver does after each update
-  };
-  const fcnet = await timed(step, BUDGET_MS);
-  // the same net written PyTorch-style, as the quickstart does: Sequential of Linear (no bias before
-  // BatchNorm, as cs231n's affine-batchnorm has none that counts), BatchNorm1d, ReLU; crossEntropy; Adam
+  const fcnet = trainingModel(packages, cfg, 'fcnet');
+  const data = minibatches(packages, cfg);
+  const fcnetTimes = await timed(trainingStep(fcnet, data), BUDGET_MS);
   manualSeed(0);
-  const dims = [INPUT, ...new Array<number>(LAYERS).fill(cfg.hidden)];
-  const layers = dims.slice(1).flatMap((h, l) => [new Linear(dims[l]!, h, { bias: false, dtype: cfg.dtype }), new BatchNorm1d(h, { dtype: cfg.dtype }), new ReLU()]);
-  const net = new Sequential(...layers, new Linear(cfg.hidden, CLASSES, { dtype: cfg.dtype }));
-  const seqOpt = new Adam(net.parameters(), { lr: LR });
-  const seqStep = () => {
-    const [X, y] = data[i++ % data.length]!;
-    seqOpt.zeroGrad();
-    crossEntropy(net.forward(X), y).backward();
-    seqOpt.step();
-  };
-  return [{ case: 'step', times: fcnet }, { case: 'step, Sequential', times: await timed(seqStep, BUDGET_MS) }];
+  const sequential = trainingModel(packages, cfg, 'sequential');
+  return [{ case: 'step', times: fcnetTimes }, { case: 'step, Sequential', times: await timed(trainingStep(sequential, data), BUDGET_MS) }];
 }
 
 /**

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
+import { minibatches, trainingModel, trainingStep, W1, type Form } from './w1Workload.js';
 
 type Core = typeof import('@tapegrad/core');
 type Nn = typeof import('@tapegrad/nn');
@@ -35,6 +36,7 @@ const dtype = args.values.dtype as 'float32' | 'float64';
 const rounds = args.number('rounds');
 const steps = args.number('steps');
 if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Paired: --model is fcnet or sequential (got ${model})`);
+const form: Form = model;
 const here = path.resolve(args.values.this ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'));
 
 async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Optim }> {
@@ -42,33 +44,16 @@ async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Opti
   return { core: (await import(dist('core'))) as Core, nn: (await import(dist('nn'))) as Nn, optim: (await import(dist('optim'))) as Optim };
 }
 
-/** One build's training step on ten fixed minibatches, cycled. */
-function stepOf({ core, nn, optim }: { core: Core; nn: Nn; optim: Optim }): () => void {
-  core.setKernels('wasm', { threads: 0 });
-  core.manualSeed(0);
-  const hidden = [100, 100, 100, 100, 100];
-  const data = Array.from({ length: 10 }, () => [core.randn([50, 3072], { dtype }), core.randint(0, 10, [50])] as const);
-  let i = 0;
-  if (model === 'fcnet') {
-    const net = new nn.FullyConnectedNet(hidden, { normalization: 'batchnorm', dtype, weightScale: Math.sqrt(2 / 3072) });
-    const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
-    return () => {
-      const [X, y] = data[i++ % data.length]!;
-      const { grads } = net.loss(X, y);
-      opt.step();
-      net.releaseGrads(grads); // as the Solver does after each update
-    };
-  }
-  const dims = [3072, ...hidden];
-  const layers = hidden.flatMap((h, l) => [new nn.Linear(dims[l]!, h, { bias: false, dtype }), new nn.BatchNorm1d(h, { dtype }), new nn.ReLU()]);
-  const net = new nn.Sequential(...layers, new nn.Linear(100, 10, { dtype }));
-  const opt = new optim.Adam(net.parameters(), { lr: 1e-3 });
-  return () => {
-    const [X, y] = data[i++ % data.length]!;
-    opt.zeroGrad();
-    nn.crossEntropy(net.forward(X), y).backward();
-    opt.step();
-  };
+/**
+ * One build's training step on ten fixed minibatches, cycled (`w1Workload.ts`'s, built on that
+ * build's packages; the data drawn before the model).
+ */
+function stepOf(packages: { core: Core; nn: Nn; optim: Optim }): () => void {
+  packages.core.setKernels('wasm', { threads: 0 });
+  packages.core.manualSeed(0);
+  const cfg = { ...W1, dtype };
+  const data = minibatches(packages, cfg);
+  return trainingStep(trainingModel(packages, cfg, form), data);
 }
 
 /**

@@ -15,11 +15,11 @@
  * @module
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getKernels, manualSeed, randint, randn, setKernels, type Tensor } from '@tapegrad/core';
-import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
-import { Adam } from '@tapegrad/optim';
+import { getKernels, manualSeed, setKernels } from '@tapegrad/core';
 import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
+import { packages } from './w1Step.js';
+import { W1, minibatches, trainingModel } from './w1Workload.js';
 
 const args = cliArgs({
   script: 'w1Profile',
@@ -34,49 +34,28 @@ const steps = args.number('steps');
 const threads = args.number('threads');
 
 setKernels(args.values.kernels as 'wasm', { threads });
+if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Profile: --model is fcnet or sequential (got ${model})`);
 manualSeed(0);
-const hidden = [100, 100, 100, 100, 100];
-const data = Array.from({ length: 10 }, () => [randn([50, 3072], { dtype }), randint(0, 10, [50])] as const);
-let i = 0;
+const cfg = { ...W1, dtype };
+const data = minibatches(packages, cfg); // the data drawn before the model, as w1Paired
+const net = trainingModel(packages, cfg, model);
 const phase = { forward: [] as number[], backward: [] as number[], optimizer: [] as number[], step: [] as number[] };
 
-let step: () => void;
-if (model === 'fcnet') {
-  const net = new FullyConnectedNet(hidden, { normalization: 'batchnorm', dtype, weightScale: Math.sqrt(2 / 3072) });
-  const opt = new Adam(net.parameters(), { lr: 1e-3 });
-  step = () => {
-    const [X, y] = data[i++ % data.length]!;
-    const t0 = performance.now();
-    const { grads } = net.loss(X, y);
-    const t1 = performance.now();
-    opt.step();
-    net.releaseGrads(grads); // as the Solver does after each update
-    const t2 = performance.now();
-    phase.forward.push(t1 - t0);
-    phase.optimizer.push(t2 - t1);
-    phase.step.push(t2 - t0);
-  };
-} else {
-  const dims = [3072, ...hidden];
-  const layers = hidden.flatMap((h, l) => [new Linear(dims[l]!, h, { bias: false, dtype }), new BatchNorm1d(h, { dtype }), new ReLU()]);
-  const net = new Sequential(...layers, new Linear(100, 10, { dtype }));
-  const opt = new Adam(net.parameters(), { lr: 1e-3 });
-  step = () => {
-    const [X, y] = data[i++ % data.length]!;
-    const t0 = performance.now();
-    opt.zeroGrad();
-    const loss: Tensor = crossEntropy(net.forward(X), y);
-    const t1 = performance.now();
-    loss.backward();
-    const t2 = performance.now();
-    opt.step();
-    const t3 = performance.now();
-    phase.forward.push(t1 - t0);
-    phase.backward.push(t2 - t1);
-    phase.optimizer.push(t3 - t2);
-    phase.step.push(t3 - t0);
-  };
-}
+/** W1's step (`trainingStep`'s phases), each phase timed: fcnet's forward is `loss`, forward and backward in one. */
+const step = (): void => {
+  const [X, y] = data.next();
+  const t0 = performance.now();
+  net.forward(X, y);
+  const t1 = performance.now();
+  net.backward(); // fcnet: nothing, and no clock read (as before the builders were shared)
+  const t2 = model === 'sequential' ? performance.now() : t1;
+  net.update();
+  const t3 = performance.now();
+  phase.forward.push(t1 - t0);
+  if (model === 'sequential') phase.backward.push(t2 - t1);
+  phase.optimizer.push(t3 - t2);
+  phase.step.push(t3 - t0);
+};
 
 for (let k = 0; k < 200; k++) step();
 for (const list of Object.values(phase)) list.length = 0;

@@ -1,15 +1,22 @@
 /**
  * W1's training step, timed: the notebook's net (3072-100×5-10, BatchNorm before each ReLU, softmax
- * loss, Adam 1e-3), batch 50, float32, on the WebAssembly kernels, as `trainingChild.ts` runs it.
+ * loss, Adam 1e-3), batch 50, float32, on the WebAssembly kernels, as `trainingChild.ts` runs it
+ * (`w1Workload.ts`'s `fcnet` form).
  * Browser-safe (only the packages' public entry points), so `browserStep.ts` runs this same code in
  * Node and, bundled, in a Chromium Worker.
  * @module
  */
 import { kernelsReady, manualSeed, randint, randn, setKernels } from '@tapegrad/core';
-import { FullyConnectedNet } from '@tapegrad/nn';
+import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
+import { W1, minibatches, trainingModel, trainingStep, type Packages } from './w1Workload.js';
 
-const BATCH = 50, HIDDEN = 100, LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
+/** This checkout's packages, as `w1Workload.ts`'s builders take them. */
+export const packages: Packages = {
+  core: { randn, randint },
+  nn: { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy },
+  optim: { Adam },
+};
 
 /** What one run measured. */
 export interface W1Run {
@@ -29,18 +36,8 @@ export async function timeW1Steps(threads: number, budgetMs: number): Promise<W1
   setKernels('wasm', { threads });
   const k = await kernelsReady();
   manualSeed(0);
-  const model = new FullyConnectedNet(new Array<number>(LAYERS).fill(HIDDEN), {
-    normalization: 'batchnorm', dtype: 'float32', weightScale: Math.sqrt(2 / INPUT),
-  });
-  const opt = new Adam(model.parameters(), { lr: LR });
-  const data = Array.from({ length: 10 }, () => [randn([BATCH, INPUT]), randint(0, CLASSES, [BATCH])] as const);
-  let i = 0;
-  const step = (): void => {
-    const [X, y] = data[i++ % data.length]!;
-    const { grads } = model.loss(X, y);
-    opt.step();
-    model.releaseGrads(grads); // as the Solver does after each update
-  };
+  const model = trainingModel(packages, W1, 'fcnet'); // the model first, then the data, as trainingChild's W1
+  const step = trainingStep(model, minibatches(packages, W1));
   for (let w = 0; w < 3; w++) step();
   const times: number[] = [];
   const start = performance.now();
