@@ -4,7 +4,7 @@
  * two lanes at a time (f32 data is widened on load and rounded once on store), as the TypeScript
  * kernels do. Addresses are bytes.
  */
-import { load2, store2 } from './pointwise';
+import { load2, store2, total } from './pointwise';
 
 /**
  * BatchNorm forward over contiguous [n, c] rows; see KernelSet.batchNormForward. Training: the
@@ -177,11 +177,6 @@ export function batchNormBackwardF64(
   batchNormBackward<f64>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx, work);
 }
 
-/** The sum of the lanes of an f64x2. */
-// @ts-ignore: decorator
-@inline function total(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
 
 /** LayerNorm forward over m contiguous rows of d; see KernelSet.layerNormForward. */
 function layerNormForward<T>(

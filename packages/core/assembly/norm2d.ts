@@ -7,8 +7,8 @@
  * x̂: the backward recomputes it from x, so each pass reads x (and dy) once and writes at most one
  * array. RMSNorm sums in f64 for both dtypes.
  */
-import { load2, store2 } from './pointwise';
-import { dyDeviation, gradRun, gradSums, normalizeRun, shiftedSquares, shiftedSums, squaredDeviations, total } from './normRuns';
+import { load2, store2, total } from './pointwise';
+import { dyDeviation, gradRun, gradSums, normalizeRun, shiftedSquares, shiftedSums, squaredDeviations } from './normRuns';
 
 function batchNorm2dForward<T>(
   n: i32, c: i32, hw: i32, x: usize, training: i32, eps: f64,

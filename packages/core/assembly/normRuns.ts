@@ -6,13 +6,7 @@
  * f64 coefficients. Results that are two come back through a module global (`shiftedSquares`,
  * `dyDeviation`), read right after the call.
  */
-import { load2, store2 } from './pointwise';
-
-/** The sum of the lanes of an f64x2. */
-// @ts-ignore: decorator
-@inline export function total(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
+import { load2, store2, total } from './pointwise';
 
 /** Σ (p[t] − mu)² over `count` elements of T, in f64. */
 // @ts-ignore: decorator
@@ -39,18 +33,23 @@ export let shiftedSquares: f64 = 0;
 
 /**
  * Σ (p[t] − k) over `count` elements of T, in f64, and Σ (p[t] − k)² into `shiftedSquares`, in one
- * read (f32 data: see shiftedSumsF32). With k one of the data, σ² = Σ(x − k)²/m − (Σ(x − k)/m)² keeps its precision even where the
+ * read. With k one of the data, σ² = Σ(x − k)²/m − (Σ(x − k)/m)² keeps its precision even where the
  * mean dwarfs the spread (the shifted-data algorithm).
  */
 // @ts-ignore: decorator
 @inline export function shiftedSums<T>(p: usize, count: i32, k: f64): f64 {
-  if (sizeof<T>() == 4) return shiftedSumsF32(p, count, k);
-  const S: usize = sizeof<T>();
+  return sizeof<T>() == 4 ? shiftedSumsF32(p, count, k) : shiftedSumsF64(p, count, k);
+}
+
+/** shiftedSums for f64 data, two lanes at a time. */
+// @ts-ignore: decorator
+@inline function shiftedSumsF64(p: usize, count: i32, k: f64): f64 {
   const K = f64x2.splat(k);
   let a = f64x2.splat(0), b = a, qa = a, qb = a;
   let t = 0;
   for (; t + 4 <= count; t += 4) {
-    const d0 = f64x2.sub(load2<T>(p + <usize>t * S), K), d1 = f64x2.sub(load2<T>(p + <usize>(t + 2) * S), K);
+    const o = p + (<usize>t << 3);
+    const d0 = f64x2.sub(v128.load(o), K), d1 = f64x2.sub(v128.load(o, 16), K);
     a = f64x2.add(a, d0);
     b = f64x2.add(b, d1);
     qa = f64x2.add(qa, f64x2.mul(d0, d0));
@@ -58,7 +57,7 @@ export let shiftedSquares: f64 = 0;
   }
   let s = total(f64x2.add(a, b)), q = total(f64x2.add(qa, qb));
   for (; t < count; t++) {
-    const d = <f64>load<T>(p + <usize>t * S) - k;
+    const d = load<f64>(p + (<usize>t << 3)) - k;
     s += d;
     q += d * d;
   }
@@ -69,28 +68,32 @@ export let shiftedSquares: f64 = 0;
 /** The second result of gradSums: Σ dy·(x − mu). */
 export let dyDeviation: f64 = 0;
 
-/** Σ dy over `count` elements; Σ dy·(x − mu) goes to `dyDeviation` (f32 data: see gradSumsF32). */
+/** Σ dy over `count` elements of T, in f64; Σ dy·(x − mu) goes to `dyDeviation`. */
 // @ts-ignore: decorator
 @inline export function gradSums<T>(dy: usize, x: usize, count: i32, mu: f64): f64 {
-  if (sizeof<T>() == 4) return gradSumsF32(dy, x, count, mu);
-  const S: usize = sizeof<T>();
+  return sizeof<T>() == 4 ? gradSumsF32(dy, x, count, mu) : gradSumsF64(dy, x, count, mu);
+}
+
+/** gradSums for f64 data, two lanes at a time. */
+// @ts-ignore: decorator
+@inline function gradSumsF64(dy: usize, x: usize, count: i32, mu: f64): f64 {
   const m = f64x2.splat(mu);
   let g = f64x2.splat(0), gx = g, h = g, hx = g;
   let t = 0;
   for (; t + 4 <= count; t += 4) {
-    const o = <usize>t * S, o2 = <usize>(t + 2) * S;
-    const d0 = load2<T>(dy + o), d1 = load2<T>(dy + o2);
+    const o = <usize>t << 3;
+    const d0 = v128.load(dy + o), d1 = v128.load(dy + o, 16);
     g = f64x2.add(g, d0);
     h = f64x2.add(h, d1);
-    gx = f64x2.add(gx, f64x2.mul(d0, f64x2.sub(load2<T>(x + o), m)));
-    hx = f64x2.add(hx, f64x2.mul(d1, f64x2.sub(load2<T>(x + o2), m)));
+    gx = f64x2.add(gx, f64x2.mul(d0, f64x2.sub(v128.load(x + o), m)));
+    hx = f64x2.add(hx, f64x2.mul(d1, f64x2.sub(v128.load(x + o, 16), m)));
   }
   let sg = total(f64x2.add(g, h)), sgx = total(f64x2.add(gx, hx));
   for (; t < count; t++) {
-    const o = <usize>t * S;
-    const d = <f64>load<T>(dy + o);
+    const o = <usize>t << 3;
+    const d = load<f64>(dy + o);
     sg += d;
-    sgx += d * (<f64>load<T>(x + o) - mu);
+    sgx += d * (load<f64>(x + o) - mu);
   }
   dyDeviation = sgx;
   return sg;
@@ -98,7 +101,7 @@ export let dyDeviation: f64 = 0;
 
 /** `a·b + c` in f32 lanes, fused where relaxed SIMD is on. */
 // @ts-ignore: decorator
-@inline export function maddF32(a: v128, b: v128, c: v128): v128 {
+@inline function maddF32(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }

@@ -134,6 +134,12 @@ export function addRowVectorF64(rows: i32, cols: i32, y: usize, bias: usize): vo
   return v128.load(ptr);
 }
 
+/** The sum of the lanes of an f64x2. */
+// @ts-ignore: decorator
+@inline export function total(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
 /** Stores an f64x2 as two elements of T at `ptr`. */
 // @ts-ignore: decorator
 @inline export function store2<T>(ptr: usize, v: v128): void {
