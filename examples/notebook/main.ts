@@ -100,6 +100,14 @@ async function main(argv: string[]): Promise<number> {
   const trainer = createTrainer({ workers, arrays: async () => trainingArrays(await data(), config) });
 
   const selected = sections.filter((s) => only === null || only.includes(s.id));
+  // every training of the run is queued in the pool, in section order, once the last section that
+  // prints timings is done: the workers then start, and go on between sections, while this thread
+  // runs the sections that train nothing
+  const lastTimed = selected.map((s) => s.timed === true).lastIndexOf(true);
+  const prefetchAll = () => {
+    for (const section of selected) for (const b of section.plan?.(config) ?? []) trainer.prefetch?.(b.label, b.tasks);
+  };
+  if (lastTimed < 0) prefetchAll();
   const report: SectionRecord[] = [];
   const earlierValues = new Map<string, Record<string, unknown>>();
   try {
@@ -112,6 +120,7 @@ async function main(argv: string[]): Promise<number> {
       else earlierValues.set(section.id, entry.values);
       for (const f of entry.figures) await writeFileAtomic(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
       report.push(entry);
+      if (selected.indexOf(section) === lastTimed) prefetchAll();
     }
   } finally {
     await trainer.close();

@@ -7,7 +7,7 @@
 import type { PyValue } from '../shared/pyFormat.js';
 import type { NotebookData } from './notebookData.js';
 import type { RunConfig } from './config.js';
-import type { Trainer } from './training.js';
+import type { TaskBatch, Trainer } from './training.js';
 
 /** A figure of the report: a title and an SVG drawn by vega. */
 export interface Figure {
@@ -67,6 +67,14 @@ export interface Section {
   about: string;
   /** Whether it trains models (with cs231n's Solver from @tapegrad/optim, in the worker pool). */
   trains: boolean;
+  /** Whether it prints timings: then no training runs in the background while it runs. */
+  timed?: boolean;
+  /**
+   * The trainings `run` will ask for, computed from the run's config alone, so that the runner can
+   * queue them in the pool before the section starts ({@link Trainer.prefetch}). Sections that train
+   * have one; `run` must hand exactly these batches to `runTasks`.
+   */
+  plan?(config: RunConfig): TaskBatch[];
   /** Runs the section. */
   run(ctx: SectionContext): Promise<SectionOutput>;
 }

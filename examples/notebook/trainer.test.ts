@@ -51,4 +51,35 @@ describe('the training pool', () => {
       await pooled.close();
     }
   }, 120_000);
+
+  it('runs prefetched tasks ahead and hands their results to the runTasks that asks for them', async () => {
+    requireBuilt();
+    const serial = createTrainer({ workers: 0, arrays: async () => arrays(), progress: quiet });
+    const pooled = createTrainer({ workers: 2, arrays: async () => arrays(), progress: quiet });
+    const lines: string[] = [];
+    const logged = createTrainer({ workers: 2, arrays: async () => arrays(), progress: { write: (l: string) => lines.push(l) > 0, isTTY: false } });
+    try {
+      const expected = withoutTimes(await serial.runTasks('serial', tasks));
+      serial.prefetch?.('serial', tasks); // without workers: nothing to queue, and runTasks still runs them
+      expect(withoutTimes(await serial.runTasks('serial', tasks))).toEqual(expected);
+
+      pooled.prefetch!('first', tasks.slice(0, 2));
+      pooled.prefetch!('second', tasks.slice(2));
+      pooled.prefetch!('never asked for', tasks.slice(1, 2));
+      expect(withoutTimes(await pooled.runTasks('second', tasks.slice(2)))).toEqual(expected.slice(2));
+      expect(withoutTimes(await pooled.runTasks('first', tasks.slice(0, 2)))).toEqual(expected.slice(0, 2));
+      // other tasks under a prefetched label are not taken for the prefetched ones
+      expect(withoutTimes(await pooled.runTasks('first', tasks.slice(2)))).toEqual(expected.slice(2));
+
+      // the progress log counts every training of a prefetched batch, also those done before it was asked for
+      logged.prefetch!('batch', tasks);
+      await new Promise((r) => setTimeout(r, 2000));
+      await logged.runTasks('batch', tasks);
+      expect(lines.filter((l) => l.startsWith('batch: ') && l.includes('trainings done'))).toHaveLength(4);
+    } finally {
+      await serial.close();
+      await pooled.close(); // with 'never asked for' still queued or done: no unhandled rejection
+      await logged.close();
+    }
+  }, 120_000);
 });

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { Progress, type ProgressStream } from '../shared/progress.js';
 import {
-  iterationsOf, runTrainingTask, taskCost, type RunResult, type Trainer, type TrainingArrays,
+  iterationsOf, runTrainingTask, taskCost, type RunResult, type Trainer, type TrainingArrays, type TrainingTask,
 } from './training.js';
 import type { TaskMessage } from './trainWorker.js';
 
@@ -45,37 +45,99 @@ function shared<T extends Float32Array | Int32Array>(a: T): T {
   return out;
 }
 
-/** A trainer over `opts.workers` worker threads (or this thread). */
+/** Tasks started in the pool: their iteration counters and one result per task, in the tasks' order. */
+interface StartedBatch {
+  counters: Int32Array;
+  results: Promise<RunResult[]>[];
+}
+
+/** The key under which a prefetched batch waits for its `runTasks`: its label and its tasks. */
+function batchKey(label: string, tasks: TrainingTask[]): string {
+  return `${label}\n${JSON.stringify(tasks)}`;
+}
+
+/**
+ * A trainer over `opts.workers` worker threads (or this thread). With workers, `prefetch` queues a
+ * later section's tasks in the pool at once, so the workers go on with them while the main thread
+ * runs the sections in between (and while one section's last task finishes): the pool's queue runs
+ * in the order the tasks were handed in, so a section's results are still the first to be ready.
+ */
 export function createTrainer(opts: TrainerOptions): Trainer {
+  let arraysPromise: Promise<TrainingArrays> | null = null;
+  let poolPromise: Promise<Piscina> | null = null;
   let pool: Piscina | null = null;
-  let arrays: TrainingArrays | null = null;
-  const getArrays = async (): Promise<TrainingArrays> => {
-    if (arrays !== null) return arrays;
-    const a = await opts.arrays();
-    arrays = opts.workers > 0
+  const prefetched = new Map<string, StartedBatch>();
+  const getArrays = (): Promise<TrainingArrays> => {
+    arraysPromise ??= opts.arrays().then((a) => (opts.workers > 0
       ? { ...a, XTrain: shared(a.XTrain), yTrain: shared(a.yTrain), XVal: shared(a.XVal), yVal: shared(a.yVal) }
-      : a;
-    return arrays;
+      : a));
+    return arraysPromise;
   };
-  const getPool = async (): Promise<Piscina> => {
-    if (pool !== null) return pool;
-    pool = new Piscina({
-      filename: workerFile(),
-      minThreads: opts.workers,
-      maxThreads: opts.workers,
-      idleTimeout: 60_000,
-      workerData: await getArrays(),
+  const getPool = (): Promise<Piscina> => {
+    poolPromise ??= getArrays().then((workerData) => {
+      pool = new Piscina({
+        filename: workerFile(),
+        minThreads: opts.workers,
+        maxThreads: opts.workers,
+        idleTimeout: 60_000,
+        workerData,
+      });
+      return pool;
     });
-    return pool;
+    return poolPromise;
+  };
+  /** Hands `tasks` to the pool, longest first (fewer idle workers at the end). */
+  const start = (tasks: TrainingTask[]): StartedBatch => {
+    const counters = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, tasks.length)));
+    const ready = getPool();
+    const results: Promise<RunResult[]>[] = new Array(tasks.length);
+    const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
+    for (const i of order) {
+      const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
+      results[i] = ready.then((p) => p.run(message) as Promise<RunResult[]>);
+    }
+    return { counters, results };
   };
 
   return {
+    prefetch(label, tasks) {
+      if (opts.workers <= 0) return;
+      const key = batchKey(label, tasks);
+      if (prefetched.has(key)) return;
+      const batch = start(tasks);
+      // its runTasks reports a failure; until then (or if none comes) it must not be an unhandled rejection
+      for (const r of batch.results) r.catch(() => {});
+      prefetched.set(key, batch);
+    },
     async runTasks(label, tasks) {
       await getArrays(); // the data first, so that its messages come before the bar
       const works = tasks.map((t) => t.runs.reduce((s, r) => s + iterationsOf(r), 0));
       const totalRuns = tasks.reduce((s, t) => s + t.runs.length, 0);
       const progress = new Progress(label, works.reduce((a, b) => a + b, 0), totalRuns, opts.progress);
-      const counters = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, tasks.length)));
+      if (opts.workers <= 0) {
+        const counters = new Int32Array(Math.max(1, tasks.length));
+        const sum = () => counters.reduce((a, b) => a + b, 0);
+        try {
+          const data = await getArrays();
+          const results: RunResult[][] = [];
+          for (const [i, task] of tasks.entries()) {
+            results.push(await runTrainingTask(task, data, {
+              iteration: () => {
+                counters[i]!++;
+                progress.setWork(sum());
+              },
+            }));
+            for (const r of results[i]!) progress.runDone(r.key);
+          }
+          return results;
+        } finally {
+          progress.finish();
+        }
+      }
+      const key = batchKey(label, tasks);
+      const batch = prefetched.get(key) ?? start(tasks);
+      prefetched.delete(key);
+      const { counters } = batch;
       const sumCounters = (): number => {
         let s = 0;
         for (let i = 0; i < counters.length; i++) s += Atomics.load(counters, i);
@@ -84,36 +146,22 @@ export function createTrainer(opts: TrainerOptions): Trainer {
       const poll = setInterval(() => progress.setWork(sumCounters()), 200);
       poll.unref();
       try {
-        const results: RunResult[][] = new Array(tasks.length);
-        if (opts.workers <= 0) {
-          const data = await getArrays();
-          for (const [i, task] of tasks.entries()) {
-            results[i] = await runTrainingTask(task, data, {
-              iteration: () => {
-                counters[i]!++;
-                progress.setWork(sumCounters());
-              },
-            });
-            for (const r of results[i]!) progress.runDone(r.key);
-          }
-        } else {
-          const p = await getPool();
-          const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
-          await Promise.all(order.map(async (i) => {
-            const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
-            results[i] = (await p.run(message)) as RunResult[];
-            for (const r of results[i]!) progress.runDone(r.key);
-          }));
-        }
-        return results;
+        return await Promise.all(batch.results.map(async (r) => {
+          const result = await r;
+          for (const run of result) progress.runDone(run.key);
+          return result;
+        }));
       } finally {
         clearInterval(poll);
         progress.finish();
       }
     },
     async close() {
+      prefetched.clear();
+      if (poolPromise !== null) await poolPromise.catch(() => {});
       if (pool !== null) await pool.destroy();
       pool = null;
+      poolPromise = null;
     },
   };
 }

@@ -76,10 +76,22 @@ export interface TrainingArrays {
   imageShape: number[];
 }
 
+/** Tasks a section will hand to {@link Trainer.runTasks}, under the label it will give them. */
+export interface TaskBatch {
+  label: string;
+  tasks: TrainingTask[];
+}
+
 /** Runs trainings for the sections: Node's worker pool (trainer.ts), or the web page's workers. */
 export interface Trainer {
   /** Runs independent tasks; the results come back in the tasks' order, one array per task. */
   runTasks(label: string, tasks: TrainingTask[]): Promise<RunResult[][]>;
+  /**
+   * Starts tasks that a later `runTasks(label, tasks)` (same label, equal tasks) will ask for, so
+   * that idle workers take them up early; that call then returns their results. Optional: a trainer
+   * without it runs every batch when asked.
+   */
+  prefetch?(label: string, tasks: TrainingTask[]): void;
   /** Stops the workers. */
   close(): Promise<void>;
 }

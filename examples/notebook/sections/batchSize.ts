@@ -6,8 +6,9 @@
  */
 import { pyFixed } from '../../shared/pyFormat.js';
 import { plotTrainingHistory } from '../figures.js';
+import type { RunConfig } from '../config.js';
 import type { Answer, Section } from '../section.js';
-import { runSpec, type RunResult } from '../training.js';
+import { runSpec, type RunResult, type TaskBatch } from '../training.js';
 
 /** The numbers of one batch-size experiment that the answers and the tests read. */
 export interface BatchSizeValues {
@@ -23,6 +24,17 @@ export interface BatchSizeValues {
 const last = (r: RunResult) => r.trainAccHistory.at(-1)!;
 const bestVal = (r: RunResult) => Math.max(...r.valAccHistory);
 
+/** The baseline at the first batch size, then the normalized net at each batch size: one task each. */
+function batchSizePlan(config: RunConfig, mode: 'batchnorm' | 'layernorm'): TaskBatch {
+  const setup = config.batchSize;
+  const solverBsize = setup.batchSizes[0]!;
+  const tasks = [
+    { seed: config.seed, runs: [runSpec(setup, `${mode}-bs-baseline-${solverBsize}`, { normalization: null, batchSize: solverBsize })] },
+    ...setup.batchSizes.map((b) => ({ seed: config.seed, runs: [runSpec(setup, `${mode}-bs-${b}`, { normalization: mode, batchSize: b })] })),
+  ];
+  return { label: `batch-size (${mode})`, tasks };
+}
+
 function makeSection(mode: 'batchnorm' | 'layernorm'): Section {
   const bn = mode === 'batchnorm';
   const name = bn ? 'Batch Normalization' : 'Layer Normalization';
@@ -35,15 +47,12 @@ function makeSection(mode: 'batchnorm' | 'layernorm'): Section {
       + 'normalization at batch 5: Adam at 10^-3.5, 10 epochs, 1000 training images. Each training reseeds with '
       + 'manualSeed(231), so they are independent and run in parallel.',
     trains: true,
+    plan: (config) => [batchSizePlan(config, mode)],
     async run(ctx) {
-      const setup = ctx.config.batchSize;
-      const sizes = setup.batchSizes;
+      const sizes = ctx.config.batchSize.batchSizes;
       const solverBsize = sizes[0]!;
-      const tasks = [
-        { seed: ctx.config.seed, runs: [runSpec(setup, `${mode}-bs-baseline-${solverBsize}`, { normalization: null, batchSize: solverBsize })] },
-        ...sizes.map((b) => ({ seed: ctx.config.seed, runs: [runSpec(setup, `${mode}-bs-${b}`, { normalization: mode, batchSize: b })] })),
-      ];
-      const results = await ctx.trainer.runTasks(`batch-size (${mode})`, tasks);
+      const { label, tasks } = batchSizePlan(ctx.config, mode);
+      const results = await ctx.trainer.runTasks(label, tasks);
       const baseline = results[0]![0]!;
       const normed = results.slice(1).map((r) => r[0]!);
       ctx.print('No normalization: batch size = ', { int: solverBsize });

@@ -13,6 +13,7 @@ const f64 = { dtype: 'float64' } as const;
 
 export const bnBackwardAlt: Section = {
   id: 'bn-backward-alt',
+  timed: true,
   title: 'Batch normalization: alternative backward pass',
   cells: 'In [22]',
   about:

@@ -10,8 +10,9 @@
 import { renderLineChart, type Series } from '../../shared/plots.js';
 import { pyFixed } from '../../shared/pyFormat.js';
 import type { ConvNorm } from '../convnet.js';
+import type { RunConfig } from '../config.js';
 import type { Figure, Section } from '../section.js';
-import { iterationsOf, type RunResult, type RunSpec } from '../training.js';
+import { iterationsOf, type RunResult, type RunSpec, type TaskBatch } from '../training.js';
 
 /**
  * The sizes of a run: the notebook's deep-net setup (1000 images, batch 50, Adam 1e-3, 10 epochs), or
@@ -37,6 +38,19 @@ function fcBestValAccs(earlier: (id: string) => Record<string, unknown> | undefi
   return found;
 }
 
+const norms = ['none', 'batchnorm', 'groupnorm'] as const;
+
+/** One task per model, each reseeded (manualSeed(231) before each build): three independent trainings for the pool. */
+function convNetsPlan(config: RunConfig): TaskBatch {
+  const s = setupOf(config.quick);
+  const spec = (norm: ConvNorm): RunSpec => ({
+    key: `convnet-${norm}`, convnet: norm, hiddenDims: [], normalization: null, weightScale: Number.NaN, reg: 0,
+    numTrain: s.numTrain, numVal: s.numVal, numEpochs: s.numEpochs, batchSize: s.batchSize, learningRate: s.learningRate,
+    printEvery: s.printEvery, verbose: true,
+  });
+  return { label: 'convnets', tasks: norms.map((norm) => ({ seed: config.seed, runs: [spec(norm)] })) };
+}
+
 export const convNets: Section = {
   id: 'convnets',
   title: 'Beyond the notebook: a small convnet with and without spatial batch normalization',
@@ -46,16 +60,11 @@ export const convNets: Section = {
     + 'Linear(1024, 10), trained from the same initial weights (manualSeed(231) before each) with cs231n\'s Solver and '
     + 'optim\'s Adam (the update of its adam rule) at 1e-3, batch 50, 10 epochs (--quick: 2e-3, batch 20, 5 epochs), on the images the six-layer nets of In [36] train on.',
   trains: true,
+  plan: (config) => [convNetsPlan(config)],
   async run(ctx) {
     const s = setupOf(ctx.config.quick);
-    const norms = ['none', 'batchnorm', 'groupnorm'] as const;
-    // one task per model, each reseeded (manualSeed(231) before each build): three independent trainings for the pool
-    const spec = (norm: ConvNorm): RunSpec => ({
-      key: `convnet-${norm}`, convnet: norm, hiddenDims: [], normalization: null, weightScale: Number.NaN, reg: 0,
-      numTrain: s.numTrain, numVal: s.numVal, numEpochs: s.numEpochs, batchSize: s.batchSize, learningRate: s.learningRate,
-      printEvery: s.printEvery, verbose: true,
-    });
-    const results = await ctx.trainer.runTasks('convnets', norms.map((norm) => ({ seed: ctx.config.seed, runs: [spec(norm)] })));
+    const { label, tasks } = convNetsPlan(ctx.config);
+    const results = await ctx.trainer.runTasks(label, tasks);
     const runs = {} as Record<ConvNorm, RunResult>;
     norms.forEach((norm, i) => {
       const r = results[i]![0]!;

@@ -5,13 +5,22 @@
  */
 import { pyFixed } from '../../shared/pyFormat.js';
 import { plotTrainingHistory } from '../figures.js';
+import type { RunConfig } from '../config.js';
 import type { Section } from '../section.js';
-import { meanOfLast, runSpec, type RunResult } from '../training.js';
+import { meanOfLast, runSpec, type RunResult, type TaskBatch } from '../training.js';
 
 /** The first epoch whose training accuracy reaches `level`, or null. */
 function firstEpochAt(r: RunResult, level: number): number | null {
   const i = r.trainAccHistory.findIndex((a) => a >= level);
   return i < 0 ? null : i;
+}
+
+/** One task: both models built after one reseed, then trained one after the other (the notebook's RNG order). */
+function deepNetsPlan(config: RunConfig): TaskBatch {
+  const setup = config.deepNets;
+  const bnRun = runSpec(setup, 'deep-nets-batchnorm', { normalization: 'batchnorm', verbose: true });
+  const blRun = runSpec(setup, 'deep-nets-baseline', { normalization: null, verbose: true });
+  return { label: 'deep-nets', tasks: [{ seed: config.seed, runs: [bnRun, blRun] }] };
 }
 
 export const deepNets: Section = {
@@ -23,11 +32,10 @@ export const deepNets: Section = {
     + 'and without batchnorm: Adam at 1e-3, 10 epochs, batch 50, the Solver log every 20 iterations. Both models are built '
     + 'after one manualSeed(231), then trained one after the other, in the notebook\'s order.',
   trains: true,
+  plan: (config) => [deepNetsPlan(config)],
   async run(ctx) {
-    const setup = ctx.config.deepNets;
-    const bnRun = runSpec(setup, 'deep-nets-batchnorm', { normalization: 'batchnorm', verbose: true });
-    const blRun = runSpec(setup, 'deep-nets-baseline', { normalization: null, verbose: true });
-    const [results] = await ctx.trainer.runTasks('deep-nets', [{ seed: ctx.config.seed, runs: [bnRun, blRun] }]);
+    const { label, tasks } = deepNetsPlan(ctx.config);
+    const [results] = await ctx.trainer.runTasks(label, tasks);
     const [bn, baseline] = results!;
     ctx.print('Solver with batch norm:');
     for (const line of bn!.log) ctx.print(line);

@@ -6,8 +6,32 @@
  * @module
  */
 import { pyFixed } from '../../shared/pyFormat.js';
+import type { RunConfig } from '../config.js';
 import type { Section } from '../section.js';
-import { runSpec, type RunSpec } from '../training.js';
+import { runSpec, type RunSpec, type TaskBatch } from '../training.js';
+
+/** A case of the question: its name, what it is, and how its nets differ from the reference net. */
+interface LimitCase {
+  name: string;
+  what: string;
+  over: Partial<RunSpec>;
+}
+
+/** The four cases, and per case a layernorm net and a baseline, one task each. */
+function lnLimitsPlan(config: RunConfig): { cases: LimitCase[]; batch: TaskBatch } {
+  const setup = config.lnLimits;
+  const cases: LimitCase[] = [
+    { name: 'reference', what: `the reference net (hidden [100] × ${setup.hiddenDims.length})`, over: {} },
+    { name: 'deep', what: `a very deep net (hidden [100] × ${setup.deepDims.length})`, over: { hiddenDims: setup.deepDims } },
+    { name: 'small', what: `very few features (hidden [${setup.smallDims[0]}] × ${setup.smallDims.length})`, over: { hiddenDims: setup.smallDims } },
+    { name: 'reg', what: `a high regularization (reg = ${setup.highReg})`, over: { reg: setup.highReg } },
+  ];
+  const tasks = cases.flatMap((c) => [
+    { seed: config.seed, runs: [runSpec(setup, `ln-limits-${c.name}-layernorm`, { ...c.over, normalization: 'layernorm' })] },
+    { seed: config.seed, runs: [runSpec(setup, `ln-limits-${c.name}-baseline`, { ...c.over, normalization: null })] },
+  ]);
+  return { cases, batch: { label: 'ln-limits', tasks } };
+}
 
 export const lnLimits: Section = {
   id: 'ln-limits',
@@ -18,19 +42,11 @@ export const lnLimits: Section = {
     + 'six-layer net (hidden [100] × 5), a very deep one, one with only 4 features per hidden layer, and the reference with a high L2 '
     + 'regularization. Each training reseeds with manualSeed(231).',
   trains: true,
+  plan: (config) => [lnLimitsPlan(config).batch],
   async run(ctx) {
     const setup = ctx.config.lnLimits;
-    const cases: { name: string; what: string; over: Partial<RunSpec> }[] = [
-      { name: 'reference', what: `the reference net (hidden [100] × ${setup.hiddenDims.length})`, over: {} },
-      { name: 'deep', what: `a very deep net (hidden [100] × ${setup.deepDims.length})`, over: { hiddenDims: setup.deepDims } },
-      { name: 'small', what: `very few features (hidden [${setup.smallDims[0]}] × ${setup.smallDims.length})`, over: { hiddenDims: setup.smallDims } },
-      { name: 'reg', what: `a high regularization (reg = ${setup.highReg})`, over: { reg: setup.highReg } },
-    ];
-    const tasks = cases.flatMap((c) => [
-      { seed: ctx.config.seed, runs: [runSpec(setup, `ln-limits-${c.name}-layernorm`, { ...c.over, normalization: 'layernorm' })] },
-      { seed: ctx.config.seed, runs: [runSpec(setup, `ln-limits-${c.name}-baseline`, { ...c.over, normalization: null })] },
-    ]);
-    const results = await ctx.trainer.runTasks('ln-limits', tasks);
+    const { cases, batch } = lnLimitsPlan(ctx.config);
+    const results = await ctx.trainer.runTasks(batch.label, batch.tasks);
     const rows = cases.map((c, i) => {
       const ln = results[2 * i]![0]!, none = results[2 * i + 1]![0]!;
       const [a, b] = [ln.trainAccHistory.at(-1)!, none.trainAccHistory.at(-1)!];

@@ -6,6 +6,9 @@ import { fcNetGradCheck } from './fcNetGradCheck.js';
 import { sections } from './index.js';
 import { bnForward, lnForward } from './normForward.js';
 import { bnGradCheck, lnGradCheck } from './normGradCheck.js';
+import { runConfig } from '../config.js';
+import type { SectionContext } from '../section.js';
+import type { TaskBatch } from '../training.js';
 
 
 describe('the sections print what the notebook printed', () => {
@@ -93,5 +96,44 @@ describe('the section list', () => {
       'batch-size-bn', 'norm-analogies', 'ln-forward', 'ln-gradcheck', 'batch-size-ln', 'ln-limits',
       'sbn-forward', 'sbn-test-time', 'sbn-gradcheck', 'sgn-forward', 'sgn-gradcheck', 'convnets',
     ]);
+  });
+});
+
+describe('the sections that train', () => {
+  /** The batches a section's run hands to runTasks (the fake trainer stops it at the first). */
+  async function askedFor(section: (typeof sections)[number], quick: boolean): Promise<TaskBatch[]> {
+    const asked: TaskBatch[] = [];
+    const ctx: SectionContext = {
+      print: () => {},
+      config: runConfig({ quick, workers: 0 }),
+      data: () => Promise.reject(new Error('no data in this test')),
+      trainer: {
+        runTasks: (label, tasks) => {
+          asked.push({ label, tasks });
+          return Promise.reject(new Error('stop here'));
+        },
+        close: async () => {},
+      },
+      earlier: () => undefined,
+    };
+    await expect(section.run(ctx)).rejects.toThrow('stop here');
+    return asked;
+  }
+
+  it('plan exactly the batches they ask the trainer for, so that the runner can queue them early', async () => {
+    const training = sections.filter((s) => s.trains);
+    expect(training.map((s) => s.id)).toEqual(['deep-nets', 'weight-scale', 'batch-size-bn', 'batch-size-ln', 'ln-limits', 'convnets']);
+    for (const quick of [true, false]) {
+      for (const section of training) {
+        const planned = section.plan!(runConfig({ quick, workers: 0 }));
+        expect(planned.length).toBeGreaterThan(0);
+        expect(await askedFor(section, quick)).toEqual(planned); // (a plan of two batches would need a fake that goes on)
+      }
+    }
+  });
+
+  it('are the only ones with a plan, and bn-backward-alt (its timings) is the only timed one', () => {
+    expect(sections.filter((s) => s.plan !== undefined).every((s) => s.trains)).toBe(true);
+    expect(sections.filter((s) => s.timed).map((s) => s.id)).toEqual(['bn-backward-alt']);
   });
 });

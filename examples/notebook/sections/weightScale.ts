@@ -7,14 +7,27 @@
 import { logspace } from '@tapegrad/core';
 import { renderLineChart } from '../../shared/plots.js';
 import { pyExp, pyFixed } from '../../shared/pyFormat.js';
+import type { RunConfig } from '../config.js';
 import type { Figure, Section } from '../section.js';
-import { meanOfLast, runSpec, type RunResult } from '../training.js';
+import { meanOfLast, runSpec, type RunResult, type TaskBatch } from '../training.js';
 
 /** The scales at which a model's best validation accuracy reaches `level`, as text and count. */
 function goodScales(scales: number[], best: number[], level: number): { count: number; text: string } {
   const good = scales.filter((_, i) => best[i]! >= level);
   if (good.length === 0) return { count: 0, text: 'at none' };
   return { count: good.length, text: `at ${good.length} (between ${pyExp(good[0]!, 1)} and ${pyExp(good.at(-1)!, 1)})` };
+}
+
+/** The scales, and one task per net and scale: batchnorm then baseline at each scale. */
+function weightScalePlan(config: RunConfig): { scales: number[]; batch: TaskBatch } {
+  const setup = config.weightScale;
+  const scales = [...logspace(-4, 0, setup.numScales, { dtype: 'float64' }).toFloat64Array()];
+  const pad = (i: number) => String(i + 1).padStart(2, '0');
+  const tasks = scales.flatMap((ws, i) => [
+    { seed: config.seed, runs: [runSpec(setup, `ws-${pad(i)}-batchnorm`, { normalization: 'batchnorm', weightScale: ws })] },
+    { seed: config.seed, runs: [runSpec(setup, `ws-${pad(i)}-baseline`, { normalization: null, weightScale: ws })] },
+  ]);
+  return { scales, batch: { label: 'weight-scale', tasks } };
 }
 
 export const weightScale: Section = {
@@ -26,15 +39,10 @@ export const weightScale: Section = {
     + 'Adam 1e-3, 10 epochs, batch 50, 1000 training images. Each of the 40 trainings reseeds with manualSeed(231), so '
     + 'they are independent and run in parallel; the two nets at one scale start from the same weights.',
   trains: true,
+  plan: (config) => [weightScalePlan(config).batch],
   async run(ctx) {
-    const setup = ctx.config.weightScale;
-    const scales = [...logspace(-4, 0, setup.numScales, { dtype: 'float64' }).toFloat64Array()];
-    const pad = (i: number) => String(i + 1).padStart(2, '0');
-    const tasks = scales.flatMap((ws, i) => [
-      { seed: ctx.config.seed, runs: [runSpec(setup, `ws-${pad(i)}-batchnorm`, { normalization: 'batchnorm', weightScale: ws })] },
-      { seed: ctx.config.seed, runs: [runSpec(setup, `ws-${pad(i)}-baseline`, { normalization: null, weightScale: ws })] },
-    ]);
-    const results = await ctx.trainer.runTasks('weight-scale', tasks);
+    const { scales, batch } = weightScalePlan(ctx.config);
+    const results = await ctx.trainer.runTasks(batch.label, batch.tasks);
     for (let i = 0; i < scales.length; i++) ctx.print(`Running weight scale ${i + 1} / ${scales.length}`);
     const bn = scales.map((_, i) => results[2 * i]![0]!);
     const bl = scales.map((_, i) => results[2 * i + 1]![0]!);
