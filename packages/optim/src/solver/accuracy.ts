@@ -18,7 +18,7 @@ function rowRange(start: number, end: number): Int32Array {
 /**
  * Rows `start` to `end` of `X`: a view of its values when they are contiguous (as numpy's `X[a:b]`;
  * the kernels then read them in place), else gathered into `into`'s reused buffer (`X.index` would
- * copy all of a strided X for each batch). Only for reading, as `checkAccuracy` does.
+ * make a new array for each batch). Only for reading, as `checkAccuracy` does.
  */
 function leadingRows(into: RowGather, X: Tensor, start: number, end: number): Tensor {
   if (!X.isContiguous()) return into.gather(X, rowRange(start, end));

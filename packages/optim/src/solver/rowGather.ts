@@ -5,39 +5,7 @@
  * @module
  * @internal
  */
-import { fromArray, getKernels, type NdArray, type Tensor, type TypedArray } from '@tapegrad/core';
-
-/** Whether each row of `x` (the dims after the first) lies in memory row-major without gaps. */
-function rowsContiguous(x: NdArray): boolean {
-  let expected = 1;
-  for (let i = x.shape.length - 1; i >= 1; i--) {
-    const d = x.shape[i]!;
-    if (d !== 1 && x.stride[i] !== expected) return false;
-    expected *= d;
-  }
-  return true;
-}
-
-/** Copies the row of `x` that starts at `start` (its dims after the first, by their strides) to `out` from `at`. */
-function copyStridedRow(x: NdArray, start: number, out: TypedArray, at: number): void {
-  const { data, shape, stride } = x;
-  const last = shape.length - 1;
-  const inner = shape[last]!, step = stride[last]!;
-  let outer = 1;
-  for (let d = 1; d < last; d++) outer *= shape[d]!;
-  const index = new Array<number>(shape.length).fill(0);
-  let base = start;
-  for (let k = 0; k < outer; k++) {
-    for (let j = 0; j < inner; j++) out[at++] = data[base + j * step]!;
-    // the next position of the dims between the first and the last, the last of them fastest
-    for (let d = last - 1; d >= 1; d--) {
-      base += stride[d]!;
-      if (++index[d]! < shape[d]!) break;
-      base -= stride[d]! * shape[d]!;
-      index[d] = 0;
-    }
-  }
-}
+import { fromArray, getKernels, indexRowsInto, type Tensor, type TypedArray } from '@tapegrad/core';
 
 /**
  * Gathers rows of a tensor into a buffer it keeps (in the kernels' memory for float data, so the
@@ -55,29 +23,25 @@ export class RowGather {
 
   /** Rows `rows[from..to)` of `X` (numpy's `X[rows[from:to]]`), in the reused buffer. */
   gather(X: Tensor, rows: ArrayLike<number>, from = 0, to = rows.length): Tensor {
+    const n = X.shape[0]!;
+    for (let i = from; i < to; i++) {
+      const row = rows[i]!;
+      if (!(row >= 0 && row < n)) throw new RangeError(`Solver: row ${row} is out of range for ${n} examples`);
+    }
     const count = to - from;
-    const src = X.data;
     const rest = X.shape.slice(1);
     let width = 1;
     for (const d of rest) width *= d;
     const needed = count * width;
-    const data = src.data, n = X.shape[0]!;
+    const Type = X.data.data.constructor as new (length: number) => TypedArray;
     let out = this.buffer;
-    if (out === null || out.length < needed || out.constructor !== data.constructor) {
-      out = X.dtype === 'float32' || X.dtype === 'float64'
-        ? getKernels().allocate(X.dtype, needed)
-        : new (data.constructor as new (length: number) => TypedArray)(needed);
+    if (out === null || out.length < needed || out.constructor !== Type) {
+      out = X.dtype === 'float32' || X.dtype === 'float64' ? getKernels().allocate(X.dtype, needed) : new Type(needed);
       this.buffer = out;
     }
-    const contiguous = rowsContiguous(src);
-    for (let i = 0; i < count; i++) {
-      const row = rows[from + i]!;
-      if (!(row >= 0 && row < n)) throw new RangeError(`Solver: row ${row} is out of range for ${n} examples`);
-      if (width === 0) continue;
-      const start = src.offset + row * src.stride[0]!;
-      if (contiguous) out.set(data.subarray(start, start + width), i * width);
-      else copyStridedRow(src, start, out, i * width);
-    }
+    const picked = from === 0 && to === rows.length ? rows
+      : ArrayBuffer.isView(rows) ? (rows as Float64Array).subarray(from, to) : Array.prototype.slice.call(rows, from, to);
+    indexRowsInto(X, picked, out); // each row read by X's strides, X never copied whole
     return fromArray(needed === out.length ? out : out.subarray(0, needed), [count, ...rest]);
   }
 }

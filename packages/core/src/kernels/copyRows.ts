@@ -1,0 +1,46 @@
+/**
+ * Chosen rows (along dim 0) of an ndarray of any strides, copied one after another into a flat
+ * typed array: what `index` and `indexRowsInto` are made of. Only the chosen rows are read, each
+ * through its strides, so a strided input (a transposed or permuted view) is never copied whole.
+ * @module
+ * @internal
+ */
+import type { NdArray, TypedArray } from '../dtype.js';
+import { sizeOf } from '../shape.js';
+import { coalesce, forEachRow } from './strided.js';
+
+/**
+ * Copies rows `rows` of `x` (dim 0), in that order, row-major and back to back, into `out` from
+ * index `at`: `rows.length × x.shape[1] × …` elements. A row whose elements lie in memory
+ * row-major without gaps is one `set`; any other is walked by its strides (negative and zero
+ * strides included), its contiguous runs `set` at once.
+ *
+ * The caller has checked what this trusts: `x` has at least one dim, every row is an integer in
+ * `[0, x.shape[0])`, `out` holds `x`'s dtype and has room from `at`. @internal
+ */
+export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, at = 0): void {
+  const { data, shape, stride, offset } = x;
+  const rest = shape.slice(1);
+  const width = sizeOf(rest);
+  const count = rows.length;
+  if (width === 0 || count === 0) return;
+  const rowStride = stride[0]!;
+  // the dims of a row merged wherever its strides allow: one dim of stride 1 (or none) is a contiguous row
+  const plan = coalesce(rest, [stride.slice(1)]);
+  const dims = plan.shape.length;
+  if (dims === 0 || (dims === 1 && plan.strides[0]![0] === 1)) {
+    for (let i = 0; i < count; i++) {
+      const start = offset + rows[i]! * rowStride;
+      out.set(data.subarray(start, start + width), at + i * width);
+    }
+    return;
+  }
+  let to = at;
+  const copyRun = (offsets: number[], n: number, strides: number[]): void => {
+    const from = offsets[0]!, step = strides[0]!;
+    if (step === 1) out.set(data.subarray(from, from + n), to);
+    else for (let j = 0, k = from; j < n; j++, k += step) out[to + j] = data[k]!;
+    to += n;
+  };
+  for (let i = 0; i < count; i++) forEachRow(plan, [offset + rows[i]! * rowStride], copyRun);
+}
