@@ -164,7 +164,7 @@ describe('Solver semantics (cs231n solver.py)', () => {
       return { batches: model.batches, scored: model.scored, acc };
     };
     const want = await run(data.XTrain);
-    // X.index would copy all of a strided X (core's index makes it contiguous first): it is not called on it
+    // the Solver gathers a batch into its reused buffer (indexRowsInto), never through X.index, which makes a new tensor each call
     const index = vi.spyOn(Tensor.prototype, 'index');
     try {
       expect(await run(strided)).toEqual(want);
