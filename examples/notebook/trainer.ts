@@ -86,16 +86,34 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     });
     return poolPromise;
   };
-  /** Hands `tasks` to the pool, longest first (fewer idle workers at the end). */
+  // Tasks wait here, in the order they were handed in, and go to the pool one per free worker:
+  // piscina's own queue and balancer do not keep that order (a later section's tasks ran before an
+  // earlier one's last), which would leave a section waiting while the workers train later ones.
+  const waiting: { message: TaskMessage; resolve: (r: RunResult[]) => void; reject: (e: unknown) => void }[] = [];
+  let running = 0;
+  const pump = (): void => {
+    while (running < opts.workers && waiting.length > 0) {
+      const { message, resolve, reject } = waiting.shift()!;
+      running++;
+      getPool()
+        .then((p) => p.run(message) as Promise<RunResult[]>)
+        .then(resolve, reject)
+        .finally(() => {
+          running--;
+          pump();
+        });
+    }
+  };
+  /** Queues `tasks` for the pool, longest first (fewer idle workers at the end). */
   const start = (tasks: TrainingTask[]): StartedBatch => {
     const counters = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, tasks.length)));
-    const ready = getPool();
     const results: Promise<RunResult[]>[] = new Array(tasks.length);
     const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
     for (const i of order) {
       const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
-      results[i] = ready.then((p) => p.run(message) as Promise<RunResult[]>);
+      results[i] = new Promise((resolve, reject) => waiting.push({ message, resolve, reject }));
     }
+    pump();
     return { counters, results };
   };
 
@@ -157,6 +175,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
       }
     },
     async close() {
+      for (const { reject } of waiting.splice(0)) reject(new Error('trainer: closed before this task started'));
       prefetched.clear();
       if (poolPromise !== null) await poolPromise.catch(() => {});
       if (pool !== null) await pool.destroy();
