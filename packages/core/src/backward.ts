@@ -122,22 +122,28 @@ function ownsGradient(
   return coversDensely(g);
 }
 
-/** Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a contiguous layout). */
+/**
+ * Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a
+ * contiguous layout): taking the dims of size above 1 from the smallest stride up, each stride is the
+ * product of the sizes before it. Each step looks for the dim whose stride is that product (a dim once
+ * taken cannot match again: the product only grows), which needs neither a list of dims nor a sort.
+ */
 function coversDensely(x: NdArray): boolean {
   if (x.offset !== 0) return false;
-  const dims: [number, number][] = [];
-  let size = 1;
-  for (let k = 0; k < x.shape.length; k++) {
-    const d = x.shape[k]!;
-    size *= d;
-    if (d !== 1) dims.push([x.stride[k]!, d]);
+  const { shape, stride } = x;
+  let size = 1, dims = 0;
+  for (let k = 0; k < shape.length; k++) {
+    size *= shape[k]!;
+    if (shape[k]! !== 1) dims++;
   }
   if (size !== x.data.length) return false;
-  dims.sort((a, b) => a[0] - b[0]);
+  if (size === 0) return true; // (a dim of size 0 would break "the product only grows")
   let expected = 1;
-  for (const [stride, d] of dims) {
-    if (stride !== expected) return false;
-    expected *= d;
+  for (let taken = 0; taken < dims; taken++) {
+    let k = 0;
+    while (k < shape.length && (shape[k] === 1 || stride[k] !== expected)) k++;
+    if (k === shape.length) return false;
+    expected *= shape[k]!;
   }
   return true;
 }
