@@ -7,7 +7,7 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { allocate } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
-import { contiguousStrides, sizeOf } from '../shape.js';
+import { sizeOf } from '../shape.js';
 
 /** The dtype of an ndarray's typed array. */
 export function dtypeOf(x: NdArray): DType {
@@ -16,14 +16,36 @@ export function dtypeOf(x: NdArray): DType {
   return dtype;
 }
 
+/**
+ * An ndarray view of `data`. `ndarray` copies the shape and strides it is given into the view's own
+ * arrays (reading the first `shape.length` of each), so they may be the caller's or a scratch array:
+ * a view costs no arrays but its own.
+ */
+function view(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): NdArray {
+  return ndarray(data, shape as number[], stride as number[], offset) as NdArray;
+}
+
+/** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
+const scratchStrides: number[] = [];
+
+/** Row-major strides of `shape` in `scratchStrides` (its first `shape.length` entries). */
+function contiguousScratchStrides(shape: readonly number[]): readonly number[] {
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    scratchStrides[i] = stride;
+    stride *= shape[i]!;
+  }
+  return scratchStrides;
+}
+
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
 export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
-  return ndarray(allocate(dtype, sizeOf(shape), zeroed), [...shape], contiguousStrides(shape), 0) as NdArray;
+  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousScratchStrides(shape), 0);
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
 export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): NdArray {
-  return ndarray(data, [...shape], contiguousStrides(shape), offset) as NdArray;
+  return view(data, shape, contiguousScratchStrides(shape), offset);
 }
 
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
@@ -70,7 +92,7 @@ export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }
-  return ndarray(x.data, [...shape], stride, x.offset) as NdArray;
+  return view(x.data, shape, stride, x.offset);
 }
 
 /** A contiguous copy of `x` broadcast to `shape`. */
