@@ -91,7 +91,13 @@ export abstract class Module {
    * ```
    */
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    // namedChildren's modules, without making their names and pairs (Sequential.forward asks every step)
+    const out: Module[] = [];
+    for (const key of Object.keys(this)) {
+      const value = (this as Record<string, unknown>)[key];
+      if (value instanceof Module) out.push(value);
+    }
+    return out;
   }
   /**
    * This module and every submodule, depth first, with dotted names ('' for this one).
