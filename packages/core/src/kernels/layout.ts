@@ -16,13 +16,37 @@ export function dtypeOf(x: NdArray): DType {
   return dtype;
 }
 
+/** ndarray's class of views of one rank over one kind of typed array. */
+type ViewClass = new (data: TypedArray, ...shapeStridesOffset: number[]) => NdArray;
+
+/** The view classes by typed-array class, then by rank (1 to 4), each taken from a first view made by `ndarray`. */
+const viewClasses = new Map<unknown, ViewClass[]>();
+
+function viewClass(data: TypedArray, rank: number): ViewClass {
+  let byRank = viewClasses.get(data.constructor);
+  if (byRank === undefined) viewClasses.set(data.constructor, (byRank = []));
+  return (byRank[rank] ??= ndarray(data, new Array<number>(rank).fill(0), new Array<number>(rank).fill(0), 0).constructor as ViewClass);
+}
+
 /**
- * An ndarray view of `data`. `ndarray` copies the shape and strides it is given into the view's own
- * arrays (reading the first `shape.length` of each), so they may be the caller's or a scratch array:
- * a view costs no arrays but its own.
+ * An ndarray view of `data`, as `ndarray(data, shape, stride, offset)` makes it. The function
+ * `ndarray` finds the view class from the typed array's `Object.prototype.toString` name, a new
+ * string per view; for ranks 1 to 4 the class is looked up by the array's constructor and called with
+ * the arguments `ndarray` passes it (data, each dim's size, each dim's stride, offset; layout.test.ts
+ * checks that both give the same view). The view copies the shape and strides into arrays of its own,
+ * so they may be the caller's or a scratch array: a view costs no arrays but its own.
  */
 function view(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): NdArray {
-  return ndarray(data, shape as number[], stride as number[], offset) as NdArray;
+  switch (shape.length) {
+    case 1: return new (viewClass(data, 1))(data, shape[0]!, stride[0]!, offset);
+    case 2: return new (viewClass(data, 2))(data, shape[0]!, shape[1]!, stride[0]!, stride[1]!, offset);
+    case 3: return new (viewClass(data, 3))(data, shape[0]!, shape[1]!, shape[2]!, stride[0]!, stride[1]!, stride[2]!, offset);
+    case 4: {
+      const View = viewClass(data, 4);
+      return new View(data, shape[0]!, shape[1]!, shape[2]!, shape[3]!, stride[0]!, stride[1]!, stride[2]!, stride[3]!, offset);
+    }
+    default: return ndarray(data, shape as number[], stride as number[], offset) as NdArray;
+  }
 }
 
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
