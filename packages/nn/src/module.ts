@@ -7,6 +7,7 @@
 import { checkFloatDtype, noGrad, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { loadNamedState, type LoadStateDictOptions, type LoadStateDictResult } from './stateDict.js';
+import { collectBuffers, setTraining } from './moduleTree.js';
 
 export type { LoadStateDictOptions, LoadStateDictResult } from './stateDict.js';
 
@@ -200,7 +201,7 @@ export abstract class Module {
    * ```
    */
   buffers(): Buffer[] {
-    return this.namedBuffers().map(([, b]) => b);
+    return collectBuffers(this, []);
   }
 
   /**
@@ -216,7 +217,7 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    setTraining(this, mode);
     return this;
   }
   /**
