@@ -6,7 +6,8 @@
  * - phases: the median time of forward (to the loss), backward and the optimizer step, each timed
  *   on its own (`sequential` only: `FullyConnectedNet.loss` is forward and backward in one call);
  * - allocation: bytes of JavaScript heap and of ArrayBuffers allocated per step after warm-up,
- *   measured over steps between which no garbage collection ran (run with `--expose-gc`);
+ *   measured over steps between which no garbage collection ran (run with `--expose-gc`; each window
+ *   of steps starts after a forced minor collection);
  * - with `--cpu-profile FILE`, a CPU profile of the timed steps, which `cpuProfileSummary.js` sums
  *   by kind of work; with `--heap-sample FILE`, where 100 steps' JavaScript allocations come from.
  *
@@ -66,12 +67,17 @@ const observer = new PerformanceObserver((list) => {
   collections += list.getEntries().length;
 });
 observer.observe({ entryTypes: ['gc'] });
-const gc = (globalThis as { gc?: () => void }).gc;
+const gc = (globalThis as { gc?: (options?: { type: 'major' | 'minor' }) => void }).gc;
 const perStep: { heap: number; arrayBuffers: number }[] = [];
 const window = args.number('window');
 let windows = 0, windowCollections = 0;
 for (let round = 0; round < 40 && gc !== undefined; round++) {
-  gc();
+  // a minor collection empties the young generation, so that none runs inside the window; a full
+  // one (as here before 2026-12-07) also frees the hidden classes of the ndarray views that no live
+  // object has between steps (such as the float64 ones of a float32 step), which throws away the
+  // optimized code that had them inlined: the windows then ran partly unoptimized, and their median
+  // moved by up to 100 KB between runs of one build
+  gc({ type: 'minor' });
   await new Promise((r) => setTimeout(r, 0)); // let the observer report the forced collection
   const before = collections;
   const m0 = process.memoryUsage();

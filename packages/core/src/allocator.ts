@@ -52,7 +52,7 @@ const kernelCollected = new FinalizationRegistry<number>((bytes) => {
 });
 
 /** Where `allocate` records the arrays it makes, while the tape runs an op's backward (else null). */
-let tracked: Set<TypedArray> | null = null;
+let tracked: AllocationLog | null = null;
 
 /** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
 let scoped: Set<TypedArray> | null = null;
@@ -129,11 +129,41 @@ export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> 
 }
 
 /**
- * Makes `allocate` add every array it makes to `into` (null stops); returns the set it replaces.
+ * The arrays `allocate` made while it recorded into this log (see {@link trackAllocations}), in the
+ * order it made them. The tape empties and refills one log for every op's backward: a list that
+ * keeps its storage, where a Set would make a new table on every `clear` (and on a `delete` that
+ * empties it). Its lookups scan the list, which holds the few arrays one backward makes. @internal
+ */
+export class AllocationLog {
+  private readonly arrays: (TypedArray | undefined)[] = [];
+  /** How many arrays are recorded. */
+  size = 0;
+  /** Records `array`. */
+  add(array: TypedArray): void {
+    this.arrays[this.size++] = array;
+  }
+  /** Whether `array` is recorded. */
+  has(array: TypedArray): boolean {
+    for (let i = 0; i < this.size; i++) if (this.arrays[i] === array) return true;
+    return false;
+  }
+  /** The `i`-th array recorded (0 ≤ i < size). */
+  get(i: number): TypedArray {
+    return this.arrays[i]!;
+  }
+  /** Forgets every array (keeping the storage). */
+  clear(): void {
+    this.arrays.fill(undefined, 0, this.size);
+    this.size = 0;
+  }
+}
+
+/**
+ * Makes `allocate` add every array it makes to `into` (null stops); returns the log it replaces.
  * The tape uses it to tell arrays an op's backward made (its own to keep) from arrays the op passed
  * through or saved. @internal
  */
-export function trackAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+export function trackAllocations(into: AllocationLog | null): AllocationLog | null {
   const previous = tracked;
   tracked = into;
   return previous;

@@ -10,7 +10,7 @@
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
-import { givePooled, trackAllocations } from './allocator.js';
+import { AllocationLog, givePooled, trackAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
@@ -44,13 +44,15 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     return;
   }
   const nodes = reachableNodes(start);
-  const pending = new Map<TapeNode, PendingGrad>([[start, { grad: rootGrad, owned: seed === undefined }]]);
+  // each node is visited once, after every node that sends it a gradient: its entry is not deleted
+  // (a Map makes a smaller table when deletes empty it)
+  const pending = new Map<TapeNode, PendingGrad>();
+  pending.set(start, { grad: rootGrad, owned: seed === undefined });
   /** The arrays the running op's backward allocated. */
-  const fresh = new Set<TypedArray>();
+  const fresh = new AllocationLog();
   for (const node of nodes) {
     const entry = pending.get(node);
     if (entry === undefined) continue;
-    pending.delete(node);
     let dyOwned = entry.owned;
     if (node.retained && accumulateInto(node.retained, entry.grad, entry.owned)) dyOwned = false;
     fresh.clear();
@@ -89,9 +91,8 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     }
     // what this backward allocated and did not return, and the gradient it consumed (when the tape
     // owned it and the op did not pass it on), are dead: the next ops reuse them
-    for (const g of grads) if (g) fresh.delete(g.data);
-    if (dyOwned && !grads.some((g) => g?.data === entry.grad.data)) fresh.add(entry.grad.data);
-    for (const array of fresh) giveBack(array);
+    for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
+    if (dyOwned && !returnsArray(grads, entry.grad.data)) giveBack(entry.grad.data);
     if (!retainGraph) {
       node.ctx.free();
       // marked intermediates whose last user this was (and this node's own output, once unused)
@@ -112,7 +113,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
  * partial view), in any order of dims (a transposed view of a fresh product qualifies).
  */
 function ownsGradient(
-  g: NdArray, i: number, grads: readonly (NdArray | null)[], needsGrad: readonly boolean[], fresh: Set<TypedArray>, dyData: TypedArray | null,
+  g: NdArray, i: number, grads: readonly (NdArray | null)[], needsGrad: readonly boolean[], fresh: AllocationLog, dyData: TypedArray | null,
 ): boolean {
   const data = g.data;
   if (!(fresh.has(data) || data === dyData)) return false;
@@ -122,22 +123,34 @@ function ownsGradient(
   return coversDensely(g);
 }
 
-/** Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a contiguous layout). */
+/** Whether one of an op's gradients `grads` is a view of `array`. */
+function returnsArray(grads: readonly (NdArray | null)[], array: TypedArray): boolean {
+  for (const g of grads) if (g && g.data === array) return true;
+  return false;
+}
+
+/**
+ * Whether `x` views every element of its array exactly once (offset 0, strides a permutation of a
+ * contiguous layout): taking the dims of size above 1 from the smallest stride up, each stride is the
+ * product of the sizes before it. Each step looks for the dim whose stride is that product (a dim once
+ * taken cannot match again: the product only grows), which needs neither a list of dims nor a sort.
+ */
 function coversDensely(x: NdArray): boolean {
   if (x.offset !== 0) return false;
-  const dims: [number, number][] = [];
-  let size = 1;
-  for (let k = 0; k < x.shape.length; k++) {
-    const d = x.shape[k]!;
-    size *= d;
-    if (d !== 1) dims.push([x.stride[k]!, d]);
+  const { shape, stride } = x;
+  let size = 1, dims = 0;
+  for (let k = 0; k < shape.length; k++) {
+    size *= shape[k]!;
+    if (shape[k]! !== 1) dims++;
   }
   if (size !== x.data.length) return false;
-  dims.sort((a, b) => a[0] - b[0]);
+  if (size === 0) return true; // (a dim of size 0 would break "the product only grows")
   let expected = 1;
-  for (const [stride, d] of dims) {
-    if (stride !== expected) return false;
-    expected *= d;
+  for (let taken = 0; taken < dims; taken++) {
+    let k = 0;
+    while (k < shape.length && (shape[k] === 1 || stride[k] !== expected)) k++;
+    if (k === shape.length) return false;
+    expected *= shape[k]!;
   }
   return true;
 }
@@ -161,7 +174,9 @@ function seedGradient(root: Tensor, seed: Tensor | undefined): NdArray {
 
 /** Nodes reachable from `start`, highest creation order first; throws when one was freed. */
 function reachableNodes(start: TapeNode): TapeNode[] {
-  const seen = new Set<TapeNode>([start]);
+  const seen = new Set<TapeNode>();
+  seen.add(start);
+  const found = [start];
   const stack = [start];
   while (stack.length > 0) {
     const node = stack.pop()!;
@@ -170,11 +185,16 @@ function reachableNodes(start: TapeNode): TapeNode[] {
       const parent = input.gradFn;
       if (parent !== null && input.requiresGrad && !seen.has(parent)) {
         seen.add(parent);
+        found.push(parent);
         stack.push(parent);
       }
     }
   }
-  return [...seen].sort((a, b) => b.seq - a.seq);
+  return found.sort(bySeqDescending);
+}
+
+function bySeqDescending(a: TapeNode, b: TapeNode): number {
+  return b.seq - a.seq;
 }
 
 function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): void {
@@ -184,8 +204,9 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
       `${op}.backward: must return ${node.inputs.length} gradient(s), one per input (got ${Array.isArray(grads) ? grads.length : describeValue(grads)})`,
     );
   }
-  grads.forEach((g, i) => {
-    if (g === null || g === undefined || !node.ctx.needsGrad[i]) return;
+  for (let i = 0; i < grads.length; i++) {
+    const g = grads[i];
+    if (g === null || g === undefined || !node.ctx.needsGrad[i]) continue;
     const input = node.inputs[i]!;
     const dtype = dtypeOfArray(g.data);
     if (dtype === undefined) throw new DtypeError(`${op}.backward: gradient ${i} must be an ndarray (got ${describeValue(g)})`);
@@ -195,7 +216,7 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
     if (dtype !== input.dtype) {
       throw new DtypeError(`${op}.backward: gradient ${i} must have input ${i}'s dtype ${input.dtype} (got ${dtype})`);
     }
-  });
+  }
 }
 
 /** The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}). */

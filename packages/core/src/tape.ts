@@ -47,13 +47,15 @@ export interface OpSpec<Attrs = undefined, Saved extends readonly unknown[] = re
 
 class Context<Attrs, Saved extends readonly unknown[]> implements OpContext<Attrs, Saved> {
   private values: Saved | null = null;
+  // the inputs' shapes and dtypes are read from their ndarrays when an op first asks (most never do)
+  private shapes: (readonly number[])[] | null = null;
+  private dtypes: DType[] | null = null;
   freed = false;
   constructor(
     readonly op: string,
     readonly attrs: Attrs,
     readonly needsGrad: readonly boolean[],
-    readonly inputShapes: readonly (readonly number[])[],
-    readonly inputDtypes: readonly DType[],
+    private inputData: readonly NdArray[] | null,
     private readonly recording: boolean,
   ) {}
   save(...values: Saved): void {
@@ -64,11 +66,25 @@ class Context<Attrs, Saved extends readonly unknown[]> implements OpContext<Attr
     if (this.values === null) throw new GraphError(`${this.op}.backward: forward saved nothing (call ctx.save in forward)`);
     return this.values;
   }
+  get inputShapes(): readonly (readonly number[])[] {
+    return (this.shapes ??= this.inputs().map((x) => x.shape));
+  }
+  get inputDtypes(): readonly DType[] {
+    return (this.dtypes ??= this.inputs().map((x) => dtypeOfArray(x.data)!));
+  }
+  private inputs(): readonly NdArray[] {
+    if (this.inputData === null) throw freedError(this.op);
+    return this.inputData;
+  }
   free(): void {
     this.values = null;
+    this.inputData = null; // what backward did not read is not kept for it
     this.freed = true;
   }
 }
+
+/** `needsGrad` of an op that records nothing, per number of inputs: all false, shared. */
+const noGradFlags: (readonly boolean[])[] = [];
 
 /** The error for a backward through a node whose saved values an earlier backward freed. @internal */
 export function freedError(op: string): GraphError {
@@ -143,13 +159,25 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   inputs: readonly Tensor[],
   attrs: Attrs,
 ): Tensor {
-  inputs.forEach((t, i) => {
+  const n = inputs.length;
+  const gradEnabled = isGradEnabled();
+  let recording = false;
+  for (let i = 0; i < n; i++) {
+    const t = inputs[i];
     if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor (got ${describeValue(t)})`);
-  });
-  const needsGrad = inputs.map((t) => isGradEnabled() && t.requiresGrad);
-  const recording = needsGrad.some(Boolean);
-  const ctx = new Context<Attrs, Saved>(spec.name, attrs, needsGrad, inputs.map((t) => t.shape), inputs.map((t) => t.dtype), recording);
-  const inputData = inputs.map((t) => t.data);
+    if (gradEnabled && t.requiresGrad) recording = true;
+  }
+  let needsGrad: readonly boolean[];
+  if (recording) {
+    const flags = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) flags[i] = inputs[i]!.requiresGrad;
+    needsGrad = flags;
+  } else {
+    needsGrad = (noGradFlags[n] ??= Object.freeze(new Array<boolean>(n).fill(false)));
+  }
+  const inputData = new Array<NdArray>(n);
+  for (let i = 0; i < n; i++) inputData[i] = inputs[i]!.data;
+  const ctx = new Context<Attrs, Saved>(spec.name, attrs, needsGrad, inputData, recording);
   const out = spec.forward(ctx, ...inputData);
   const dtype = checkForwardResult(spec.name, out);
   let aliases = false;
@@ -173,7 +201,7 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     spec as unknown as OpSpec<unknown, readonly unknown[]>,
     ctx as unknown as Context<unknown, readonly unknown[]>,
     inputs,
-    [...out.shape],
+    out.shape,
     dtype,
     site,
   );

@@ -153,11 +153,11 @@ export abstract class Cs231nClassifier extends Module {
     if (grads === null || typeof grads !== 'object') {
       throw new TypeError(`${this.modelName}.releaseGrads: grads must be the object loss(X, y) returned (got ${grads === null ? 'null' : typeof grads})`);
     }
-    const byName = new Map(this.paramsInOrder());
+    // by the parameters' order, which is the order loss(X, y) gave the gradients in (no Map by name)
     const back: Tensor[] = [];
-    for (const [name, g] of Object.entries(grads)) {
-      const p = byName.get(name);
-      if (p !== undefined && g instanceof Tensor && p.grad === g) {
+    for (const [name, p] of this.paramsInOrder()) {
+      const g = Object.hasOwn(grads, name) ? grads[name] : undefined;
+      if (g instanceof Tensor && p.grad === g) {
         p.grad = null;
         back.push(g);
       }
@@ -165,14 +165,14 @@ export abstract class Cs231nClassifier extends Module {
     giveBackArrays(back);
   }
 
-  /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers. */
-  private *survivors(result: Tensor | LossAndGrads): Iterable<Tensor> {
-    if (result instanceof Tensor) yield result;
-    else yield* Object.values(result.grads);
+  /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers (a list, not a generator: every step asks). */
+  private survivors(result: Tensor | LossAndGrads): Tensor[] {
+    const out = result instanceof Tensor ? [result] : Object.values(result.grads);
     for (const [, p] of this.paramsInOrder()) {
-      yield p;
-      if (p.grad !== null) yield p.grad;
+      out.push(p);
+      if (p.grad !== null) out.push(p.grad);
     }
-    yield* this.buffers();
+    for (const b of this.buffers()) out.push(b);
+    return out;
   }
 }

@@ -7,6 +7,7 @@
 import { checkFloatDtype, noGrad, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { loadNamedState, type LoadStateDictOptions, type LoadStateDictResult } from './stateDict.js';
+import { collectBuffers, setTraining } from './moduleTree.js';
 
 export type { LoadStateDictOptions, LoadStateDictResult } from './stateDict.js';
 
@@ -91,7 +92,13 @@ export abstract class Module {
    * ```
    */
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    // namedChildren's modules, without making their names and pairs (Sequential.forward asks every step)
+    const out: Module[] = [];
+    for (const key of Object.keys(this)) {
+      const value = (this as Record<string, unknown>)[key];
+      if (value instanceof Module) out.push(value);
+    }
+    return out;
   }
   /**
    * This module and every submodule, depth first, with dotted names ('' for this one).
@@ -194,7 +201,7 @@ export abstract class Module {
    * ```
    */
   buffers(): Buffer[] {
-    return this.namedBuffers().map(([, b]) => b);
+    return collectBuffers(this, []);
   }
 
   /**
@@ -210,7 +217,7 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
-    for (const m of this.modules()) m.training = mode;
+    setTraining(this, mode);
     return this;
   }
   /**

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { getKernels, type FloatArray, type NdArray, type Tensor } from '@tapegrad/core';
+import { getKernels, type AdamStep, type FloatArray, type NdArray, type Tensor } from '@tapegrad/core';
 import { floats, zerosBuffer } from './buffers.js';
 import { decayRate, nonNegative, type OptionChecker } from './options.js';
 import type { OptimizerOptions } from './optimizer.js';
@@ -62,6 +62,12 @@ export function initAdamState(param: Tensor): AdamState {
 }
 
 /**
+ * The step's numbers handed to the kernel: one object, refilled for every parameter (the kernel reads
+ * it during the call only), instead of a new one whose seven numbers each took a heap object.
+ */
+const kernelStep: { -readonly [K in keyof AdamStep]: AdamStep[K] } = { beta1: 0, beta2: 0, stepSize: 0, bc2Sqrt: 0, eps: 0, l2: 0, shrink: 0 };
+
+/**
  * One Adam step on `param` in place (PyTorch's single-tensor Adam / AdamW):
  * `t += 1; p *= 1 − lr·λ (decoupled) or g += λ·p (L2); m = β1·m + (1 − β1)·g;
  * v = β2·v + (1 − β2)·g²; v̂ = max(v̂, v) with amsgrad;
@@ -71,13 +77,13 @@ export function adamUpdate(param: Tensor, grad: NdArray, state: AdamState, o: Ad
   const b1 = o.betas[0], b2 = o.betas[1];
   const t = ++state.step;
   const vMax = o.amsgrad ? floats((state.maxExpAvgSq ??= zerosBuffer(param))) : null;
-  getKernels().adamUpdate(param.size, floats(param), param.data.offset, grad.data as FloatArray, grad.offset, floats(state.expAvg), floats(state.expAvgSq), vMax, {
-    beta1: b1,
-    beta2: b2,
-    stepSize: o.lr / (1 - b1 ** t),
-    bc2Sqrt: Math.sqrt(1 - b2 ** t),
-    eps: o.eps,
-    l2: decoupled ? 0 : o.weightDecay,
-    shrink: decoupled ? 1 - o.lr * o.weightDecay : 1,
-  });
+  const s = kernelStep;
+  s.beta1 = b1;
+  s.beta2 = b2;
+  s.stepSize = o.lr / (1 - b1 ** t);
+  s.bc2Sqrt = Math.sqrt(1 - b2 ** t);
+  s.eps = o.eps;
+  s.l2 = decoupled ? 0 : o.weightDecay;
+  s.shrink = decoupled ? 1 - o.lr * o.weightDecay : 1;
+  getKernels().adamUpdate(param.size, floats(param), param.data.offset, grad.data as FloatArray, grad.offset, floats(state.expAvg), floats(state.expAvgSq), vMax, s);
 }

@@ -9,10 +9,13 @@ import type { NdArray, TypedArray } from '../dtype.js';
 import { sizeOf } from '../shape.js';
 import { coalesce, forEachRow } from './strided.js';
 
+/** Rows shorter than this are copied element by element rather than through a subarray view. */
+const SHORT_ROW = 64;
+
 /**
  * Copies rows `rows` of `x` (dim 0), in that order, row-major and back to back, into `out` from
  * index `at`: `rows.length × x.shape[1] × …` elements. A row whose elements lie in memory
- * row-major without gaps is one `set`; any other is walked by its strides (negative and zero
+ * row-major without gaps is one `set` (or, when short, an element loop); any other is walked by its strides (negative and zero
  * strides included), its contiguous runs `set` at once.
  *
  * The caller has checked what this trusts: `x` has at least one dim, every row is an integer in
@@ -30,8 +33,11 @@ export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, a
   const dims = plan.shape.length;
   if (dims === 0 || (dims === 1 && plan.strides[0]![0] === 1)) {
     for (let i = 0; i < count; i++) {
-      const start = offset + rows[i]! * rowStride;
-      out.set(data.subarray(start, start + width), at + i * width);
+      const start = offset + rows[i]! * rowStride, to = at + i * width;
+      // a short row element by element: a subarray view per row costs more than its copy (a
+      // cross-entropy picks rows of one element)
+      if (width < SHORT_ROW) for (let j = 0; j < width; j++) out[to + j] = data[start + j]!;
+      else out.set(data.subarray(start, start + width), to);
     }
     return;
   }

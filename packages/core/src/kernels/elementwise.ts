@@ -4,9 +4,19 @@
  * @module
  * @internal
  */
-import { dtypeOf, broadcastView, createNd } from './layout.js';
+import { dtypeOf, broadcastView, createNd, isContiguous } from './layout.js';
 import { coalesce, forEachRow } from './strided.js';
 import type { NdArray, TypedArray } from '../dtype.js';
+import { sameShape, sizeOf } from '../shape.js';
+
+/**
+ * Whether `x` lies in its array as `out` does in its own: same shape, both row-major without gaps.
+ * Then element i of one is element i of the other from their offsets, and an elementwise op is one
+ * flat loop, without the broadcast views and iteration plan (arrays and closures) of the general path.
+ */
+function sameLayout(out: NdArray, x: NdArray): boolean {
+  return sameShape(x.shape, out.shape) && isContiguous(x) && isContiguous(out);
+}
 
 /** Binary elementwise operations. */
 export type BinaryCode =
@@ -51,6 +61,10 @@ export function binary(code: BinaryCode, a: NdArray, b: NdArray, shape: readonly
 
 /** Writes `a <code> b` into `out`; `a` and `b` broadcast to out's shape. */
 export function binaryInto(code: BinaryCode, out: NdArray, a: NdArray, b: NdArray): void {
+  if (sameLayout(out, a) && sameLayout(out, b)) {
+    binaryLoops[code](out.data, out.offset, 1, a.data, a.offset, 1, b.data, b.offset, 1, sizeOf(out.shape));
+    return;
+  }
   const av = broadcastView(a, out.shape);
   const bv = broadcastView(b, out.shape);
   const plan = coalesce(out.shape, [out.stride, av.stride, bv.stride]);
@@ -86,6 +100,10 @@ export function unary(code: UnaryCode, x: NdArray, scalar = 0): NdArray {
 
 /** Writes `code(x)` into `out` (same shape; x may be strided or broadcast). */
 export function unaryInto(code: UnaryCode, out: NdArray, x: NdArray, scalar = 0): void {
+  if (sameLayout(out, x)) {
+    unaryLoops[code](out.data, out.offset, 1, x.data, x.offset, 1, sizeOf(out.shape), scalar);
+    return;
+  }
   const xv = broadcastView(x, out.shape);
   const plan = coalesce(out.shape, [out.stride, xv.stride]);
   const loop = unaryLoops[code];

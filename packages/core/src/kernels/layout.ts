@@ -7,7 +7,7 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { allocate } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
-import { contiguousStrides, sizeOf } from '../shape.js';
+import { sizeOf } from '../shape.js';
 
 /** The dtype of an ndarray's typed array. */
 export function dtypeOf(x: NdArray): DType {
@@ -16,14 +16,60 @@ export function dtypeOf(x: NdArray): DType {
   return dtype;
 }
 
+/** ndarray's class of views of one rank over one kind of typed array. */
+type ViewClass = new (data: TypedArray, ...shapeStridesOffset: number[]) => NdArray;
+
+/** The view classes by typed-array class, then by rank (1 to 4), each taken from a first view made by `ndarray`. */
+const viewClasses = new Map<unknown, ViewClass[]>();
+
+function viewClass(data: TypedArray, rank: number): ViewClass {
+  let byRank = viewClasses.get(data.constructor);
+  if (byRank === undefined) viewClasses.set(data.constructor, (byRank = []));
+  return (byRank[rank] ??= ndarray(data, new Array<number>(rank).fill(0), new Array<number>(rank).fill(0), 0).constructor as ViewClass);
+}
+
+/**
+ * An ndarray view of `data`, as `ndarray(data, shape, stride, offset)` makes it. The function
+ * `ndarray` finds the view class from the typed array's `Object.prototype.toString` name, a new
+ * string per view; for ranks 1 to 4 the class is looked up by the array's constructor and called with
+ * the arguments `ndarray` passes it (data, each dim's size, each dim's stride, offset; layout.test.ts
+ * checks that both give the same view). The view copies the shape and strides into arrays of its own,
+ * so they may be the caller's or a scratch array: a view costs no arrays but its own.
+ */
+function view(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): NdArray {
+  switch (shape.length) {
+    case 1: return new (viewClass(data, 1))(data, shape[0]!, stride[0]!, offset);
+    case 2: return new (viewClass(data, 2))(data, shape[0]!, shape[1]!, stride[0]!, stride[1]!, offset);
+    case 3: return new (viewClass(data, 3))(data, shape[0]!, shape[1]!, shape[2]!, stride[0]!, stride[1]!, stride[2]!, offset);
+    case 4: {
+      const View = viewClass(data, 4);
+      return new View(data, shape[0]!, shape[1]!, shape[2]!, shape[3]!, stride[0]!, stride[1]!, stride[2]!, stride[3]!, offset);
+    }
+    default: return ndarray(data, shape as number[], stride as number[], offset) as NdArray;
+  }
+}
+
+/** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
+const scratchStrides: number[] = [];
+
+/** Row-major strides of `shape` in `scratchStrides` (its first `shape.length` entries). */
+function contiguousScratchStrides(shape: readonly number[]): readonly number[] {
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    scratchStrides[i] = stride;
+    stride *= shape[i]!;
+  }
+  return scratchStrides;
+}
+
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
 export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
-  return ndarray(allocate(dtype, sizeOf(shape), zeroed), [...shape], contiguousStrides(shape), 0) as NdArray;
+  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousScratchStrides(shape), 0);
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
 export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): NdArray {
-  return ndarray(data, [...shape], contiguousStrides(shape), offset) as NdArray;
+  return view(data, shape, contiguousScratchStrides(shape), offset);
 }
 
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
@@ -70,7 +116,7 @@ export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }
-  return ndarray(x.data, [...shape], stride, x.offset) as NdArray;
+  return view(x.data, shape, stride, x.offset);
 }
 
 /** A contiguous copy of `x` broadcast to `shape`. */

@@ -15,19 +15,32 @@ interface GemmOperand {
   trans: boolean;
 }
 
-/** How gemm reads `x` (2-D) as op(x) = x, or xᵀ when `transpose`: row-major, column-major or copied. */
-function asOperand(x: NdArray, transpose: boolean): GemmOperand {
+/** How gemm reads `x` (2-D) as op(x) = x, or xᵀ when `transpose`: row-major, column-major or copied; written into `into`. */
+function asOperand(x: NdArray, transpose: boolean, into: GemmOperand): GemmOperand {
   const [rows, cols] = x.shape as [number, number];
   const [rowStride, colStride] = x.stride as [number, number];
   if ((colStride === 1 || cols === 1) && rowStride >= cols && rowStride > 0) {
-    return { data: x.data as FloatArray, offset: x.offset, ld: rowStride, trans: transpose };
+    return fill(into, x.data as FloatArray, x.offset, rowStride, transpose);
   }
   if ((rowStride === 1 || rows === 1) && colStride >= rows && colStride > 0) {
-    return { data: x.data as FloatArray, offset: x.offset, ld: colStride, trans: !transpose };
+    return fill(into, x.data as FloatArray, x.offset, colStride, !transpose);
   }
   const c = toContiguous(x);
-  return { data: c.data as FloatArray, offset: c.offset, ld: Math.max(cols, 1), trans: transpose };
+  return fill(into, c.data as FloatArray, c.offset, Math.max(cols, 1), transpose);
 }
+
+function fill(o: GemmOperand, data: FloatArray, offset: number, ld: number, trans: boolean): GemmOperand {
+  o.data = data;
+  o.offset = offset;
+  o.ld = ld;
+  o.trans = trans;
+  return o;
+}
+
+const NO_DATA = new Float32Array(0);
+/** The two operands of the product being made: filled by matmulNd for its gemm call (instead of two new records per product), emptied after it. */
+const operandA: GemmOperand = { data: NO_DATA, offset: 0, ld: 1, trans: false };
+const operandB: GemmOperand = { data: NO_DATA, offset: 0, ld: 1, trans: false };
 
 /** op(a)·op(b) for 2-D float ndarrays of one dtype, where op transposes when its flag is set; a new [m, n] array. */
 export function matmulNd(a: NdArray, transA: boolean, b: NdArray, transB: boolean): NdArray {
@@ -37,8 +50,9 @@ export function matmulNd(a: NdArray, transA: boolean, b: NdArray, transB: boolea
   // gemm without accumulate writes every element of C (zeros when k is 0)
   const out = createNd(dtypeOf(a), [m, n], false);
   if (m === 0 || n === 0) return out;
-  const A = asOperand(a, transA);
-  const B = asOperand(b, transB);
+  const A = asOperand(a, transA, operandA);
+  const B = asOperand(b, transB, operandB);
   gemm(A.trans, B.trans, m, n, k, A.data, A.offset, A.ld, B.data, B.offset, B.ld, out.data as FloatArray, 0, n, false);
+  A.data = B.data = NO_DATA; // the records do not keep the arrays alive
   return out;
 }

@@ -9,35 +9,20 @@
 import { fdlibmExp } from '../math/fdlibmExp.js';
 import { fdlibmLog } from '../math/fdlibmLog.js';
 import { createNd, dtypeOf, toContiguous } from './layout.js';
-import type { NdArray } from '../dtype.js';
+import type { NdArray, TypedArray } from '../dtype.js';
 import { splitAround } from './reduce.js';
-
-/** Calls `fn(start, stride, n)` for every line along `dim` of a contiguous array of `shape`. */
-function forEachLine(shape: readonly number[], dim: number, fn: (start: number, stride: number, n: number) => void): void {
-  const [outer, reduced, inner] = splitAround(shape, dim, dim);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) fn(o * reduced * inner + i, inner, reduced);
-}
 
 /** softmax (log = false) or log-softmax (log = true) of `x` along `dim`. */
 export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
   const c = toContiguous(x);
-  const src = c.data;
-  const base = c.offset;
   const out = createNd(dtypeOf(x), x.shape, false); // every line is written whole
-  const dst = out.data;
-  forEachLine(x.shape, dim, (start, stride, n) => {
-    let m = -Infinity;
-    for (let r = 0, k = start; r < n; r++, k += stride) if (src[base + k]! > m) m = src[base + k]!;
-    if (m === -Infinity || m !== m) m = 0;
-    let total = 0;
-    for (let r = 0, k = start; r < n; r++, k += stride) total += fdlibmExp(src[base + k]! - m);
-    if (log) {
-      const shift = m + fdlibmLog(total);
-      for (let r = 0, k = start; r < n; r++, k += stride) dst[k] = src[base + k]! - shift;
-    } else {
-      for (let r = 0, k = start; r < n; r++, k += stride) dst[k] = fdlibmExp(src[base + k]! - m) / total;
+  const [outer, n, inner] = splitAround(x.shape, dim, dim);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * n * inner + i;
+      softmaxLine(c.data, c.offset + start, out.data, start, inner, n, log);
     }
-  });
+  }
   return out;
 }
 
@@ -49,14 +34,52 @@ export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: 
   const yc = toContiguous(y);
   const gc = toContiguous(dy);
   const out = createNd(dtypeOf(y), y.shape, false); // every line is written whole
-  const yv = yc.data, g = gc.data, dst = out.data;
-  const yo = yc.offset, go = gc.offset;
-  forEachLine(y.shape, dim, (start, stride, n) => {
-    let dot = 0;
-    for (let r = 0, k = start; r < n; r++, k += stride) dot += log ? g[go + k]! : g[go + k]! * yv[yo + k]!;
-    for (let r = 0, k = start; r < n; r++, k += stride) {
-      dst[k] = log ? g[go + k]! - fdlibmExp(yv[yo + k]!) * dot : yv[yo + k]! * (g[go + k]! - dot);
+  const [outer, n, inner] = splitAround(y.shape, dim, dim);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const start = o * n * inner + i;
+      softmaxBackwardLine(yc.data, yc.offset + start, gc.data, gc.offset + start, out.data, start, inner, n, log);
     }
-  });
+  }
   return out;
+}
+
+// The kernels of one line (n elements `stride` apart, from its own start in each array) are plain functions
+// called per line, not closures made per call: a closure made anew on every call is optimized
+// anew, and as an argument of a shared loop it is not inlined, so the exp it calls is not either,
+// and every element's double then goes into and out of that call as a heap object. Each calls exp
+// at one place only: the engine inlines a function of exp's size once per caller, not twice.
+
+/** The exponentials of the line softmaxLine works on, kept in float64 between its two passes (as long as the longest line yet). */
+let exps = new Float64Array(64);
+
+/** One line of softmaxAlong: `dst` = softmax or log-softmax of `src` (from `s` and `d`). */
+function softmaxLine(src: TypedArray, s: number, dst: TypedArray, d: number, stride: number, n: number, log: boolean): void {
+  if (exps.length < n) exps = new Float64Array(Math.max(n, 2 * exps.length));
+  const e = exps;
+  let m = -Infinity;
+  for (let r = 0, k = 0; r < n; r++, k += stride) if (src[s + k]! > m) m = src[s + k]!;
+  if (m === -Infinity || m !== m) m = 0;
+  let total = 0;
+  for (let r = 0, k = 0; r < n; r++, k += stride) {
+    e[r] = fdlibmExp(src[s + k]! - m);
+    total += e[r]!;
+  }
+  if (log) {
+    const shift = m + fdlibmLog(total);
+    for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = src[s + k]! - shift;
+  } else {
+    for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = e[r]! / total;
+  }
+}
+
+/** One line of softmaxBackwardAlong: `dst` = the input gradient, from `y` (from `yo`) and `g` = dy (from `go`). */
+function softmaxBackwardLine(
+  y: TypedArray, yo: number, g: TypedArray, go: number, dst: TypedArray, d: number, stride: number, n: number, log: boolean,
+): void {
+  let dot = 0;
+  for (let r = 0, k = 0; r < n; r++, k += stride) dot += log ? g[go + k]! : g[go + k]! * y[yo + k]!;
+  for (let r = 0, k = 0; r < n; r++, k += stride) {
+    dst[d + k] = log ? g[go + k]! - fdlibmExp(y[yo + k]!) * dot : y[yo + k]! * (g[go + k]! - dot);
+  }
 }

@@ -45,26 +45,18 @@ export function fdlibmExp(x: number): number {
   let hx = highWord(x);
   const negative = hx < 0;
   hx &= 0x7fffffff;
-  if (hx >= 0x40862e42) { // |x| >= 709.78...
-    if (hx >= 0x7ff00000) {
-      if (((hx & 0xfffff) | lowWord(x)) !== 0) return x + x; // NaN
-      return negative ? 0 : x; // e^±Infinity
-    }
-    if (x > O_THRESHOLD) return HUGE * HUGE; // overflow
-    if (x < U_THRESHOLD) return TWOM1000 * TWOM1000; // underflow
-  }
+  // |x| >= 709.78...: NaN, ±Infinity, overflow and underflow (the rest of that range goes on)
+  if (hx >= 0x40862e42 && !(x <= O_THRESHOLD && x >= U_THRESHOLD)) return expOutOfRange(x, hx, negative);
   let hi = 0, lo = 0, k = 0;
   if (hx > 0x3fd62e42) { // |x| > ln2/2: reduce
-    if (hx < 0x3ff0a2b2) { // and |x| < 1.5 ln2
+    if (hx < 0x3ff0a2b2) { // and |x| < 1.5 ln2: k = ±1
       if (x === 1) return E;
-      hi = negative ? x + LN2_HI : x - LN2_HI;
-      lo = negative ? -LN2_LO : LN2_LO;
       k = negative ? -1 : 1;
     } else {
       k = (INVLN2 * x + (negative ? -0.5 : 0.5)) | 0; // C's truncating (int) conversion
-      hi = x - k * LN2_HI; // k · LN2_HI is exact here
-      lo = k * LN2_LO;
     }
+    hi = x - k * LN2_HI; // k · LN2_HI is exact here (for k = ±1, x ∓ LN2_HI as fdlibm writes it)
+    lo = k * LN2_LO;
     x = hi - lo;
   } else if (hx < 0x3e300000) { // |x| < 2^-28
     return 1 + x;
@@ -76,4 +68,18 @@ export function fdlibmExp(x: number): number {
   const y = 1 - ((lo - (x * c) / (2.0 - c)) - hi);
   if (k >= -1021) return k === 1024 ? y * 2.0 * TWO1023 : y * twopk;
   return y * twopk * TWOM1000;
+}
+
+/**
+ * fdlibmExp's first case, apart so that the common path stays small enough for the engine to inline
+ * into the kernels that call it per element (a call that is not inlined boxes its double argument
+ * and result, two heap objects per element): `x` is NaN, ±Infinity, above the overflow threshold or
+ * below the underflow one; `hx` is its high word without the sign.
+ */
+function expOutOfRange(x: number, hx: number, negative: boolean): number {
+  if (hx >= 0x7ff00000) {
+    if (((hx & 0xfffff) | lowWord(x)) !== 0) return x + x; // NaN
+    return negative ? 0 : x; // e^±Infinity
+  }
+  return x > O_THRESHOLD ? HUGE * HUGE : TWOM1000 * TWOM1000; // overflow, underflow
 }

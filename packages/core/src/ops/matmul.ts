@@ -21,6 +21,11 @@ function resultShape(a: NdArray, b: NdArray): number[] {
   return shape;
 }
 
+/** Whether `x` is an [rows, cols] array laid out row-major (as a reshaped view of it would be). */
+function isRowMajor(x: NdArray, rows: number, cols: number): boolean {
+  return x.shape.length === 2 && x.shape[0] === rows && x.shape[1] === cols && x.stride[0] === cols && x.stride[1] === 1;
+}
+
 /** `a @ b`; dA = dy·Bᵀ, dB = Aᵀ·dy, without materialising a transpose. @internal */
 export const matmulOp: OpSpec = {
   name: 'matmul',
@@ -34,15 +39,20 @@ export const matmulOp: OpSpec = {
       throw new ShapeError(`matmul: inner dims must match (got a${formatShape(a.shape)} and b${formatShape(b.shape)})`);
     }
     ctx.save(a2, b2);
-    return reshapeNd(matmulNd(a2, false, b2, false), resultShape(a, b));
+    // the product of two matrices is the result as it is (reshaped only where a 1-D operand lent a dim)
+    const product = matmulNd(a2, false, b2, false);
+    return a2 === a && b2 === b ? product : reshapeNd(product, resultShape(a, b));
   },
   backward(ctx, dy) {
     const [a2, b2] = ctx.saved;
     const [shapeA, shapeB] = ctx.inputShapes;
-    const dy2 = reshapeNd(dy, [a2!.shape[0]!, b2!.shape[1]!]);
+    const m = a2!.shape[0]!, n = b2!.shape[1]!;
+    const dy2 = isRowMajor(dy, m, n) ? dy : reshapeNd(dy, [m, n]);
+    const da = ctx.needsGrad[0] ? matmulNd(dy2, false, b2!, true) : null;
+    const db = ctx.needsGrad[1] ? matmulNd(a2!, true, dy2, false) : null;
     return [
-      ctx.needsGrad[0] ? reshapeNd(matmulNd(dy2, false, b2!, true), shapeA!) : null,
-      ctx.needsGrad[1] ? reshapeNd(matmulNd(a2!, true, dy2, false), shapeB!) : null,
+      da !== null && shapeA!.length !== 2 ? reshapeNd(da, shapeA!) : da,
+      db !== null && shapeB!.length !== 2 ? reshapeNd(db, shapeB!) : db,
     ];
   },
 };

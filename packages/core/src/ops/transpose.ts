@@ -17,6 +17,12 @@ export const permuteOp: OpSpec<{ dims: readonly number[] }> = {
   },
 };
 
+/** Whether a dim occurs twice in `dims` (a few dims: compared pairwise, without a Set per call). */
+function hasRepeats(dims: readonly number[]): boolean {
+  for (let i = 1; i < dims.length; i++) for (let j = 0; j < i; j++) if (dims[i] === dims[j]) return true;
+  return false;
+}
+
 /**
  * Reorders the dims of `x`: output dim `i` is input dim `dims[i]`. A view: no data is copied.
  *
@@ -33,7 +39,7 @@ export const permuteOp: OpSpec<{ dims: readonly number[] }> = {
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const rank = x.ndim;
   const resolved = dims.map((d) => normalizeDim('permute', d, rank));
-  if (resolved.length !== rank || new Set(resolved).size !== rank) {
+  if (resolved.length !== rank || hasRepeats(resolved)) {
     throw new ShapeError(`permute: dims must be a permutation of 0..${rank - 1} (got [${dims.join(', ')}] for shape ${formatShape(x.shape)})`);
   }
   return applyOp(permuteOp, [x], { dims: resolved });

@@ -63,7 +63,9 @@ const linearOp = defineOp({
   contiguous: false,
   forward(ctx, x: NdArray, w: NdArray, b: NdArray | undefined) {
     ctx.save(x, w);
-    const y = matmul(new Tensor(x), new Tensor(w).T).data;
+    // transposed views taken of the ndarrays (w.transpose(1, 0) is what Tensor.T's view is), not
+    // through Tensor.T, which records a permute op for each: nothing here is on the tape
+    const y = matmul(new Tensor(x), new Tensor(w.transpose(1, 0))).data;
     if (b !== undefined) {
       const [n, m] = y.shape as [number, number];
       const bias = contiguousNdArray(b);
@@ -77,7 +79,9 @@ const linearOp = defineOp({
     const dx = ctx.needsGrad[0] ? matmul(g, new Tensor(w)).data : null;
     let dw: NdArray | null = null;
     if (ctx.needsGrad[1]) {
-      dw = isTransposedContiguous(w) ? matmul(new Tensor(x).T, g).data.transpose(1, 0) : matmul(g.T, new Tensor(x)).data;
+      dw = isTransposedContiguous(w)
+        ? matmul(new Tensor(x.transpose(1, 0)), g).data.transpose(1, 0)
+        : matmul(new Tensor(dy.transpose(1, 0)), new Tensor(x)).data;
     }
     if (ctx.inputShapes.length === 2) return [dx, dw];
     return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];

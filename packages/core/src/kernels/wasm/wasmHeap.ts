@@ -36,11 +36,25 @@ export class WasmHeap {
   private top: number;
   /** Releases a long-lived block when its view is collected. */
   private readonly registry = new FinalizationRegistry<number>((ptr) => this.release(ptr));
+  /** Views of the whole memory by element size, for copies in and out (made anew when it grows). */
+  private whole32: Float32Array;
+  private whole64: Float64Array;
 
   constructor(reserved: number, initialPages = 64, maximumPages = 32768) {
     this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, shared: true });
     this.buffers.add(this.memory.buffer);
     this.top = roundUp(reserved, ALIGN);
+    this.whole32 = new Float32Array(this.memory.buffer);
+    this.whole64 = new Float64Array(this.memory.buffer);
+  }
+
+  /**
+   * The whole memory as Float32Array (4) or Float64Array (8) elements: element `ptr / bytesPerElement`
+   * is at byte `ptr`. One view per size, for the copies of every kernel call (a view per copy was
+   * garbage at once).
+   */
+  whole(bytesPerElement: 4 | 8): Float32Array | Float64Array {
+    return bytesPerElement === 4 ? this.whole32 : this.whole64;
   }
 
   /** The memory's current buffer (it changes when the memory grows; older views stay valid). */
@@ -117,6 +131,8 @@ export class WasmHeap {
       this.memory.grow(pages);
     }
     this.buffers.add(this.memory.buffer);
+    this.whole32 = new Float32Array(this.memory.buffer);
+    this.whole64 = new Float64Array(this.memory.buffer);
   }
 
   /** A Float32Array or Float64Array view of `length` elements at `ptr`. */

@@ -150,25 +150,49 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     overflowBytes += size;
     return ptr;
   };
+  /**
+   * The running call's outputs that live outside the heap, to copy back: the first `outputCount`
+   * records, which are kept and refilled from call to call.
+   */
   const outputs: { x: FloatArray; offset: number; ptr: number; length: number }[] = [];
+  let outputCount = 0;
+  const NO_ARRAY = new Float32Array(0);
   /** The byte address of `length` elements of `x` from `offset`: in place, or a copy (when `copyIn`). */
   const address = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
-    if (heap.owns(x)) return x.byteOffset + offset * x.BYTES_PER_ELEMENT;
-    const ptr = take(length * x.BYTES_PER_ELEMENT);
-    if (copyIn && length > 0) heap.view(x.BYTES_PER_ELEMENT as 4 | 8, ptr, length).set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length));
+    const S = x.BYTES_PER_ELEMENT as 4 | 8;
+    if (heap.owns(x)) return x.byteOffset + offset * S;
+    const ptr = take(length * S);
+    if (copyIn && length > 0) heap.whole(S).set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length), ptr / S);
     return ptr;
   };
   const input = (x: FloatArray, offset: number, length: number): number => address(x, offset, length, true);
   /** An output's address; `copyIn` when the kernel reads it too (or must leave parts of it as they are). */
   const output = (x: FloatArray, offset: number, length: number, copyIn = false): number => {
     const ptr = address(x, offset, length, copyIn);
-    if (!heap.owns(x)) outputs.push({ x, offset, ptr, length });
+    if (!heap.owns(x)) {
+      const o = (outputs[outputCount] ??= { x, offset, ptr, length });
+      o.x = x;
+      o.offset = offset;
+      o.ptr = ptr;
+      o.length = length;
+      outputCount++;
+    }
     return ptr;
   };
-  /** Copies the outputs back (unless the kernel threw) and releases the call's blocks. */
-  const finish = (ok: boolean): void => {
-    if (ok) for (const o of outputs) o.x.set(heap.view(o.x.BYTES_PER_ELEMENT as 4 | 8, o.ptr, o.length), o.offset);
-    outputs.length = 0;
+  /** Copies the outputs back: a kernel's last step when it returns. */
+  const copyOutputs = (): void => {
+    for (let i = 0; i < outputCount; i++) {
+      const { x, offset, ptr, length } = outputs[i]!;
+      const from = ptr / x.BYTES_PER_ELEMENT, whole = heap.whole(x.BYTES_PER_ELEMENT as 4 | 8);
+      // a short array element by element: a subarray view would cost more than the copy
+      if (length < 1024) for (let j = 0; j < length; j++) x[offset + j] = whole[from + j]!;
+      else x.set(whole.subarray(from, from + length), offset);
+    }
+  };
+  /** Releases the call's blocks and forgets its outputs, whether or not the kernel returned. */
+  const endCall = (): void => {
+    for (let i = 0; i < outputCount; i++) outputs[i]!.x = NO_ARRAY;
+    outputCount = 0;
     if (overflow.length > 0) {
       for (const ptr of overflow) heap.release(ptr);
       overflow.length = 0;
@@ -179,62 +203,77 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     }
     scratchUsed = 0;
   };
-  /** Runs `body` (which takes addresses with input/output) and finishes the call. */
+  /**
+   * Runs `body` (which takes addresses with input/output), copies the outputs back and ends the call.
+   * The kernels of this file write that out themselves (`try { …; copyOutputs(); } finally { endCall(); }`):
+   * a closure per call, with a context holding the call's arguments, was most of the garbage that a
+   * small training step's many kernel calls made.
+   */
   const call = (body: () => void): void => {
-    let ok = false;
     try {
       body();
-      ok = true;
+      copyOutputs();
     } finally {
-      finish(ok);
+      endCall();
     }
   };
   const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
 
-  const gemm: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => call(() => {
-    const S = a.BYTES_PER_ELEMENT;
-    const aSpan = k === 0 ? 0 : (transA ? k - 1 : m - 1) * lda + (transA ? m : k);
-    const bSpan = k === 0 ? 0 : (transB ? n - 1 : k - 1) * ldb + (transB ? k : n);
-    const pa = input(a, aOffset, aSpan);
-    const pb = input(b, bOffset, bSpan);
-    // C's span includes the gaps between rows when ldc > n: copy it in so they come back unchanged
-    const pc = output(c, cOffset, (m - 1) * ldc + n, accumulate || ldc !== n);
+  /** Runs a product over the calling thread and the workers, each on a slice of C's columns (or rows, when C is taller than wide). */
+  const splitGemm = (workers: GemmThreads, S: number, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]: number[]): void => {
+    splitProducts++;
     const op = S === 4 ? JOB_GEMM_F32 : JOB_GEMM_F64;
     const run = S === 4 ? wasm.gemmF32 : wasm.gemmF64;
-    const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
-    const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
-    const parts = workers === null ? 1 : workers.size + 1;
-    if (parts === 1) {
-      run(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
-      return;
-    }
-    splitProducts++;
-    // slices of C's columns (or rows, when C is taller than wide); the calling thread takes the first
-    const byColumns = n >= m;
-    const extent = byColumns ? n : m;
-    const step = Math.ceil(extent / parts / SLICE_ALIGN) * SLICE_ALIGN;
+    const byColumns = n! >= m!;
+    const extent = byColumns ? n! : m!;
+    const step = Math.ceil(extent / (workers.size + 1) / SLICE_ALIGN) * SLICE_ALIGN;
     const jobs: number[][] = [];
     for (let start = 0; start < extent; start += step) {
       const size = Math.min(step, extent - start);
       jobs.push(byColumns
-        ? [tA, tB, m, size, k, pa, lda, pb + start * (transB ? ldb : 1) * S, ldb, pc + start * S, ldc, acc]
-        : [tA, tB, size, n, k, pa + start * (transA ? 1 : lda) * S, lda, pb, ldb, pc + start * ldc * S, ldc, acc]);
+        ? [tA!, tB!, m!, size, k!, pa!, lda!, pb! + start * (tB ? ldb! : 1) * S, ldb!, pc! + start * S, ldc!, acc!]
+        : [tA!, tB!, size, n!, k!, pa! + start * (tA ? 1 : lda!) * S, lda!, pb!, ldb!, pc! + start * ldc! * S, ldc!, acc!]);
     }
-    for (let i = 1; i < jobs.length; i++) workers!.post(i - 1, op, [...jobs[i]!, workspace(i)]);
+    // the calling thread takes the first slice
+    for (let i = 1; i < jobs.length; i++) workers.post(i - 1, op, [...jobs[i]!, workspace(i)]);
     try {
       run(...jobs[0]!, workspace(0));
     } finally {
-      for (let i = 1; i < jobs.length; i++) workers!.wait(i - 1);
+      for (let i = 1; i < jobs.length; i++) workers.wait(i - 1);
     }
-  });
+  };
 
-  const adamUpdate: KernelSet['adamUpdate'] = (n, p, pOffset, g, gOffset, m, v, vMax, s) => call(() => {
-    const pp = output(p, pOffset, n, true);
-    const pg = input(g, gOffset, n);
-    const pm = output(m, 0, n, true), pv = output(v, 0, n, true);
-    const pmax = vMax === null ? 0 : output(vMax, 0, n, true);
-    (f32(p) ? wasm.adamF32 : wasm.adamF64)(n, pp, pg, pm, pv, pmax, s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink);
-  });
+  const gemm: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
+    try {
+      const S = a.BYTES_PER_ELEMENT;
+      const aSpan = k === 0 ? 0 : (transA ? k - 1 : m - 1) * lda + (transA ? m : k);
+      const bSpan = k === 0 ? 0 : (transB ? n - 1 : k - 1) * ldb + (transB ? k : n);
+      const pa = input(a, aOffset, aSpan);
+      const pb = input(b, bOffset, bSpan);
+      // C's span includes the gaps between rows when ldc > n: copy it in so they come back unchanged
+      const pc = output(c, cOffset, (m - 1) * ldc + n, accumulate || ldc !== n);
+      const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
+      const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
+      if (workers === null || workers.size === 0) (S === 4 ? wasm.gemmF32 : wasm.gemmF64)(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
+      else splitGemm(workers, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]);
+      copyOutputs();
+    } finally {
+      endCall();
+    }
+  };
+
+  const adamUpdate: KernelSet['adamUpdate'] = (n, p, pOffset, g, gOffset, m, v, vMax, s) => {
+    try {
+      const pp = output(p, pOffset, n, true);
+      const pg = input(g, gOffset, n);
+      const pm = output(m, 0, n, true), pv = output(v, 0, n, true);
+      const pmax = vMax === null ? 0 : output(vMax, 0, n, true);
+      (f32(p) ? wasm.adamF32 : wasm.adamF64)(n, pp, pg, pm, pv, pmax, s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink);
+      copyOutputs();
+    } finally {
+      endCall();
+    }
+  };
 
   return {
     name: 'wasm',
@@ -253,45 +292,85 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     gemm,
     adamUpdate,
-    addRowVector: (rows, cols, y, yOffset, bias, biasOffset) => call(() => {
-      const py = output(y, yOffset, rows * cols, true);
-      (f32(y) ? wasm.addRowVectorF32 : wasm.addRowVectorF64)(rows, cols, py, input(bias, biasOffset, cols));
-    }),
-    sumRows: (rows, cols, x, xOffset, out) => call(() => {
-      (f32(x) ? wasm.sumRowsF32 : wasm.sumRowsF64)(rows, cols, input(x, xOffset, rows * cols), output(out, 0, cols));
-    }),
-    relu: (n, x, xOffset, y, yOffset) => call(() => {
-      (f32(x) ? wasm.reluF32 : wasm.reluF64)(n, input(x, xOffset, n), output(y, yOffset, n));
-    }),
-    reluBackward: (n, y, yOffset, dy, dyOffset, dx, dxOffset) => call(() => {
-      (f32(y) ? wasm.reluBackwardF32 : wasm.reluBackwardF64)(n, input(y, yOffset, n), input(dy, dyOffset, n), output(dx, dxOffset, n));
-    }),
-    batchNormForward: (n, c, x, xOffset, training, eps, scale, shift, mean, variance, invStd, xHat, y) => call(() => {
-      const stats = training ? output : input;
-      (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
-        n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
-        stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), xHat === null ? 0 : output(xHat, 0, n * c), output(y, 0, n * c),
-        take(2 * c * 8),
-      );
-    }),
-    batchNormBackward: (n, c, dy, dyOffset, x, xOffset, mean, training, invStd, scale, sumDy, sumDyXHat, dx) => call(() => {
-      const work = take(3 * c * 8);
-      (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
-        n, c, input(dy, dyOffset, n * c), input(x, xOffset, n * c), input(mean, 0, c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
-        output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c), work,
-      );
-    }),
-    layerNormForward: (m, d, x, xOffset, eps, scale, shift, xHat, y, invStd) => call(() => {
-      (f32(x) ? wasm.layerNormForwardF32 : wasm.layerNormForwardF64)(
-        m, d, input(x, xOffset, m * d), eps, input(scale, 0, d), input(shift, 0, d), output(xHat, 0, m * d), output(y, 0, m * d), output(invStd, 0, m),
-      );
-    }),
-    layerNormBackward: (m, d, dy, dyOffset, xHat, invStd, scale, dx, dScale, dShift) => call(() => {
-      (f32(dy) ? wasm.layerNormBackwardF32 : wasm.layerNormBackwardF64)(
-        m, d, input(dy, dyOffset, m * d), input(xHat, 0, m * d), input(invStd, 0, m), input(scale, 0, d),
-        dx === null ? 0 : output(dx, 0, m * d), output(dScale, 0, d, true), output(dShift, 0, d, true),
-      );
-    }),
+    addRowVector: (rows, cols, y, yOffset, bias, biasOffset) => {
+      try {
+        const py = output(y, yOffset, rows * cols, true);
+        (f32(y) ? wasm.addRowVectorF32 : wasm.addRowVectorF64)(rows, cols, py, input(bias, biasOffset, cols));
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    sumRows: (rows, cols, x, xOffset, out) => {
+      try {
+        (f32(x) ? wasm.sumRowsF32 : wasm.sumRowsF64)(rows, cols, input(x, xOffset, rows * cols), output(out, 0, cols));
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    relu: (n, x, xOffset, y, yOffset) => {
+      try {
+        (f32(x) ? wasm.reluF32 : wasm.reluF64)(n, input(x, xOffset, n), output(y, yOffset, n));
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    reluBackward: (n, y, yOffset, dy, dyOffset, dx, dxOffset) => {
+      try {
+        (f32(y) ? wasm.reluBackwardF32 : wasm.reluBackwardF64)(n, input(y, yOffset, n), input(dy, dyOffset, n), output(dx, dxOffset, n));
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    batchNormForward: (n, c, x, xOffset, training, eps, scale, shift, mean, variance, invStd, xHat, y) => {
+      try {
+        const stats = training ? output : input;
+        (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
+          n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
+          stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), xHat === null ? 0 : output(xHat, 0, n * c), output(y, 0, n * c),
+          take(2 * c * 8),
+        );
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    batchNormBackward: (n, c, dy, dyOffset, x, xOffset, mean, training, invStd, scale, sumDy, sumDyXHat, dx) => {
+      try {
+        const work = take(3 * c * 8);
+        (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
+          n, c, input(dy, dyOffset, n * c), input(x, xOffset, n * c), input(mean, 0, c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
+          output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c), work,
+        );
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    layerNormForward: (m, d, x, xOffset, eps, scale, shift, xHat, y, invStd) => {
+      try {
+        (f32(x) ? wasm.layerNormForwardF32 : wasm.layerNormForwardF64)(
+          m, d, input(x, xOffset, m * d), eps, input(scale, 0, d), input(shift, 0, d), output(xHat, 0, m * d), output(y, 0, m * d), output(invStd, 0, m),
+        );
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
+    layerNormBackward: (m, d, dy, dyOffset, xHat, invStd, scale, dx, dScale, dShift) => {
+      try {
+        (f32(dy) ? wasm.layerNormBackwardF32 : wasm.layerNormBackwardF64)(
+          m, d, input(dy, dyOffset, m * d), input(xHat, 0, m * d), input(invStd, 0, m), input(scale, 0, d),
+          dx === null ? 0 : output(dx, 0, m * d), output(dScale, 0, d, true), output(dShift, 0, d, true),
+        );
+        copyOutputs();
+      } finally {
+        endCall();
+      }
+    },
     ...spatialWasmKernels({ exports: instance.exports, heap, call, input, output, take }),
     allocate: (dtype, length) => heap.allocateView(dtype === 'float32' ? 4 : 8, length),
     dispose: () => {
