@@ -107,11 +107,16 @@ async function main(argv: string[]): Promise<number> {
   const prefetchAll = () => {
     for (const section of selected) for (const b of section.plan?.(config) ?? []) trainer.prefetch?.(b.label, b.tasks);
   };
-  if (lastTimed < 0) prefetchAll();
+  if (lastTimed < 0) prefetchAll(); // (the first section's wait for data lets the pool start them)
+  // the workers start now, while the first sections run, and are up before a timed section runs: a
+  // worker's start needs this thread's event loop, which a section's computation holds
+  // (a failure to load the data shows in the sections that need it, not here)
+  const warm = selected.some((s) => s.plan !== undefined) ? trainer.warmUp?.().catch(() => {}) : undefined;
   const report: SectionRecord[] = [];
   const earlierValues = new Map<string, Record<string, unknown>>();
   try {
     for (const section of selected) {
+      if (section.timed === true) await warm;
       process.stdout.write(`\n=== ${section.title} (${section.cells}) ===\n`);
       const entry = await runSection(section, {
         config, data, trainer, earlier: (id) => earlierValues.get(id), echo: (line) => process.stdout.write(`${line}\n`),
@@ -120,7 +125,11 @@ async function main(argv: string[]): Promise<number> {
       else earlierValues.set(section.id, entry.values);
       for (const f of entry.figures) await writeFileAtomic(path.join(runDir, 'figures', `${f.id}.svg`), f.svg);
       report.push(entry);
-      if (selected.indexOf(section) === lastTimed) prefetchAll();
+      if (selected.indexOf(section) === lastTimed) {
+        prefetchAll();
+        // let the pool hand the first tasks to the workers before the next section holds this thread
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     }
   } finally {
     await trainer.close();

@@ -51,6 +51,9 @@ interface StartedBatch {
   results: Promise<RunResult[]>[];
 }
 
+/** How long `warmUp` waits for the workers at most (it only saves time; a worker that fails says so on its first task). */
+const WARM_UP_LIMIT_MS = 10_000;
+
 /** The key under which a prefetched batch waits for its `runTasks`: its label and its tasks. */
 function batchKey(label: string, tasks: TrainingTask[]): string {
   return `${label}\n${JSON.stringify(tasks)}`;
@@ -73,16 +76,26 @@ export function createTrainer(opts: TrainerOptions): Trainer {
       : a));
     return arraysPromise;
   };
+  let workersUp: Promise<void> | null = null;
   const getPool = (): Promise<Piscina> => {
     poolPromise ??= getArrays().then((workerData) => {
-      pool = new Piscina({
+      const p = new Piscina({
         filename: workerFile(),
         minThreads: opts.workers,
         maxThreads: opts.workers,
         idleTimeout: 60_000,
         workerData,
       });
-      return pool;
+      // piscina says a worker is created once it has loaded the training code and can take a task
+      let up = 0;
+      workersUp = new Promise<void>((resolve) => {
+        p.on('workerCreate', () => {
+          if (++up >= opts.workers) resolve();
+        });
+        setTimeout(resolve, WARM_UP_LIMIT_MS).unref();
+      });
+      pool = p;
+      return p;
     });
     return poolPromise;
   };
@@ -118,6 +131,11 @@ export function createTrainer(opts: TrainerOptions): Trainer {
   };
 
   return {
+    async warmUp() {
+      if (opts.workers <= 0) return;
+      await getPool();
+      await workersUp;
+    },
     prefetch(label, tasks) {
       if (opts.workers <= 0) return;
       const key = batchKey(label, tasks);

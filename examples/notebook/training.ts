@@ -92,6 +92,11 @@ export interface Trainer {
    * without it runs every batch when asked.
    */
   prefetch?(label: string, tasks: TrainingTask[]): void;
+  /**
+   * Starts the workers now (loading the data first, if it is not loaded); resolves once they are up,
+   * or after a few seconds at most. Optional, like `prefetch`.
+   */
+  warmUp?(): Promise<void>;
   /** Stops the workers. */
   close(): Promise<void>;
 }
