@@ -18,10 +18,9 @@
  * and the run exits with code 1.
  * @module
  */
-import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import fc from 'fast-check';
-import { fromArray } from '@tapegrad/core';
+import { fromArray, writeFileAtomic } from '@tapegrad/core';
 import { encodeSafetensors, parseSafetensors, SafetensorsError } from '@tapegrad/nn';
 import {
   fuzzCaseArb, generatedFiles, kindOfError, mutate, RARE_VALIDATION_STAGES, referenceFiles, seedFileArb, VALIDATION_STAGES,
@@ -71,6 +70,8 @@ const prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort().join
 const MB = 1024 * 1024;
 const kinds = new Map<string, number>();
 const failures: string[] = [];
+/** The inputs of the failures, written once the run is done (each file atomically). */
+const failedInputs: { file: string; bytes: Uint8Array }[] = [];
 let decoded = 0, refused = 0, slowest = 0, rawSlowest = 0, slowestSize = 0, bytesTotal = 0, peakRss = 0, peakArrayBuffers = 0;
 console.log(`safetensors long fuzz: ${cases} cases, seed ${seed} (replay: node bench/dist/fuzzLong.js ${cases} ${seed})`);
 console.log(`node ${process.version}, ${os.cpus()[0]?.model ?? '?'} ×${os.cpus().length}, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
@@ -92,7 +93,7 @@ function run(bytes: Uint8Array): void {
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     } else {
       const file = `fuzz-failure-${seed}-${i}.safetensors`;
-      writeFileSync(file, bytes);
+      failedInputs.push({ file, bytes });
       failures.push(`case ${i} (${file}): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }
   }
@@ -111,6 +112,7 @@ function run(bytes: Uint8Array): void {
 // fast-check draws the cases from the seed; the property records every outcome and never fails
 fc.assert(fc.property(caseArb, (c) => { run(mutate(c)); }), { numRuns: cases, seed });
 const seconds = (performance.now() - t0) / 1000;
+for (const { file, bytes } of failedInputs) await writeFileAtomic(file, bytes);
 const polluted = Object.getOwnPropertyNames(Object.prototype).sort().join() !== prototypeBefore || ({} as Record<string, unknown>).polluted !== undefined;
 
 const stages = [...VALIDATION_STAGES, ...RARE_VALIDATION_STAGES];

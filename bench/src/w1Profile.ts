@@ -16,7 +16,7 @@
  * @module
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { getKernels, manualSeed, setKernels } from '@tapegrad/core';
+import { getKernels, manualSeed, setKernels, writeFileAtomic } from '@tapegrad/core';
 import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
 import { packages } from './w1Step.js';
@@ -97,13 +97,12 @@ for (const list of Object.values(phase)) list.length = 0;
 const heapSample = args.values['heap-sample'];
 if (heapSample !== undefined) {
   const { Session } = await import('node:inspector/promises');
-  const { writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
   await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
   for (let k = 0; k < 100; k++) step();
   const { profile } = await session.post('HeapProfiler.stopSampling');
-  writeFileSync(heapSample, JSON.stringify(profile));
+  await writeFileAtomic(heapSample, JSON.stringify(profile));
   session.disconnect();
 }
 
@@ -124,7 +123,7 @@ for (let k = 0; k < steps; k++) step();
 const wall = performance.now() - t0;
 if (profiler !== null && cpuProfile !== undefined) {
   const { profile } = await profiler.post('Profiler.stop');
-  (await import('node:fs')).writeFileSync(cpuProfile, JSON.stringify(profile));
+  await writeFileAtomic(cpuProfile, JSON.stringify(profile));
   profiler.disconnect();
 }
 
