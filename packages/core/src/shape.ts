@@ -13,9 +13,11 @@ export function sizeOf(shape: readonly number[]): number {
   return size;
 }
 
-/** Row-major (C-order) strides of a contiguous array of `shape`. */
-export function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
+/**
+ * Row-major (C-order) strides of a contiguous array of `shape`, written into `strides` (its first
+ * `shape.length` entries; a new array by default).
+ */
+export function contiguousStrides(shape: readonly number[], strides = new Array<number>(shape.length)): number[] {
   let stride = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     strides[i] = stride;

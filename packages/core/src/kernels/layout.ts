@@ -7,7 +7,7 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { allocate } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
-import { sizeOf } from '../shape.js';
+import { contiguousStrides, sizeOf } from '../shape.js';
 
 /** The dtype of an ndarray's typed array. */
 export function dtypeOf(x: NdArray): DType {
@@ -52,24 +52,14 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
 const scratchStrides: number[] = [];
 
-/** Row-major strides of `shape` in `scratchStrides` (its first `shape.length` entries). */
-function contiguousScratchStrides(shape: readonly number[]): readonly number[] {
-  let stride = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    scratchStrides[i] = stride;
-    stride *= shape[i]!;
-  }
-  return scratchStrides;
-}
-
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
 export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
-  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousScratchStrides(shape), 0);
+  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousStrides(shape, scratchStrides), 0);
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
 export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): NdArray {
-  return view(data, shape, contiguousScratchStrides(shape), offset);
+  return view(data, shape, contiguousStrides(shape, scratchStrides), offset);
 }
 
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
