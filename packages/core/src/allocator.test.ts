@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { fromArray, giveBackArrays, tensor, zeros } from '@tapegrad/core';
+import { fromArray, giveBackArrays, releaseGrad, tensor, zeros } from '@tapegrad/core';
 import { kernelArrayBytes, pooledArrayBytes } from './allocator.js';
 import { swapKernels } from './kernels/registry.js';
 import { createWasmKernels } from './kernels/wasm/wasmKernels.js';
@@ -40,5 +40,20 @@ describe('the pool takes only arrays it may own', () => {
     } finally {
       swapKernels(previous);
     }
+  });
+});
+
+describe('shared marks', () => {
+  test("an array's shared mark ends when it goes back to the pool: as a later gradient, releaseGrad gives it back", () => {
+    const x = tensor(eight, f64), w = tensor(eight, { ...f64, requiresGrad: true });
+    const t = x.mul(2);
+    const array = t.data.data;
+    t.detach(); // a second tensor shares the array: the tape must never give it back
+    giveBackArrays([t]); // both are dead: the caller gives the array back
+    w.sum().backward();
+    expect(w.grad!.data.data).toBe(array); // sum's backward took it from the pool for the gradient
+    expect(w.grad!.toArray()).toEqual(new Array(8).fill(1));
+    releaseGrad(w); // nothing shares the gradient's array: it goes back
+    expect(zeros([8], f64).data.data).toBe(array);
   });
 });

@@ -32,6 +32,23 @@ let pooledBytes = 0;
 const pooled = new WeakSet<TypedArray>();
 
 /**
+ * Arrays that a view or `detach` made a second tensor share: the tape never gives them back. The
+ * mark lasts while the array is in use: it ends when the array goes back to the pool (whoever gives
+ * it back says that nothing reads it, the sharers included), so the array's next use starts unmarked.
+ */
+const sharedArrays = new WeakSet<object>();
+
+/** Notes that a second tensor shares `array` (a view, `detach`). @internal */
+export function noteShared(array: object): void {
+  sharedArrays.add(array);
+}
+
+/** Whether a second tensor may share `array` (see {@link noteShared}). @internal */
+export function isShared(array: object): boolean {
+  return sharedArrays.has(array);
+}
+
+/**
  * Where new float arrays come from while the active kernels have a memory of their own (the
  * WebAssembly kernels' `allocate`: views of their heap, which they read and write in place, without
  * copies in and out), else null (plain typed arrays). Set by the kernel registry.
@@ -197,7 +214,7 @@ function viewsSharedMemory(array: TypedArray): boolean {
  * keeps only the blocks it made: a caller's view of kernel memory (an `allocate` buffer, a view of
  * part of one) belongs to a block whose owner frees it (when another view is collected, or at the
  * end of a kernel call), so it is neither kept nor swapped (that would hold its bytes twice) but
- * left to the collector. @internal
+ * left to the collector. The array's shared mark ends here. @internal
  */
 export function givePooled(dtype: DType, array: TypedArray): void {
   if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
@@ -208,6 +225,7 @@ export function givePooled(dtype: DType, array: TypedArray): void {
       array = kernelArray(dtype, array.length);
     }
   }
+  sharedArrays.delete(array);
   pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));
