@@ -101,6 +101,8 @@ export async function loadCIFAR10FromFiles(files: Iterable<{ name: string; data:
  * @returns `{ XTrain, yTrain, XTest, yTest, classes }`: uint8 [N, 3, 32, 32] images, int32 [N] labels.
  * @throws {@link DataError} for an unsafe or damaged archive or gzip stream (the message names the
  *   member), missing or malformed files in it, or a failed Response.
+ * @throws {@link PlatformError} for a gzipped archive where the runtime has neither
+ *   `DecompressionStream` nor Node's zlib (pass the plain .tar there).
  * @throws TypeError when `archive` is not a {@link ByteSource}.
  * @example
  * In a page, with the archive served beside it:
