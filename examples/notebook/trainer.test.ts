@@ -1,6 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@tapegrad/core';
-import { requireBuilt } from '../test-utils/paths.js';
+import { builtMain, examplesDir, requireBuilt } from '../test-utils/paths.js';
 import { createTrainer } from './trainer.js';
 import { iterationsOf, type RunResult, type RunSpec, type TrainingArrays, type TrainingTask } from './training.js';
 
@@ -80,6 +85,62 @@ describe('the training pool', () => {
       await serial.close();
       await pooled.close(); // with 'never asked for' still queued or done: no unhandled rejection
       await logged.close();
+    }
+  }, 120_000);
+});
+
+describe('a training worker that fails to start', () => {
+  it('fails runTasks and the prefetched batches with an error naming the worker file and the cause, and close returns', async () => {
+    requireBuilt();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-trainer-'));
+    const file = path.join(dir, 'brokenWorker.mjs');
+    fs.writeFileSync(file, "throw new Error('broken on purpose');\n");
+    const trainer = createTrainer({ workers: 2, arrays: async () => arrays(), progress: quiet, workerFile: file });
+    const failure = (p: Promise<unknown>) => p.then(() => new Error('expected a rejection (got results)'), (e: unknown) => e as Error);
+    try {
+      trainer.prefetch!('later', tasks.slice(2));
+      trainer.prefetch!('never asked for', tasks.slice(0, 1));
+      // the prefetched tasks went to the two workers; these wait behind them (in piscina's queue once
+      // the workers failed with theirs, where piscina, starting no more workers, leaves them)
+      const errors = [
+        await failure(trainer.runTasks('later', tasks.slice(2))),
+        await failure(trainer.runTasks('first', tasks.slice(0, 2))),
+        await failure(trainer.runTasks('after the failure', tasks)),
+      ];
+      // a task a worker had when it failed names its batch; the others, the trainer's stop
+      const stopped = `trainer: the training worker ${file} failed to start or crashed between tasks (got Error: broken on purpose)`;
+      expect([`trainer: later: a training failed in the worker ${file} (got Error: broken on purpose)`, stopped]).toContain(errors[0]!.message);
+      expect(errors.slice(1).map((e) => e.message)).toEqual([stopped, stopped]);
+    } finally {
+      await trainer.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('the demo then fails the sections that train, naming the worker file and the cause, writes its report and exits with 1', async () => {
+    requireBuilt();
+    // the built demo, copied beside the examples' packages, with a trainWorker.js that throws on load
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-demo-broken-worker-'));
+    try {
+      fs.copyFileSync(path.join(examplesDir, 'package.json'), path.join(dir, 'package.json'));
+      fs.symlinkSync(path.join(examplesDir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+      for (const sub of ['notebook', 'shared']) fs.cpSync(path.join(path.dirname(builtMain), '..', sub), path.join(dir, 'dist', sub), { recursive: true });
+      const worker = path.join(dir, 'dist', 'notebook', 'trainWorker.js');
+      fs.writeFileSync(worker, "throw new Error('broken on purpose');\n");
+      const run = await promisify(execFile)(
+        process.execPath,
+        [path.join(dir, 'dist', 'notebook', 'main.js'), '--quick', '--synthetic', '--only', 'deep-nets', '--workers', '2', '--out', dir, '--run', 'broken'],
+        { env: { ...process.env, CIFAR10_DIR: '' }, maxBuffer: 16 * 1024 * 1024 },
+      ).then(() => ({ code: 0, stderr: '' }), (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }));
+      expect(run.code).toBe(1);
+      const cause = `the worker ${worker} (got Error: broken on purpose)`;
+      const stopped = `the training worker ${worker} failed to start or crashed between tasks (got Error: broken on purpose)`;
+      expect(run.stderr).toMatch(/^deep-nets failed: Error: trainer: /m);
+      expect(run.stderr.includes(cause) || run.stderr.includes(stopped)).toBe(true);
+      const results = JSON.parse(fs.readFileSync(path.join(dir, 'broken', 'results.json'), 'utf8')) as { sections: { id: string; status: string }[] };
+      expect(results.sections.map((x) => `${x.id}: ${x.status}`)).toEqual(['deep-nets: failed']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });

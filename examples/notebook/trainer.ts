@@ -25,6 +25,8 @@ export interface TrainerOptions {
   arrays: () => Promise<TrainingArrays>;
   /** Where the progress bar goes (default stderr). */
   progress?: ProgressStream;
+  /** The worker module (default {@link workerFile}: the built trainWorker.js). */
+  workerFile?: string;
 }
 
 /** The built worker: dist/notebook/trainWorker.js, also when this module runs from its .ts source (tests). */
@@ -60,16 +62,38 @@ function batchKey(label: string, tasks: TrainingTask[]): string {
 }
 
 /**
+ * An error `<message> (got <cause>)` with `cause`, whose stack ends with the cause's (the worker's
+ * stack, which the report's failed sections show).
+ */
+function workerError(message: string, cause: unknown): Error {
+  const error = new Error(`${message} (got ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)})`, { cause });
+  if (cause instanceof Error && cause.stack !== undefined) error.stack = `${error.stack ?? ''}\nCaused by: ${cause.stack}`;
+  return error;
+}
+
+/**
  * A trainer over `opts.workers` worker threads (or this thread). With workers, `prefetch` queues a
  * later section's tasks in the pool at once, so the workers go on with them while the main thread
  * runs the sections in between (and while one section's last task finishes): the pool's queue runs
  * in the order the tasks were handed in, so a section's results are still the first to be ready.
+ *
+ * A worker that fails outside a task (its module throws on load, or it crashes between tasks) makes
+ * piscina emit 'error', and piscina starts no more workers when they fail on load: the trainer then
+ * stops, every task waiting or running, and every later one, rejects with an error naming the
+ * worker file and the cause, and the pool is destroyed. A task that fails in a worker (in the task,
+ * or because its worker failed while it had the task) rejects with an error naming the batch, the
+ * worker file and the cause.
  */
 export function createTrainer(opts: TrainerOptions): Trainer {
   let arraysPromise: Promise<TrainingArrays> | null = null;
   let poolPromise: Promise<Piscina> | null = null;
   let pool: Piscina | null = null;
   const prefetched = new Map<string, StartedBatch>();
+  const file = (): string => opts.workerFile ?? workerFile();
+  /** Why the trainer stopped (a worker failed outside a task), or null. */
+  let failure: Error | null = null;
+  /** The pool's destruction once the trainer stopped (close waits for it). */
+  let destroyed: Promise<void> | null = null;
   const getArrays = (): Promise<TrainingArrays> => {
     arraysPromise ??= opts.arrays().then((a) => (opts.workers > 0
       ? { ...a, XTrain: shared(a.XTrain), yTrain: shared(a.yTrain), XVal: shared(a.XVal), yVal: shared(a.yVal) }
@@ -80,7 +104,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
   const getPool = (): Promise<Piscina> => {
     poolPromise ??= getArrays().then((workerData) => {
       const p = new Piscina({
-        filename: workerFile(),
+        filename: file(),
         minThreads: opts.workers,
         maxThreads: opts.workers,
         idleTimeout: 60_000,
@@ -94,6 +118,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
         });
         setTimeout(resolve, WARM_UP_LIMIT_MS).unref();
       });
+      p.on('error', (e: unknown) => stop(e));
       pool = p;
       return p;
     });
@@ -102,29 +127,47 @@ export function createTrainer(opts: TrainerOptions): Trainer {
   // Tasks wait here, in the order they were handed in, and go to the pool one per free worker:
   // piscina's own queue and balancer do not keep that order (a later section's tasks ran before an
   // earlier one's last), which would leave a section waiting while the workers train later ones.
-  const waiting: { message: TaskMessage; resolve: (r: RunResult[]) => void; reject: (e: unknown) => void }[] = [];
+  interface Queued { label: string; message: TaskMessage; resolve: (r: RunResult[]) => void; reject: (e: unknown) => void }
+  const waiting: Queued[] = [];
+  /** Tasks handed to the pool and not settled: piscina never settles those it had not started when its workers failed on load. */
+  const inPool = new Set<Queued>();
   let running = 0;
+  /** Stops the trainer after a worker failed outside a task: everything pending rejects, the pool goes. */
+  const stop = (cause: unknown): void => {
+    if (failure !== null) return;
+    failure = workerError(`trainer: the training worker ${file()} failed to start or crashed between tasks`, cause);
+    for (const q of waiting.splice(0)) q.reject(failure);
+    for (const q of inPool) q.reject(failure);
+    inPool.clear();
+    destroyed = pool?.destroy().catch(() => {}) ?? null;
+    pool = null;
+  };
   const pump = (): void => {
     while (running < opts.workers && waiting.length > 0) {
-      const { message, resolve, reject } = waiting.shift()!;
+      const queued = waiting.shift()!;
+      const { label, message, resolve, reject } = queued;
       running++;
+      inPool.add(queued);
       getPool()
-        .then((p) => p.run(message) as Promise<RunResult[]>)
+        .then((p) => (p.run(message) as Promise<RunResult[]>).catch((e: unknown) => {
+          throw failure ?? workerError(`trainer: ${label}: a training failed in the worker ${file()}`, e);
+        }))
         .then(resolve, reject)
         .finally(() => {
+          inPool.delete(queued);
           running--;
           pump();
         });
     }
   };
-  /** Queues `tasks` for the pool, longest first (fewer idle workers at the end). */
-  const start = (tasks: TrainingTask[]): StartedBatch => {
+  /** Queues `tasks` for the pool, longest first (fewer idle workers at the end); they reject at once once the trainer stopped. */
+  const start = (label: string, tasks: TrainingTask[]): StartedBatch => {
     const counters = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, tasks.length)));
     const results: Promise<RunResult[]>[] = new Array(tasks.length);
     const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
     for (const i of order) {
       const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
-      results[i] = new Promise((resolve, reject) => waiting.push({ message, resolve, reject }));
+      results[i] = failure !== null ? Promise.reject(failure) : new Promise((resolve, reject) => waiting.push({ label, message, resolve, reject }));
     }
     pump();
     return { counters, results };
@@ -140,7 +183,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
       if (opts.workers <= 0) return;
       const key = batchKey(label, tasks);
       if (prefetched.has(key)) return;
-      const batch = start(tasks);
+      const batch = start(label, tasks);
       // its runTasks reports a failure; until then (or if none comes) it must not be an unhandled rejection
       for (const r of batch.results) r.catch(() => {});
       prefetched.set(key, batch);
@@ -171,7 +214,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
         }
       }
       const key = batchKey(label, tasks);
-      const batch = prefetched.get(key) ?? start(tasks);
+      const batch = prefetched.get(key) ?? start(label, tasks);
       prefetched.delete(key);
       const { counters } = batch;
       const sumCounters = (): number => {
@@ -197,6 +240,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
       prefetched.clear();
       if (poolPromise !== null) await poolPromise.catch(() => {});
       if (pool !== null) await pool.destroy();
+      await destroyed;
       pool = null;
       poolPromise = null;
     },

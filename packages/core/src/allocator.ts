@@ -32,6 +32,23 @@ let pooledBytes = 0;
 const pooled = new WeakSet<TypedArray>();
 
 /**
+ * Arrays that a view or `detach` made a second tensor share: the tape never gives them back. The
+ * mark lasts while the array is in use: it ends when the array goes back to the pool (whoever gives
+ * it back says that nothing reads it, the sharers included), so the array's next use starts unmarked.
+ */
+const sharedArrays = new WeakSet<object>();
+
+/** Notes that a second tensor shares `array` (a view, `detach`). @internal */
+export function noteShared(array: object): void {
+  sharedArrays.add(array);
+}
+
+/** Whether a second tensor may share `array` (see {@link noteShared}). @internal */
+export function isShared(array: object): boolean {
+  return sharedArrays.has(array);
+}
+
+/**
  * Where new float arrays come from while the active kernels have a memory of their own (the
  * WebAssembly kernels' `allocate`: views of their heap, which they read and write in place, without
  * copies in and out), else null (plain typed arrays). Set by the kernel registry.
@@ -180,19 +197,35 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
 }
 
 /**
+ * Whether `array` views shared memory (a `SharedArrayBuffer`): the WebAssembly kernels' heap, of
+ * this kernel set or an earlier one, or memory that another thread may write.
+ */
+function viewsSharedMemory(array: TypedArray): boolean {
+  return typeof SharedArrayBuffer === 'function' && array.buffer instanceof SharedArrayBuffer;
+}
+
+/**
  * Gives `array` to the pool (it must be dead: nothing may read or write it afterwards). A plain float
  * array of 1024 elements or more is replaced there by one of its length in the kernels' memory, when
  * they have one (within its limit): arrays that come back are the ones a loop reuses, so after a
  * step or two of warm-up a training step's arrays all live where the kernels use them in place. New
  * arrays (a pool miss) are plain ones: memory that user code drops is left to the collector, and a
- * loop that never gives anything back does not fill the kernels' memory. @internal
+ * loop that never gives anything back does not fill the kernels' memory. Of shared memory the pool
+ * keeps only the blocks it made: a caller's view of kernel memory (an `allocate` buffer, a view of
+ * part of one) belongs to a block whose owner frees it (when another view is collected, or at the
+ * end of a kernel call), so it is neither kept nor swapped (that would hold its bytes twice) but
+ * left to the collector. The array's shared mark ends here. @internal
  */
 export function givePooled(dtype: DType, array: TypedArray): void {
   if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
-  if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
-    && !inKernelMemory.has(array) && kernelBytes + array.byteLength <= KERNEL_MEMORY_LIMIT_BYTES) {
-    array = kernelArray(dtype, array.length);
+  if (!inKernelMemory.has(array)) {
+    if (viewsSharedMemory(array)) return;
+    if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
+      && kernelBytes + array.byteLength <= KERNEL_MEMORY_LIMIT_BYTES) {
+      array = kernelArray(dtype, array.length);
+    }
   }
+  sharedArrays.delete(array);
   pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));

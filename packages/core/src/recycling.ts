@@ -61,7 +61,9 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
  * them any more: a training loop's gradients once the optimizer has applied them (the Solver has
  * `FullyConnectedNet.releaseGrads` do this after each step). A large plain float array is replaced
  * in the pool by one of its size in the kernels' memory, so the product that next allocates it (a
- * weight gradient) and the update that reads it work in place. A tensor given back is released:
+ * weight gradient) and the update that reads it work in place; an array in the kernels' memory that
+ * the pool did not make (a `getKernels().allocate` buffer, or a view of part of one) is not taken,
+ * since its block is its owner's to free. A tensor given back is released:
  * reading its values afterwards throws a GraphError. What goes back is the whole array behind each
  * tensor, so a view of it (a reshape, a transpose, a slice) must not be read afterwards either.
  *

@@ -8,6 +8,7 @@ import { isGradEnabled } from './gradMode.js';
 import { checkFinite, creationSite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, isFloatDType, type DType, type NdArray } from './dtype.js';
+import { noteShared } from './allocator.js';
 import { Tensor } from './tensor.js';
 
 /**
@@ -209,18 +210,8 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   return Tensor.fromNode(out, node);
 }
 
-/** Arrays that a view or `detach` made a second tensor share: none of them is ever given back. */
-const sharedArrays = new WeakSet<object>();
-
-/** Notes that a second tensor shares `array` (a view, `detach`). @internal */
-export function noteShared(array: object): void {
-  sharedArrays.add(array);
-}
-
-/** Whether a second tensor may share `array` (see {@link noteShared}). @internal */
-export function isShared(array: object): boolean {
-  return sharedArrays.has(array);
-}
+// the marks of arrays that a second tensor shares live with the pool, which ends them (see allocator.ts)
+export { noteShared, isShared } from './allocator.js';
 
 /**
  * Marks `t`, the output of an op on the tape, as an intermediate that nothing outside the graph

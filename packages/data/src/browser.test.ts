@@ -3,7 +3,7 @@
  * would (platform browser, no config but resolving the workspace's sources), gets the hostile bytes
  * made here in Node, and must give the same DataErrors (name and message) as Node does on the same
  * bytes; a valid miniature archive must load to the same data, gunzipped by DecompressionStream; the
- * Node-only functions must throw an Error naming the bytes alternative.
+ * Node-only functions must throw a PlatformError naming the bytes alternative.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -191,17 +191,18 @@ describe.skipIf(skipBrowserTests)('@tapegrad/data in Chromium', () => {
     }
   });
 
-  it('makes the Node-only functions throw an Error that names the bytes alternative', async () => {
+  it('makes the Node-only functions throw a PlatformError that names the bytes alternative', async () => {
     const outcomes = await call<Outcome[]>('nodeOnly');
     const messages = outcomes.map((o) => o.error?.message);
-    expect(outcomes.map((o) => o.error?.name)).toEqual(['Error', 'Error', 'Error', 'Error', 'Error']);
-    const runtime = 'Node.js 20.16 or later, for its file system and network (got a runtime without process.getBuiltinModule, such as a browser); from bytes, use';
+    expect(outcomes.map((o) => o.error?.name)).toEqual(new Array(5).fill('PlatformError'));
+    const needs = 'Node.js 20.16 or later, for its file system and network; from bytes,';
+    const runtime = '(got a runtime without process.getBuiltinModule, such as a browser)';
     expect(messages).toEqual([
-      `loadCIFAR10: ${runtime} loadCIFAR10FromFiles(files) or loadCIFAR10FromArchive(archive)`,
-      `getCIFAR10Data: ${runtime} splitCIFAR10Data(await loadCIFAR10FromArchive(archive), opts)`,
-      `downloadCIFAR10: ${runtime} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves`,
-      `resolveCIFAR10Dir: ${runtime} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves`,
-      `dataCacheDir: ${runtime} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves`,
+      `loadCIFAR10: ${needs} loadCIFAR10FromFiles(files) or loadCIFAR10FromArchive(archive) ${runtime}`,
+      `getCIFAR10Data: ${needs} splitCIFAR10Data(await loadCIFAR10FromArchive(archive), opts) ${runtime}`,
+      `downloadCIFAR10: ${needs} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves ${runtime}`,
+      `resolveCIFAR10Dir: ${needs} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves ${runtime}`,
+      `dataCacheDir: ${needs} loadCIFAR10FromArchive(await fetch(url)) on an archive your server serves ${runtime}`,
     ]);
     expect(log.errors).toEqual([]);
   });

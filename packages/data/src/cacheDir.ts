@@ -11,7 +11,7 @@ import { BYTES_ALTERNATIVE, nodeOnly } from './nodeBuiltins.js';
  * elsewhere. The folder is not created here.
  *
  * @returns An absolute path.
- * @throws Error in a browser (no Node), naming `loadCIFAR10FromArchive` to use on fetched bytes instead.
+ * @throws {@link PlatformError} in a browser (no Node), naming `loadCIFAR10FromArchive` to use on fetched bytes instead.
  * @example
  * ```ts
  * import { dataCacheDir } from '@tapegrad/data';

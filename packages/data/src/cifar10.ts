@@ -41,7 +41,7 @@ export interface CIFAR10 {
  * @throws {@link DataError} when `dir` is not a folder, holds no data_batch file or no test_batch.bin,
  *   a file's size is not a positive multiple of 3073 (naming the file and the cut-off record), a label
  *   is above 9 (naming the file and the record), or `batches.meta.txt` does not hold 10 names.
- * @throws Error in a browser (no file system), naming {@link loadCIFAR10FromFiles} and
+ * @throws {@link PlatformError} in a browser (no file system), naming {@link loadCIFAR10FromFiles} and
  *   {@link loadCIFAR10FromArchive}, which read the same files from bytes.
  * @example
  * ```ts
@@ -142,7 +142,7 @@ export interface CIFAR10Splits {
  * @throws {@link DataError} when the files hold fewer records than asked for (the message says how
  *   many they hold), a count is not a non-negative integer, or the files cannot be found or read.
  * @throws {@link @tapegrad/core!DtypeError | DtypeError} when `dtype` is not 'float32' or 'float64'.
- * @throws Error in a browser (no file system), naming {@link splitCIFAR10Data}, which does the same
+ * @throws {@link PlatformError} in a browser (no file system), naming {@link splitCIFAR10Data}, which does the same
  *   on data loaded from bytes.
  * @example
  * ```ts

@@ -7,8 +7,8 @@ import { loadCIFAR10, type CIFAR10 } from './cifar10.js';
 import { loadCIFAR10FromArchive, loadCIFAR10FromFiles, readCIFAR10Archive } from './cifar10Bytes.js';
 import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
-import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, subsetDir, tempDir, writeFiles } from './test-utils/cifar10Fixture.js';
-import { hostileArchiveFiles, hostileArchives, hostileFileSets, validArchive, validFiles, validTar } from './test-utils/hostileArchives.js';
+import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, subsetDir, tempDir, tinyFiles, writeFiles } from './test-utils/cifar10Fixture.js';
+import { hostileArchiveFiles, hostileArchives, hostileFileSets, labelled, validArchive, validFiles, validTar } from './test-utils/hostileArchives.js';
 import { cifarMembers, tar } from './test-utils/tarball.js';
 
 const subset = subsetDir();
@@ -201,3 +201,87 @@ describe('loadCIFAR10FromArchive', () => {
     expect(pulled).toBeLessThan(10); // what the streams' queues read ahead, not the tail
   });
 });
+
+/** `bytes` as a Response whose body comes in pieces of the sizes `sizes` (cycled): record and member boundaries fall anywhere. */
+function inPieces(bytes: Uint8Array, sizes: readonly number[]): Response {
+  let at = 0, k = 0;
+  return new Response(new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) return controller.close();
+      const n = sizes[k++ % sizes.length]!;
+      controller.enqueue(bytes.slice(at, at + n));
+      at += n;
+    },
+  }));
+}
+
+/** `files` in the order `names` gives (the archive's member order). */
+const inOrder = (files: Map<string, Uint8Array>, names: string[]) => new Map(names.map((n) => [n, files.get(n)!] as const));
+
+describe('loadCIFAR10FromArchive reads the members straight into the tensors', () => {
+  // five training batches of different sizes, so that each one's place in XTrain depends on the others
+  const five = tinyFiles([12, 8, 7, 5, 9], 11);
+  const batch = (k: number) => `data_batch_${k}.bin`;
+
+  it.each([
+    ['in order', [1, 2, 3, 4, 5]],
+    ['in the official archive\'s order (1, 3, 4, 5, 2, the test batch between)', [1, 3, 4, 5, 2]],
+    ['backwards', [5, 4, 3, 2, 1]],
+    ['with batches 2 and 4 missing', [5, 1, 3]],
+    ['with batch 5 alone', [5]],
+  ])('%s: the data loadCIFAR10FromFiles reads from the same files, in pieces of any size', async (_what, ks) => {
+    const names = ks.map(batch);
+    names.splice(Math.min(names.length, 3), 0, 'test_batch.bin', 'batches.meta.txt');
+    const files = inOrder(five, names);
+    const expected = await loadCIFAR10FromFiles(named(files));
+    expect(expected.XTrain.shape[0]).toBe(ks.reduce((n, k) => n + [12, 8, 7, 5, 9][k - 1]!, 0));
+    const archive = tar(cifarMembers(files));
+    expectSameCIFAR10(await loadCIFAR10FromArchive(archive), expected);
+    expectSameCIFAR10(await loadCIFAR10FromArchive(inPieces(archive, [1, 7, 3072, 3074, 4999, 2])), expected);
+    expectSameCIFAR10(await loadCIFAR10FromArchive(inPieces(new Uint8Array(gzipSync(archive)), [333, 65536])), expected);
+  });
+
+  it('without resizable ArrayBuffers (an older runtime), by growing copies: the same data', async () => {
+    const proto = ArrayBuffer.prototype as { resize?: unknown };
+    const descriptor = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resize')!;
+    const files = inOrder(five, [batch(4), batch(1), 'test_batch.bin', batch(2), batch(5)]);
+    const expected = await loadCIFAR10FromFiles(named(files));
+    delete proto.resize;
+    vi.resetModules();
+    try {
+      const fresh = await import('./cifar10Bytes.js');
+      const loaded = await fresh.loadCIFAR10FromArchive(tar(cifarMembers(files)));
+      expect((loaded.XTrain.data.data.buffer as { resizable?: boolean }).resizable).not.toBe(true);
+      expectSameCIFAR10(loaded, expected);
+    } finally {
+      Object.defineProperty(ArrayBuffer.prototype, 'resize', descriptor);
+      vi.resetModules();
+    }
+  });
+
+  it("the errors come in readCIFAR10Set's order, whatever order the members come in", async () => {
+    const A = 'the archive';
+    const cases: [string, Map<string, Uint8Array>, string][] = [
+      // every training batch's size is checked before any label, in batch order
+      ['a bad label in batch 3 (first in the archive) and a cut batch 4', inOrder(new Map([...five, [batch(3), labelled(five.get(batch(3))!, 2, 12)], [batch(4), five.get(batch(4))!.subarray(0, 3073 + 10)]]), [batch(3), batch(4), batch(1), 'test_batch.bin']),
+        `loadCIFAR10FromArchive: data_batch_4.bin in ${A} must hold whole 3073-byte records (got 3083 bytes: record 1 is cut off after 10 bytes)`],
+      ['bad labels in batch 5 (first in the archive) and batch 2', inOrder(new Map([...five, [batch(5), labelled(five.get(batch(5))!, 1, 10)], [batch(2), labelled(five.get(batch(2))!, 6, 255)]]), [batch(5), batch(2), batch(1), 'test_batch.bin']),
+        `loadCIFAR10FromArchive: labels in 0..9 (got 255 in data_batch_2.bin in ${A} record 6, byte 18438)`],
+      ['the first bad label of a batch', inOrder(new Map([...five, [batch(1), labelled(labelled(five.get(batch(1))!, 9, 11), 3, 10)]]), [batch(1), 'test_batch.bin']),
+        `loadCIFAR10FromArchive: labels in 0..9 (got 10 in data_batch_1.bin in ${A} record 3, byte 9219)`],
+      // the training batches before the test batch
+      ['an empty test batch (first in the archive) and a bad training label', inOrder(new Map([...five, ['test_batch.bin', new Uint8Array(0)], [batch(1), labelled(five.get(batch(1))!, 0, 99)]]), ['test_batch.bin', batch(1)]),
+        `loadCIFAR10FromArchive: labels in 0..9 (got 99 in data_batch_1.bin in ${A} record 0, byte 0)`],
+      ['an empty test batch', inOrder(new Map([...five, ['test_batch.bin', new Uint8Array(0)]]), ['test_batch.bin', batch(1)]),
+        `loadCIFAR10FromArchive: test_batch.bin in ${A} must hold at least one 3073-byte record (got an empty file)`],
+      ['a bad meta file and a bad test label', inOrder(new Map([...five, ['batches.meta.txt', new TextEncoder().encode('cat')], ['test_batch.bin', labelled(five.get('test_batch.bin')!, 10, 10)]]), ['batches.meta.txt', batch(1), 'test_batch.bin']),
+        `loadCIFAR10FromArchive: labels in 0..9 (got 10 in test_batch.bin in ${A} record 10, byte 30730)`],
+    ];
+    for (const [what, files, message] of cases) {
+      const error = await errorOf(loadCIFAR10FromArchive(tar(cifarMembers(files))));
+      expect(error, what).toBeInstanceOf(DataError);
+      expect(error.message, what).toBe(message);
+    }
+  });
+});
+

@@ -6,6 +6,7 @@
  */
 import { type ByteSource, checkByteSource, readByteSource, sourceChunks, sourceName } from './byteSource.js';
 import { cifar10Tensors, type CIFAR10 } from './cifar10.js';
+import { CIFAR10Collector } from './cifar10Collector.js';
 import { CIFAR10_ARCHIVE_LIMITS, CIFAR10_FOLDER, isCIFAR10FileName, presentCIFAR10Files, readCIFAR10Set } from './cifar10Files.js';
 import { DataError } from './errors.js';
 import { gunzipIfNeeded, type GunzipVia } from './gunzip.js';
@@ -94,13 +95,17 @@ export async function loadCIFAR10FromFiles(files: Iterable<{ name: string; data:
  * only `cifar-10-batches-bin/` batch files of at most 30,730,000 bytes and a `batches.meta.txt` of at
  * most 4096 are taken; absolute and `..` paths (through pax and GNU long names too), links, devices,
  * duplicates, oversized members and damaged archives are refused. The files then go by the rules of
- * {@link loadCIFAR10FromFiles}.
+ * {@link loadCIFAR10FromFiles}. Each record's label and pixels go straight into the tensors' arrays
+ * as the archive streams in, so the images are held once (the official archive's 184 MB, not twice
+ * that), besides what the caller holds of the archive itself.
  *
  * @param archive - The archive's bytes: a fetch `Response` (streamed), a `File` / `Blob`, an
  *   `ArrayBuffer` or a `Uint8Array`.
  * @returns `{ XTrain, yTrain, XTest, yTest, classes }`: uint8 [N, 3, 32, 32] images, int32 [N] labels.
  * @throws {@link DataError} for an unsafe or damaged archive or gzip stream (the message names the
  *   member), missing or malformed files in it, or a failed Response.
+ * @throws {@link PlatformError} for a gzipped archive where the runtime has neither
+ *   `DecompressionStream` nor Node's zlib (pass the plain .tar there).
  * @throws TypeError when `archive` is not a {@link ByteSource}.
  * @example
  * In a page, with the archive served beside it:
@@ -150,23 +155,8 @@ export async function readCIFAR10Archive(archive: ByteSource, caller: string, vi
   checkByteSource(caller, archive, 'archive');
   const archiveName = sourceName(archive, 'the archive');
   const opts = { ...CIFAR10_ARCHIVE_LIMITS, caller, archiveName };
-  const members = new Map<string, Uint8Array>();
-  await readTar(gunzipIfNeeded(sourceChunks(caller, archive, archiveName), opts, via), opts, (name, size) => {
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    members.set(name, bytes);
-    return {
-      write: (piece) => {
-        bytes.set(piece, at);
-        at += piece.length;
-      },
-      close: () => undefined,
-    };
-  });
-  const set = {
-    has: (name: string) => members.has(name),
-    read: (name: string) => members.get(name) as Uint8Array,
-    label: (name: string) => `${name} in ${archiveName}`,
-  };
-  return cifar10Tensors(readCIFAR10Set(set, caller, `${CIFAR10_FOLDER}/ of ${archiveName}`));
+  // each member's records go straight into the tensors' arrays as they stream in: the data are held once
+  const collector = new CIFAR10Collector((name) => `${name} in ${archiveName}`);
+  await readTar(gunzipIfNeeded(sourceChunks(caller, archive, archiveName), opts, via), opts, (name, size) => collector.open(name, size));
+  return cifar10Tensors(collector.finish(caller, `${CIFAR10_FOLDER}/ of ${archiveName}`));
 }

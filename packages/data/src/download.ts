@@ -103,7 +103,7 @@ const inflight = new Map<string, Promise<string>>();
  * @returns The path of `<dir>/cifar-10-batches-bin`, ready for {@link loadCIFAR10}.
  * @throws {@link DataError} on an HTTP error, a stalled or broken transfer, an md5 mismatch, an
  *   unsafe or damaged archive, or missing or malformed files in it; the cache then holds no new folder.
- * @throws Error in a browser (no Node): fetch the archive there and pass the Response to
+ * @throws {@link PlatformError} in a browser (no Node): fetch the archive there and pass the Response to
  *   `loadCIFAR10FromArchive`.
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The error class of @tapegrad/data.
+ * The error classes of @tapegrad/data.
  * @module
  */
 
@@ -20,4 +20,26 @@
  */
 export class DataError extends Error {
   override readonly name = 'DataError';
+}
+
+/**
+ * The runtime lacks what a function needs: Node's file system and network (in a browser, or Node
+ * before 20.16, for the functions that read folders, download or cache), or a gzip decompressor
+ * (neither Node's zlib nor `DecompressionStream`). The message reads `<function>: <what it needs>
+ * (got <the runtime>)` and names what to use instead: the functions that read bytes
+ * ({@link loadCIFAR10FromArchive}, {@link loadCIFAR10FromFiles}) run everywhere.
+ *
+ * @example
+ * ```ts
+ * import { PlatformError, loadCIFAR10 } from '@tapegrad/data';
+ * const saved = process.getBuiltinModule;
+ * (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined; // as in a browser
+ * try { loadCIFAR10('/data/cifar-10-batches-bin'); }
+ * catch (e) { console.log(e instanceof PlatformError, (e as Error).name); } // true 'PlatformError'
+ * finally { process.getBuiltinModule = saved; }
+ * ```
+ * @category Errors
+ */
+export class PlatformError extends Error {
+  override readonly name = 'PlatformError';
 }

@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { DataError } from './errors.js';
+import { DataError, PlatformError } from './errors.js';
 import { nodeBuiltin } from './nodeBuiltins.js';
 
 /** The names for messages. @internal */
@@ -29,8 +29,8 @@ export function isGzip(bytes: Uint8Array): boolean {
 /**
  * `chunks`, gunzipped when they start with the gzip magic bytes.
  * @throws {@link DataError} `<caller>: one valid gzip stream (got <archive>: ...)` when the
- *   compressed data are damaged, cut off or followed by more data; Error when there is neither zlib nor
- *   DecompressionStream.
+ *   compressed data are damaged, cut off or followed by more data; {@link PlatformError} when there
+ *   is neither zlib nor DecompressionStream (or no zlib, when `via` is 'zlib').
  * @internal
  */
 export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, ctx: GunzipContext, via: GunzipVia = 'auto'): AsyncGenerator<Uint8Array> {
@@ -75,7 +75,7 @@ function gzipError(ctx: GunzipContext, cause: unknown): DataError {
 async function* gunzipWithZlib(input: AsyncIterable<Uint8Array>, ctx: GunzipContext): AsyncGenerator<Uint8Array> {
   const zlib = nodeBuiltin('node:zlib');
   const stream = nodeBuiltin('node:stream');
-  if (zlib === undefined || stream === undefined) throw new Error(`${ctx.caller}: Node's zlib to gunzip ${ctx.archiveName} (got none)`);
+  if (zlib === undefined || stream === undefined) throw new PlatformError(`${ctx.caller}: Node's zlib to gunzip ${ctx.archiveName} (got a runtime without it)`);
   let fed = 0;
   const tail = new Uint8Array(8);
   let sourceError: unknown;
@@ -120,7 +120,9 @@ async function* gunzipWithZlib(input: AsyncIterable<Uint8Array>, ctx: GunzipCont
 /** Browsers: DecompressionStream('gzip'), fed from the chunks on demand. */
 async function* gunzipWithStreams(input: AsyncIterable<Uint8Array>, ctx: GunzipContext): AsyncGenerator<Uint8Array> {
   if (typeof DecompressionStream === 'undefined') {
-    throw new Error(`${ctx.caller}: DecompressionStream or Node's zlib to gunzip ${ctx.archiveName} (got neither; pass the plain .tar)`);
+    throw new PlatformError(
+      `${ctx.caller}: DecompressionStream or Node's zlib to gunzip ${ctx.archiveName}, or the plain .tar instead (got a runtime with neither)`,
+    );
   }
   const it = input[Symbol.asyncIterator]();
   let sourceFailed = false;

@@ -7,7 +7,7 @@
  * as it is: Node's modules are looked up when a Node-only function runs, never imported.
  * @module
  */
-export { DataError } from './errors.js';
+export { DataError, PlatformError } from './errors.js';
 export {
   CIFAR10_CLASSES,
   CIFAR10_IMAGE_BYTES,

@@ -2,8 +2,8 @@
  * The one place @tapegrad/data reaches Node's built-in modules: through core's `nodeBuiltin`
  * (`process.getBuiltinModule`, Node 20.16+), looked up when a Node-only function runs, never
  * imported. So the package entry loads and bundles for a browser (esbuild, Vite: no `node:` import
- * to resolve), where the byte readers work and the file, cache and download functions throw an
- * Error naming the bytes alternative.
+ * to resolve), where the byte readers work and the file, cache and download functions throw a
+ * PlatformError naming the bytes alternative.
  * @module
  * @internal
  */
@@ -18,6 +18,7 @@ import type * as Stream from 'node:stream';
 import type * as StreamPromises from 'node:stream/promises';
 import type * as Zlib from 'node:zlib';
 import { nodeBuiltin as coreNodeBuiltin } from '@tapegrad/core';
+import { PlatformError } from './errors.js';
 
 /** The built-in modules data uses, by id. @internal */
 export interface NodeModules {
@@ -56,16 +57,16 @@ export interface NodeOnly {
  * Node's modules for `caller`, a function that needs Node's file system or network.
  * @param caller - The public function, first word of the message.
  * @param alternative - What to use instead in a browser, e.g. `'loadCIFAR10FromArchive(archive)'`.
- * @throws Error `<caller>: Node.js 20.16 or later, for its file system and network (got a runtime
- *   without process.getBuiltinModule, such as a browser); from bytes, use <alternative>`.
+ * @throws {@link PlatformError} `<caller>: Node.js 20.16 or later, for its file system and network;
+ *   from bytes, <alternative> (got a runtime without process.getBuiltinModule, such as a browser)`.
  * @internal
  */
 export function nodeOnly(caller: string, alternative: string): NodeOnly {
   const fs = nodeBuiltin('node:fs');
   if (fs === undefined) {
-    throw new Error(
-      `${caller}: Node.js 20.16 or later, for its file system and network ` +
-        `(got a runtime without process.getBuiltinModule, such as a browser); from bytes, use ${alternative}`,
+    throw new PlatformError(
+      `${caller}: Node.js 20.16 or later, for its file system and network; from bytes, ${alternative} ` +
+        '(got a runtime without process.getBuiltinModule, such as a browser)',
     );
   }
   return {

@@ -33,7 +33,7 @@ export interface ResolveCIFAR10Options extends Omit<DownloadCIFAR10Options, 'dir
  * @returns The folder holding `data_batch_*.bin` and `test_batch.bin`.
  * @throws {@link DataError} when `dir` or `CIFAR10_DIR` holds no CIFAR-10 files, when the data are
  *   not found and `download` is false, or when the download fails.
- * @throws Error in a browser (no Node): fetch the archive there and pass the Response to
+ * @throws {@link PlatformError} in a browser (no Node): fetch the archive there and pass the Response to
  *   `loadCIFAR10FromArchive`.
  * @example
  * ```ts

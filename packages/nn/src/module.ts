@@ -7,7 +7,7 @@
 import { checkFloatDtype, noGrad, toSnakeCase, type FloatDType, type Tensor } from '@tapegrad/core';
 import { Buffer, Parameter, inKernelMemory } from './parameter.js';
 import { loadNamedState, type LoadStateDictOptions, type LoadStateDictResult } from './stateDict.js';
-import { collectBuffers, setTraining } from './moduleTree.js';
+import { collectBuffers, fieldsOf, setTraining } from './moduleTree.js';
 
 export type { LoadStateDictOptions, LoadStateDictResult } from './stateDict.js';
 
@@ -58,9 +58,10 @@ export abstract class Module {
    */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** The fields in declaration order, with their state-dict names. */
-  private fields(): [string, unknown][] {
-    return Object.keys(this).map((key) => [key, (this as Record<string, unknown>)[key]]);
+  /** This module's own fields holding a `cls`, in declaration order, with their state-dict names (snake_case). */
+  private namedFieldsOf<T>(cls: abstract new (...args: never[]) => T): [string, T][] {
+    const keys: string[] = [];
+    return fieldsOf(this, cls, [], keys).map((value, i) => [toSnakeCase(keys[i]!), value]);
   }
 
   /**
@@ -79,7 +80,7 @@ export abstract class Module {
    * ```
    */
   namedChildren(): [string, Module][] {
-    return this.fields().filter((f): f is [string, Module] => f[1] instanceof Module).map(([k, m]) => [toSnakeCase(k), m]);
+    return this.namedFieldsOf(Module);
   }
   /**
    * The direct submodules.
@@ -93,12 +94,7 @@ export abstract class Module {
    */
   children(): Module[] {
     // namedChildren's modules, without making their names and pairs (Sequential.forward asks every step)
-    const out: Module[] = [];
-    for (const key of Object.keys(this)) {
-      const value = (this as Record<string, unknown>)[key];
-      if (value instanceof Module) out.push(value);
-    }
-    return out;
+    return fieldsOf(this, Module, []);
   }
   /**
    * This module and every submodule, depth first, with dotted names ('' for this one).
@@ -130,15 +126,6 @@ export abstract class Module {
     return this.namedModules().map(([, m]) => m);
   }
 
-  /** Parameters of this module only (not of submodules), with their names. */
-  private ownParameters(): [string, Parameter][] {
-    return this.fields().filter((f): f is [string, Parameter] => f[1] instanceof Parameter).map(([k, p]) => [toSnakeCase(k), p]);
-  }
-  /** Buffers of this module only, with their names. */
-  private ownBuffers(): [string, Buffer][] {
-    return this.fields().filter((f): f is [string, Buffer] => f[1] instanceof Buffer).map(([k, b]) => [toSnakeCase(k), b]);
-  }
-
   /**
    * Every parameter with its dotted name (`0.weight`), each shared parameter once.
    *
@@ -153,7 +140,7 @@ export abstract class Module {
     const seen = new Set<Parameter>();
     const out: [string, Parameter][] = [];
     for (const [prefix, m] of this.namedModules()) {
-      for (const [name, p] of m.ownParameters()) {
+      for (const [name, p] of m.namedFieldsOf(Parameter)) {
         if (seen.has(p)) continue;
         seen.add(p);
         out.push([prefix ? `${prefix}.${name}` : name, p]);
@@ -187,7 +174,7 @@ export abstract class Module {
   namedBuffers(): [string, Buffer][] {
     const out: [string, Buffer][] = [];
     for (const [prefix, m] of this.namedModules()) {
-      for (const [name, b] of m.ownBuffers()) out.push([prefix ? `${prefix}.${name}` : name, b]);
+      for (const [name, b] of m.namedFieldsOf(Buffer)) out.push([prefix ? `${prefix}.${name}` : name, b]);
     }
     return out;
   }
@@ -295,11 +282,14 @@ export abstract class Module {
     checkFloatDtype(`${this.constructor.name}.to`, dtype);
     for (const m of this.modules()) {
       const record = m as unknown as Record<string, unknown>;
-      for (const [key, value] of m.fields()) {
-        if (value instanceof Parameter && value.dtype !== dtype) {
-          record[key] = new Parameter(inKernelMemory(value.to(dtype)), value.requiresGrad);
-        } else if (value instanceof Buffer && (value.dtype === 'float32' || value.dtype === 'float64') && value.dtype !== dtype) {
-          record[key] = new Buffer(value.to(dtype).detach(), { persistent: value.persistent });
+      const keys: string[] = [];
+      for (const [i, p] of fieldsOf(m, Parameter, [], keys).entries()) {
+        if (p.dtype !== dtype) record[keys[i]!] = new Parameter(inKernelMemory(p.to(dtype)), p.requiresGrad);
+      }
+      keys.length = 0;
+      for (const [i, b] of fieldsOf(m, Buffer, [], keys).entries()) {
+        if ((b.dtype === 'float32' || b.dtype === 'float64') && b.dtype !== dtype) {
+          record[keys[i]!] = new Buffer(b.to(dtype).detach(), { persistent: b.persistent });
         }
       }
     }
@@ -329,8 +319,8 @@ export abstract class Module {
     const out: [string, Parameter | Buffer][] = [];
     for (const [prefix, m] of this.namedModules()) {
       const key = (name: string) => (prefix ? `${prefix}.${name}` : name);
-      for (const [name, p] of m.ownParameters()) out.push([key(name), p]);
-      for (const [name, b] of m.ownBuffers()) if (b.persistent) out.push([key(name), b]);
+      for (const [name, p] of m.namedFieldsOf(Parameter)) out.push([key(name), p]);
+      for (const [name, b] of m.namedFieldsOf(Buffer)) if (b.persistent) out.push([key(name), b]);
     }
     return out;
   }

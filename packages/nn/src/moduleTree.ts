@@ -2,11 +2,30 @@
  * Walks of a module tree that make nothing but their result, for the walks a training step runs:
  * cs231n's models set the mode twice per `loss` call and list the buffers that outlive it, and the
  * named walks (`modules()`, `namedBuffers()`) would make every module's dotted name and pairs each time.
+ * `fieldsOf` is the one scan of a module's fields that every walk (named or not) goes through.
  * @module
  * @internal
  */
 import { Buffer } from './parameter.js';
 import type { Module } from './module.js';
+
+/**
+ * Appends to `out` the values of `m`'s own fields that are instances of `cls`, in declaration order
+ * (`Object.keys`), and their field names to `keys` when it is given; returns `out`. It makes nothing
+ * but what it appends (no pairs, no closures), so the walks a training step runs can use it.
+ * @internal
+ */
+export function fieldsOf<T>(m: Module, cls: abstract new (...args: never[]) => T, out: T[], keys?: string[]): T[] {
+  const record = m as unknown as Record<string, unknown>;
+  for (const key of Object.keys(m)) {
+    const value = record[key];
+    if (value instanceof cls) {
+      out.push(value);
+      keys?.push(key);
+    }
+  }
+  return out;
+}
 
 /** Sets `training` on `m` and on every submodule, depth first: the modules of `m.modules()`. @internal */
 export function setTraining(m: Module, mode: boolean): void {
@@ -16,10 +35,7 @@ export function setTraining(m: Module, mode: boolean): void {
 
 /** Appends the buffers of `m`, then of its submodules depth first, to `out`: `m.namedBuffers()`'s order. @internal */
 export function collectBuffers(m: Module, out: Buffer[]): Buffer[] {
-  for (const key of Object.keys(m)) {
-    const value = (m as unknown as Record<string, unknown>)[key];
-    if (value instanceof Buffer) out.push(value);
-  }
+  fieldsOf(m, Buffer, out);
   for (const child of m.children()) collectBuffers(child, out);
   return out;
 }

@@ -92,10 +92,50 @@ export function copyNd(x: NdArray): NdArray {
   return toContiguous(x);
 }
 
-/** A contiguous view of `x` with a new shape of the same size (copies first when `x` is strided). */
+/**
+ * `x` with a new shape of the same size: a view when strides can read `x`'s elements in that shape
+ * (always when `x` is contiguous; see {@link viewStrides}), else a contiguous copy of `x`'s elements.
+ * A view of a strided `x` is strided too: callers hand it to code that reads strides (the kernels
+ * make what they need contiguous themselves).
+ */
 export function reshapeNd(x: NdArray, shape: readonly number[]): NdArray {
+  if (isContiguous(x)) return wrapNd(x.data, shape, x.offset);
+  const stride = viewStrides(x.shape, x.stride, shape);
+  if (stride !== null) return view(x.data, shape, stride, x.offset);
   const c = toContiguous(x);
   return wrapNd(c.data, shape, c.offset);
+}
+
+/**
+ * The strides that read an array of `shape`, `stride` in row-major order as one of `newShape` (the
+ * same size), or null when none can (PyTorch's rule for `view`, ATen's `computeStride`): the dims
+ * fall into runs laid out one after the other in memory (dim d-1's stride is dim d's stride times
+ * its size), and `newShape` must split each run into dims of its own; dims of size 1 come and go
+ * freely. An empty array takes contiguous strides.
+ */
+export function viewStrides(shape: readonly number[], stride: readonly number[], newShape: readonly number[]): number[] | null {
+  const out = new Array<number>(newShape.length);
+  if (shape.length === 0 || sizeOf(shape) === 0) return contiguousStrides(newShape, out);
+  let v = newShape.length - 1;
+  let base = stride[shape.length - 1]!; // the stride of the run's innermost dim
+  let runSize = 1, viewSize = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    runSize *= shape[d]!;
+    // the run ends at d when d is the first dim, or dim d-1 is not laid out right before it
+    if (d === 0 || (shape[d - 1] !== 1 && stride[d - 1] !== runSize * base)) {
+      while (v >= 0 && (viewSize < runSize || newShape[v] === 1)) {
+        out[v] = viewSize * base;
+        viewSize *= newShape[v]!;
+        v--;
+      }
+      if (viewSize !== runSize) return null;
+      if (d > 0) {
+        base = stride[d - 1]!;
+        runSize = viewSize = 1;
+      }
+    }
+  }
+  return v === -1 ? out : null;
 }
 
 /** A read-only view of `x` broadcast to `shape` by zero strides (numpy rules; shapes already checked). */

@@ -124,9 +124,11 @@ const samplers: { [P in PrimitiveName]: fc.Arbitrary<Sample> } = {
       apply: (x) => mul(permute(x, dims), 1.5),
     })),
   ),
-  reshape: fc.tuple(shapeArb(1), seedArb, fc.boolean()).map(([shape, seed, strided]): Sample => ({
+  reshape: fc.tuple(shapeArb(1), seedArb, fc.constantFrom('contiguous', 'strided', 'strided view')).map(([shape, seed, form]): Sample => ({
     inputs: [normalValues(new Generator(seed), shape)],
-    apply: (x) => reshape(strided ? x.T : x, [-1, shape[0]!]),
+    // a transpose merged into [-1, d0] is a copy; with dims of size 1 put in, a strided view, which
+    // multiplying then makes flow through another op
+    apply: (x) => (form === 'strided view' ? mul(reshape(x.T, [1, ...[...shape].reverse(), 1]), 1.5) : reshape(form === 'strided' ? x.T : x, [-1, shape[0]!])),
   })),
   sum: reductionSample((x, d, k) => sum(x, d, k)),
   mean: reductionSample((x, d, k) => mean(x, d, k)),

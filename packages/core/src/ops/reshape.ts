@@ -5,7 +5,7 @@ import { normalizeDim, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
-/** The same values in a new shape (a view of contiguous data); dx = dy in the input's shape. @internal */
+/** The same values in a new shape (a view where strides allow, else a copy); dx = dy in the input's shape. @internal */
 export const reshapeOp: OpSpec<{ shape: readonly number[] }> = {
   name: 'reshape',
   forward(ctx, x) {
@@ -34,8 +34,10 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
 
 /**
  * The values of `x` in a new shape with the same number of elements; one entry may be -1 and is
- * inferred. A view when `x` is contiguous, else a copy. The method form also takes the dims as
- * separate numbers, `x.reshape(2, 3)`.
+ * inferred. A view of `x` where strides can read its elements in the new shape, as PyTorch's
+ * `reshape` (always when `x` is contiguous; for a transposed or broadcast `x`, when the new shape
+ * only adds or drops dims of size 1, or splits or merges dims that lie one after the other in
+ * memory), else a copy. The method form also takes the dims as separate numbers, `x.reshape(2, 3)`.
  *
  * @param x - the tensor.
  * @param shape - the new dims; a -1 entry is inferred from the others.
@@ -45,6 +47,8 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
  * import { arange, reshape } from '@tapegrad/core';
  * console.log(reshape(arange(6), [2, -1]).toArray()); // [[0, 1, 2], [3, 4, 5]]
  * console.log(arange(6).reshape(3, 2).shape, arange(6).reshape([-1]).shape); // [3, 2] [6]
+ * const t = arange(6).reshape(2, 3).T; // [3, 2], strided
+ * console.log(t.reshape(3, 1, 2).data.data === t.data.data, t.reshape(6).data.data === t.data.data); // true false
  * ```
  * @category Ops
  */
