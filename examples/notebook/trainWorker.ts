@@ -13,8 +13,14 @@ export interface TaskMessage {
   slot: number;
 }
 
-/** Runs one task in this worker. */
-export default async function runTask(message: TaskMessage): Promise<RunResult[]> {
+/** The trainer's warm-up call: answered at once, once this worker has loaded the training code. */
+export interface ReadyMessage {
+  ready: true;
+}
+
+/** Runs one task in this worker (none for a {@link ReadyMessage}). */
+export default async function runTask(message: TaskMessage | ReadyMessage): Promise<RunResult[]> {
+  if ('ready' in message) return [];
   const arrays = workerData as TrainingArrays;
   return runTrainingTask(message.task, arrays, {
     iteration: () => {

@@ -89,6 +89,31 @@ describe('the training pool', () => {
   }, 120_000);
 });
 
+describe('the trainer\'s warm-up', () => {
+  it('returns once every worker has loaded its code, not when piscina counts it ready', async () => {
+    requireBuilt();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tapegrad-trainer-'));
+    const file = path.join(dir, 'slowWorker.mjs'), loaded = path.join(dir, 'loaded.txt');
+    // a worker whose code takes a while to load, then says so in a file
+    fs.writeFileSync(file, [
+      "import * as fs from 'node:fs';",
+      "import { threadId } from 'node:worker_threads';",
+      'await new Promise((resolve) => setTimeout(resolve, 300));',
+      `fs.appendFileSync(${JSON.stringify(loaded)}, threadId + '\\n');`,
+      'export default async () => [];',
+    ].join('\n'));
+    const trainer = createTrainer({ workers: 2, arrays: async () => arrays(), progress: quiet, workerFile: file });
+    try {
+      await trainer.warmUp!();
+      const threads = fs.readFileSync(loaded, 'utf8').trim().split('\n');
+      expect(new Set(threads).size).toBe(2);
+    } finally {
+      await trainer.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a training worker that fails to start', () => {
   it('fails runTasks and the prefetched batches with an error naming the worker file and the cause, and close returns', async () => {
     requireBuilt();

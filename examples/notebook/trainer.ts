@@ -13,7 +13,7 @@ import { Progress, type ProgressStream } from '../shared/progress.js';
 import {
   iterationsOf, runTrainingTask, taskCost, type RunResult, type Trainer, type TrainingArrays, type TrainingTask,
 } from './training.js';
-import type { TaskMessage } from './trainWorker.js';
+import type { ReadyMessage, TaskMessage } from './trainWorker.js';
 
 export type { Trainer } from './training.js';
 
@@ -110,12 +110,11 @@ export function createTrainer(opts: TrainerOptions): Trainer {
         idleTimeout: 60_000,
         workerData,
       });
-      // piscina says a worker is created once it has loaded the training code and can take a task
-      let up = 0;
+      // piscina counts its first workers as ready before they load, so readiness is a call each
+      // worker answers once the training code is loaded (a failure shows in the first real task)
+      const ready: ReadyMessage = { ready: true };
       workersUp = new Promise<void>((resolve) => {
-        p.on('workerCreate', () => {
-          if (++up >= opts.workers) resolve();
-        });
+        Promise.all(Array.from({ length: opts.workers }, () => p.run(ready))).then(() => resolve(), () => resolve());
         setTimeout(resolve, WARM_UP_LIMIT_MS).unref();
       });
       p.on('error', (e: unknown) => stop(e));
