@@ -38,6 +38,16 @@ export function checkOptionalTensor(where: string, name: string, t: Tensor | nul
 }
 
 /**
+ * Checks that `t` is null or a 1-D tensor of `length` elements and `dtype` (as
+ * {@link checkOptionalTensor} with shape `[length]`, without making the shape array per call).
+ * @internal
+ */
+export function checkOptionalVector(where: string, name: string, t: Tensor | null, length: number, dtype: FloatDType): void {
+  if (t === null) return;
+  if (!(t instanceof Tensor) || t.ndim !== 1 || t.shape[0] !== length || t.dtype !== dtype) checkOptionalTensor(where, name, t, [length], dtype);
+}
+
+/**
  * Checks that a normalisation layer's input has the layer's dtype, the dtype of `held` (a
  * parameter or buffer; null when the layer holds none, and then any float dtype goes).
  * @internal
@@ -89,14 +99,18 @@ export function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly 
 
 /**
  * The gradients a fused normalisation returns: dx, then dγ and dβ for the weight and bias it was
- * given (null for those that need none), each in the input's dtype and its parameter's shape.
+ * given (null for those that need none), each in the input's dtype and its parameter's shape; in
+ * `into` (emptied first) when given, else in a new array.
  * @internal
  */
 export function affineGrads(
   ctx: OpContext<AffineFlags, readonly unknown[]>, dx: NdArray | null, dScale: Float64Array, dShift: Float64Array,
+  into: (NdArray | null)[] = [],
 ): (NdArray | null)[] {
   const dtype = ctx.inputDtypes[0] as FloatDType;
-  const grads: (NdArray | null)[] = [dx];
+  const grads = into;
+  grads.length = 0;
+  grads.push(dx);
   if (ctx.attrs.hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, ctx.inputShapes[1]!) : null);
   if (ctx.attrs.hasBias) {
     const i = grads.length;
