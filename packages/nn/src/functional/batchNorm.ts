@@ -10,7 +10,7 @@ import {
   type FloatArray, type FloatDType, type NdArray,
 } from '@tapegrad/core';
 import { takeBatchNormCall, type BatchNormCall } from './batchNormCalls.js';
-import { affineGrads, affineInputs, checkEps, checkOptionalVector } from './normalization.js';
+import { affineInputs, checkEps, checkOptionalVector } from './normalization.js';
 
 /**
  * Options of {@link batchNormComposed} and {@link batchNormFused} (PyTorch's `F.batch_norm` arguments).
@@ -212,9 +212,9 @@ const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm',
   forward(ctx, xNd, ...params) {
     const call = ctx.attrs;
-    const [n, c] = xNd.shape as [number, number];
+    const n = xNd.shape[0]!, c = xNd.shape[1]!;
     call.fillScaleAndShift(params);
-    const out = createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c], false);
+    const out = createNdArray(xNd.dtype, xNd.shape, false);
     getKernels().batchNormForward(
       n, c, xNd.data as FloatArray, xNd.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
       null, out.data as FloatArray,
@@ -225,14 +225,14 @@ const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   backward(ctx, dy) {
     const call = ctx.attrs;
     call.heldUntilFreed(ctx);
-    const [x] = ctx.saved;
-    const [n, c] = dy.shape as [number, number];
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c], false) : null;
+    const x = ctx.saved[0];
+    const n = dy.shape[0]!, c = dy.shape[1]!;
+    const dx = ctx.needsGrad[0] ? createNdArray(dy.dtype, dy.shape, false) : null;
     getKernels().batchNormBackward(
       n, c, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, call.mean, call.training, call.invStd, call.scale,
       call.sumDy, call.sumDyXHat, dx === null ? null : (dx.data as FloatArray),
     );
-    return affineGrads(ctx, dx, call.sumDyXHat, call.sumDy, call.grads);
+    return call.gradients(ctx.needsGrad, dy.dtype as FloatDType, dx);
   },
 });
 

@@ -11,7 +11,7 @@ import {
 } from '@tapegrad/core';
 import { resolveBatchNorm, updateRunningStats, type BatchNormOptions } from './batchNorm.js';
 import { takeBatchNormCall, type BatchNormCall } from './batchNormCalls.js';
-import { affineGrads, affineInputs } from './normalization.js';
+import { affineInputs } from './normalization.js';
 
 /**
  * Checks a BatchNorm2d input: float, `[N, C, H, W]` (C = `numFeatures` when given), and more than
@@ -91,12 +91,12 @@ const batchNorm2dOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm2d',
   forward(ctx, x, ...params) {
     const call = ctx.attrs;
-    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const n = x.shape[0]!, c = x.shape[1]!, hw = x.shape[2]! * x.shape[3]!;
     call.fillScaleAndShift(params);
-    const y = createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false); // the kernel writes every element
+    const y = createNdArray(x.dtype, x.shape, false); // the kernel writes every element
     if (x.size > 0) {
       getKernels().batchNorm2dForward(
-        n, c, h * w, x.data as FloatArray, x.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
+        n, c, hw, x.data as FloatArray, x.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
         y.data as FloatArray,
       );
     }
@@ -106,19 +106,19 @@ const batchNorm2dOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   backward(ctx, dy) {
     const call = ctx.attrs;
     call.heldUntilFreed(ctx);
-    const [x] = ctx.saved;
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false) : null;
+    const x = ctx.saved[0];
+    const n = x.shape[0]!, c = x.shape[1]!, hw = x.shape[2]! * x.shape[3]!;
+    const dx = ctx.needsGrad[0] ? createNdArray(x.dtype, x.shape, false) : null;
     if (x.size > 0) {
       getKernels().batchNorm2dBackward(
-        n, c, h * w, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, call.training,
+        n, c, hw, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, call.training,
         call.mean, call.invStd, call.scale, call.sumDy, call.sumDyXHat, dx === null ? null : (dx.data as FloatArray),
       );
     } else {
       call.sumDy.fill(0);
       call.sumDyXHat.fill(0);
     }
-    return affineGrads(ctx, dx, call.sumDyXHat, call.sumDy, call.grads);
+    return call.gradients(ctx.needsGrad, x.dtype as FloatDType, dx);
   },
 });
 

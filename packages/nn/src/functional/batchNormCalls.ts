@@ -18,8 +18,8 @@
  * @module
  * @internal
  */
-import { getKernels, type NdArray, type OpContext, type Tensor } from '@tapegrad/core';
-import type { AffineFlags } from './normalization.js';
+import { getKernels, type FloatDType, type NdArray, type OpContext, type Tensor } from '@tapegrad/core';
+import { ndFrom, type AffineFlags } from './normalization.js';
 
 /** States per channel count. */
 const RING = 16;
@@ -47,8 +47,10 @@ export class BatchNormCall implements AffineFlags {
   readonly sumDy: Float64Array;
   /** Σdy·x̂, backward's. */
   readonly sumDyXHat: Float64Array;
-  /** The gradients backward returns, refilled by each backward through this call. */
-  readonly grads: (NdArray | null)[] = [];
+  /** The shape of γ, β and their gradients: [C]. */
+  readonly vectorShape: readonly number[];
+  /** The gradients backward returns, refilled by each backward through this call (one per input). */
+  private grads: (NdArray | null)[] = [];
   /** The block the vectors view; kept, since the kernels' memory frees a block once its view is collected. */
   private readonly block: Float64Array;
   /** Whether a call holds this state (from `take` until its node is freed, or at once when nothing was recorded). */
@@ -58,6 +60,7 @@ export class BatchNormCall implements AffineFlags {
 
   constructor(readonly channels: number) {
     const c = channels;
+    this.vectorShape = [c];
     this.block = getKernels().allocate('float64', 7 * c) as Float64Array;
     const part = (i: number) => this.block.subarray(i * c, (i + 1) * c);
     [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [0, 1, 2, 3, 4, 5, 6].map(part) as [
@@ -102,6 +105,22 @@ export class BatchNormCall implements AffineFlags {
     else for (let j = 0; j < c; j++) this.scale[j] = weight.data[weight.offset + j]!;
     if (bias === null) this.shift.fill(0);
     else for (let j = 0; j < c; j++) this.shift[j] = bias.data[bias.offset + j]!;
+  }
+
+  /**
+   * The gradients backward returns: `dx`, then dγ = Σdy·x̂ and dβ = Σdy (from `sumDyXHat` and
+   * `sumDy`, in `dtype`) for the weight and bias the call was given, null for those that need none
+   * (`needsGrad`, per input). In one list, refilled by each backward through this call.
+   */
+  gradients(needsGrad: readonly boolean[], dtype: FloatDType, dx: NdArray | null): (NdArray | null)[] {
+    const inputs = 1 + (this.hasWeight ? 1 : 0) + (this.hasBias ? 1 : 0);
+    // a list of that length, kept (emptying one with `length = 0` would drop its storage)
+    if (this.grads.length !== inputs) this.grads = new Array<NdArray | null>(inputs).fill(null);
+    const grads = this.grads;
+    grads[0] = dx;
+    if (this.hasWeight) grads[1] = needsGrad[1] ? ndFrom(this.sumDyXHat, dtype, this.vectorShape) : null;
+    if (this.hasBias) grads[inputs - 1] = needsGrad[inputs - 1] ? ndFrom(this.sumDy, dtype, this.vectorShape) : null;
+    return grads;
   }
 
   /** Copies the running statistics in (evaluation: forward normalises with them). */

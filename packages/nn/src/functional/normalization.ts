@@ -66,10 +66,9 @@ export interface AffineFlags {
 
 /** The inputs `[x, weight?, bias?]` of a fused call: only the tensors given. @internal */
 export function affineInputs(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  return inputs;
+  // made at their length (pushes onto [x] would grow it: a second allocation per call)
+  if (weight !== null) return bias !== null ? [x, weight, bias] : [x, weight];
+  return bias !== null ? [x, bias] : [x];
 }
 
 /** The values of a [c] ndarray as float64, or `fill` repeated when there is none. @internal */
@@ -99,18 +98,14 @@ export function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly 
 
 /**
  * The gradients a fused normalisation returns: dx, then dγ and dβ for the weight and bias it was
- * given (null for those that need none), each in the input's dtype and its parameter's shape; in
- * `into` (emptied first) when given, else in a new array.
+ * given (null for those that need none), each in the input's dtype and its parameter's shape.
  * @internal
  */
 export function affineGrads(
   ctx: OpContext<AffineFlags, readonly unknown[]>, dx: NdArray | null, dScale: Float64Array, dShift: Float64Array,
-  into: (NdArray | null)[] = [],
 ): (NdArray | null)[] {
   const dtype = ctx.inputDtypes[0] as FloatDType;
-  const grads = into;
-  grads.length = 0;
-  grads.push(dx);
+  const grads: (NdArray | null)[] = [dx];
   if (ctx.attrs.hasWeight) grads.push(ctx.needsGrad[1] ? ndFrom(dScale, dtype, ctx.inputShapes[1]!) : null);
   if (ctx.attrs.hasBias) {
     const i = grads.length;
