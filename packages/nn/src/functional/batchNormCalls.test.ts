@@ -97,6 +97,17 @@ describe('fused batch norm: the per-call state reused across calls', () => {
     expectSame(grads(batchNormFused, d.x, d.w, d.b, d.G), grads(batchNormComposed, d.x, d.w, d.b, d.G));
   });
 
+  test('states made past a full ring are plain arrays: a loop of dropped graphs does not grow the kernels\' memory', () => {
+    const c = 31;
+    const d = data(new Generator(19), 3, c);
+    const heap = () => (getKernels() as { heap?: { allocatedBytes: number } }).heap?.allocatedBytes ?? 0;
+    const before = heap();
+    for (let k = 0; k < 300; k++) batchNormFused(leaf(d.x), d.w, d.b);
+    // at most the ring's 16 states of 7 vectors of C float64 (each block rounded up to 64 bytes)
+    expect(heap() - before).toBeLessThanOrEqual(16 * Math.ceil((7 * c * 8) / 64) * 64);
+    expect(batchNormCallCount(c)).toBe(16);
+  });
+
   test('a forward that throws gives its state back', () => {
     const c = 23;
     // eps 0 and a constant column: 1/σ is infinite, y NaN, which anomaly mode rejects after forward ran

@@ -13,8 +13,9 @@
  * the place of the oldest one (which its holder, if any, keeps), so a ring never holds more than
  * {@link RING} states and never keeps a dropped graph's state alive on its own.
  *
- * The vectors live in the active kernels' memory when they have one (the WebAssembly kernels then
- * use them in place instead of copying them in and out for each call).
+ * The vectors of a ring's states live in the active kernels' memory when they have one (the
+ * WebAssembly kernels then use them in place instead of copying them in and out for each call);
+ * those of a state made when its ring was full, in a plain array.
  * @module
  * @internal
  */
@@ -58,10 +59,14 @@ export class BatchNormCall implements AffineFlags {
   /** The context of the node holding this state, once a backward went through it. */
   private heldBy: OpContext<BatchNormCall, readonly unknown[]> | null = null;
 
-  constructor(readonly channels: number) {
+  /**
+   * @param channels - C.
+   * @param inKernelMemory - whether the vectors go in the active kernels' memory (else a plain array).
+   */
+  constructor(readonly channels: number, inKernelMemory: boolean) {
     const c = channels;
     this.vectorShape = [c];
-    this.block = getKernels().allocate('float64', 7 * c) as Float64Array;
+    this.block = inKernelMemory ? (getKernels().allocate('float64', 7 * c) as Float64Array) : new Float64Array(7 * c);
     const part = (i: number) => this.block.subarray(i * c, (i + 1) * c);
     [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [0, 1, 2, 3, 4, 5, 6].map(part) as [
       Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
@@ -158,7 +163,11 @@ export function takeBatchNormCall(c: number, training: boolean, eps: number, has
     const state = states[i]!;
     if (state.free) return state.claim(training, eps, hasWeight, hasBias);
   }
-  const state = new BatchNormCall(c);
+  // the ring's first states live in the kernels' memory; one made when the ring is full does not: the
+  // state it replaces may be held by a dropped graph, and a block of the kernels' memory comes back
+  // only once the collector found its view and the event loop turned, which a loop that keeps making
+  // such graphs may not let happen (its plain arrays are collected as any garbage is)
+  const state = new BatchNormCall(c, states.length < RING);
   if (states.length < RING) states.push(state);
   else {
     states[ring.next] = state;
