@@ -241,11 +241,13 @@ const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
  * cs231n's `batchnorm_backward_alt`. Same signature and results as {@link batchNormComposed}.
  *
  * Forward (training): per channel, `μ`, biased `σ²`, `invStd = 1/√(σ² + eps)`,
- * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`, in three passes over the rows (statistics in float64) on
- * core's active kernels (see {@link @tapegrad/core!setKernels | setKernels}); the running
- * statistics, when given, are then updated in place outside the graph. Backward:
- * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = (γ·invStd/N)·(N·dy − Σdy − x̂·Σ(dy·x̂))`, in two passes.
- * Evaluation uses the running statistics as constants: `dx = dy·γ·invStd`.
+ * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β` (statistics in float64, x̂ not stored) on core's active
+ * kernels (see {@link @tapegrad/core!setKernels | setKernels}); the running statistics, when given,
+ * are then updated in place outside the graph. Backward, with x̂ recomputed from x:
+ * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = (γ·invStd/N)·(N·dy − Σdy − x̂·Σ(dy·x̂))`.
+ * Evaluation uses the running statistics as constants: `dx = dy·γ·invStd`. The per-channel vectors
+ * a call keeps for its backward are reused by later calls once its graph is freed (not while a graph
+ * that holds them is alive), so repeated steps allocate none.
  * An [N, C, L] input is normalised per channel over N and L (moved channels-last around the op).
  *
  * @param x - input [N, C] or [N, C, L], float32 or float64.
