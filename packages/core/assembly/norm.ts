@@ -3,180 +3,278 @@
  * per-channel vectors (γ, β, mean, variance, 1/σ) and sums are f64, and the arithmetic runs in f64
  * two lanes at a time (f32 data is widened on load and rounded once on store), as the TypeScript
  * kernels do. Addresses are bytes.
+ *
+ * BatchNorm works on strips of four columns (two f64x2), then two, then one, each down all n rows:
+ * a strip's sums take one read of its rows from L2, and the elementwise pass that follows (y, or dx)
+ * reads the same rows again while they are in L1, with the strip's per-column coefficients held in
+ * registers. Every column sums its rows in order with one accumulator, so the results do not depend
+ * on the strip a column falls in. (Wider strips ran slower: V8 spills their accumulators.)
  */
 import { load2, store2, total } from './pointwise';
 
 /**
- * BatchNorm forward over contiguous [n, c] rows; see KernelSet.batchNormForward. Training: the
- * statistics in one pass, from sums of d = x − x[0] (the first row shifts the data, so the sums do
- * not cancel when the mean is large against the spread): mean = x[0] + Σd/n,
- * variance = (Σd² − (Σd)²/n)/n. Then y = x·A + B with A = γ·invStd, B = β − mean·A in a second
- * pass (and x̂, when asked for). `work` holds 2·c f64.
+ * One strip's BatchNorm forward: its columns at `xs` (k: the byte offset of its first column in
+ * the per-channel f64 vectors), two of them, or four when `wide`. Training: mean = x[0] + Σd/n and
+ * variance = max(0, (Σd² − (Σd)²/n)/n) from d = x − x[0] (the first row shifts the data, so the
+ * sums do not cancel when the mean is large against the spread); else both are read. Then
+ * invStd = 1/√(variance + eps) and y = x·A + B with A = γ·invStd, B = β − mean·A (and x̂ at `hs`, when not 0).
  */
+// @ts-ignore: decorator
+@inline function forwardStrip<T>(
+  wide: bool, n: i32, rowBytes: usize, xs: usize, ys: usize, hs: usize, training: i32, eps: v128, invN: v128,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, k: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const zero = f64x2.splat(0);
+  const end = xs + <usize>n * rowBytes;
+  let m0 = zero, m1 = zero, v0 = zero, v1 = zero;
+  if (training) {
+    const x0 = load2<T>(xs), x1 = wide ? load2<T>(xs + 2 * S) : zero;
+    let s0 = zero, s1 = zero, q0 = zero, q1 = zero;
+    for (let at = xs; at < end; at += rowBytes) {
+      const d0 = f64x2.sub(load2<T>(at), x0);
+      s0 = f64x2.add(s0, d0);
+      q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+      if (wide) {
+        const d1 = f64x2.sub(load2<T>(at + 2 * S), x1);
+        s1 = f64x2.add(s1, d1);
+        q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      }
+    }
+    m0 = f64x2.add(x0, f64x2.mul(s0, invN));
+    v0 = f64x2.max(zero, f64x2.mul(f64x2.sub(q0, f64x2.mul(f64x2.mul(s0, s0), invN)), invN));
+    v128.store(mean + k, m0);
+    v128.store(variance + k, v0);
+    if (wide) {
+      m1 = f64x2.add(x1, f64x2.mul(s1, invN));
+      v1 = f64x2.max(zero, f64x2.mul(f64x2.sub(q1, f64x2.mul(f64x2.mul(s1, s1), invN)), invN));
+      v128.store(mean + k, m1, 16);
+      v128.store(variance + k, v1, 16);
+    }
+  } else {
+    m0 = v128.load(mean + k);
+    v0 = v128.load(variance + k);
+    if (wide) {
+      m1 = v128.load(mean + k, 16);
+      v1 = v128.load(variance + k, 16);
+    }
+  }
+  const one = f64x2.splat(1);
+  const i0 = f64x2.div(one, f64x2.sqrt(f64x2.add(v0, eps))), i1 = wide ? f64x2.div(one, f64x2.sqrt(f64x2.add(v1, eps))) : zero;
+  const a0 = f64x2.mul(i0, v128.load(scale + k)), a1 = wide ? f64x2.mul(i1, v128.load(scale + k, 16)) : zero;
+  const b0 = f64x2.sub(v128.load(shift + k), f64x2.mul(m0, a0)), b1 = wide ? f64x2.sub(v128.load(shift + k, 16), f64x2.mul(m1, a1)) : zero;
+  v128.store(invStd + k, i0);
+  if (wide) v128.store(invStd + k, i1, 16);
+  let yat = ys;
+  if (hs) {
+    let hat = hs;
+    for (let at = xs; at < end; at += rowBytes) {
+      const x0 = load2<T>(at);
+      store2<T>(hat, f64x2.mul(f64x2.sub(x0, m0), i0));
+      store2<T>(yat, f64x2.add(f64x2.mul(x0, a0), b0));
+      if (wide) {
+        const x1 = load2<T>(at + 2 * S);
+        store2<T>(hat + 2 * S, f64x2.mul(f64x2.sub(x1, m1), i1));
+        store2<T>(yat + 2 * S, f64x2.add(f64x2.mul(x1, a1), b1));
+      }
+      yat += rowBytes;
+      hat += rowBytes;
+    }
+    return;
+  }
+  for (let at = xs; at < end; at += rowBytes) {
+    store2<T>(yat, f64x2.add(f64x2.mul(load2<T>(at), a0), b0));
+    if (wide) store2<T>(yat + 2 * S, f64x2.add(f64x2.mul(load2<T>(at + 2 * S), a1), b1));
+    yat += rowBytes;
+  }
+}
+
+/** forwardStrip for a single column j (the last one, when c is odd). */
+function forwardColumn<T>(
+  n: i32, c: i32, j: i32, x: usize, y: usize, xHat: usize, training: i32, eps: f64,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const k = <usize>j * 8, invN = 1 / <f64>n;
+  if (training) {
+    const x0 = <f64>load<T>(x + <usize>j * S);
+    let s: f64 = 0, q: f64 = 0;
+    for (let r = 0; r < n; r++) {
+      const d = <f64>load<T>(x + <usize>(r * c + j) * S) - x0;
+      s += d;
+      q += d * d;
+    }
+    store<f64>(mean + k, x0 + s * invN);
+    store<f64>(variance + k, Math.max(0, (q - s * s * invN) * invN));
+  }
+  const mu = load<f64>(mean + k), is = 1 / Math.sqrt(load<f64>(variance + k) + eps);
+  const a = is * load<f64>(scale + k), b = load<f64>(shift + k) - mu * a;
+  store<f64>(invStd + k, is);
+  for (let r = 0; r < n; r++) {
+    const o = <usize>(r * c + j) * S;
+    const v = <f64>load<T>(x + o);
+    if (xHat) store<T>(xHat + o, ((v - mu) * is) as T);
+    store<T>(y + o, (v * a + b) as T);
+  }
+}
+
+/** BatchNorm forward over contiguous [n, c] rows; see KernelSet.batchNormForward and forwardStrip. */
 function batchNormForward<T>(
   n: i32, c: i32, x: usize, training: i32, eps: f64,
-  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize, work: usize,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
   const S: usize = sizeof<T>();
   const rowBytes = <usize>c * S;
-  if (training) {
-    const invN = f64x2.splat(1 / <f64>n), zero = f64x2.splat(0);
-    let j = 0;
-    for (; j + 4 <= c; j += 4) {
-      let at = x + <usize>j * S;
-      const x0 = load2<T>(at), x1 = load2<T>(at + 2 * S);
-      let s0 = zero, s1 = zero, q0 = zero, q1 = zero;
-      for (let r = 0; r < n; r++) {
-        const d0 = f64x2.sub(load2<T>(at), x0), d1 = f64x2.sub(load2<T>(at + 2 * S), x1);
-        s0 = f64x2.add(s0, d0);
-        s1 = f64x2.add(s1, d1);
-        q0 = f64x2.add(q0, f64x2.mul(d0, d0));
-        q1 = f64x2.add(q1, f64x2.mul(d1, d1));
-        at += rowBytes;
-      }
-      const k = <usize>j * 8;
-      v128.store(mean + k, f64x2.add(x0, f64x2.mul(s0, invN)));
-      v128.store(mean + k, f64x2.add(x1, f64x2.mul(s1, invN)), 16);
-      v128.store(variance + k, f64x2.max(zero, f64x2.mul(f64x2.sub(q0, f64x2.mul(f64x2.mul(s0, s0), invN)), invN)));
-      v128.store(variance + k, f64x2.max(zero, f64x2.mul(f64x2.sub(q1, f64x2.mul(f64x2.mul(s1, s1), invN)), invN)), 16);
-    }
-    for (; j < c; j++) {
-      const x0 = <f64>load<T>(x + <usize>j * S);
-      let s: f64 = 0, q: f64 = 0;
-      for (let r = 0; r < n; r++) {
-        const d = <f64>load<T>(x + <usize>(r * c + j) * S) - x0;
-        s += d;
-        q += d * d;
-      }
-      store<f64>(mean + <usize>j * 8, x0 + s / <f64>n);
-      store<f64>(variance + <usize>j * 8, Math.max(0, (q - (s * s) / <f64>n) / <f64>n));
-    }
+  const invN = f64x2.splat(1 / <f64>n), eps2 = f64x2.splat(eps);
+  let j = 0;
+  for (; j + 4 <= c; j += 4) {
+    const o = <usize>j * S;
+    forwardStrip<T>(true, n, rowBytes, x + o, y + o, xHat ? xHat + o : 0, training, eps2, invN, scale, shift, mean, variance, invStd, <usize>j * 8);
   }
-  const A = work, B = work + <usize>c * 8;
-  for (let j = 0; j < c; j++) {
-    const k = <usize>j * 8;
-    const is = 1 / Math.sqrt(load<f64>(variance + k) + eps);
-    store<f64>(invStd + k, is);
-    const a = is * load<f64>(scale + k);
-    store<f64>(A + k, a);
-    store<f64>(B + k, load<f64>(shift + k) - load<f64>(mean + k) * a);
+  if (j + 2 <= c) {
+    const o = <usize>j * S;
+    forwardStrip<T>(false, n, rowBytes, x + o, y + o, xHat ? xHat + o : 0, training, eps2, invN, scale, shift, mean, variance, invStd, <usize>j * 8);
+    j += 2;
   }
-  for (let r = 0; r < n; r++) {
-    const xr = x + <usize>r * rowBytes, hr = xHat + <usize>r * rowBytes, yr = y + <usize>r * rowBytes;
-    let j = 0;
-    for (; j + 2 <= c; j += 2) {
-      const o = <usize>j * S, k = <usize>j * 8;
-      const v = load2<T>(xr + o);
-      if (xHat) store2<T>(hr + o, f64x2.mul(f64x2.sub(v, v128.load(mean + k)), v128.load(invStd + k)));
-      store2<T>(yr + o, f64x2.add(f64x2.mul(v, v128.load(A + k)), v128.load(B + k)));
-    }
-    for (; j < c; j++) {
-      const o = <usize>j * S, k = <usize>j * 8;
-      const v = <f64>load<T>(xr + o);
-      if (xHat) store<T>(hr + o, ((v - load<f64>(mean + k)) * load<f64>(invStd + k)) as T);
-      store<T>(yr + o, (v * load<f64>(A + k) + load<f64>(B + k)) as T);
-    }
-  }
+  if (j < c) forwardColumn<T>(n, c, j, x, y, xHat, training, eps, scale, shift, mean, variance, invStd);
 }
 
 export function batchNormForwardF32(
   n: i32, c: i32, x: usize, training: i32, eps: f64,
-  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize, work: usize,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
-  batchNormForward<f32>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y, work);
+  batchNormForward<f32>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
 }
 
 export function batchNormForwardF64(
   n: i32, c: i32, x: usize, training: i32, eps: f64,
-  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize, work: usize,
+  scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
-  batchNormForward<f64>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y, work);
+  batchNormForward<f64>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
 }
 
 /**
- * BatchNorm backward; see KernelSet.batchNormBackward. x̂ = (x − mean)·invStd is recomputed from x
- * (never stored): one pass for Σdy and Σdy·x̂, one for dx. `sumDy`, `sumDyXHat` are overwritten;
- * `dx` 0 means none; `work` holds 3·c f64.
+ * One strip's BatchNorm backward (two columns, or four when `wide`), x̂ = (x − mean)·invStd
+ * recomputed from x: Σdy and Σdy·x̂ in one read of the strip's rows, then (when `dxs` is not 0)
+ * dx = a·dy − a·Σdy/n − (x − mean)·e = a·dy − x·e + f per column, with a = γ·invStd,
+ * e = invStd·a·Σ(dy·x̂)/n and f = mean·e − a·Σdy/n (e, f: 0 in eval).
+ */
+// @ts-ignore: decorator
+@inline function backwardStrip<T>(
+  wide: bool, n: i32, rowBytes: usize, dys: usize, xs: usize, dxs: usize, training: i32, nf: v128,
+  mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, k: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const zero = f64x2.splat(0);
+  const end = dys + <usize>n * rowBytes;
+  const m0 = v128.load(mean + k), m1 = wide ? v128.load(mean + k, 16) : zero;
+  let g0 = zero, g1 = zero, h0 = zero, h1 = zero;
+  let xat = xs;
+  for (let dat = dys; dat < end; dat += rowBytes) {
+    const d0 = load2<T>(dat);
+    g0 = f64x2.add(g0, d0);
+    h0 = f64x2.add(h0, f64x2.mul(d0, f64x2.sub(load2<T>(xat), m0)));
+    if (wide) {
+      const d1 = load2<T>(dat + 2 * S);
+      g1 = f64x2.add(g1, d1);
+      h1 = f64x2.add(h1, f64x2.mul(d1, f64x2.sub(load2<T>(xat + 2 * S), m1)));
+    }
+    xat += rowBytes;
+  }
+  const is0 = v128.load(invStd + k), is1 = wide ? v128.load(invStd + k, 16) : zero;
+  const sh0 = f64x2.mul(h0, is0), sh1 = f64x2.mul(h1, is1);
+  v128.store(sumDy + k, g0);
+  v128.store(sumDyXHat + k, sh0);
+  if (wide) {
+    v128.store(sumDy + k, g1, 16);
+    v128.store(sumDyXHat + k, sh1, 16);
+  }
+  if (!dxs) return;
+  const a0 = f64x2.mul(v128.load(scale + k), is0), a1 = wide ? f64x2.mul(v128.load(scale + k, 16), is1) : zero;
+  let e0 = zero, e1 = zero, f0 = zero, f1 = zero;
+  if (training) {
+    e0 = f64x2.mul(f64x2.div(f64x2.mul(a0, sh0), nf), is0);
+    f0 = f64x2.sub(f64x2.mul(m0, e0), f64x2.div(f64x2.mul(a0, g0), nf));
+    if (wide) {
+      e1 = f64x2.mul(f64x2.div(f64x2.mul(a1, sh1), nf), is1);
+      f1 = f64x2.sub(f64x2.mul(m1, e1), f64x2.div(f64x2.mul(a1, g1), nf));
+    }
+  }
+  xat = xs;
+  let dxat = dxs;
+  for (let dat = dys; dat < end; dat += rowBytes) {
+    store2<T>(dxat, f64x2.add(f64x2.sub(f64x2.mul(a0, load2<T>(dat)), f64x2.mul(load2<T>(xat), e0)), f0));
+    if (wide) store2<T>(dxat + 2 * S, f64x2.add(f64x2.sub(f64x2.mul(a1, load2<T>(dat + 2 * S)), f64x2.mul(load2<T>(xat + 2 * S), e1)), f1));
+    xat += rowBytes;
+    dxat += rowBytes;
+  }
+}
+
+/** backwardStrip for a single column j (the last one, when c is odd). */
+function backwardColumn<T>(
+  n: i32, c: i32, j: i32, dy: usize, x: usize, dx: usize, training: i32,
+  mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize,
+): void {
+  const S: usize = sizeof<T>();
+  const k = <usize>j * 8;
+  const mu = load<f64>(mean + k), is = load<f64>(invStd + k);
+  let g: f64 = 0, h: f64 = 0;
+  for (let r = 0; r < n; r++) {
+    const o = <usize>(r * c + j) * S;
+    const d = <f64>load<T>(dy + o);
+    g += d;
+    h += d * (<f64>load<T>(x + o) - mu);
+  }
+  const sh = h * is;
+  store<f64>(sumDy + k, g);
+  store<f64>(sumDyXHat + k, sh);
+  if (!dx) return;
+  const a = load<f64>(scale + k) * is;
+  const e = training ? ((a * sh) / <f64>n) * is : 0;
+  const f = training ? mu * e - (a * g) / <f64>n : 0;
+  for (let r = 0; r < n; r++) {
+    const o = <usize>(r * c + j) * S;
+    store<T>(dx + o, (a * <f64>load<T>(dy + o) - <f64>load<T>(x + o) * e + f) as T);
+  }
+}
+
+/**
+ * BatchNorm backward; see KernelSet.batchNormBackward and backwardStrip. `sumDy`, `sumDyXHat` are
+ * overwritten; `dx` 0 means none.
  */
 function batchNormBackward<T>(
   n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
-  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize, work: usize,
+  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
   const S: usize = sizeof<T>();
   const rowBytes = <usize>c * S;
+  const nf = f64x2.splat(<f64>n);
   let j = 0;
   for (; j + 4 <= c; j += 4) {
-    const k = <usize>j * 8;
-    const m0 = v128.load(mean + k), m1 = v128.load(mean + k, 16);
-    let g0 = f64x2.splat(0), g1 = g0, h0 = g0, h1 = g0;
-    let at = <usize>j * S;
-    for (let r = 0; r < n; r++) {
-      const d0 = load2<T>(dy + at), d1 = load2<T>(dy + at + 2 * S);
-      g0 = f64x2.add(g0, d0);
-      g1 = f64x2.add(g1, d1);
-      h0 = f64x2.add(h0, f64x2.mul(d0, f64x2.sub(load2<T>(x + at), m0)));
-      h1 = f64x2.add(h1, f64x2.mul(d1, f64x2.sub(load2<T>(x + at + 2 * S), m1)));
-      at += rowBytes;
-    }
-    v128.store(sumDy + k, g0); v128.store(sumDy + k, g1, 16);
-    v128.store(sumDyXHat + k, f64x2.mul(h0, v128.load(invStd + k)));
-    v128.store(sumDyXHat + k, f64x2.mul(h1, v128.load(invStd + k, 16)), 16);
+    const o = <usize>j * S;
+    backwardStrip<T>(true, n, rowBytes, dy + o, x + o, dx ? dx + o : 0, training, nf, mean, invStd, scale, sumDy, sumDyXHat, <usize>j * 8);
   }
-  for (; j < c; j++) {
-    const mj = load<f64>(mean + <usize>j * 8);
-    let g: f64 = 0, h: f64 = 0;
-    for (let r = 0; r < n; r++) {
-      const o = <usize>(r * c + j) * S;
-      const d = <f64>load<T>(dy + o);
-      g += d;
-      h += d * (<f64>load<T>(x + o) - mj);
-    }
-    store<f64>(sumDy + <usize>j * 8, g);
-    store<f64>(sumDyXHat + <usize>j * 8, h * load<f64>(invStd + <usize>j * 8));
+  if (j + 2 <= c) {
+    const o = <usize>j * S;
+    backwardStrip<T>(false, n, rowBytes, dy + o, x + o, dx ? dx + o : 0, training, nf, mean, invStd, scale, sumDy, sumDyXHat, <usize>j * 8);
+    j += 2;
   }
-  if (!dx) return;
-  // dx = a·dy − b − (x − mean)·e = a·dy − x·e + (mean·e − b) per column, a = γ·invStd,
-  // b = a·Σdy/n, e = invStd·a·Σ(dy·x̂)/n (b, e: 0 in eval)
-  const a = work, e = work + <usize>c * 8, f = work + <usize>c * 16;
-  for (let q = 0; q < c; q++) {
-    const k = <usize>q * 8;
-    const aq = load<f64>(scale + k) * load<f64>(invStd + k);
-    const bq = training ? (aq * load<f64>(sumDy + k)) / <f64>n : 0;
-    const eq = training ? ((aq * load<f64>(sumDyXHat + k)) / <f64>n) * load<f64>(invStd + k) : 0;
-    store<f64>(a + k, aq);
-    store<f64>(e + k, eq);
-    store<f64>(f + k, load<f64>(mean + k) * eq - bq);
-  }
-  for (let r = 0; r < n; r++) {
-    const dr = dy + <usize>r * rowBytes, xr = x + <usize>r * rowBytes, outr = dx + <usize>r * rowBytes;
-    let q = 0;
-    for (; q + 2 <= c; q += 2) {
-      const o = <usize>q * S, k = <usize>q * 8;
-      const v = f64x2.add(f64x2.sub(f64x2.mul(v128.load(a + k), load2<T>(dr + o)), f64x2.mul(load2<T>(xr + o), v128.load(e + k))), v128.load(f + k));
-      store2<T>(outr + o, v);
-    }
-    for (; q < c; q++) {
-      const o = <usize>q * S, k = <usize>q * 8;
-      const v = load<f64>(a + k) * <f64>load<T>(dr + o) - <f64>load<T>(xr + o) * load<f64>(e + k) + load<f64>(f + k);
-      store<T>(outr + o, v as T);
-    }
-  }
+  if (j < c) backwardColumn<T>(n, c, j, dy, x, dx, training, mean, invStd, scale, sumDy, sumDyXHat);
 }
 
 export function batchNormBackwardF32(
   n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
-  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize, work: usize,
+  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
-  batchNormBackward<f32>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx, work);
+  batchNormBackward<f32>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
 }
 
 export function batchNormBackwardF64(
   n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
-  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize, work: usize,
+  invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
-  batchNormBackward<f64>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx, work);
+  batchNormBackward<f64>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
 }
-
 
 /** LayerNorm forward over m contiguous rows of d; see KernelSet.layerNormForward. */
 function layerNormForward<T>(

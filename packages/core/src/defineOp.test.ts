@@ -124,6 +124,33 @@ describe('defineOpWithAttrs', () => {
     expect(strides).toEqual([[2, 1, 1], [1, 3, 2]]);
   });
 
+  test('ctx.freed turns true once a backward without retainGraph went through the node', () => {
+    const seen: boolean[] = [];
+    let kept: OpContext<undefined> | null = null;
+    const twice = defineOp({
+      name: 'twice',
+      forward(ctx, x) {
+        kept = ctx;
+        seen.push(ctx.freed);
+        const y = createNdArray(x.dtype, x.shape);
+        for (let i = 0; i < x.size; i++) y.data[i] = 2 * x.data[x.offset + i]!;
+        return y;
+      },
+      backward(ctx, dy) {
+        seen.push(ctx.freed);
+        const dx = createNdArray(dy.dtype, dy.shape);
+        for (let i = 0; i < dy.size; i++) dx.data[i] = 2 * dy.data[dy.offset + i]!;
+        return [dx];
+      },
+    });
+    const y = twice(tensor([1, 2], { dtype: 'float64', requiresGrad: true })).sum();
+    y.backward(undefined, { retainGraph: true });
+    seen.push(kept!.freed);
+    y.backward();
+    seen.push(kept!.freed);
+    expect(seen).toEqual([false, false, false, false, true]);
+  });
+
   test('nothing is saved, nor recorded, when no input needs a gradient', () => {
     const x = tensor([1, 2], { dtype: 'float64', requiresGrad: true });
     const y = noGrad(() => affine([x], { scale: 2, shift: 0 }));

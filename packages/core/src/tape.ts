@@ -31,6 +31,12 @@ export interface OpContext<Attrs = undefined, Saved extends readonly unknown[] =
   save(...values: Saved): void;
   /** What forward saved; reading it after the graph was freed throws a GraphError. */
   readonly saved: Saved;
+  /**
+   * Whether a backward without `retainGraph` went through the op's node, freeing what forward saved
+   * (no backward can run through it again). An op that lends per-call state to its node (as nn's
+   * batch norm lends its per-channel vectors) may take it back once this is true.
+   */
+  readonly freed: boolean;
 }
 
 /**

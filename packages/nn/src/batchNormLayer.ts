@@ -76,6 +76,8 @@ export abstract class BatchNormLayer extends Module {
   runningVar: Buffer | null;
   /** How many train-mode batches updated the running statistics (int32 scalar), or null without trackRunningStats. */
   numBatchesTracked: Buffer | null;
+  /** The options `normalize` passes, refilled for each call (the forms read them before they return). */
+  private readonly callOptions: BatchNormOptions = {};
 
   /**
    * @param where - the layer's name in messages (`BatchNorm1d`).
@@ -147,14 +149,14 @@ export abstract class BatchNormLayer extends Module {
       if (this.momentum === null) momentum = 1 / batches;
       else momentum = this.convention === 'pytorch' ? this.momentum : 1 - this.momentum;
     }
-    return form(x, this.weight, this.bias, {
-      training: this.training || !useRunning,
-      runningMean: useRunning ? this.runningMean : null,
-      runningVar: useRunning ? this.runningVar : null,
-      momentum,
-      unbiasedRunningVar: this.convention === 'pytorch',
-      eps: this.eps,
-    });
+    const opts = this.callOptions;
+    opts.training = this.training || !useRunning;
+    opts.runningMean = useRunning ? this.runningMean : null;
+    opts.runningVar = useRunning ? this.runningVar : null;
+    opts.momentum = momentum;
+    opts.unbiasedRunningVar = this.convention === 'pytorch';
+    opts.eps = this.eps;
+    return form(x, this.weight, this.bias, opts);
   }
 
   /** `3, eps=1e-5, momentum=0.1, affine=true, trackRunningStats=true` (plus convention and backward when not the defaults). */

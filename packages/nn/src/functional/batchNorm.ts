@@ -9,7 +9,8 @@ import {
   ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, formatShape, getKernels, noGrad, tensor,
   type FloatArray, type FloatDType, type NdArray,
 } from '@tapegrad/core';
-import { affineGrads, affineInputs, checkEps, checkOptionalTensor, scaleAndShift, type AffineFlags } from './normalization.js';
+import { takeBatchNormCall, type BatchNormCall } from './batchNormCalls.js';
+import { affineInputs, checkEps, checkOptionalVector } from './normalization.js';
 
 /**
  * Options of {@link batchNormComposed} and {@link batchNormFused} (PyTorch's `F.batch_norm` arguments).
@@ -67,25 +68,30 @@ export function checkBatchNormInput(where: string, x: Tensor, training: boolean,
   }
 }
 
+/**
+ * The options every call resolves into: calls do not nest, and each has read what it needs from
+ * them (the running-statistics update included) before it returns, so one object serves them all.
+ */
+const resolved: Resolved = { training: true, runningMean: null, runningVar: null, momentum: 0.1, unbiased: true, eps: 1e-5 };
+
 function resolve(
   where: string, x: Tensor, weight: Tensor | null, bias: Tensor | null, opts: BatchNormOptions,
   checkInput: (where: string, x: Tensor, training: boolean) => void = checkBatchNormInput,
 ): Resolved {
-  const r: Resolved = {
-    training: opts.training ?? true,
-    runningMean: opts.runningMean ?? null,
-    runningVar: opts.runningVar ?? null,
-    momentum: opts.momentum ?? 0.1,
-    unbiased: opts.unbiasedRunningVar ?? true,
-    eps: opts.eps ?? 1e-5,
-  };
+  const r = resolved;
+  r.training = opts.training ?? true;
+  r.runningMean = opts.runningMean ?? null;
+  r.runningVar = opts.runningVar ?? null;
+  r.momentum = opts.momentum ?? 0.1;
+  r.unbiased = opts.unbiasedRunningVar ?? true;
+  r.eps = opts.eps ?? 1e-5;
   checkInput(where, x, r.training);
-  const channels = [x.shape[1]!];
+  const c = x.shape[1]!;
   const dtype = x.dtype as FloatDType;
-  checkOptionalTensor(where, 'weight', weight, channels, dtype);
-  checkOptionalTensor(where, 'bias', bias, channels, dtype);
-  checkOptionalTensor(where, 'runningMean', r.runningMean, channels, dtype);
-  checkOptionalTensor(where, 'runningVar', r.runningVar, channels, dtype);
+  checkOptionalVector(where, 'weight', weight, c, dtype);
+  checkOptionalVector(where, 'bias', bias, c, dtype);
+  checkOptionalVector(where, 'runningMean', r.runningMean, c, dtype);
+  checkOptionalVector(where, 'runningVar', r.runningVar, c, dtype);
   if ((r.runningMean === null) !== (r.runningVar === null)) {
     throw new TypeError(`${where}: runningMean and runningVar must be given together (got only one)`);
   }
@@ -193,52 +199,40 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
 // Fused: one node whose forward and backward run on core's active kernels (flat loops over the
 // contiguous [n, c] rows, statistics in float64; see KernelSet.batchNormForward).
 
-/** What the fused forward saves: its input x (contiguous), 1/√(σ² + eps) and γ (as float64). */
-type Saved = readonly [x: NdArray, invStd: Float64Array, scale: Float64Array];
-
-/** The fused op's attributes. */
-interface BatchNormAttrs extends AffineFlags {
-  /** Normalise with the batch's statistics (true) or with `mean` and `variance` as constants (false). */
-  readonly training: boolean;
-  readonly eps: number;
-  /** Per channel: training, where forward writes the batch mean; evaluation, the running mean it uses. */
-  readonly mean: Float64Array;
-  /** Per channel: training, where forward writes the biased batch variance; evaluation, the running variance. */
-  readonly variance: Float64Array;
-}
-
 /**
- * Batch norm on [n, c] rows as one node; inputs `[x, weight?, bias?]`. Training: the batch mean and
- * biased variance are computed into the attributes' `mean` and `variance`. Evaluation: those hold
- * the running statistics, used as constants. x̂ is not stored: backward recomputes it from x (which
- * the graph holds anyway), so forward writes one array and reads x three times, backward reads x
- * and dy twice.
+ * Batch norm on [n, c] rows as one node; inputs `[x, weight?, bias?]`, attributes a
+ * {@link BatchNormCall} (see batchNormCalls.ts), which also holds the per-channel vectors.
+ * Training: the batch mean and biased variance are computed into its `mean` and `variance`.
+ * Evaluation: those hold the running statistics, used as constants. x̂ is not stored: backward
+ * recomputes it from x (which the graph holds anyway), so forward reads x and writes y, and
+ * backward reads x and dy and writes dx, once from memory each (the kernels' second pass over a
+ * strip of columns reads it from cache).
  */
-const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
+const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm',
   forward(ctx, xNd, ...params) {
-    const { training, eps, mean, variance } = ctx.attrs;
-    const [n, c] = xNd.shape as [number, number];
-    const dtype = ctx.inputDtypes[0] as FloatDType;
-    const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
-    const invStd = new Float64Array(c);
-    const out = createNdArray(dtype, [n, c], false);
+    const call = ctx.attrs;
+    const n = xNd.shape[0]!, c = xNd.shape[1]!;
+    call.fillScaleAndShift(params);
+    const out = createNdArray(xNd.dtype, xNd.shape, false);
     getKernels().batchNormForward(
-      n, c, xNd.data as FloatArray, xNd.offset, training, eps, scale, shift, mean, variance, invStd, null, out.data as FloatArray,
+      n, c, xNd.data as FloatArray, xNd.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
+      null, out.data as FloatArray,
     );
-    ctx.save(xNd, invStd, scale);
+    ctx.save(xNd);
     return out;
   },
   backward(ctx, dy) {
-    const [x, invStd, scale] = ctx.saved;
-    const [n, c] = dy.shape as [number, number];
-    const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, [n, c], false) : null;
+    const call = ctx.attrs;
+    call.heldUntilFreed(ctx);
+    const x = ctx.saved[0];
+    const n = dy.shape[0]!, c = dy.shape[1]!;
+    const dx = ctx.needsGrad[0] ? createNdArray(dy.dtype, dy.shape, false) : null;
     getKernels().batchNormBackward(
-      n, c, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, ctx.attrs.mean, ctx.attrs.training, invStd, scale,
-      sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
+      n, c, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, call.mean, call.training, call.invStd, call.scale,
+      call.sumDy, call.sumDyXHat, dx === null ? null : (dx.data as FloatArray),
     );
-    return affineGrads(ctx, dx, sumDyXHat, sumDy);
+    return call.gradients(ctx.needsGrad, dy.dtype as FloatDType, dx);
   },
 });
 
@@ -247,11 +241,13 @@ const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
  * cs231n's `batchnorm_backward_alt`. Same signature and results as {@link batchNormComposed}.
  *
  * Forward (training): per channel, `μ`, biased `σ²`, `invStd = 1/√(σ² + eps)`,
- * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β`, in three passes over the rows (statistics in float64) on
- * core's active kernels (see {@link @tapegrad/core!setKernels | setKernels}); the running
- * statistics, when given, are then updated in place outside the graph. Backward:
- * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = (γ·invStd/N)·(N·dy − Σdy − x̂·Σ(dy·x̂))`, in two passes.
- * Evaluation uses the running statistics as constants: `dx = dy·γ·invStd`.
+ * `x̂ = (x - μ)·invStd`, `y = x̂·γ + β` (statistics in float64, x̂ not stored) on core's active
+ * kernels (see {@link @tapegrad/core!setKernels | setKernels}); the running statistics, when given,
+ * are then updated in place outside the graph. Backward, with x̂ recomputed from x:
+ * `dβ = Σ dy`, `dγ = Σ dy·x̂`, `dx = (γ·invStd/N)·(N·dy − Σdy − x̂·Σ(dy·x̂))`.
+ * Evaluation uses the running statistics as constants: `dx = dy·γ·invStd`. The per-channel vectors
+ * a call keeps for its backward are reused by later calls once its graph is freed (not while a graph
+ * that holds them is alive), so repeated steps allocate none.
  * An [N, C, L] input is normalised per channel over N and L (moved channels-last around the op).
  *
  * @param x - input [N, C] or [N, C, L], float32 or float64.
@@ -280,13 +276,15 @@ const batchNormOp = defineOpWithAttrs<BatchNormAttrs, Saved>({
 export function batchNormFused(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {}): Tensor {
   const r = resolve('batchNormFused', x, weight, bias, opts);
   const rows = toRows(x);
-  const c = rows.shape[1]!;
-  const mean = r.training ? new Float64Array(c) : r.runningMean!.toFloat64Array();
-  const variance = r.training ? new Float64Array(c) : r.runningVar!.toFloat64Array();
-  const y = batchNormOp(affineInputs(rows, weight, bias), {
-    training: r.training, eps: r.eps, hasWeight: weight !== null, hasBias: bias !== null, mean, variance,
-  });
-  if (r.training) updateRunningStats(r, mean, variance, rows.shape[0]!);
+  const call = takeBatchNormCall(rows.shape[1]!, r.training, r.eps, weight !== null, bias !== null);
+  if (!r.training) call.useRunningStats(r.runningMean!, r.runningVar!);
+  let y: Tensor | null = null;
+  try {
+    y = batchNormOp(affineInputs(rows, weight, bias), call);
+    if (r.training) updateRunningStats(r, call.mean, call.variance, rows.shape[0]!);
+  } finally {
+    call.settle(y);
+  }
   return fromRows(y, x.shape);
 }
 

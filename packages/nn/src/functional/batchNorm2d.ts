@@ -10,7 +10,8 @@ import {
   type FloatArray, type FloatDType, type NdArray, type Tensor,
 } from '@tapegrad/core';
 import { resolveBatchNorm, updateRunningStats, type BatchNormOptions } from './batchNorm.js';
-import { affineGrads, affineInputs, scaleAndShift, type AffineFlags } from './normalization.js';
+import { takeBatchNormCall, type BatchNormCall } from './batchNormCalls.js';
+import { affineInputs } from './normalization.js';
 
 /**
  * Checks a BatchNorm2d input: float, `[N, C, H, W]` (C = `numFeatures` when given), and more than
@@ -80,52 +81,44 @@ export function batchNorm2dComposed(x: Tensor, weight: Tensor | null = null, bia
   return y;
 }
 
-/** What the fused forward saves: x, the mean it normalised with, 1/√(σ² + eps) and γ (float64). */
-type Saved = readonly [x: NdArray, mean: Float64Array, invStd: Float64Array, scale: Float64Array];
-
-/** The fused op's attributes (as batchNorm's, over NCHW). */
-interface BatchNorm2dAttrs extends AffineFlags {
-  /** Normalise with the batch's statistics (true) or with `mean` and `variance` as constants (false). */
-  readonly training: boolean;
-  readonly eps: number;
-  /** Per channel: training, where forward writes the batch mean; evaluation, the running mean it uses. */
-  readonly mean: Float64Array;
-  /** Per channel: training, where forward writes the biased batch variance; evaluation, the running variance. */
-  readonly variance: Float64Array;
-}
-
 /**
- * The one-node op over `[N, C, H, W]`; inputs `[x, weight?, bias?]`. Training: the batch
- * statistics are computed into the attributes' `mean` and `variance`. Evaluation: those hold the
+ * The one-node op over `[N, C, H, W]`; inputs `[x, weight?, bias?]`, attributes a
+ * {@link BatchNormCall} (see batchNormCalls.ts), which also holds the per-channel vectors. Training:
+ * the batch statistics are computed into its `mean` and `variance`. Evaluation: those hold the
  * running statistics, used as constants.
  */
-const batchNorm2dOp = defineOpWithAttrs<BatchNorm2dAttrs, Saved>({
+const batchNorm2dOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm2d',
   forward(ctx, x, ...params) {
-    const { training, eps, mean, variance } = ctx.attrs;
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    const dtype = ctx.inputDtypes[0] as FloatDType;
-    const [scale, shift] = scaleAndShift(ctx.attrs, params, c);
-    const invStd = new Float64Array(c);
-    const y = createNdArray(dtype, x.shape, false); // the kernel writes every element
+    const call = ctx.attrs;
+    const n = x.shape[0]!, c = x.shape[1]!, hw = x.shape[2]! * x.shape[3]!;
+    call.fillScaleAndShift(params);
+    const y = createNdArray(x.dtype, x.shape, false); // the kernel writes every element
     if (x.size > 0) {
-      getKernels().batchNorm2dForward(n, c, h * w, x.data as FloatArray, x.offset, training, eps, scale, shift, mean, variance, invStd, y.data as FloatArray);
+      getKernels().batchNorm2dForward(
+        n, c, hw, x.data as FloatArray, x.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
+        y.data as FloatArray,
+      );
     }
-    ctx.save(x, mean, invStd, scale);
+    ctx.save(x);
     return y;
   },
   backward(ctx, dy) {
-    const [x, mean, invStd, scale] = ctx.saved;
-    const [n, c, h, w] = x.shape as [number, number, number, number];
-    const sumDy = new Float64Array(c), sumDyXHat = new Float64Array(c);
-    const dx = ctx.needsGrad[0] ? createNdArray(ctx.inputDtypes[0] as FloatDType, x.shape, false) : null;
+    const call = ctx.attrs;
+    call.heldUntilFreed(ctx);
+    const x = ctx.saved[0];
+    const n = x.shape[0]!, c = x.shape[1]!, hw = x.shape[2]! * x.shape[3]!;
+    const dx = ctx.needsGrad[0] ? createNdArray(x.dtype, x.shape, false) : null;
     if (x.size > 0) {
       getKernels().batchNorm2dBackward(
-        n, c, h * w, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, ctx.attrs.training,
-        mean, invStd, scale, sumDy, sumDyXHat, dx === null ? null : (dx.data as FloatArray),
+        n, c, hw, dy.data as FloatArray, dy.offset, x.data as FloatArray, x.offset, call.training,
+        call.mean, call.invStd, call.scale, call.sumDy, call.sumDyXHat, dx === null ? null : (dx.data as FloatArray),
       );
+    } else {
+      call.sumDy.fill(0);
+      call.sumDyXHat.fill(0);
     }
-    return affineGrads(ctx, dx, sumDyXHat, sumDy);
+    return call.gradients(ctx.needsGrad, x.dtype as FloatDType, dx);
   },
 });
 
@@ -165,9 +158,14 @@ const batchNorm2dOp = defineOpWithAttrs<BatchNorm2dAttrs, Saved>({
 export function batchNorm2dFused(x: Tensor, weight: Tensor | null = null, bias: Tensor | null = null, opts: BatchNormOptions = {}): Tensor {
   const r = resolveBatchNorm('batchNorm2dFused', x, weight, bias, opts, checkBatchNorm2dInput);
   const c = x.shape[1]!;
-  const mean = r.training ? new Float64Array(c) : r.runningMean!.toFloat64Array();
-  const variance = r.training ? new Float64Array(c) : r.runningVar!.toFloat64Array();
-  const y = batchNorm2dOp(affineInputs(x, weight, bias), { training: r.training, eps: r.eps, hasWeight: weight !== null, hasBias: bias !== null, mean, variance });
-  if (r.training) updateRunningStats(r, mean, variance, x.size / c);
+  const call = takeBatchNormCall(c, r.training, r.eps, weight !== null, bias !== null);
+  if (!r.training) call.useRunningStats(r.runningMean!, r.runningVar!);
+  let y: Tensor | null = null;
+  try {
+    y = batchNorm2dOp(affineInputs(x, weight, bias), call);
+    if (r.training) updateRunningStats(r, call.mean, call.variance, x.size / c);
+  } finally {
+    call.settle(y);
+  }
   return y;
 }

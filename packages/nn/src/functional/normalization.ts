@@ -38,6 +38,16 @@ export function checkOptionalTensor(where: string, name: string, t: Tensor | nul
 }
 
 /**
+ * Checks that `t` is null or a 1-D tensor of `length` elements and `dtype` (as
+ * {@link checkOptionalTensor} with shape `[length]`, without making the shape array per call).
+ * @internal
+ */
+export function checkOptionalVector(where: string, name: string, t: Tensor | null, length: number, dtype: FloatDType): void {
+  if (t === null) return;
+  if (!(t instanceof Tensor) || t.ndim !== 1 || t.shape[0] !== length || t.dtype !== dtype) checkOptionalTensor(where, name, t, [length], dtype);
+}
+
+/**
  * Checks that a normalisation layer's input has the layer's dtype, the dtype of `held` (a
  * parameter or buffer; null when the layer holds none, and then any float dtype goes).
  * @internal
@@ -56,10 +66,9 @@ export interface AffineFlags {
 
 /** The inputs `[x, weight?, bias?]` of a fused call: only the tensors given. @internal */
 export function affineInputs(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
-  const inputs = [x];
-  if (weight !== null) inputs.push(weight);
-  if (bias !== null) inputs.push(bias);
-  return inputs;
+  // made at their length (pushes onto [x] would grow it: a second allocation per call)
+  if (weight !== null) return bias !== null ? [x, weight, bias] : [x, weight];
+  return bias !== null ? [x, bias] : [x];
 }
 
 /** The values of a [c] ndarray as float64, or `fill` repeated when there is none. @internal */

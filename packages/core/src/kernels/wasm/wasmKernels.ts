@@ -331,7 +331,6 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
           n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
           stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), xHat === null ? 0 : output(xHat, 0, n * c), output(y, 0, n * c),
-          take(2 * c * 8),
         );
         copyOutputs();
       } finally {
@@ -340,10 +339,9 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     batchNormBackward: (n, c, dy, dyOffset, x, xOffset, mean, training, invStd, scale, sumDy, sumDyXHat, dx) => {
       try {
-        const work = take(3 * c * 8);
         (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
           n, c, input(dy, dyOffset, n * c), input(x, xOffset, n * c), input(mean, 0, c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
-          output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c), work,
+          output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c),
         );
         copyOutputs();
       } finally {
