@@ -86,7 +86,7 @@ export interface KernelSet extends SpatialKernels {
 
   /**
    * BatchNorm forward over the contiguous `[n, c]` rows at `x[xOffset]`, per column j:
-   * when `training`, `mean[j]` and biased `variance[j]` are computed (two passes, float64) into the
+   * when `training`, `mean[j]` and biased `variance[j]` are computed (float64, from sums shifted by the first row) into the
    * given arrays, else read from them; then `invStd[j] = 1/√(variance[j] + eps)`,
    * `xHat = (x − mean)·invStd` and `y = xHat·scale + shift` (y contiguous from 0; xHat too, when
    * not null: the fused op does not store it, its backward recomputes it from x).
