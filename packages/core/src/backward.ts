@@ -10,7 +10,7 @@
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
-import { AllocationLog, givePooled, trackAllocations } from './allocator.js';
+import { givePooled, trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
@@ -18,19 +18,15 @@ import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, isContiguous } from './kernels/layout.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { Tensor } from './tensor.js';
-
-/**
- * A gradient being summed for one node's output. `owned` when no one but the tape holds its array:
- * the tape allocated it, or an op's backward did during this run (see {@link ownsGradient}). An
- * owned gradient may be added into in place, or become a leaf's `.grad` without a copy.
- */
-interface PendingGrad {
-  grad: NdArray;
-  owned: boolean;
-}
+import { enterWalk, leaveWalk, type Walk } from './walk.js';
 
 /**
  * Runs backward from `root` with upstream gradient `seed` (ones for a one-element root).
+ *
+ * The gradient being summed for each node's output waits on the node (`pendingGrad`), with whether
+ * it is `owned`: no one but the tape holds its array (the tape allocated it, or an op's backward did
+ * during this run, see {@link ownsGradient}), so it may be added into in place, or become a leaf's
+ * `.grad` without a copy. The walk's node list and marks are reused storage (`walk.ts`).
  * @internal
  */
 export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
@@ -43,65 +39,83 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     accumulateInto(root, rootGrad, seed === undefined);
     return;
   }
-  const nodes = reachableNodes(start);
-  // each node is visited once, after every node that sends it a gradient: its entry is not deleted
-  // (a Map makes a smaller table when deletes empty it)
-  const pending = new Map<TapeNode, PendingGrad>();
-  pending.set(start, { grad: rootGrad, owned: seed === undefined });
-  /** The arrays the running op's backward allocated. */
-  const fresh = new AllocationLog();
-  for (const node of nodes) {
-    const entry = pending.get(node);
-    if (entry === undefined) continue;
-    let dyOwned = entry.owned;
-    if (node.retained && accumulateInto(node.retained, entry.grad, entry.owned)) dyOwned = false;
-    fresh.clear();
-    const outer = trackAllocations(fresh);
-    let grads: readonly (NdArray | null)[];
-    try {
-      grads = node.spec.backward(node.ctx, entry.grad);
-    } finally {
-      trackAllocations(outer);
+  const walk = enterWalk();
+  try {
+    const freed = walk.find(start);
+    if (freed !== null) throw freedError(freed.name);
+    start.pendingGrad = rootGrad;
+    start.pendingOwned = seed === undefined;
+    const nodes = walk.nodes;
+    for (let k = 0; k < walk.count; k++) visit(nodes[k]!, walk, retainGraph);
+  } finally {
+    leaveWalk(walk);
+  }
+}
+
+/** Runs `node`'s backward on its pending gradient (when one reached it) and passes the gradients on. */
+function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
+  const dy = node.pendingGrad;
+  if (dy === null) return;
+  node.pendingGrad = null;
+  let dyOwned = node.pendingOwned;
+  if (node.retained && accumulateInto(node.retained, dy, dyOwned)) dyOwned = false;
+  /** The arrays the op's backward allocates. */
+  const fresh = walk.fresh;
+  fresh.clear();
+  const outer = trackAllocations(fresh);
+  let grads: readonly (NdArray | null)[];
+  try {
+    grads = node.spec.backward(node.ctx, dy);
+  } finally {
+    trackAllocations(outer);
+  }
+  checkGradients(node, grads);
+  if (isAnomalyDetectionEnabled()) {
+    grads.forEach((g, i) => {
+      if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.ctx.inputShapes)}`, node.createdAt);
+    });
+  }
+  const inputs = node.inputs;
+  const needsGrad = node.ctx.needsGrad;
+  for (let i = 0; i < inputs.length; i++) {
+    const g = grads[i];
+    if (!g || !needsGrad[i]) continue;
+    const owned = ownsGradient(g, i, grads, needsGrad, fresh, dyOwned ? dy.data : null);
+    const parent = inputs[i]!.gradFn;
+    if (parent === null) {
+      if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBack(g.data);
+      continue;
     }
-    checkGradients(node, grads);
-    if (isAnomalyDetectionEnabled()) {
-      grads.forEach((g, i) => {
-        if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [entry.grad], `gradient ${i} of ${describeInputs(node.ctx.inputShapes)}`, node.createdAt);
-      });
+    const prev = parent.pendingGrad;
+    if (prev === null) {
+      parent.pendingGrad = g;
+      parent.pendingOwned = owned;
+    } else if (parent.pendingOwned) {
+      addInPlace(prev, g);
+      if (owned) giveBack(g.data);
+    } else if (owned) {
+      addInPlace(g, prev); // g + prev is prev + g, bit for bit
+      parent.pendingGrad = g;
+      parent.pendingOwned = true;
+    } else {
+      parent.pendingGrad = binary('add', prev, g, prev.shape);
+      parent.pendingOwned = true;
     }
-    const inputs = node.inputs;
+  }
+  // what this backward allocated and did not return, and the gradient it consumed (when the tape
+  // owned it and the op did not pass it on), are dead: the next ops reuse them
+  for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
+  if (dyOwned && !returnsArray(grads, dy.data)) giveBack(dy.data);
+  fresh.clear();
+  if (!retainGraph) {
+    node.ctx.free();
+    // marked intermediates whose last user this was (and this node's own output, once unused)
     for (let i = 0; i < inputs.length; i++) {
-      const g = grads[i];
-      if (!g || !node.ctx.needsGrad[i]) continue;
-      const owned = ownsGradient(g, i, grads, node.ctx.needsGrad, fresh, dyOwned ? entry.grad.data : null);
-      const parent = inputs[i]!.gradFn;
-      if (parent === null) {
-        if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBack(g.data);
-        continue;
-      }
-      const prev = pending.get(parent);
-      if (prev === undefined) pending.set(parent, { grad: g, owned });
-      else if (prev.owned) {
-        addInPlace(prev.grad, g);
-        if (owned) giveBack(g.data);
-      } else if (owned) {
-        addInPlace(g, prev.grad); // g + prev is prev + g, bit for bit
-        pending.set(parent, { grad: g, owned: true });
-      } else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
+      const input = inputs[i]!;
+      const producer = input.gradFn;
+      if (producer !== null && --producer.uses === 0 && producer.output === input && producer.freed) releaseOutput(producer);
     }
-    // what this backward allocated and did not return, and the gradient it consumed (when the tape
-    // owned it and the op did not pass it on), are dead: the next ops reuse them
-    for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
-    if (dyOwned && !returnsArray(grads, entry.grad.data)) giveBack(entry.grad.data);
-    if (!retainGraph) {
-      node.ctx.free();
-      // marked intermediates whose last user this was (and this node's own output, once unused)
-      for (const input of inputs) {
-        const producer = input.gradFn;
-        if (producer !== null && --producer.uses === 0 && producer.output === input && producer.freed) releaseOutput(producer);
-      }
-      if (node.output !== null && node.uses === 0) releaseOutput(node);
-    }
+    if (node.output !== null && node.uses === 0) releaseOutput(node);
   }
 }
 
@@ -170,31 +184,6 @@ function seedGradient(root: Tensor, seed: Tensor | undefined): NdArray {
   }
   if (seed.dtype !== root.dtype) throw new DtypeError(`backward: grad must have the output's dtype ${root.dtype} (got ${seed.dtype})`);
   return seed.data;
-}
-
-/** Nodes reachable from `start`, highest creation order first; throws when one was freed. */
-function reachableNodes(start: TapeNode): TapeNode[] {
-  const seen = new Set<TapeNode>();
-  seen.add(start);
-  const found = [start];
-  const stack = [start];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.freed) throw freedError(node.name);
-    for (const input of node.inputs) {
-      const parent = input.gradFn;
-      if (parent !== null && input.requiresGrad && !seen.has(parent)) {
-        seen.add(parent);
-        found.push(parent);
-        stack.push(parent);
-      }
-    }
-  }
-  return found.sort(bySeqDescending);
-}
-
-function bySeqDescending(a: TapeNode, b: TapeNode): number {
-  return b.seq - a.seq;
 }
 
 function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): void {

@@ -121,6 +121,12 @@ export class TapeNode {
   uses = 0;
   /** Whether something else shares the output's array (a view, `detach`): it never goes back. @internal */
   shared = false;
+  /** The backward walk that found this node and has not ended (see `walk.ts`), or 0. @internal */
+  walkId = 0;
+  /** The gradient of the output summed so far by that walk, or null. @internal */
+  pendingGrad: NdArray | null = null;
+  /** Whether the tape owns `pendingGrad`'s array (may add into it in place). @internal */
+  pendingOwned = false;
   /** Notes that something else shares the output's array. @internal */
   share(): void {
     this.shared = true;
