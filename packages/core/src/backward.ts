@@ -15,7 +15,7 @@ import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
-import { copyNd, isContiguous } from './kernels/layout.js';
+import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { Tensor } from './tensor.js';
 import { enterWalk, leaveWalk, type Walk } from './walk.js';
@@ -65,18 +65,19 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
   const outer = trackAllocations(fresh);
   let grads: readonly (NdArray | null)[];
   try {
-    grads = node.spec.backward(node.ctx, dy);
+    // (a contiguous copy of dy, for an op that asks, is made here: the tape records it as the op's, to give back)
+    grads = node.spec.backward(node, node.spec.contiguousInputs === true ? toContiguous(dy) : dy);
   } finally {
     trackAllocations(outer);
   }
   checkGradients(node, grads);
   if (isAnomalyDetectionEnabled()) {
     grads.forEach((g, i) => {
-      if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.ctx.inputShapes)}`, node.createdAt);
+      if (g && node.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.inputShapes)}`, node.createdAt);
     });
   }
   const inputs = node.inputs;
-  const needsGrad = node.ctx.needsGrad;
+  const needsGrad = node.needsGrad;
   for (let i = 0; i < inputs.length; i++) {
     const g = grads[i];
     if (!g || !needsGrad[i]) continue;
@@ -108,7 +109,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
   if (dyOwned && !returnsArray(grads, dy.data)) giveBack(dy.data);
   fresh.clear();
   if (!retainGraph) {
-    node.ctx.free();
+    node.free();
     // marked intermediates whose last user this was (and this node's own output, once unused)
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i]!;
@@ -195,7 +196,7 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
   }
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
-    if (g === null || g === undefined || !node.ctx.needsGrad[i]) continue;
+    if (g === null || g === undefined || !node.needsGrad[i]) continue;
     const input = node.inputs[i]!;
     const dtype = dtypeOfArray(g.data);
     if (dtype === undefined) throw new DtypeError(`${op}.backward: gradient ${i} must be an ndarray (got ${describeValue(g)})`);

@@ -8,11 +8,16 @@ import { isGradEnabled } from './gradMode.js';
 import { checkFinite, creationSite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, isFloatDType, type DType, type NdArray } from './dtype.js';
+import { toContiguous } from './kernels/layout.js';
+import { closePlainContext, dtypesOf, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
 import { Tensor } from './tensor.js';
 
 /**
  * What an op's forward and backward share: the op's attributes, which inputs need a gradient, and
- * the values forward saved for backward (PyTorch's `ctx`).
+ * the values forward saved for backward (PyTorch's `ctx`). For a recorded op it is the op's
+ * {@link TapeNode} and lives with the graph; for an op that records nothing (no input requires grad,
+ * or under `noGrad`) it is valid during the forward call only, and the next such op reuses it: do
+ * not keep it.
  * @typeParam Attrs - the op's non-tensor arguments (a dim, a shape, an exponent), or undefined.
  * @typeParam Saved - the tuple of values forward saves.
  * @category Autograd
@@ -45,47 +50,6 @@ export interface OpSpec<Attrs = undefined, Saved extends readonly unknown[] = re
   backward(ctx: OpContext<Attrs, Saved>, dy: NdArray): readonly (NdArray | null)[];
 }
 
-class Context<Attrs, Saved extends readonly unknown[]> implements OpContext<Attrs, Saved> {
-  private values: Saved | null = null;
-  // the inputs' shapes and dtypes are read from their ndarrays when an op first asks (most never do)
-  private shapes: (readonly number[])[] | null = null;
-  private dtypes: DType[] | null = null;
-  freed = false;
-  constructor(
-    readonly op: string,
-    readonly attrs: Attrs,
-    readonly needsGrad: readonly boolean[],
-    private inputData: readonly NdArray[] | null,
-    private readonly recording: boolean,
-  ) {}
-  save(...values: Saved): void {
-    if (this.recording) this.values = values;
-  }
-  get saved(): Saved {
-    if (this.freed) throw freedError(this.op);
-    if (this.values === null) throw new GraphError(`${this.op}.backward: forward saved nothing (call ctx.save in forward)`);
-    return this.values;
-  }
-  get inputShapes(): readonly (readonly number[])[] {
-    return (this.shapes ??= this.inputs().map((x) => x.shape));
-  }
-  get inputDtypes(): readonly DType[] {
-    return (this.dtypes ??= this.inputs().map((x) => dtypeOfArray(x.data)!));
-  }
-  private inputs(): readonly NdArray[] {
-    if (this.inputData === null) throw freedError(this.op);
-    return this.inputData;
-  }
-  free(): void {
-    this.values = null;
-    this.inputData = null; // what backward did not read is not kept for it
-    this.freed = true;
-  }
-}
-
-/** `needsGrad` of an op that records nothing, per number of inputs: all false, shared. */
-const noGradFlags: (readonly boolean[])[] = [];
-
 /** The error for a backward through a node whose saved values an earlier backward freed. @internal */
 export function freedError(op: string): GraphError {
   return new GraphError(
@@ -93,10 +57,17 @@ export function freedError(op: string): GraphError {
   );
 }
 
+/**
+ * The spec the tape runs for an op made by `defineOp`: `contiguousInputs` asks the tape to make the
+ * inputs and `dy` contiguous before calling forward and backward. @internal
+ */
+export type TapeSpec = OpSpec<unknown, readonly unknown[]> & { readonly contiguousInputs?: boolean };
+
 let nextSeq = 0;
 
 /**
- * A recorded op application: what `Tensor.gradFn` points to.
+ * A recorded op application: what `Tensor.gradFn` points to. It is also the `ctx` that the op's
+ * forward and backward get (one object per recorded op, not two).
  *
  * @example
  * ```ts
@@ -106,7 +77,7 @@ let nextSeq = 0;
  * ```
  * @category Autograd
  */
-export class TapeNode {
+export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   /** Creation order; backward visits nodes from the highest down. */
   readonly seq = nextSeq++;
   /** A tensor that asked (by `retainGrad`) to keep its gradient. @internal */
@@ -127,27 +98,78 @@ export class TapeNode {
   pendingGrad: NdArray | null = null;
   /** Whether the tape owns `pendingGrad`'s array (may add into it in place). @internal */
   pendingOwned = false;
-  /** Notes that something else shares the output's array. @internal */
-  share(): void {
-    this.shared = true;
-    this.output = null;
-  }
+  /** What forward saved for backward; null once freed. */
+  private values: readonly unknown[] | null = null;
+  // the inputs' shapes and dtypes are read from the input tensors when an op first asks (most never do)
+  private shapes: (readonly number[])[] | null = null;
+  private dtypes: readonly DType[] | null = null;
+  private isFreed = false;
+  private outShape: readonly number[] = noShape;
+  private outDtype: DType = 'float32';
+  private site: string | undefined = undefined;
   /** @internal */
   constructor(
-    /** @internal */ readonly spec: OpSpec<unknown, readonly unknown[]>,
-    /** @internal */ readonly ctx: Context<unknown, readonly unknown[]>,
+    /** @internal */ readonly spec: TapeSpec,
+    /** The op's attributes (see {@link OpContext}). @internal */ readonly attrs: unknown,
+    /** Per input, whether backward computes its gradient (see {@link OpContext}). @internal */ readonly needsGrad: readonly boolean[],
     /** The op's inputs. */ readonly inputs: readonly Tensor[],
-    /** The output's shape. */ readonly shape: readonly number[],
-    /** The output's dtype. */ readonly dtype: DType,
-    /** Where the op was called (recorded in anomaly mode only). */ readonly createdAt?: string,
   ) {}
+  /** Records the output's shape and dtype and the creation site, once forward has run. @internal */
+  setOutput(shape: readonly number[], dtype: DType, site: string | undefined): void {
+    this.outShape = shape;
+    this.outDtype = dtype;
+    this.site = site;
+  }
+  /** The output's shape. */
+  get shape(): readonly number[] {
+    return this.outShape;
+  }
+  /** The output's dtype. */
+  get dtype(): DType {
+    return this.outDtype;
+  }
+  /** Where the op was called (recorded in anomaly mode only). */
+  get createdAt(): string | undefined {
+    return this.site;
+  }
   /** The op's name. */
   get name(): string {
     return this.spec.name;
   }
   /** Whether a backward without retainGraph already went through this node. */
   get freed(): boolean {
-    return this.ctx.freed;
+    return this.isFreed;
+  }
+  /** Keeps values for backward (see {@link OpContext}). @internal */
+  save(...values: readonly unknown[]): void {
+    this.values = values;
+  }
+  /** What forward saved (see {@link OpContext}). @internal */
+  get saved(): readonly unknown[] {
+    if (this.isFreed) throw freedError(this.name);
+    if (this.values === null) throw new GraphError(`${this.name}.backward: forward saved nothing (call ctx.save in forward)`);
+    return this.values;
+  }
+  /** Per input, its shape (see {@link OpContext}). @internal */
+  get inputShapes(): readonly (readonly number[])[] {
+    if (this.isFreed) throw freedError(this.name);
+    return (this.shapes ??= shapesOf(this.inputs));
+  }
+  /** Per input, its dtype (see {@link OpContext}). @internal */
+  get inputDtypes(): readonly DType[] {
+    if (this.isFreed) throw freedError(this.name);
+    return (this.dtypes ??= dtypesOf(this.inputs));
+  }
+  /** Drops what forward saved: a backward has been through (without retainGraph). @internal */
+  free(): void {
+    this.values = null;
+    this.shapes = null;
+    this.isFreed = true;
+  }
+  /** Notes that something else shares the output's array. @internal */
+  share(): void {
+    this.shared = true;
+    this.output = null;
   }
   /** `<MulBackward>`-style label, as PyTorch prints grad_fn. */
   toString(): string {
@@ -155,9 +177,12 @@ export class TapeNode {
   }
 }
 
+const noShape: readonly number[] = Object.freeze([]);
+
 /**
  * Applies `spec` to `inputs`: runs forward on their ndarrays and, when grad mode is on and an input
- * requires grad, records a node so that backward can reach the inputs.
+ * requires grad, records a node so that backward can reach the inputs. The node is forward's `ctx`;
+ * an op that records nothing gets a {@link PlainContext} that the next such op reuses.
  * @internal
  */
 export function applyOp<Attrs, Saved extends readonly unknown[]>(
@@ -173,46 +198,84 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor (got ${describeValue(t)})`);
     if (gradEnabled && t.requiresGrad) recording = true;
   }
-  let needsGrad: readonly boolean[];
-  if (recording) {
-    const flags = new Array<boolean>(n);
-    for (let i = 0; i < n; i++) flags[i] = inputs[i]!.requiresGrad;
-    needsGrad = flags;
-  } else {
-    needsGrad = (noGradFlags[n] ??= Object.freeze(new Array<boolean>(n).fill(false)));
+  const tapeSpec = spec as unknown as TapeSpec;
+  if (!recording) {
+    const ctx = openPlainContext(spec.name, attrs, inputs);
+    try {
+      const out = callForward(tapeSpec, ctx, inputs);
+      checkForwardResult(spec.name, out);
+      noteAliases(inputs, out, false);
+      if (isAnomalyDetectionEnabled()) checkOutput(spec.name, out, inputs, ctx.inputShapes, creationSite());
+      return new Tensor(out);
+    } finally {
+      closePlainContext(ctx);
+    }
   }
-  const inputData = new Array<NdArray>(n);
-  for (let i = 0; i < n; i++) inputData[i] = inputs[i]!.data;
-  const ctx = new Context<Attrs, Saved>(spec.name, attrs, needsGrad, inputData, recording);
-  const out = spec.forward(ctx, ...inputData);
+  const node = new TapeNode(tapeSpec, attrs, needsGradFlags(inputs), inputs);
+  const out = callForward(tapeSpec, node, inputs);
   const dtype = checkForwardResult(spec.name, out);
+  const float = isFloatDType(dtype);
+  const aliases = noteAliases(inputs, out, float);
+  const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
+  if (site !== undefined) checkOutput(spec.name, out, inputs, node.inputShapes, site);
+  if (!float) return new Tensor(out);
+  node.setOutput(out.shape, dtype, site);
+  if (aliases) node.shared = true;
+  return Tensor.fromNode(out, node);
+}
+
+/**
+ * Calls `spec.forward` with the inputs' ndarrays as arguments (made contiguous first for a
+ * `contiguousInputs` spec), without an array of them for up to four inputs.
+ */
+function callForward(spec: TapeSpec, ctx: OpContext<unknown, readonly unknown[]>, inputs: readonly Tensor[]): NdArray {
+  const c = spec.contiguousInputs === true;
+  switch (inputs.length) {
+    case 0: return spec.forward(ctx);
+    case 1: return spec.forward(ctx, argument(inputs[0]!, c));
+    case 2: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c));
+    case 3: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c), argument(inputs[2]!, c));
+    case 4: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c), argument(inputs[2]!, c), argument(inputs[3]!, c));
+    default: {
+      const data = new Array<NdArray>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) data[i] = argument(inputs[i]!, c);
+      return spec.forward(ctx, ...data);
+    }
+  }
+}
+
+/** An input's ndarray as forward gets it. */
+function argument(t: Tensor, contiguous: boolean): NdArray {
+  return contiguous ? toContiguous(t.data) : t.data;
+}
+
+/**
+ * Notes where `out` shares an input's array (a view): that array can then never go back, and the
+ * input's producer learns it. Counts, in each input's producer, one more recorded op that took its
+ * output (`counted`: a node will be made, for a float output). Returns whether `out` is a view.
+ */
+function noteAliases(inputs: readonly Tensor[], out: NdArray, counted: boolean): boolean {
   let aliases = false;
   for (let i = 0; i < inputs.length; i++) {
-    const view = out.data === inputData[i]!.data;
+    const input = inputs[i]!;
+    const view = out.data === input.data.data;
     if (view) {
       aliases = true;
       noteShared(out.data);
     }
-    const producer = inputs[i]!.gradFn;
+    const producer = input.gradFn;
     if (producer === null) continue;
-    // an output that shares an input's array (a view) keeps that array from ever going back
     if (view) producer.share();
-    // counted only where a node will take it (a non-float output makes none, and would never give it back)
-    else if (recording && isFloatDType(dtype)) producer.uses++;
+    else if (counted) producer.uses++;
   }
-  const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
-  if (site !== undefined) checkFinite(`${spec.name}.forward`, out, inputData, describeInputs(ctx.inputShapes), site);
-  if (!recording || !isFloatDType(dtype)) return new Tensor(out);
-  const node = new TapeNode(
-    spec as unknown as OpSpec<unknown, readonly unknown[]>,
-    ctx as unknown as Context<unknown, readonly unknown[]>,
-    inputs,
-    out.shape,
-    dtype,
-    site,
-  );
-  if (aliases) node.shared = true;
-  return Tensor.fromNode(out, node);
+  return aliases;
+}
+
+/** Anomaly mode's check of a forward output. */
+function checkOutput(op: string, out: NdArray, inputs: readonly Tensor[], shapes: readonly (readonly number[])[], site: string): void {
+  const data = new Array<NdArray>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) data[i] = inputs[i]!.data;
+  checkFinite(`${op}.forward`, out, data, describeInputs(shapes), site);
 }
 
 /** Arrays that a view or `detach` made a second tensor share: none of them is ever given back. */
