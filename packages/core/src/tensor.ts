@@ -94,10 +94,11 @@ export class Tensor {
    * console.log(leaf.requiresGrad, leaf.data.data === x.data.data); // true true
    * ```
    */
-  constructor(data: NdArray, opts: { requiresGrad?: boolean } = {}) {
+  constructor(data: NdArray, opts?: { requiresGrad?: boolean }) {
     this.nd = data;
     this.dtype = dtypeOf(data);
-    if (opts.requiresGrad) this.requiresGrad = true;
+    // (no `opts = {}` default: every op output is a Tensor, and that would be an object each)
+    if (opts?.requiresGrad) this.requiresGrad = true;
   }
 
   /** A tensor that an op produced, recorded as `node` on the tape. @internal */
@@ -178,8 +179,8 @@ export class Tensor {
    * console.log(x.grad?.toArray()); // [2, 0, 12]
    * ```
    */
-  backward(grad?: Tensor, opts: { retainGraph?: boolean } = {}): void {
-    runBackward(this, grad, opts.retainGraph ?? false);
+  backward(grad?: Tensor, opts?: { retainGraph?: boolean }): void {
+    runBackward(this, grad, opts?.retainGraph ?? false);
   }
   /**
    * Asks backward to fill `.grad` of this non-leaf tensor too (leaves always get it).
