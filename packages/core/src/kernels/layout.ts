@@ -16,10 +16,10 @@ export function dtypeOf(x: NdArray): DType {
   return dtype;
 }
 
-/** ndarray's class of views of one rank over one kind of typed array. */
+/** ndarray's class of views of one rank over one kind of typed array (rank 0: called with the array and the offset only). */
 type ViewClass = new (data: TypedArray, ...shapeStridesOffset: number[]) => NdArray;
 
-/** The view classes by typed-array class, then by rank (1 to 4), each taken from a first view made by `ndarray`. */
+/** The view classes by typed-array class, then by rank (0 to 4), each taken from a first view made by `ndarray`. */
 const viewClasses = new Map<unknown, ViewClass[]>();
 
 function viewClass(data: TypedArray, rank: number): ViewClass {
@@ -31,13 +31,15 @@ function viewClass(data: TypedArray, rank: number): ViewClass {
 /**
  * An ndarray view of `data`, as `ndarray(data, shape, stride, offset)` makes it. The function
  * `ndarray` finds the view class from the typed array's `Object.prototype.toString` name, a new
- * string per view; for ranks 1 to 4 the class is looked up by the array's constructor and called with
+ * string per view; for ranks 0 to 4 the class is looked up by the array's constructor and called with
  * the arguments `ndarray` passes it (data, each dim's size, each dim's stride, offset; layout.test.ts
- * checks that both give the same view). The view copies the shape and strides into arrays of its own,
+ * checks that both give the same view; rank 0 too). The view copies the shape and strides into arrays of its own,
  * so they may be the caller's or a scratch array: a view costs no arrays but its own.
  */
 function view(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): NdArray {
   switch (shape.length) {
+    // (a 0-d view's class takes the array and the offset; its shape and strides are its prototype's `[]`)
+    case 0: return new (viewClass(data, 0) as unknown as new (data: TypedArray, offset: number) => NdArray)(data, offset);
     case 1: return new (viewClass(data, 1))(data, shape[0]!, stride[0]!, offset);
     case 2: return new (viewClass(data, 2))(data, shape[0]!, shape[1]!, stride[0]!, stride[1]!, offset);
     case 3: return new (viewClass(data, 3))(data, shape[0]!, shape[1]!, shape[2]!, stride[0]!, stride[1]!, stride[2]!, offset);
