@@ -15,7 +15,7 @@ import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
-import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
+import { copyNd, isContiguous, spareView, toContiguous } from './kernels/layout.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { Tensor } from './tensor.js';
 import { enterWalk, leaveWalk, type Walk } from './walk.js';
@@ -84,7 +84,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
     const owned = ownsGradient(g, i, grads, needsGrad, fresh, dyOwned ? dy.data : null);
     const parent = inputs[i]!.gradFn;
     if (parent === null) {
-      if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBack(g.data);
+      if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBackNd(g);
       continue;
     }
     const prev = parent.pendingGrad;
@@ -93,7 +93,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
       parent.pendingOwned = owned;
     } else if (parent.pendingOwned) {
       addInPlace(prev, g);
-      if (owned) giveBack(g.data);
+      if (owned) giveBackNd(g);
     } else if (owned) {
       addInPlace(g, prev); // g + prev is prev + g, bit for bit
       parent.pendingGrad = g;
@@ -106,7 +106,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
   // what this backward allocated and did not return, and the gradient it consumed (when the tape
   // owned it and the op did not pass it on), are dead: the next ops reuse them
   for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
-  if (dyOwned && !returnsArray(grads, dy.data)) giveBack(dy.data);
+  if (dyOwned && !returnsArray(grads, dy.data)) giveBackNd(dy);
   fresh.clear();
   if (!retainGraph) {
     node.free();
@@ -239,7 +239,7 @@ export function releaseGrad(t: Tensor): void {
   t.grad = null;
   if (!tapeGrads.has(g) || g.isReleased || isShared(g.data.data)) return;
   tapeGrads.delete(g);
-  giveBack(g.data.data);
+  giveBackNd(g.data);
   g.release();
 }
 
@@ -247,13 +247,19 @@ export function releaseGrad(t: Tensor): void {
 function releaseOutput(node: TapeNode): void {
   const t = node.output!;
   node.output = null;
-  giveBack(t.data.data);
+  giveBackNd(t.data);
   t.release();
 }
 
 /** Gives a dead array to the allocator's pool. */
 function giveBack(array: TypedArray): void {
   givePooled(dtypeOfArray(array)!, array);
+}
+
+/** Gives a dead ndarray's array to the pool, and the view too, for the array's next use in its shape (see spareView). */
+function giveBackNd(x: NdArray): void {
+  spareView(x);
+  giveBack(x.data);
 }
 
 function addInPlace(target: NdArray, g: NdArray): void {

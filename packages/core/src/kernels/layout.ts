@@ -54,9 +54,44 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
 const scratchStrides: number[] = [];
 
+/**
+ * Views that went back to the allocator's pool with their arrays, by array (see {@link spareView}).
+ * An entry is never deleted (deletes make a WeakMap rebuild its table): it is checked when used,
+ * and replaced when its array goes back again; it dies with its array.
+ */
+const spareViews = new WeakMap<TypedArray, NdArray>();
+
+/**
+ * Notes that `x` is dead along with its array, which the tape is giving back to the allocator: when
+ * the pool hands that array out again for an ndarray of `x`'s shape, {@link createNd} returns `x`
+ * itself instead of making a view equal to it, provided `x` still views that array in the layout
+ * `createNd` makes (offset 0, contiguous strides; checked then, as something may have changed
+ * `x.data` in between, as optim's buffers do to a new view). The tape's views never change after
+ * they are made, so a reused view is indistinguishable from a new one but for its identity, and
+ * whatever still holds `x` holds a view of an array that was given back (dead, as the array is). @internal
+ */
+export function spareView(x: NdArray): void {
+  spareViews.set(x.data, x);
+}
+
+/** Whether `x` is laid out as `createNd(…, shape)` lays out its views: that shape, contiguous strides, offset 0. */
+function hasCreatedLayout(x: NdArray, shape: readonly number[]): boolean {
+  if (x.offset !== 0 || x.shape.length !== shape.length) return false;
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (x.shape[i] !== shape[i] || x.stride[i] !== stride) return false;
+    stride *= shape[i]!;
+  }
+  return true;
+}
+
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
 export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
-  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousStrides(shape, scratchStrides), 0);
+  const data = allocate(dtype, sizeOf(shape), zeroed);
+  // an array from the pool may come with its last view, dead with it (see spareView)
+  const spare = spareViews.get(data);
+  if (spare !== undefined && spare.data === data && hasCreatedLayout(spare, shape)) return spare;
+  return view(data, shape, contiguousStrides(shape, scratchStrides), 0);
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
