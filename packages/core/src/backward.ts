@@ -10,13 +10,14 @@
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
-import { givePooled, trackAllocations, type AllocationLog } from './allocator.js';
+import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
-import { copyNd, isContiguous, spareView, toContiguous } from './kernels/layout.js';
+import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
+import { giveBack, giveBackNd, releaseAfterBackward } from './release.js';
 import { Tensor } from './tensor.js';
 import { enterWalk, leaveWalk, type Walk } from './walk.js';
 
@@ -111,12 +112,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
   if (!retainGraph) {
     node.free();
     // marked intermediates whose last user this was (and this node's own output, once unused)
-    for (let i = 0; i < inputs.length; i++) {
-      const input = inputs[i]!;
-      const producer = input.gradFn;
-      if (producer !== null && --producer.uses === 0 && producer.output === input && producer.freed) releaseOutput(producer);
-    }
-    if (node.output !== null && node.uses === 0) releaseOutput(node);
+    releaseAfterBackward(node);
   }
 }
 
@@ -243,24 +239,6 @@ export function releaseGrad(t: Tensor): void {
   g.release();
 }
 
-/** Gives the array of a node's marked output back and releases the tensor (see releaseWithGraph). */
-function releaseOutput(node: TapeNode): void {
-  const t = node.output!;
-  node.output = null;
-  giveBackNd(t.data);
-  t.release();
-}
-
-/** Gives a dead array to the allocator's pool. */
-function giveBack(array: TypedArray): void {
-  givePooled(dtypeOfArray(array)!, array);
-}
-
-/** Gives a dead ndarray's array to the pool, and the view too, for the array's next use in its shape (see spareView). */
-function giveBackNd(x: NdArray): void {
-  spareView(x);
-  giveBack(x.data);
-}
 
 function addInPlace(target: NdArray, g: NdArray): void {
   binaryInto('add', target, target, g);

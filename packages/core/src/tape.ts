@@ -9,6 +9,7 @@ import { checkFinite, creationSite, describeInputs, isAnomalyDetectionEnabled } 
 import { describeValue } from './checks.js';
 import { dtypeOfArray, isFloatDType, type DType, type NdArray } from './dtype.js';
 import { toContiguous } from './kernels/layout.js';
+import { linkView, type ViewLinks } from './release.js';
 import { closePlainContext, dtypesOf, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
 import { Tensor } from './tensor.js';
 
@@ -84,14 +85,17 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   retained: Tensor | null = null;
   /**
    * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
-   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed.
-   * Null when unmarked, or once something else came to share its array (a view, `detach`). @internal
+   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed,
+   * and the recorded views of it are through (`release.ts`). Null when unmarked, once released, or
+   * once something else came to share its array (`detach`, an unmarked view). @internal
    */
   output: Tensor | null = null;
   /** Recorded ops that took the output and have not been through a backward that freed them. @internal */
   uses = 0;
-  /** Whether something else shares the output's array (a view, `detach`): it never goes back. @internal */
+  /** Whether something else shares the output's array (`detach`, an unmarked or unrecorded view): it never goes back. @internal */
   shared = false;
+  /** How this node relates to recorded views of its output, or to the node whose array its output views (`release.ts`). @internal */
+  links: ViewLinks | null = null;
   /** The backward walk that found this node and has not ended (see `walk.ts`), or 0. @internal */
   walkId = 0;
   /** The gradient of the output summed so far by that walk, or null. @internal */
@@ -166,10 +170,11 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
     this.shapes = null;
     this.isFreed = true;
   }
-  /** Notes that something else shares the output's array. @internal */
+  /** Notes that something else shares the output's array: it never goes back (nor, for a view, its base's). @internal */
   share(): void {
     this.shared = true;
     this.output = null;
+    this.links?.base?.share();
   }
   /** `<MulBackward>`-style label, as PyTorch prints grad_fn. */
   toString(): string {
@@ -215,14 +220,21 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   const out = callForward(tapeSpec, node, inputs);
   const dtype = checkForwardResult(spec.name, out);
   const float = isFloatDType(dtype);
-  const aliases = noteAliases(inputs, out, float);
+  const viewed = noteAliases(inputs, out, float);
   const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
   if (site !== undefined) checkOutput(spec.name, out, inputs, node.inputShapes, site);
   if (!float) return new Tensor(out);
   node.setOutput(out.shape, dtype, site);
-  if (aliases) node.shared = true;
+  if (viewed !== NO_VIEW) {
+    // a view of a recorded op's output pins its array until it is through; any other view, for good
+    const producer = viewed >= 0 ? inputs[viewed]!.gradFn : null;
+    if (producer === null || !linkView(node, viewed, producer)) node.shared = true;
+  }
   return Tensor.fromNode(out, node);
 }
+
+/** What {@link noteAliases} returns when the output views no input, and when it views several. */
+const NO_VIEW = -1, SEVERAL = -2;
 
 /**
  * Calls `spec.forward` with the inputs' ndarrays as arguments (made contiguous first for a
@@ -250,25 +262,29 @@ function argument(t: Tensor, contiguous: boolean): NdArray {
 }
 
 /**
- * Notes where `out` shares an input's array (a view): that array can then never go back, and the
- * input's producer learns it. Counts, in each input's producer, one more recorded op that took its
- * output (`counted`: a node will be made, for a float output). Returns whether `out` is a view.
+ * Counts, in each input's producer, one more recorded op that took its output (`counted`: a node
+ * will be made, for a float output), and notes where `out` shares an input's array (a view). Returns
+ * the input `out` views, for the new node to link to (`release.ts`), or NO_VIEW; a view of several
+ * inputs, or one no node will be made for, pins their arrays for good (`share`), and returns SEVERAL.
  */
-function noteAliases(inputs: readonly Tensor[], out: NdArray, counted: boolean): boolean {
-  let aliases = false;
+function noteAliases(inputs: readonly Tensor[], out: NdArray, counted: boolean): number {
+  let viewed = NO_VIEW;
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     const view = out.data === input.data.data;
     if (view) {
-      aliases = true;
+      viewed = viewed === NO_VIEW ? i : SEVERAL;
       noteShared(out.data);
+    } else if (counted) {
+      const producer = input.gradFn;
+      if (producer !== null) producer.uses++;
     }
-    const producer = input.gradFn;
-    if (producer === null) continue;
-    if (view) producer.share();
-    else if (counted) producer.uses++;
   }
-  return aliases;
+  if (viewed === SEVERAL || (viewed !== NO_VIEW && !counted)) {
+    for (let i = 0; i < inputs.length; i++) if (out.data === inputs[i]!.data.data) inputs[i]!.gradFn?.share();
+    return SEVERAL;
+  }
+  return viewed;
 }
 
 /** Anomaly mode's check of a forward output. */
@@ -298,8 +314,10 @@ export function isShared(array: object): boolean {
  * makes a tensor, hands it only to further ops and drops it (a `Sequential` between two of nn's
  * layers, a loss's inner steps), so that a training step of any model allocates nothing anew. Reading `t`
  * afterwards throws a GraphError (it stays reachable through `gradFn.inputs`). Nothing happens to a
- * leaf, to a tensor made without recording (under `noGrad`), or when a view of `t` or `t.detach()`
- * shares its array (then it stays, and the collector frees it as usual). Returns `t`.
+ * leaf, or to a tensor made without recording (under `noGrad`). A recorded view of `t` (a reshape, a
+ * transpose, a flatten) shares its array: the array goes back when `t` and the view are both marked
+ * and through, and both are released then; when the view is not marked, or for `t.detach()` or a view
+ * taken under `noGrad`, it stays (and the collector frees it as usual). Returns `t`.
  *
  * @example
  * ```ts
