@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import {
-  GraphError, createNdArray, defineOp, defineOpWithAttrs, noGrad, tensor, type NdArray, type OpContext, type Tensor,
+  GraphError, createNdArray, defineOp, defineOpWithAttrs, noGrad, releaseWithGraph, tensor, type NdArray, type OpContext, type Tensor,
 } from '@tapegrad/core';
 
 const f64 = { dtype: 'float64' as const };
@@ -115,5 +115,32 @@ describe('op contexts', () => {
     const ins: Tensor[] = [tensor([1], f64), tensor([1]), tensor([1], f64), tensor([1], { dtype: 'int32' }), tensor([1], f64)];
     expect(mixed(...ins).toArray()).toEqual([20]);
     expect(dtypes).toEqual([['float64', 'float32', 'float64', 'int32', 'float64'], 5]);
+  });
+
+  test("inputShapes may be the array another node of the op had, and is always the node's own inputs' shapes", () => {
+    const seen: (readonly (readonly number[])[])[] = [];
+    const op = defineOp({
+      name: 'shapes',
+      forward: (ctx, x) => ((seen.push(ctx.inputShapes)), createNdArray(x.dtype, x.shape)),
+      backward: (ctx, dy) => ((seen.push(ctx.inputShapes)), [createNdArray(dy.dtype, ctx.inputShapes[0]!)]),
+    });
+    const a = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    const b = tensor([1, 2, 3, 4], { requiresGrad: true });
+    const ya = op(a), yb = op(b), ya2 = op(a.mul(1));
+    ya.sum().backward();
+    yb.sum().backward();
+    ya2.sum().backward();
+    expect(seen.map((s) => s.map((shape) => [...shape]))).toEqual([[[2, 3]], [[4]], [[2, 3]], [[2, 3]], [[4]], [[2, 3]]]);
+    expect(seen[3]).toBe(seen[2]); // the same shapes as the op last saw: that array, frozen
+    expect(Object.isFrozen(seen[0])).toBe(true);
+  });
+
+  test('a marked output that also retains its gradient keeps it once released', () => {
+    const w = tensor([[1, 2], [3, 4]], { ...f64, requiresGrad: true });
+    const h = releaseWithGraph(w.mul(2));
+    h.retainGrad();
+    h.mul(h).sum().backward();
+    expect(h.isReleased).toBe(true);
+    expect(h.grad!.toArray()).toEqual([[4, 8], [12, 16]]); // d(h²)/dh = 2h
   });
 });

@@ -61,11 +61,33 @@ export function dtypesOf(inputs: readonly Tensor[]): readonly DType[] {
 }
 const noDtypes: readonly DType[] = Object.freeze([]);
 
-/** The inputs' shapes, a new array (few ops ask). @internal */
-export function shapesOf(inputs: readonly Tensor[]): (readonly number[])[] {
+/** The last `inputShapes` array made for each op (by its spec): a training step asks for the same ones every time. */
+const lastShapes = new WeakMap<object, readonly (readonly number[])[]>();
+
+/**
+ * The inputs' shapes, for an op's `ctx.inputShapes`: the array made last for `op` when the shapes are
+ * the same (it is frozen, and shapes never change), else a new one. @internal
+ */
+export function shapesOf(op: object, inputs: readonly Tensor[]): readonly (readonly number[])[] {
+  const last = lastShapes.get(op);
+  if (last !== undefined && sameShapes(last, inputs)) return last;
   const shapes = new Array<readonly number[]>(inputs.length);
   for (let i = 0; i < inputs.length; i++) shapes[i] = inputs[i]!.shape;
+  Object.freeze(shapes);
+  lastShapes.set(op, shapes);
   return shapes;
+}
+
+/** Whether `shapes` are the shapes of `inputs`, dim by dim. */
+function sameShapes(shapes: readonly (readonly number[])[], inputs: readonly Tensor[]): boolean {
+  if (shapes.length !== inputs.length) return false;
+  for (let i = 0; i < inputs.length; i++) {
+    const a = shapes[i]!, b = inputs[i]!.shape;
+    if (a === b) continue;
+    if (a.length !== b.length) return false;
+    for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  }
+  return true;
 }
 
 /**
@@ -77,12 +99,12 @@ export class PlainContext implements OpContext<unknown, readonly unknown[]> {
   attrs: unknown = undefined;
   needsGrad: readonly boolean[] = noGradFlagsOf(0);
   private op = '';
+  private spec: object = noSpec;
   private inputs: readonly Tensor[] | null = null;
-  private shapes: (readonly number[])[] | null = null;
-  private dtypes: readonly DType[] | null = null;
-  /** Fills this context for one forward call. */
-  open(op: string, attrs: unknown, inputs: readonly Tensor[]): void {
-    this.op = op;
+  /** Fills this context for one forward call of the op `spec`. */
+  open(spec: { readonly name: string }, attrs: unknown, inputs: readonly Tensor[]): void {
+    this.op = spec.name;
+    this.spec = spec;
     this.attrs = attrs;
     this.inputs = inputs;
     this.needsGrad = noGradFlagsOf(inputs.length);
@@ -90,19 +112,18 @@ export class PlainContext implements OpContext<unknown, readonly unknown[]> {
   /** Drops what the call held, so that nothing stays reachable from here. */
   close(): void {
     this.attrs = undefined;
+    this.spec = noSpec;
     this.inputs = null;
-    this.shapes = null;
-    this.dtypes = null;
   }
   save(): void {}
   get saved(): readonly unknown[] {
     throw new GraphError(`${this.op}: ctx.saved is read in backward, and nothing is recorded here (got a read in a forward that records no node)`);
   }
   get inputShapes(): readonly (readonly number[])[] {
-    return (this.shapes ??= shapesOf(this.inputList()));
+    return shapesOf(this.spec, this.inputList());
   }
   get inputDtypes(): readonly DType[] {
-    return (this.dtypes ??= dtypesOf(this.inputList()));
+    return dtypesOf(this.inputList());
   }
   private inputList(): readonly Tensor[] {
     if (this.inputs === null) throw new GraphError(`${this.op}: the context of an op that records nothing is valid during its forward call only (got a read after it)`);
@@ -110,15 +131,17 @@ export class PlainContext implements OpContext<unknown, readonly unknown[]> {
   }
 }
 
+const noSpec = {};
+
 /** The contexts by nesting depth. */
 const plainContexts: PlainContext[] = [];
 let plainDepth = 0;
 
 /** The next free {@link PlainContext}, opened for one forward call; give it back with {@link closePlainContext}. @internal */
-export function openPlainContext(op: string, attrs: unknown, inputs: readonly Tensor[]): PlainContext {
+export function openPlainContext(spec: { readonly name: string }, attrs: unknown, inputs: readonly Tensor[]): PlainContext {
   const ctx = (plainContexts[plainDepth] ??= new PlainContext());
   plainDepth++;
-  ctx.open(op, attrs, inputs);
+  ctx.open(spec, attrs, inputs);
   return ctx;
 }
 

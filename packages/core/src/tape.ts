@@ -79,38 +79,26 @@ let nextSeq = 0;
  * @category Autograd
  */
 export class TapeNode implements OpContext<unknown, readonly unknown[]> {
+  // A node is made per recorded op and lives as long as its graph: each field is 8 bytes of every
+  // one, so flags share a field, and the marked and the retained output share one.
   /** Creation order; backward visits nodes from the highest down. */
   readonly seq = nextSeq++;
-  /** A tensor that asked (by `retainGrad`) to keep its gradient. @internal */
-  retained: Tensor | null = null;
-  /**
-   * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
-   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed,
-   * and the recorded views of it are through (`release.ts`). Null when unmarked, once released, or
-   * once something else came to share its array (`detach`, an unmarked view). @internal
-   */
-  output: Tensor | null = null;
+  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED. */
+  private flags = 0;
+  /** The output tensor, when marked or retained (see `output` and `retained`). */
+  private outputTensor: Tensor | null = null;
   /** Recorded ops that took the output and have not been through a backward that freed them. @internal */
   uses = 0;
-  /** Whether something else shares the output's array (`detach`, an unmarked or unrecorded view): it never goes back. @internal */
-  shared = false;
   /** How this node relates to recorded views of its output, or to the node whose array its output views (`release.ts`). @internal */
   links: ViewLinks | null = null;
   /** The backward walk that found this node and has not ended (see `walk.ts`), or 0. @internal */
   walkId = 0;
   /** The gradient of the output summed so far by that walk, or null. @internal */
   pendingGrad: NdArray | null = null;
-  /** Whether the tape owns `pendingGrad`'s array (may add into it in place). @internal */
-  pendingOwned = false;
   /** What forward saved for backward; null once freed. */
   private values: readonly unknown[] | null = null;
-  // the inputs' shapes and dtypes are read from the input tensors when an op first asks (most never do)
-  private shapes: (readonly number[])[] | null = null;
-  private dtypes: readonly DType[] | null = null;
-  private isFreed = false;
   private outShape: readonly number[] = noShape;
   private outDtype: DType = 'float32';
-  private site: string | undefined = undefined;
   /** @internal */
   constructor(
     /** @internal */ readonly spec: TapeSpec,
@@ -122,7 +110,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   setOutput(shape: readonly number[], dtype: DType, site: string | undefined): void {
     this.outShape = shape;
     this.outDtype = dtype;
-    this.site = site;
+    if (site !== undefined) sites.set(this, site);
   }
   /** The output's shape. */
   get shape(): readonly number[] {
@@ -134,7 +122,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   }
   /** Where the op was called (recorded in anomaly mode only). */
   get createdAt(): string | undefined {
-    return this.site;
+    return sites.get(this);
   }
   /** The op's name. */
   get name(): string {
@@ -142,7 +130,48 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   }
   /** Whether a backward without retainGraph already went through this node. */
   get freed(): boolean {
-    return this.isFreed;
+    return (this.flags & FREED) !== 0;
+  }
+  /** Whether something else shares the output's array (`detach`, an unmarked or unrecorded view): it never goes back. @internal */
+  get shared(): boolean {
+    return (this.flags & SHARED) !== 0;
+  }
+  set shared(value: boolean) {
+    this.setFlag(SHARED, value);
+  }
+  /** Whether the tape owns `pendingGrad`'s array (may add into it in place). @internal */
+  get pendingOwned(): boolean {
+    return (this.flags & PENDING_OWNED) !== 0;
+  }
+  set pendingOwned(value: boolean) {
+    this.setFlag(PENDING_OWNED, value);
+  }
+  /**
+   * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
+   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed,
+   * and the recorded views of it are through (`release.ts`). Null when unmarked, once released, or
+   * once something else came to share its array (`detach`, an unmarked view). @internal
+   */
+  get output(): Tensor | null {
+    return (this.flags & MARKED) !== 0 ? this.outputTensor : null;
+  }
+  set output(t: Tensor | null) {
+    this.setOutputTensor(MARKED, t);
+  }
+  /** The output, when it asked (by `retainGrad`) to keep its gradient. @internal */
+  get retained(): Tensor | null {
+    return (this.flags & RETAINED) !== 0 ? this.outputTensor : null;
+  }
+  set retained(t: Tensor | null) {
+    this.setOutputTensor(RETAINED, t);
+  }
+  private setOutputTensor(flag: number, t: Tensor | null): void {
+    this.setFlag(flag, t !== null);
+    if (t !== null) this.outputTensor = t; // (a node has one output tensor: marked and retained are the same)
+    else if ((this.flags & (MARKED | RETAINED)) === 0) this.outputTensor = null;
+  }
+  private setFlag(flag: number, value: boolean): void {
+    this.flags = value ? this.flags | flag : this.flags & ~flag;
   }
   /** Keeps values for backward (see {@link OpContext}). @internal */
   save(...values: readonly unknown[]): void {
@@ -150,25 +179,24 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   }
   /** What forward saved (see {@link OpContext}). @internal */
   get saved(): readonly unknown[] {
-    if (this.isFreed) throw freedError(this.name);
+    if (this.freed) throw freedError(this.name);
     if (this.values === null) throw new GraphError(`${this.name}.backward: forward saved nothing (call ctx.save in forward)`);
     return this.values;
   }
-  /** Per input, its shape (see {@link OpContext}). @internal */
+  /** Per input, its shape (see {@link OpContext}); shared with other nodes of the op whose inputs have the same shapes. @internal */
   get inputShapes(): readonly (readonly number[])[] {
-    if (this.isFreed) throw freedError(this.name);
-    return (this.shapes ??= shapesOf(this.inputs));
+    if (this.freed) throw freedError(this.name);
+    return shapesOf(this.spec, this.inputs);
   }
   /** Per input, its dtype (see {@link OpContext}). @internal */
   get inputDtypes(): readonly DType[] {
-    if (this.isFreed) throw freedError(this.name);
-    return (this.dtypes ??= dtypesOf(this.inputs));
+    if (this.freed) throw freedError(this.name);
+    return dtypesOf(this.inputs);
   }
   /** Drops what forward saved: a backward has been through (without retainGraph). @internal */
   free(): void {
     this.values = null;
-    this.shapes = null;
-    this.isFreed = true;
+    this.flags |= FREED;
   }
   /** Notes that something else shares the output's array: it never goes back (nor, for a view, its base's). @internal */
   share(): void {
@@ -183,6 +211,10 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
 }
 
 const noShape: readonly number[] = Object.freeze([]);
+/** `TapeNode.flags`. */
+const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16;
+/** Where each node's op was called, in anomaly mode (a field would cost every node 8 bytes). */
+const sites = new WeakMap<TapeNode, string>();
 
 /**
  * Applies `spec` to `inputs`: runs forward on their ndarrays and, when grad mode is on and an input
@@ -205,7 +237,7 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   }
   const tapeSpec = spec as unknown as TapeSpec;
   if (!recording) {
-    const ctx = openPlainContext(spec.name, attrs, inputs);
+    const ctx = openPlainContext(spec, attrs, inputs);
     try {
       const out = callForward(tapeSpec, ctx, inputs);
       checkForwardResult(spec.name, out);
