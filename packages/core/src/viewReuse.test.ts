@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { noGrad, randn, releaseGrad, releaseWithGraph, type NdArray, type Tensor } from '@tapegrad/core';
+import { noGrad, randn, recyclingArrays, releaseGrad, releaseWithGraph, type NdArray, type Tensor } from '@tapegrad/core';
 import { givePooled } from './allocator.js';
 import { createNd, spareView } from './kernels/layout.js';
 
@@ -59,6 +59,26 @@ describe('views reused with their arrays', () => {
     }
     // the live ones still hold their own values: the last step's r, recomputed from scratch
     expect(snapshot(lastR!)).toEqual(snapshot(x.matmul(w1.detach()).relu()));
+  });
+
+  test("arrays a recycling scope gives back come with the views createNd made for them; the kept ones' never do", () => {
+    const w = randn([5, 4], { ...f64, requiresGrad: true });
+    const x = randn([3, 5], f64);
+    let inner: NdArray | null = null;
+    const kept = recyclingArrays(() => {
+      const h = x.matmul(w);
+      inner = h.data;
+      const out = h.relu().mul(2);
+      out.sum().backward();
+      return out;
+    }, (out) => [out, w.grad!]);
+    const keptValues = snapshot(kept);
+    const views = new Set<NdArray>();
+    for (let k = 0; k < 6; k++) views.add(noGrad(() => x.matmul(w)).data); // [3, 4] arrays from the pool
+    expect(views.has(inner!)).toBe(true); // h's view came back with its array
+    expect(views.has(kept.data)).toBe(false);
+    expect(views.has(w.grad!.data)).toBe(false);
+    expect(snapshot(kept)).toEqual(keptValues);
   });
 
   test('a retained gradient and a leaf gradient taken as they are keep their views', () => {

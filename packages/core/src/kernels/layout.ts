@@ -55,9 +55,11 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 const scratchStrides: number[] = [];
 
 /**
- * Views that went back to the allocator's pool with their arrays, by array (see {@link spareView}).
- * An entry is never deleted (deletes make a WeakMap rebuild its table): it is checked when used,
- * and replaced when its array goes back again; it dies with its array.
+ * The last view made for each array by {@link createNd} or noted by {@link spareView}, by array. An
+ * array in the allocator's pool is dead, and so is every view of it: when the pool hands the array
+ * out again for the same shape, `createNd` returns that view instead of making an equal one. An
+ * entry is never deleted (deletes make a WeakMap rebuild its table): it is checked when used, and
+ * replaced when its array gets another view; it dies with its array.
  */
 const spareViews = new WeakMap<TypedArray, NdArray>();
 
@@ -66,9 +68,10 @@ const spareViews = new WeakMap<TypedArray, NdArray>();
  * the pool hands that array out again for an ndarray of `x`'s shape, {@link createNd} returns `x`
  * itself instead of making a view equal to it, provided `x` still views that array in the layout
  * `createNd` makes (offset 0, contiguous strides; checked then, as something may have changed
- * `x.data` in between, as optim's buffers do to a new view). The tape's views never change after
+ * `x.data` in between, as optim's buffers do to a new view). Views of arrays are not changed after
  * they are made, so a reused view is indistinguishable from a new one but for its identity, and
- * whatever still holds `x` holds a view of an array that was given back (dead, as the array is). @internal
+ * whatever still holds `x` holds a view of an array that was given back (dead, as the array is).
+ * (`createNd` notes its own views as it makes them: this is for views made otherwise.) @internal
  */
 export function spareView(x: NdArray): void {
   spareViews.set(x.data, x);
@@ -91,7 +94,10 @@ export function createNd(dtype: DType, shape: readonly number[], zeroed = true):
   // an array from the pool may come with its last view, dead with it (see spareView)
   const spare = spareViews.get(data);
   if (spare !== undefined && spare.data === data && hasCreatedLayout(spare, shape)) return spare;
-  return view(data, shape, contiguousStrides(shape, scratchStrides), 0);
+  const made = view(data, shape, contiguousStrides(shape, scratchStrides), 0);
+  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it
+  spareViews.set(data, made);
+  return made;
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
