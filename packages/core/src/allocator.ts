@@ -55,7 +55,12 @@ const kernelCollected = new FinalizationRegistry<number>((bytes) => {
 let tracked: AllocationLog | null = null;
 
 /** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
-let scoped: Set<TypedArray> | null = null;
+let scoped: ArrayRecord | null = null;
+
+/** What records arrays: a Set, or an {@link AllocationLog}. @internal */
+export interface ArrayRecord {
+  add(array: TypedArray): void;
+}
 
 /**
  * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
@@ -122,7 +127,7 @@ export function kernelArrayBytes(): number {
  * Makes `allocate` also add every array it makes to `into` (null stops); returns the set it
  * replaces. For {@link recyclingArrays}. @internal
  */
-export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+export function scopeAllocations(into: ArrayRecord | null): ArrayRecord | null {
   const previous = scoped;
   scoped = into;
   return previous;

@@ -72,6 +72,38 @@ describe('recyclingArrays', () => {
     expect(x.mul(3).data.data).not.toBe(made);
   });
 
+  test("a scope that threw leaves nothing in the record the next scope of its depth uses", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7], f64);
+    let made!: Float64Array;
+    expect(() => recyclingArrays(() => {
+      made = x.mul(2).data.data as Float64Array;
+      throw new Error('boom');
+    }, () => [])).toThrow('boom');
+    recyclingArrays(() => x.add(1).sum(), () => []);
+    // what the failed scope made may still be held (here, by `made`): it must not be handed out
+    expect([x.mul(3), x.mul(3), x.mul(3)].map((t) => t.data.data)).not.toContain(made);
+  });
+
+  test('a scope run inside keep gives back its own arrays and leaves the outer one its list', () => {
+    const x = tensor([1, 2, 3, 4, 5], f64), three = tensor([1, 2, 3], f64);
+    let innerMade!: Float64Array, outerMade!: Float64Array;
+    const result = recyclingArrays(() => {
+      outerMade = x.mul(2).data.data as Float64Array;
+      return x.mul(10);
+    }, (r) => {
+      recyclingArrays(() => {
+        innerMade = three.mul(2).data.data as Float64Array;
+        return null;
+      }, () => []);
+      return [r];
+    });
+    expect(three.mul(1).data.data).toBe(innerMade);
+    const again = [x.mul(1), x.mul(1)].map((t) => t.data.data);
+    expect(again).toContain(outerMade);
+    expect(again).not.toContain(result.data.data);
+    expect(result.toArray()).toEqual([10, 20, 30, 40, 50]);
+  });
+
   test('long-lived kernel buffers (the TypeScript kernels\' allocate) are never recorded', () => {
     let buffer!: Float64Array;
     recyclingArrays(() => {
