@@ -164,6 +164,19 @@ describe('recyclingArrays', () => {
     expect(() => giveBackArrays(null as unknown as [])).toThrow(new TypeError('giveBackArrays: tensors must be an iterable of tensors (got null)'));
   });
 
+  test('giveBackArrays gives an array two of its tensors share once, in a short list and in a long one', () => {
+    for (const length of [3, 40]) {
+      for (const asArray of [true, false]) {
+        const x = randn([11], f64);
+        const made = Array.from({ length }, () => x.mul(2));
+        const list = [...made, made[1]!, made[1]!.reshape([11])]; // one array three times
+        giveBackArrays(asArray ? list : new Set(list));
+        const next = Array.from({ length: length + 2 }, () => x.mul(1).data.data);
+        expect(new Set(next).size, `${length} ${asArray}`).toBe(length + 2); // none handed out twice
+      }
+    }
+  });
+
   test('an array given back twice (a scope, then giveBackArrays inside an outer scope) is handed out once', () => {
     const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], f64);
     let inner!: ReturnType<typeof tensor>;

@@ -96,19 +96,31 @@ let depth = 0;
  * @category Autograd
  */
 export function giveBackArrays(tensors: Iterable<Tensor>): void {
-  const list = tensors === null || typeof tensors !== 'object' || !(Symbol.iterator in tensors) ? null : [...tensors];
-  if (list === null) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describeValue(tensors)})`);
-  const bad = list.find((t) => !(t instanceof Tensor));
-  if (bad !== undefined) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describeValue(bad)}); nothing was given back`);
-  const seen = new Set<TypedArray>();
-  for (const t of list) {
-    const array = t.data.data;
-    if (seen.has(array)) continue;
-    seen.add(array);
+  const iterable = tensors !== null && typeof tensors === 'object' && Symbol.iterator in tensors;
+  if (!iterable) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describeValue(tensors)})`);
+  // an array is read as it is (a training loop's list of gradients, every step); anything else is copied once
+  const list: readonly Tensor[] = Array.isArray(tensors) ? tensors : [...tensors];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (!(t instanceof Tensor)) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describeValue(t)}); nothing was given back`);
+  }
+  // each array once, even when two tensors share it: found by a scan of the ones before for a short
+  // list (no Set per call), by a Set for a long one
+  const seen = list.length > 32 ? new Set<TypedArray>() : null;
+  for (let i = 0; i < list.length; i++) {
+    const array = list[i]!.data.data;
+    if (seen !== null ? seen.has(array) : givenBefore(list, i, array)) continue;
+    seen?.add(array);
     // the pool swaps a large plain float array for one in the kernels' memory (see givePooled)
     givePooled(dtypeOfArray(array)!, array);
   }
   // a tensor given back no longer owns its values: reading it, or giving it back again (releaseGrad,
   // zeroGrad), must not reach an array that now belongs to another tensor
-  for (const t of list) t.release();
+  for (let i = 0; i < list.length; i++) list[i]!.release();
+}
+
+/** Whether one of `list[0..i)` has `array`. */
+function givenBefore(list: readonly Tensor[], i: number, array: TypedArray): boolean {
+  for (let j = 0; j < i; j++) if (list[j]!.data.data === array) return true;
+  return false;
 }
