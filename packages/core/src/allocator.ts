@@ -28,8 +28,6 @@ const free: Record<DType, Map<number, TypedArray[]>> = {
   float32: new Map(), float64: new Map(), int32: new Map(), uint8: new Map(),
 };
 let pooledBytes = 0;
-/** The arrays in the pool now: giving one back twice must not let two callers take it. */
-const pooled = new WeakSet<TypedArray>();
 
 /**
  * Where new float arrays come from while the active kernels have a memory of their own (the
@@ -179,7 +177,6 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
   const list = free[dtype].get(length);
   const array = list?.pop();
   if (array === undefined) return undefined;
-  pooled.delete(array);
   pooledBytes -= array.byteLength;
   return zeroed ? array.fill(0) : array;
 }
@@ -193,12 +190,14 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
  * loop that never gives anything back does not fill the kernels' memory. @internal
  */
 export function givePooled(dtype: DType, array: TypedArray): void {
-  if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  // an array in the pool already is not added twice (two callers would take it): found by a scan of its
+  // length's list (a WeakSet of the pooled arrays, added to and deleted from for every array every
+  // step, made its table anew again and again)
+  if (free[dtype].get(array.length)?.includes(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
   if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
     && !inKernelMemory.has(array) && kernelBytes + array.byteLength <= KERNEL_MEMORY_LIMIT_BYTES) {
     array = kernelArray(dtype, array.length);
   }
-  pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));
   list.push(array);
