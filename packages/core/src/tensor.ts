@@ -17,6 +17,7 @@ import {
   min, minimum, mul, neg, permute, pow, relu, reshape, softmax, sqrt, squeeze, std, sub, sum, transpose, unsqueeze,
   variance, type RowIndex, type VarianceOptions,
 } from './ops/functions.js';
+import { reversedDims } from './ops/transpose.js';
 
 /** A number or a tensor: binary ops accept plain numbers on either side. @category Tensors */
 export type TensorLike = Tensor | number;
@@ -361,7 +362,7 @@ export class Tensor {
    * console.log(tensor([[1, 2]]).T.toArray(), zeros([2, 3, 4]).T.shape); // [[1], [2]] [4, 3, 2]
    * ```
    */
-  get T(): Tensor { return permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  get T(): Tensor { return permute(this, reversedDims(this.ndim)); }
   /** {@inheritDoc @tapegrad/core!permute} */
   permute(this: Tensor, dims: readonly number[]): Tensor { return permute(this, dims); }
   /** {@inheritDoc @tapegrad/core!reshape} */

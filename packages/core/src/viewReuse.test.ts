@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { noGrad, randn, recyclingArrays, releaseGrad, releaseWithGraph, type NdArray, type Tensor } from '@tapegrad/core';
 import { givePooled } from './allocator.js';
-import { createNd, spareView } from './kernels/layout.js';
+import { createNd, permutedView, spareView } from './kernels/layout.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -112,4 +112,30 @@ describe('views reused with their arrays', () => {
     expect(d.data).toBe(array);
     expect(d).not.toBe(c); // c no longer views that array
   });
+
+  test("a permuted view is made once per view and permutation, and only while that view's layout is the same", () => {
+    const w = randn([3, 5], { ...f64, requiresGrad: true });
+    const a = w.T, b = w.T;
+    expect(a).not.toBe(b); // two tensors, two nodes,
+    expect(a.data).toBe(b.data); // one view of w's array
+    expect(a.toArray()).toEqual(transposeOf(w));
+    expect(w.permute([-1, 0]).data).toBe(a.data); // the same permutation, resolved
+    const nd = createNd('float64', [2, 4]);
+    const t = permutedView(nd, [1, 0]);
+    expect(permutedView(nd, [1, 0])).toBe(t);
+    expect(permutedView(nd, [0, 1])).not.toBe(t);
+    (nd as { data: NdArray['data'] }).data = new Float64Array(8); // a view re-pointed (as optim's zerosBuffer does)
+    const u = permutedView(nd, [0, 1]);
+    expect(u.data).toBe(nd.data);
+    expect(permutedView(nd, [1, 0]).data).toBe(nd.data);
+    // gradients through the shared views
+    a.mul(b).sum().backward(); // d(Σ (wᵀ)²)/dw = 2w
+    expect(w.grad!.toArray()).toEqual((w.detach().mul(2).toArray()));
+  });
 });
+
+/** The transpose of a 2-D tensor, as nested arrays, computed by hand. */
+function transposeOf(t: Tensor): number[][] {
+  const rows = t.detach().toArray() as number[][];
+  return rows[0]!.map((_, j) => rows.map((row) => row[j]!));
+}

@@ -105,6 +105,30 @@ export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): 
   return view(data, shape, contiguousStrides(shape, scratchStrides), offset);
 }
 
+/**
+ * The last permuted view made of each view, by that view: a parameter's `W.T` is taken of the same
+ * view every step, and a gradient's view comes back with its array (see {@link spareView}).
+ */
+const permutedViews = new WeakMap<NdArray, NdArray>();
+
+/**
+ * `x` with its dims reordered by `dims` (output dim i is x's dim `dims[i]`), a view of its array:
+ * the one made last for `x` when it still has that layout (views do not change), else a new one.
+ */
+export function permutedView(x: NdArray, dims: readonly number[]): NdArray {
+  const last = permutedViews.get(x);
+  if (last !== undefined && last.data === x.data && last.offset === x.offset && last.shape.length === dims.length) {
+    let same = true;
+    for (let i = 0; i < dims.length; i++) {
+      if (last.shape[i] !== x.shape[dims[i]!] || last.stride[i] !== x.stride[dims[i]!]) same = false;
+    }
+    if (same) return last;
+  }
+  const made = x.transpose(...dims);
+  permutedViews.set(x, made);
+  return made;
+}
+
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */
 export function isContiguous(x: NdArray): boolean {
   let expected = 1;
