@@ -366,7 +366,10 @@ export class Tensor {
   /** {@inheritDoc @tapegrad/core!permute} */
   permute(this: Tensor, dims: readonly number[]): Tensor { return permute(this, dims); }
   /** {@inheritDoc @tapegrad/core!reshape} */
-  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return reshape(this, shape.flat()); }
+  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor {
+    // reshape([n, m]) passes its array on as it is
+    return reshape(this, shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape.flat());
+  }
   /** {@inheritDoc @tapegrad/core!flatten} */
   flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return flatten(this, startDim, endDim); }
   /** {@inheritDoc @tapegrad/core!squeeze} */
