@@ -28,8 +28,6 @@ const free: Record<DType, Map<number, TypedArray[]>> = {
   float32: new Map(), float64: new Map(), int32: new Map(), uint8: new Map(),
 };
 let pooledBytes = 0;
-/** The arrays in the pool now: giving one back twice must not let two callers take it. */
-const pooled = new WeakSet<TypedArray>();
 
 /**
  * Arrays that a view or `detach` made a second tensor share: the tape never gives them back. The
@@ -72,7 +70,12 @@ const kernelCollected = new FinalizationRegistry<number>((bytes) => {
 let tracked: AllocationLog | null = null;
 
 /** Where `allocate` also records the arrays it makes, inside `recyclingArrays` (else null). */
-let scoped: Set<TypedArray> | null = null;
+let scoped: ArrayRecord | null = null;
+
+/** What records arrays: a Set, or an {@link AllocationLog}. @internal */
+export interface ArrayRecord {
+  add(array: TypedArray): void;
+}
 
 /**
  * Allocates a zero-filled typed array of `dtype` with `length` elements (one given back to the pool,
@@ -139,7 +142,7 @@ export function kernelArrayBytes(): number {
  * Makes `allocate` also add every array it makes to `into` (null stops); returns the set it
  * replaces. For {@link recyclingArrays}. @internal
  */
-export function scopeAllocations(into: Set<TypedArray> | null): Set<TypedArray> | null {
+export function scopeAllocations(into: ArrayRecord | null): ArrayRecord | null {
   const previous = scoped;
   scoped = into;
   return previous;
@@ -191,7 +194,6 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
   const list = free[dtype].get(length);
   const array = list?.pop();
   if (array === undefined) return undefined;
-  pooled.delete(array);
   pooledBytes -= array.byteLength;
   return zeroed ? array.fill(0) : array;
 }
@@ -217,7 +219,10 @@ function viewsSharedMemory(array: TypedArray): boolean {
  * left to the collector. The array's shared mark ends here. @internal
  */
 export function givePooled(dtype: DType, array: TypedArray): void {
-  if (pooled.has(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  // an array in the pool already is not added twice (two callers would take it): found by a scan of its
+  // length's list (a WeakSet of the pooled arrays, added to and deleted from for every array every
+  // step, made its table anew again and again)
+  if (free[dtype].get(array.length)?.includes(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
   if (!inKernelMemory.has(array)) {
     if (viewsSharedMemory(array)) return;
     if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
@@ -226,7 +231,6 @@ export function givePooled(dtype: DType, array: TypedArray): void {
     }
   }
   sharedArrays.delete(array);
-  pooled.add(array);
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));
   list.push(array);

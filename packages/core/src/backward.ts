@@ -10,27 +10,24 @@
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
-import { AllocationLog, givePooled, trackAllocations } from './allocator.js';
+import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
-import { copyNd, isContiguous } from './kernels/layout.js';
+import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
+import { giveBack, giveBackNd, releaseAfterBackward } from './release.js';
 import { Tensor } from './tensor.js';
-
-/**
- * A gradient being summed for one node's output. `owned` when no one but the tape holds its array:
- * the tape allocated it, or an op's backward did during this run (see {@link ownsGradient}). An
- * owned gradient may be added into in place, or become a leaf's `.grad` without a copy.
- */
-interface PendingGrad {
-  grad: NdArray;
-  owned: boolean;
-}
+import { enterWalk, leaveWalk, type Walk } from './walk.js';
 
 /**
  * Runs backward from `root` with upstream gradient `seed` (ones for a one-element root).
+ *
+ * The gradient being summed for each node's output waits on the node (`pendingGrad`), with whether
+ * it is `owned`: no one but the tape holds its array (the tape allocated it, or an op's backward did
+ * during this run, see {@link ownsGradient}), so it may be added into in place, or become a leaf's
+ * `.grad` without a copy. The walk's node list and marks are reused storage (`walk.ts`).
  * @internal
  */
 export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph: boolean): void {
@@ -43,65 +40,79 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     accumulateInto(root, rootGrad, seed === undefined);
     return;
   }
-  const nodes = reachableNodes(start);
-  // each node is visited once, after every node that sends it a gradient: its entry is not deleted
-  // (a Map makes a smaller table when deletes empty it)
-  const pending = new Map<TapeNode, PendingGrad>();
-  pending.set(start, { grad: rootGrad, owned: seed === undefined });
-  /** The arrays the running op's backward allocated. */
-  const fresh = new AllocationLog();
-  for (const node of nodes) {
-    const entry = pending.get(node);
-    if (entry === undefined) continue;
-    let dyOwned = entry.owned;
-    if (node.retained && accumulateInto(node.retained, entry.grad, entry.owned)) dyOwned = false;
-    fresh.clear();
-    const outer = trackAllocations(fresh);
-    let grads: readonly (NdArray | null)[];
-    try {
-      grads = node.spec.backward(node.ctx, entry.grad);
-    } finally {
-      trackAllocations(outer);
+  const walk = enterWalk();
+  try {
+    const freed = walk.find(start);
+    if (freed !== null) throw freedError(freed.name);
+    start.pendingGrad = rootGrad;
+    start.pendingOwned = seed === undefined;
+    const nodes = walk.nodes;
+    for (let k = 0; k < walk.count; k++) visit(nodes[k]!, walk, retainGraph);
+  } finally {
+    leaveWalk(walk);
+  }
+}
+
+/** Runs `node`'s backward on its pending gradient (when one reached it) and passes the gradients on. */
+function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
+  const dy = node.pendingGrad;
+  if (dy === null) return;
+  node.pendingGrad = null;
+  let dyOwned = node.pendingOwned;
+  if (node.retained && accumulateInto(node.retained, dy, dyOwned)) dyOwned = false;
+  /** The arrays the op's backward allocates. */
+  const fresh = walk.fresh;
+  fresh.clear();
+  const outer = trackAllocations(fresh);
+  let grads: readonly (NdArray | null)[];
+  try {
+    // (a contiguous copy of dy, for an op that asks, is made here: the tape records it as the op's, to give back)
+    grads = node.spec.backward(node, node.spec.contiguousInputs === true ? toContiguous(dy) : dy);
+  } finally {
+    trackAllocations(outer);
+  }
+  checkGradients(node, grads);
+  if (isAnomalyDetectionEnabled()) {
+    grads.forEach((g, i) => {
+      if (g && node.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.inputShapes)}`, node.createdAt);
+    });
+  }
+  const inputs = node.inputs;
+  const needsGrad = node.needsGrad;
+  for (let i = 0; i < inputs.length; i++) {
+    const g = grads[i];
+    if (!g || !needsGrad[i]) continue;
+    const owned = ownsGradient(g, i, grads, needsGrad, fresh, dyOwned ? dy.data : null);
+    const parent = inputs[i]!.gradFn;
+    if (parent === null) {
+      if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBackNd(g);
+      continue;
     }
-    checkGradients(node, grads);
-    if (isAnomalyDetectionEnabled()) {
-      grads.forEach((g, i) => {
-        if (g && node.ctx.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [entry.grad], `gradient ${i} of ${describeInputs(node.ctx.inputShapes)}`, node.createdAt);
-      });
+    const prev = parent.pendingGrad;
+    if (prev === null) {
+      parent.pendingGrad = g;
+      parent.pendingOwned = owned;
+    } else if (parent.pendingOwned) {
+      addInPlace(prev, g);
+      if (owned) giveBackNd(g);
+    } else if (owned) {
+      addInPlace(g, prev); // g + prev is prev + g, bit for bit
+      parent.pendingGrad = g;
+      parent.pendingOwned = true;
+    } else {
+      parent.pendingGrad = binary('add', prev, g, prev.shape);
+      parent.pendingOwned = true;
     }
-    const inputs = node.inputs;
-    for (let i = 0; i < inputs.length; i++) {
-      const g = grads[i];
-      if (!g || !node.ctx.needsGrad[i]) continue;
-      const owned = ownsGradient(g, i, grads, node.ctx.needsGrad, fresh, dyOwned ? entry.grad.data : null);
-      const parent = inputs[i]!.gradFn;
-      if (parent === null) {
-        if (!accumulateInto(inputs[i]!, g, owned) && owned) giveBack(g.data);
-        continue;
-      }
-      const prev = pending.get(parent);
-      if (prev === undefined) pending.set(parent, { grad: g, owned });
-      else if (prev.owned) {
-        addInPlace(prev.grad, g);
-        if (owned) giveBack(g.data);
-      } else if (owned) {
-        addInPlace(g, prev.grad); // g + prev is prev + g, bit for bit
-        pending.set(parent, { grad: g, owned: true });
-      } else pending.set(parent, { grad: binary('add', prev.grad, g, prev.grad.shape), owned: true });
-    }
-    // what this backward allocated and did not return, and the gradient it consumed (when the tape
-    // owned it and the op did not pass it on), are dead: the next ops reuse them
-    for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
-    if (dyOwned && !returnsArray(grads, entry.grad.data)) giveBack(entry.grad.data);
-    if (!retainGraph) {
-      node.ctx.free();
-      // marked intermediates whose last user this was (and this node's own output, once unused)
-      for (const input of inputs) {
-        const producer = input.gradFn;
-        if (producer !== null && --producer.uses === 0 && producer.output === input && producer.freed) releaseOutput(producer);
-      }
-      if (node.output !== null && node.uses === 0) releaseOutput(node);
-    }
+  }
+  // what this backward allocated and did not return, and the gradient it consumed (when the tape
+  // owned it and the op did not pass it on), are dead: the next ops reuse them
+  for (let k = 0; k < fresh.size; k++) if (!returnsArray(grads, fresh.get(k))) giveBack(fresh.get(k));
+  if (dyOwned && !returnsArray(grads, dy.data)) giveBackNd(dy);
+  fresh.clear();
+  if (!retainGraph) {
+    node.free();
+    // marked intermediates whose last user this was (and this node's own output, once unused)
+    releaseAfterBackward(node);
   }
 }
 
@@ -172,31 +183,6 @@ function seedGradient(root: Tensor, seed: Tensor | undefined): NdArray {
   return seed.data;
 }
 
-/** Nodes reachable from `start`, highest creation order first; throws when one was freed. */
-function reachableNodes(start: TapeNode): TapeNode[] {
-  const seen = new Set<TapeNode>();
-  seen.add(start);
-  const found = [start];
-  const stack = [start];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node.freed) throw freedError(node.name);
-    for (const input of node.inputs) {
-      const parent = input.gradFn;
-      if (parent !== null && input.requiresGrad && !seen.has(parent)) {
-        seen.add(parent);
-        found.push(parent);
-        stack.push(parent);
-      }
-    }
-  }
-  return found.sort(bySeqDescending);
-}
-
-function bySeqDescending(a: TapeNode, b: TapeNode): number {
-  return b.seq - a.seq;
-}
-
 function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): void {
   const op = node.name;
   if (!Array.isArray(grads) || grads.length !== node.inputs.length) {
@@ -206,7 +192,7 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
   }
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
-    if (g === null || g === undefined || !node.ctx.needsGrad[i]) continue;
+    if (g === null || g === undefined || !node.needsGrad[i]) continue;
     const input = node.inputs[i]!;
     const dtype = dtypeOfArray(g.data);
     if (dtype === undefined) throw new DtypeError(`${op}.backward: gradient ${i} must be an ndarray (got ${describeValue(g)})`);
@@ -249,22 +235,10 @@ export function releaseGrad(t: Tensor): void {
   t.grad = null;
   if (!tapeGrads.has(g) || g.isReleased || isShared(g.data.data)) return;
   tapeGrads.delete(g);
-  giveBack(g.data.data);
+  giveBackNd(g.data);
   g.release();
 }
 
-/** Gives the array of a node's marked output back and releases the tensor (see releaseWithGraph). */
-function releaseOutput(node: TapeNode): void {
-  const t = node.output!;
-  node.output = null;
-  giveBack(t.data.data);
-  t.release();
-}
-
-/** Gives a dead array to the allocator's pool. */
-function giveBack(array: TypedArray): void {
-  givePooled(dtypeOfArray(array)!, array);
-}
 
 function addInPlace(target: NdArray, g: NdArray): void {
   binaryInto('add', target, target, g);

@@ -3,7 +3,6 @@
  * `custom_vjp`); nn's fused layers are built on it.
  * @module
  */
-import { toContiguous } from './kernels/layout.js';
 import type { NdArray } from './dtype.js';
 import { applyOp, type OpSpec } from './tape.js';
 import type { Tensor } from './tensor.js';
@@ -19,22 +18,14 @@ function checkDefinition(where: string, spec: unknown): void {
 }
 
 /**
- * The spec the tape runs: the user's forward and backward, called on `spec` as written, with inputs
- * and `dy` made contiguous first unless `contiguous: false`. Built once per defined op.
+ * The spec the tape runs: an object whose prototype is `spec` (so forward and backward run as
+ * methods reading `spec`'s properties, and nothing wraps them), with `contiguousInputs` telling the
+ * tape to make inputs and `dy` contiguous first unless `contiguous: false`. Built once per defined op.
  */
 function toOpSpec<Attrs, Saved extends readonly unknown[]>(spec: Definition<Attrs, Saved>): OpSpec<Attrs, Saved> {
-  if (spec.contiguous === false) {
-    return { name: spec.name, forward: (ctx, ...inputs) => spec.forward(ctx, ...inputs), backward: (ctx, dy) => spec.backward(ctx, dy) };
-  }
-  return {
-    name: spec.name,
-    forward(ctx, ...inputs) {
-      // the rest array is this call's own: make its entries contiguous in place
-      for (let i = 0; i < inputs.length; i++) inputs[i] = toContiguous(inputs[i]!);
-      return spec.forward(ctx, ...inputs);
-    },
-    backward: (ctx, dy) => spec.backward(ctx, toContiguous(dy)),
-  };
+  const op = Object.create(spec) as OpSpec<Attrs, Saved>;
+  Object.defineProperty(op, 'contiguousInputs', { value: spec.contiguous !== false });
+  return op;
 }
 
 /**

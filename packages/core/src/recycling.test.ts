@@ -72,6 +72,38 @@ describe('recyclingArrays', () => {
     expect(x.mul(3).data.data).not.toBe(made);
   });
 
+  test("a scope that threw leaves nothing in the record the next scope of its depth uses", () => {
+    const x = tensor([1, 2, 3, 4, 5, 6, 7], f64);
+    let made!: Float64Array;
+    expect(() => recyclingArrays(() => {
+      made = x.mul(2).data.data as Float64Array;
+      throw new Error('boom');
+    }, () => [])).toThrow('boom');
+    recyclingArrays(() => x.add(1).sum(), () => []);
+    // what the failed scope made may still be held (here, by `made`): it must not be handed out
+    expect([x.mul(3), x.mul(3), x.mul(3)].map((t) => t.data.data)).not.toContain(made);
+  });
+
+  test('a scope run inside keep gives back its own arrays and leaves the outer one its list', () => {
+    const x = tensor([1, 2, 3, 4, 5], f64), three = tensor([1, 2, 3], f64);
+    let innerMade!: Float64Array, outerMade!: Float64Array;
+    const result = recyclingArrays(() => {
+      outerMade = x.mul(2).data.data as Float64Array;
+      return x.mul(10);
+    }, (r) => {
+      recyclingArrays(() => {
+        innerMade = three.mul(2).data.data as Float64Array;
+        return null;
+      }, () => []);
+      return [r];
+    });
+    expect(three.mul(1).data.data).toBe(innerMade);
+    const again = [x.mul(1), x.mul(1)].map((t) => t.data.data);
+    expect(again).toContain(outerMade);
+    expect(again).not.toContain(result.data.data);
+    expect(result.toArray()).toEqual([10, 20, 30, 40, 50]);
+  });
+
   test('long-lived kernel buffers (the TypeScript kernels\' allocate) are never recorded', () => {
     let buffer!: Float64Array;
     recyclingArrays(() => {
@@ -130,6 +162,19 @@ describe('recyclingArrays', () => {
     expect(() => giveBackArrays([t, 5 as unknown as typeof t])).toThrow(new TypeError('giveBackArrays: tensors must all be tensors (got number); nothing was given back'));
     expect(x.mul(5).data.data).not.toBe(t.data.data);
     expect(() => giveBackArrays(null as unknown as [])).toThrow(new TypeError('giveBackArrays: tensors must be an iterable of tensors (got null)'));
+  });
+
+  test('giveBackArrays gives an array two of its tensors share once, in a short list and in a long one', () => {
+    for (const length of [3, 40]) {
+      for (const asArray of [true, false]) {
+        const x = randn([11], f64);
+        const made = Array.from({ length }, () => x.mul(2));
+        const list = [...made, made[1]!, made[1]!.reshape([11])]; // one array three times
+        giveBackArrays(asArray ? list : new Set(list));
+        const next = Array.from({ length: length + 2 }, () => x.mul(1).data.data);
+        expect(new Set(next).size, `${length} ${asArray}`).toBe(length + 2); // none handed out twice
+      }
+    }
   });
 
   test('an array given back twice (a scope, then giveBackArrays inside an outer scope) is handed out once', () => {

@@ -3,7 +3,7 @@
  * ({@link recyclingArrays}), and arrays given back one by one ({@link giveBackArrays}).
  * @module
  */
-import { givePooled, scopeAllocations } from './allocator.js';
+import { AllocationLog, givePooled, scopeAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type TypedArray } from './dtype.js';
 import { Tensor } from './tensor.js';
@@ -34,27 +34,46 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   if (typeof fn !== 'function' || typeof keep !== 'function') {
     throw new TypeError(`recyclingArrays: fn and keep must be functions (got ${typeof fn} and ${typeof keep})`);
   }
-  const made = new Set<TypedArray>();
-  const outer = scopeAllocations(made);
-  let result: T;
+  // what the scope makes goes into its depth's list, kept from call to call (a Set made per call grew
+  // a table of a hundred entries every training step); an array may be in it twice (made, given back,
+  // made again): the pool takes it once
+  const made = (scopes[depth] ??= new AllocationLog());
+  const kept = (keptBy[depth] ??= new AllocationLog());
+  depth++;
   try {
-    result = fn();
-  } finally {
-    scopeAllocations(outer);
-  }
-  if (outer !== null) {
-    // the outermost scope gives back (it knows what it keeps)
-    for (const array of made) outer.add(array);
+    const outer = scopeAllocations(made);
+    let result: T;
+    try {
+      result = fn();
+    } finally {
+      scopeAllocations(outer);
+    }
+    if (outer !== null) {
+      // the outermost scope gives back (it knows what it keeps)
+      for (let k = 0; k < made.size; k++) outer.add(made.get(k));
+      return result;
+    }
+    for (const t of keep(result)) {
+      // a wrong keep list gives nothing back
+      if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describeValue(t)})`);
+      kept.add(t.data.data);
+    }
+    for (let k = 0; k < made.size; k++) {
+      const array = made.get(k);
+      if (!kept.has(array)) givePooled(dtypeOfArray(array)!, array);
+    }
     return result;
+  } finally {
+    made.clear();
+    kept.clear();
+    depth--;
   }
-  for (const t of keep(result)) {
-    // a wrong keep list gives nothing back
-    if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describeValue(t)})`);
-    made.delete(t.data.data);
-  }
-  for (const array of made) givePooled(dtypeOfArray(array)!, array);
-  return result;
 }
+
+/** Per nesting depth of {@link recyclingArrays} (calls run inside `fn` or `keep` take the next): what it made, what it keeps. */
+const scopes: AllocationLog[] = [];
+const keptBy: AllocationLog[] = [];
+let depth = 0;
 
 /**
  * Gives the arrays of `tensors` back to the allocator for reuse, for code that knows nothing reads
@@ -79,19 +98,31 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
  * @category Autograd
  */
 export function giveBackArrays(tensors: Iterable<Tensor>): void {
-  const list = tensors === null || typeof tensors !== 'object' || !(Symbol.iterator in tensors) ? null : [...tensors];
-  if (list === null) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describeValue(tensors)})`);
-  const bad = list.find((t) => !(t instanceof Tensor));
-  if (bad !== undefined) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describeValue(bad)}); nothing was given back`);
-  const seen = new Set<TypedArray>();
-  for (const t of list) {
-    const array = t.data.data;
-    if (seen.has(array)) continue;
-    seen.add(array);
+  const iterable = tensors !== null && typeof tensors === 'object' && Symbol.iterator in tensors;
+  if (!iterable) throw new TypeError(`giveBackArrays: tensors must be an iterable of tensors (got ${describeValue(tensors)})`);
+  // an array is read as it is (a training loop's list of gradients, every step); anything else is copied once
+  const list: readonly Tensor[] = Array.isArray(tensors) ? tensors : [...tensors];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (!(t instanceof Tensor)) throw new TypeError(`giveBackArrays: tensors must all be tensors (got ${describeValue(t)}); nothing was given back`);
+  }
+  // each array once, even when two tensors share it: found by a scan of the ones before for a short
+  // list (no Set per call), by a Set for a long one
+  const seen = list.length > 32 ? new Set<TypedArray>() : null;
+  for (let i = 0; i < list.length; i++) {
+    const array = list[i]!.data.data;
+    if (seen !== null ? seen.has(array) : givenBefore(list, i, array)) continue;
+    seen?.add(array);
     // the pool swaps a large plain float array for one in the kernels' memory (see givePooled)
     givePooled(dtypeOfArray(array)!, array);
   }
   // a tensor given back no longer owns its values: reading it, or giving it back again (releaseGrad,
   // zeroGrad), must not reach an array that now belongs to another tensor
-  for (const t of list) t.release();
+  for (let i = 0; i < list.length; i++) list[i]!.release();
+}
+
+/** Whether one of `list[0..i)` has `array`. */
+function givenBefore(list: readonly Tensor[], i: number, array: TypedArray): boolean {
+  for (let j = 0; j < i; j++) if (list[j]!.data.data === array) return true;
+  return false;
 }

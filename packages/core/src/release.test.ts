@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { GraphError, getKernels, randn, releaseGrad, releaseWithGraph, type Tensor } from '@tapegrad/core';
+import { GraphError, defineOp, getKernels, noGrad, randn, releaseGrad, releaseWithGraph, type Tensor } from '@tapegrad/core';
+import { copyNd } from './kernels/layout.js';
 import { isKernelArray } from './allocator.js';
 
 const f64 = { dtype: 'float64' as const };
@@ -69,6 +70,67 @@ describe('releaseWithGraph', () => {
 
   test('rejects what is not a tensor', () => {
     expect(() => releaseWithGraph(3 as unknown as Tensor)).toThrow(/releaseWithGraph: expected a Tensor \(got/);
+  });
+});
+
+describe('releaseWithGraph and recorded views', () => {
+  test('a marked output and a marked view of it are released together, and the array goes back', () => {
+    const w = randn([3, 4], { ...f64, requiresGrad: true });
+    const h = releaseWithGraph(randn([2, 3], f64).matmul(w));
+    const flat = releaseWithGraph(h.reshape([8])); // a view: h's array
+    const array = h.data.data;
+    flat.mul(flat).sum().backward();
+    expect(h.isReleased).toBe(true);
+    expect(flat.isReleased).toBe(true);
+    expect(randn([2, 3], f64).matmul(w.detach()).data.data).toBe(array); // the next [2, 4] product's place
+  });
+
+  test('views of views go with their base; an unmarked view pins the array, and nothing is released', () => {
+    const w = randn([3, 4], { ...f64, requiresGrad: true });
+    const h = releaseWithGraph(randn([2, 3], f64).matmul(w));
+    const t = releaseWithGraph(h.T);
+    const flat = releaseWithGraph(t.reshape([8]));
+    flat.sum().backward();
+    expect([h.isReleased, t.isReleased, flat.isReleased]).toEqual([true, true, true]);
+
+    const k = releaseWithGraph(randn([2, 3], f64).matmul(w));
+    const kept = k.reshape([8]); // not marked: code the tape does not see may read it
+    const values = snapshot(kept);
+    releaseWithGraph(kept.reshape([4, 2])).sum().backward();
+    expect(k.isReleased).toBe(false);
+    randn([2, 3], f64).matmul(w.detach()); // would take a given-back array of this length
+    expect(snapshot(kept)).toEqual(values);
+  });
+
+  test('a view that is through waits for its base; a detach of it, or a view under noGrad, pins the array', () => {
+    const w = randn([3, 4], { ...f64, requiresGrad: true });
+    let flat: Tensor | null = null;
+    let detached: Tensor | null = null;
+    let values: number[] = [];
+    // an identity on h whose backward runs after flat's node is through and before h's
+    const probe = defineOp({
+      name: 'probe',
+      forward: (_ctx, x) => copyNd(x),
+      backward: (_ctx, dy) => {
+        expect(flat!.isReleased).toBe(false); // through, waiting for h
+        detached = flat!.detach();
+        values = snapshot(detached);
+        return [dy];
+      },
+    });
+    const h = releaseWithGraph(randn([2, 3], f64).matmul(w));
+    const p = probe(h);
+    flat = releaseWithGraph(h.reshape([8]));
+    flat.mul(2).sum().add(p.sum()).backward();
+    expect(h.isReleased).toBe(false);
+    randn([2, 3], f64).matmul(w.detach()); // would take a given-back array of this length
+    expect(snapshot(detached!)).toEqual(values);
+
+    const k = releaseWithGraph(randn([2, 3], f64).matmul(w));
+    const plain = noGrad(() => k.reshape([8]));
+    releaseWithGraph(k.reshape([8])).sum().backward();
+    expect(k.isReleased).toBe(false);
+    expect(snapshot(plain)).toHaveLength(8);
   });
 });
 

@@ -9,11 +9,17 @@ import { checkFinite, creationSite, describeInputs, isAnomalyDetectionEnabled } 
 import { describeValue } from './checks.js';
 import { dtypeOfArray, isFloatDType, type DType, type NdArray } from './dtype.js';
 import { noteShared } from './allocator.js';
+import { toContiguous } from './kernels/layout.js';
+import { linkView, type ViewLinks } from './release.js';
+import { closePlainContext, dtypesOf, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
 import { Tensor } from './tensor.js';
 
 /**
  * What an op's forward and backward share: the op's attributes, which inputs need a gradient, and
- * the values forward saved for backward (PyTorch's `ctx`).
+ * the values forward saved for backward (PyTorch's `ctx`). For a recorded op it is the op's
+ * {@link TapeNode} and lives with the graph; for an op that records nothing (no input requires grad,
+ * or under `noGrad`) it is valid during the forward call only, and the next such op reuses it: do
+ * not keep it.
  * @typeParam Attrs - the op's non-tensor arguments (a dim, a shape, an exponent), or undefined.
  * @typeParam Saved - the tuple of values forward saves.
  * @category Autograd
@@ -52,47 +58,6 @@ export interface OpSpec<Attrs = undefined, Saved extends readonly unknown[] = re
   backward(ctx: OpContext<Attrs, Saved>, dy: NdArray): readonly (NdArray | null)[];
 }
 
-class Context<Attrs, Saved extends readonly unknown[]> implements OpContext<Attrs, Saved> {
-  private values: Saved | null = null;
-  // the inputs' shapes and dtypes are read from their ndarrays when an op first asks (most never do)
-  private shapes: (readonly number[])[] | null = null;
-  private dtypes: DType[] | null = null;
-  freed = false;
-  constructor(
-    readonly op: string,
-    readonly attrs: Attrs,
-    readonly needsGrad: readonly boolean[],
-    private inputData: readonly NdArray[] | null,
-    private readonly recording: boolean,
-  ) {}
-  save(...values: Saved): void {
-    if (this.recording) this.values = values;
-  }
-  get saved(): Saved {
-    if (this.freed) throw freedError(this.op);
-    if (this.values === null) throw new GraphError(`${this.op}.backward: forward saved nothing (call ctx.save in forward)`);
-    return this.values;
-  }
-  get inputShapes(): readonly (readonly number[])[] {
-    return (this.shapes ??= this.inputs().map((x) => x.shape));
-  }
-  get inputDtypes(): readonly DType[] {
-    return (this.dtypes ??= this.inputs().map((x) => dtypeOfArray(x.data)!));
-  }
-  private inputs(): readonly NdArray[] {
-    if (this.inputData === null) throw freedError(this.op);
-    return this.inputData;
-  }
-  free(): void {
-    this.values = null;
-    this.inputData = null; // what backward did not read is not kept for it
-    this.freed = true;
-  }
-}
-
-/** `needsGrad` of an op that records nothing, per number of inputs: all false, shared. */
-const noGradFlags: (readonly boolean[])[] = [];
-
 /** The error for a backward through a node whose saved values an earlier backward freed. @internal */
 export function freedError(op: string): GraphError {
   return new GraphError(
@@ -100,10 +65,17 @@ export function freedError(op: string): GraphError {
   );
 }
 
+/**
+ * The spec the tape runs for an op made by `defineOp`: `contiguousInputs` asks the tape to make the
+ * inputs and `dy` contiguous before calling forward and backward. @internal
+ */
+export type TapeSpec = OpSpec<unknown, readonly unknown[]> & { readonly contiguousInputs?: boolean };
+
 let nextSeq = 0;
 
 /**
- * A recorded op application: what `Tensor.gradFn` points to.
+ * A recorded op application: what `Tensor.gradFn` points to. It is also the `ctx` that the op's
+ * forward and backward get (one object per recorded op, not two).
  *
  * @example
  * ```ts
@@ -113,42 +85,131 @@ let nextSeq = 0;
  * ```
  * @category Autograd
  */
-export class TapeNode {
+export class TapeNode implements OpContext<unknown, readonly unknown[]> {
+  // A node is made per recorded op and lives as long as its graph: each field is 8 bytes of every
+  // one, so flags share a field, and the marked and the retained output share one.
   /** Creation order; backward visits nodes from the highest down. */
   readonly seq = nextSeq++;
-  /** A tensor that asked (by `retainGrad`) to keep its gradient. @internal */
-  retained: Tensor | null = null;
-  /**
-   * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
-   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed.
-   * Null when unmarked, or once something else came to share its array (a view, `detach`). @internal
-   */
-  output: Tensor | null = null;
+  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED. */
+  private flags = 0;
+  /** The output tensor, when marked or retained (see `output` and `retained`). */
+  private outputTensor: Tensor | null = null;
   /** Recorded ops that took the output and have not been through a backward that freed them. @internal */
   uses = 0;
-  /** Whether something else shares the output's array (a view, `detach`): it never goes back. @internal */
-  shared = false;
-  /** Notes that something else shares the output's array. @internal */
-  share(): void {
-    this.shared = true;
-    this.output = null;
-  }
+  /** How this node relates to recorded views of its output, or to the node whose array its output views (`release.ts`). @internal */
+  links: ViewLinks | null = null;
+  /** The backward walk that found this node and has not ended (see `walk.ts`), or 0. @internal */
+  walkId = 0;
+  /** The gradient of the output summed so far by that walk, or null. @internal */
+  pendingGrad: NdArray | null = null;
+  /** What forward saved for backward; null once freed. */
+  private values: readonly unknown[] | null = null;
+  private outShape: readonly number[] = noShape;
+  private outDtype: DType = 'float32';
   /** @internal */
   constructor(
-    /** @internal */ readonly spec: OpSpec<unknown, readonly unknown[]>,
-    /** @internal */ readonly ctx: Context<unknown, readonly unknown[]>,
+    /** @internal */ readonly spec: TapeSpec,
+    /** The op's attributes (see {@link OpContext}). @internal */ readonly attrs: unknown,
+    /** Per input, whether backward computes its gradient (see {@link OpContext}). @internal */ readonly needsGrad: readonly boolean[],
     /** The op's inputs. */ readonly inputs: readonly Tensor[],
-    /** The output's shape. */ readonly shape: readonly number[],
-    /** The output's dtype. */ readonly dtype: DType,
-    /** Where the op was called (recorded in anomaly mode only). */ readonly createdAt?: string,
   ) {}
+  /** Records the output's shape and dtype and the creation site, once forward has run. @internal */
+  setOutput(shape: readonly number[], dtype: DType, site: string | undefined): void {
+    this.outShape = shape;
+    this.outDtype = dtype;
+    if (site !== undefined) sites.set(this, site);
+  }
+  /** The output's shape. */
+  get shape(): readonly number[] {
+    return this.outShape;
+  }
+  /** The output's dtype. */
+  get dtype(): DType {
+    return this.outDtype;
+  }
+  /** Where the op was called (recorded in anomaly mode only). */
+  get createdAt(): string | undefined {
+    return sites.get(this);
+  }
   /** The op's name. */
   get name(): string {
     return this.spec.name;
   }
   /** Whether a backward without retainGraph already went through this node. */
   get freed(): boolean {
-    return this.ctx.freed;
+    return (this.flags & FREED) !== 0;
+  }
+  /** Whether something else shares the output's array (`detach`, an unmarked or unrecorded view): it never goes back. @internal */
+  get shared(): boolean {
+    return (this.flags & SHARED) !== 0;
+  }
+  set shared(value: boolean) {
+    this.setFlag(SHARED, value);
+  }
+  /** Whether the tape owns `pendingGrad`'s array (may add into it in place). @internal */
+  get pendingOwned(): boolean {
+    return (this.flags & PENDING_OWNED) !== 0;
+  }
+  set pendingOwned(value: boolean) {
+    this.setFlag(PENDING_OWNED, value);
+  }
+  /**
+   * The output, when {@link releaseWithGraph} marked it: its array goes back to the allocator once
+   * this node and every recorded op that took it (`uses` of them not yet through backward) are freed,
+   * and the recorded views of it are through (`release.ts`). Null when unmarked, once released, or
+   * once something else came to share its array (`detach`, an unmarked view). @internal
+   */
+  get output(): Tensor | null {
+    return (this.flags & MARKED) !== 0 ? this.outputTensor : null;
+  }
+  set output(t: Tensor | null) {
+    this.setOutputTensor(MARKED, t);
+  }
+  /** The output, when it asked (by `retainGrad`) to keep its gradient. @internal */
+  get retained(): Tensor | null {
+    return (this.flags & RETAINED) !== 0 ? this.outputTensor : null;
+  }
+  set retained(t: Tensor | null) {
+    this.setOutputTensor(RETAINED, t);
+  }
+  private setOutputTensor(flag: number, t: Tensor | null): void {
+    this.setFlag(flag, t !== null);
+    if (t !== null) this.outputTensor = t; // (a node has one output tensor: marked and retained are the same)
+    else if ((this.flags & (MARKED | RETAINED)) === 0) this.outputTensor = null;
+  }
+  private setFlag(flag: number, value: boolean): void {
+    this.flags = value ? this.flags | flag : this.flags & ~flag;
+  }
+  /** Keeps values for backward (see {@link OpContext}). @internal */
+  save(...values: readonly unknown[]): void {
+    this.values = values;
+  }
+  /** What forward saved (see {@link OpContext}). @internal */
+  get saved(): readonly unknown[] {
+    if (this.freed) throw freedError(this.name);
+    if (this.values === null) throw new GraphError(`${this.name}.backward: forward saved nothing (call ctx.save in forward)`);
+    return this.values;
+  }
+  /** Per input, its shape (see {@link OpContext}); shared with other nodes of the op whose inputs have the same shapes. @internal */
+  get inputShapes(): readonly (readonly number[])[] {
+    if (this.freed) throw freedError(this.name);
+    return shapesOf(this.spec, this.inputs);
+  }
+  /** Per input, its dtype (see {@link OpContext}). @internal */
+  get inputDtypes(): readonly DType[] {
+    if (this.freed) throw freedError(this.name);
+    return dtypesOf(this.inputs);
+  }
+  /** Drops what forward saved: a backward has been through (without retainGraph). @internal */
+  free(): void {
+    this.values = null;
+    this.flags |= FREED;
+  }
+  /** Notes that something else shares the output's array: it never goes back (nor, for a view, its base's). @internal */
+  share(): void {
+    this.shared = true;
+    this.output = null;
+    this.links?.base?.share();
   }
   /** `<MulBackward>`-style label, as PyTorch prints grad_fn. */
   toString(): string {
@@ -156,9 +217,16 @@ export class TapeNode {
   }
 }
 
+const noShape: readonly number[] = Object.freeze([]);
+/** `TapeNode.flags`. */
+const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16;
+/** Where each node's op was called, in anomaly mode (a field would cost every node 8 bytes). */
+const sites = new WeakMap<TapeNode, string>();
+
 /**
  * Applies `spec` to `inputs`: runs forward on their ndarrays and, when grad mode is on and an input
- * requires grad, records a node so that backward can reach the inputs.
+ * requires grad, records a node so that backward can reach the inputs. The node is forward's `ctx`;
+ * an op that records nothing gets a {@link PlainContext} that the next such op reuses.
  * @internal
  */
 export function applyOp<Attrs, Saved extends readonly unknown[]>(
@@ -174,46 +242,95 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
     if (!(t instanceof Tensor)) throw new TypeError(`${spec.name}: input ${i} must be a Tensor (got ${describeValue(t)})`);
     if (gradEnabled && t.requiresGrad) recording = true;
   }
-  let needsGrad: readonly boolean[];
-  if (recording) {
-    const flags = new Array<boolean>(n);
-    for (let i = 0; i < n; i++) flags[i] = inputs[i]!.requiresGrad;
-    needsGrad = flags;
-  } else {
-    needsGrad = (noGradFlags[n] ??= Object.freeze(new Array<boolean>(n).fill(false)));
-  }
-  const inputData = new Array<NdArray>(n);
-  for (let i = 0; i < n; i++) inputData[i] = inputs[i]!.data;
-  const ctx = new Context<Attrs, Saved>(spec.name, attrs, needsGrad, inputData, recording);
-  const out = spec.forward(ctx, ...inputData);
-  const dtype = checkForwardResult(spec.name, out);
-  let aliases = false;
-  for (let i = 0; i < inputs.length; i++) {
-    const view = out.data === inputData[i]!.data;
-    if (view) {
-      aliases = true;
-      noteShared(out.data);
+  const tapeSpec = spec as unknown as TapeSpec;
+  if (!recording) {
+    const ctx = openPlainContext(spec, attrs, inputs);
+    try {
+      const out = callForward(tapeSpec, ctx, inputs);
+      checkForwardResult(spec.name, out);
+      noteAliases(inputs, out, false);
+      if (isAnomalyDetectionEnabled()) checkOutput(spec.name, out, inputs, ctx.inputShapes, creationSite());
+      return new Tensor(out);
+    } finally {
+      closePlainContext(ctx);
     }
-    const producer = inputs[i]!.gradFn;
-    if (producer === null) continue;
-    // an output that shares an input's array (a view) keeps that array from ever going back
-    if (view) producer.share();
-    // counted only where a node will take it (a non-float output makes none, and would never give it back)
-    else if (recording && isFloatDType(dtype)) producer.uses++;
   }
+  const node = new TapeNode(tapeSpec, attrs, needsGradFlags(inputs), inputs);
+  const out = callForward(tapeSpec, node, inputs);
+  const dtype = checkForwardResult(spec.name, out);
+  const float = isFloatDType(dtype);
+  const viewed = noteAliases(inputs, out, float);
   const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
-  if (site !== undefined) checkFinite(`${spec.name}.forward`, out, inputData, describeInputs(ctx.inputShapes), site);
-  if (!recording || !isFloatDType(dtype)) return new Tensor(out);
-  const node = new TapeNode(
-    spec as unknown as OpSpec<unknown, readonly unknown[]>,
-    ctx as unknown as Context<unknown, readonly unknown[]>,
-    inputs,
-    out.shape,
-    dtype,
-    site,
-  );
-  if (aliases) node.shared = true;
+  if (site !== undefined) checkOutput(spec.name, out, inputs, node.inputShapes, site);
+  if (!float) return new Tensor(out);
+  node.setOutput(out.shape, dtype, site);
+  if (viewed !== NO_VIEW) {
+    // a view of a recorded op's output pins its array until it is through; any other view, for good
+    const producer = viewed >= 0 ? inputs[viewed]!.gradFn : null;
+    if (producer === null || !linkView(node, viewed, producer)) node.shared = true;
+  }
   return Tensor.fromNode(out, node);
+}
+
+/** What {@link noteAliases} returns when the output views no input, and when it views several. */
+const NO_VIEW = -1, SEVERAL = -2;
+
+/**
+ * Calls `spec.forward` with the inputs' ndarrays as arguments (made contiguous first for a
+ * `contiguousInputs` spec), without an array of them for up to four inputs.
+ */
+function callForward(spec: TapeSpec, ctx: OpContext<unknown, readonly unknown[]>, inputs: readonly Tensor[]): NdArray {
+  const c = spec.contiguousInputs === true;
+  switch (inputs.length) {
+    case 0: return spec.forward(ctx);
+    case 1: return spec.forward(ctx, argument(inputs[0]!, c));
+    case 2: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c));
+    case 3: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c), argument(inputs[2]!, c));
+    case 4: return spec.forward(ctx, argument(inputs[0]!, c), argument(inputs[1]!, c), argument(inputs[2]!, c), argument(inputs[3]!, c));
+    default: {
+      const data = new Array<NdArray>(inputs.length);
+      for (let i = 0; i < inputs.length; i++) data[i] = argument(inputs[i]!, c);
+      return spec.forward(ctx, ...data);
+    }
+  }
+}
+
+/** An input's ndarray as forward gets it. */
+function argument(t: Tensor, contiguous: boolean): NdArray {
+  return contiguous ? toContiguous(t.data) : t.data;
+}
+
+/**
+ * Counts, in each input's producer, one more recorded op that took its output (`counted`: a node
+ * will be made, for a float output), and notes where `out` shares an input's array (a view). Returns
+ * the input `out` views, for the new node to link to (`release.ts`), or NO_VIEW; a view of several
+ * inputs, or one no node will be made for, pins their arrays for good (`share`), and returns SEVERAL.
+ */
+function noteAliases(inputs: readonly Tensor[], out: NdArray, counted: boolean): number {
+  let viewed = NO_VIEW;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    const view = out.data === input.data.data;
+    if (view) {
+      viewed = viewed === NO_VIEW ? i : SEVERAL;
+      noteShared(out.data);
+    } else if (counted) {
+      const producer = input.gradFn;
+      if (producer !== null) producer.uses++;
+    }
+  }
+  if (viewed === SEVERAL || (viewed !== NO_VIEW && !counted)) {
+    for (let i = 0; i < inputs.length; i++) if (out.data === inputs[i]!.data.data) inputs[i]!.gradFn?.share();
+    return SEVERAL;
+  }
+  return viewed;
+}
+
+/** Anomaly mode's check of a forward output. */
+function checkOutput(op: string, out: NdArray, inputs: readonly Tensor[], shapes: readonly (readonly number[])[], site: string): void {
+  const data = new Array<NdArray>(inputs.length);
+  for (let i = 0; i < inputs.length; i++) data[i] = inputs[i]!.data;
+  checkFinite(`${op}.forward`, out, data, describeInputs(shapes), site);
 }
 
 // the marks of arrays that a second tensor shares live with the pool, which ends them (see allocator.ts)
@@ -226,8 +343,10 @@ export { noteShared, isShared } from './allocator.js';
  * makes a tensor, hands it only to further ops and drops it (a `Sequential` between two of nn's
  * layers, a loss's inner steps), so that a training step of any model allocates nothing anew. Reading `t`
  * afterwards throws a GraphError (it stays reachable through `gradFn.inputs`). Nothing happens to a
- * leaf, to a tensor made without recording (under `noGrad`), or when a view of `t` or `t.detach()`
- * shares its array (then it stays, and the collector frees it as usual). Returns `t`.
+ * leaf, or to a tensor made without recording (under `noGrad`). A recorded view of `t` (a reshape, a
+ * transpose, a flatten) shares its array: the array goes back when `t` and the view are both marked
+ * and through, and both are released then; when the view is not marked, or for `t.detach()` or a view
+ * taken under `noGrad`, it stays (and the collector frees it as usual). Returns `t`.
  *
  * @example
  * ```ts

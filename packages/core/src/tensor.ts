@@ -17,6 +17,7 @@ import {
   min, minimum, mul, neg, permute, pow, relu, reshape, softmax, sqrt, squeeze, std, sub, sum, transpose, unsqueeze,
   variance, type RowIndex, type VarianceOptions,
 } from './ops/functions.js';
+import { reversedDims } from './ops/transpose.js';
 
 /** A number or a tensor: binary ops accept plain numbers on either side. @category Tensors */
 export type TensorLike = Tensor | number;
@@ -94,10 +95,11 @@ export class Tensor {
    * console.log(leaf.requiresGrad, leaf.data.data === x.data.data); // true true
    * ```
    */
-  constructor(data: NdArray, opts: { requiresGrad?: boolean } = {}) {
+  constructor(data: NdArray, opts?: { requiresGrad?: boolean }) {
     this.nd = data;
     this.dtype = dtypeOf(data);
-    if (opts.requiresGrad) this.requiresGrad = true;
+    // (no `opts = {}` default: every op output is a Tensor, and that would be an object each)
+    if (opts?.requiresGrad) this.requiresGrad = true;
   }
 
   /** A tensor that an op produced, recorded as `node` on the tape. @internal */
@@ -178,8 +180,8 @@ export class Tensor {
    * console.log(x.grad?.toArray()); // [2, 0, 12]
    * ```
    */
-  backward(grad?: Tensor, opts: { retainGraph?: boolean } = {}): void {
-    runBackward(this, grad, opts.retainGraph ?? false);
+  backward(grad?: Tensor, opts?: { retainGraph?: boolean }): void {
+    runBackward(this, grad, opts?.retainGraph ?? false);
   }
   /**
    * Asks backward to fill `.grad` of this non-leaf tensor too (leaves always get it).
@@ -360,11 +362,14 @@ export class Tensor {
    * console.log(tensor([[1, 2]]).T.toArray(), zeros([2, 3, 4]).T.shape); // [[1], [2]] [4, 3, 2]
    * ```
    */
-  get T(): Tensor { return permute(this, this.shape.map((_, i) => this.ndim - 1 - i)); }
+  get T(): Tensor { return permute(this, reversedDims(this.ndim)); }
   /** {@inheritDoc @tapegrad/core!permute} */
   permute(this: Tensor, dims: readonly number[]): Tensor { return permute(this, dims); }
   /** {@inheritDoc @tapegrad/core!reshape} */
-  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor { return reshape(this, shape.flat()); }
+  reshape(this: Tensor, ...shape: (number | readonly number[])[]): Tensor {
+    // reshape([n, m]) passes its array on as it is
+    return reshape(this, shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape.flat());
+  }
   /** {@inheritDoc @tapegrad/core!flatten} */
   flatten(this: Tensor, startDim = 0, endDim = -1): Tensor { return flatten(this, startDim, endDim); }
   /** {@inheritDoc @tapegrad/core!squeeze} */

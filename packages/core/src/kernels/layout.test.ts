@@ -14,7 +14,7 @@ function described(x: NdArray): unknown {
 }
 
 describe('layout views', () => {
-  // layout.ts calls ndarray's view classes directly for ranks 1 to 4: they must be what ndarray makes
+  // layout.ts calls ndarray's view classes directly for ranks 0 to 4: they must be what ndarray makes
   test('createNd, wrapNd and broadcastView make the views ndarray makes, for every dtype and rank', () => {
     for (const dtype of dtypes) {
       for (const shape of shapes) {

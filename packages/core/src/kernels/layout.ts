@@ -16,10 +16,10 @@ export function dtypeOf(x: NdArray): DType {
   return dtype;
 }
 
-/** ndarray's class of views of one rank over one kind of typed array. */
+/** ndarray's class of views of one rank over one kind of typed array (rank 0: called with the array and the offset only). */
 type ViewClass = new (data: TypedArray, ...shapeStridesOffset: number[]) => NdArray;
 
-/** The view classes by typed-array class, then by rank (1 to 4), each taken from a first view made by `ndarray`. */
+/** The view classes by typed-array class, then by rank (0 to 4), each taken from a first view made by `ndarray`. */
 const viewClasses = new Map<unknown, ViewClass[]>();
 
 function viewClass(data: TypedArray, rank: number): ViewClass {
@@ -31,13 +31,15 @@ function viewClass(data: TypedArray, rank: number): ViewClass {
 /**
  * An ndarray view of `data`, as `ndarray(data, shape, stride, offset)` makes it. The function
  * `ndarray` finds the view class from the typed array's `Object.prototype.toString` name, a new
- * string per view; for ranks 1 to 4 the class is looked up by the array's constructor and called with
+ * string per view; for ranks 0 to 4 the class is looked up by the array's constructor and called with
  * the arguments `ndarray` passes it (data, each dim's size, each dim's stride, offset; layout.test.ts
- * checks that both give the same view). The view copies the shape and strides into arrays of its own,
+ * checks that both give the same view; rank 0 too). The view copies the shape and strides into arrays of its own,
  * so they may be the caller's or a scratch array: a view costs no arrays but its own.
  */
 function view(data: TypedArray, shape: readonly number[], stride: readonly number[], offset: number): NdArray {
   switch (shape.length) {
+    // (a 0-d view's class takes the array and the offset; its shape and strides are its prototype's `[]`)
+    case 0: return new (viewClass(data, 0) as unknown as new (data: TypedArray, offset: number) => NdArray)(data, offset);
     case 1: return new (viewClass(data, 1))(data, shape[0]!, stride[0]!, offset);
     case 2: return new (viewClass(data, 2))(data, shape[0]!, shape[1]!, stride[0]!, stride[1]!, offset);
     case 3: return new (viewClass(data, 3))(data, shape[0]!, shape[1]!, shape[2]!, stride[0]!, stride[1]!, stride[2]!, offset);
@@ -52,14 +54,79 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
 const scratchStrides: number[] = [];
 
+/**
+ * The last view made for each array by {@link createNd} or noted by {@link spareView}, by array. An
+ * array in the allocator's pool is dead, and so is every view of it: when the pool hands the array
+ * out again for the same shape, `createNd` returns that view instead of making an equal one. An
+ * entry is never deleted (deletes make a WeakMap rebuild its table): it is checked when used, and
+ * replaced when its array gets another view; it dies with its array.
+ */
+const spareViews = new WeakMap<TypedArray, NdArray>();
+
+/**
+ * Notes that `x` is dead along with its array, which the tape is giving back to the allocator: when
+ * the pool hands that array out again for an ndarray of `x`'s shape, {@link createNd} returns `x`
+ * itself instead of making a view equal to it, provided `x` still views that array in the layout
+ * `createNd` makes (offset 0, contiguous strides; checked then, as something may have changed
+ * `x.data` in between, as optim's buffers do to a new view). Views of arrays are not changed after
+ * they are made, so a reused view is indistinguishable from a new one but for its identity, and
+ * whatever still holds `x` holds a view of an array that was given back (dead, as the array is).
+ * (`createNd` notes its own views as it makes them: this is for views made otherwise.) @internal
+ */
+export function spareView(x: NdArray): void {
+  spareViews.set(x.data, x);
+}
+
+/** Whether `x` is laid out as `createNd(…, shape)` lays out its views: that shape, contiguous strides, offset 0. */
+function hasCreatedLayout(x: NdArray, shape: readonly number[]): boolean {
+  if (x.offset !== 0 || x.shape.length !== shape.length) return false;
+  let stride = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (x.shape[i] !== shape[i] || x.stride[i] !== stride) return false;
+    stride *= shape[i]!;
+  }
+  return true;
+}
+
 /** A new zero-filled contiguous ndarray (`zeroed` false: of unspecified values, all to be written by the caller). */
 export function createNd(dtype: DType, shape: readonly number[], zeroed = true): NdArray {
-  return view(allocate(dtype, sizeOf(shape), zeroed), shape, contiguousStrides(shape, scratchStrides), 0);
+  const data = allocate(dtype, sizeOf(shape), zeroed);
+  // an array from the pool may come with its last view, dead with it (see spareView)
+  const spare = spareViews.get(data);
+  if (spare !== undefined && spare.data === data && hasCreatedLayout(spare, shape)) return spare;
+  const made = view(data, shape, contiguousStrides(shape, scratchStrides), 0);
+  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it
+  spareViews.set(data, made);
+  return made;
 }
 
 /** Wraps a flat typed array as a contiguous ndarray of `shape` (no copy). */
 export function wrapNd(data: TypedArray, shape: readonly number[], offset = 0): NdArray {
   return view(data, shape, contiguousStrides(shape, scratchStrides), offset);
+}
+
+/**
+ * The last permuted view made of each view, by that view: a parameter's `W.T` is taken of the same
+ * view every step, and a gradient's view comes back with its array (see {@link spareView}).
+ */
+const permutedViews = new WeakMap<NdArray, NdArray>();
+
+/**
+ * `x` with its dims reordered by `dims` (output dim i is x's dim `dims[i]`), a view of its array:
+ * the one made last for `x` when it still has that layout (views do not change), else a new one.
+ */
+export function permutedView(x: NdArray, dims: readonly number[]): NdArray {
+  const last = permutedViews.get(x);
+  if (last !== undefined && last.data === x.data && last.offset === x.offset && last.shape.length === dims.length) {
+    let same = true;
+    for (let i = 0; i < dims.length; i++) {
+      if (last.shape[i] !== x.shape[dims[i]!] || last.stride[i] !== x.stride[dims[i]!]) same = false;
+    }
+    if (same) return last;
+  }
+  const made = x.transpose(...dims);
+  permutedViews.set(x, made);
+  return made;
 }
 
 /** Whether `x` is laid out row-major without gaps (dims of size 1 may have any stride). */

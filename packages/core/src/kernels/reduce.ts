@@ -8,51 +8,51 @@
 import { copyNd, createNd, dtypeOf, toContiguous, wrapNd } from './layout.js';
 import { allocate } from '../allocator.js';
 import type { NdArray } from '../dtype.js';
-import { sizeOf } from '../shape.js';
 
 /** [outer, reduced, inner] sizes of reducing dims [first..last] of `shape`. */
 export function splitAround(shape: readonly number[], first: number, last: number): [number, number, number] {
-  return [sizeOf(shape.slice(0, first)), sizeOf(shape.slice(first, last + 1)), sizeOf(shape.slice(last + 1))];
-}
-
-/** Groups sorted dims into runs of adjacent dims, last run first. */
-function runsFromLast(dims: readonly number[]): [number, number][] {
-  const runs: [number, number][] = [];
-  for (const d of dims) {
-    const run = runs[runs.length - 1];
-    if (run && run[1] === d - 1) run[1] = d;
-    else runs.push([d, d]);
+  let outer = 1, reduced = 1, inner = 1;
+  for (let i = 0; i < shape.length; i++) {
+    if (i < first) outer *= shape[i]!;
+    else if (i <= last) reduced *= shape[i]!;
+    else inner *= shape[i]!;
   }
-  return runs.reverse();
+  return [outer, reduced, inner];
 }
 
 /** Sum over sorted `dims`, as a contiguous array of x's shape with those dims set to 1; accumulates in float64. */
 export function sumAxes(x: NdArray, dims: readonly number[]): NdArray {
   if (dims.length === 0) return copyNd(x);
   let current = toContiguous(x);
-  let shape = [...x.shape];
-  for (const [first, last] of runsFromLast(dims)) {
-    const [outer, reduced, inner] = splitAround(shape, first, last);
+  let shape: number[] | null = null; // x's shape with the runs reduced so far set to 1 (made at the first run)
+  // runs of adjacent dims, the last run first (without a list of them)
+  for (let end = dims.length - 1; end >= 0;) {
+    let start = end;
+    while (start > 0 && dims[start - 1] === dims[start]! - 1) start--;
+    const first = dims[start]!, last = dims[end]!;
+    end = start - 1;
+    const [outer, reduced, inner] = splitAround(shape ?? x.shape, first, last);
     const acc = new Float64Array(outer * inner);
     const src = current.data;
     const base = current.offset;
     if (inner === 1) {
       for (let o = 0; o < outer; o++) {
         let s = 0;
-        const start = base + o * reduced;
-        for (let r = 0; r < reduced; r++) s += src[start + r]!;
+        const from = base + o * reduced;
+        for (let r = 0; r < reduced; r++) s += src[from + r]!;
         acc[o] = s;
       }
     } else {
       for (let o = 0; o < outer; o++) {
         const row = o * inner;
         for (let r = 0; r < reduced; r++) {
-          const start = base + (o * reduced + r) * inner;
-          for (let i = 0; i < inner; i++) acc[row + i]! += src[start + i]!;
+          const from = base + (o * reduced + r) * inner;
+          for (let i = 0; i < inner; i++) acc[row + i]! += src[from + i]!;
         }
       }
     }
-    shape = shape.map((d, i) => (i >= first && i <= last ? 1 : d));
+    shape ??= [...x.shape];
+    for (let d = first; d <= last; d++) shape[d] = 1;
     const out = allocate(dtypeOf(x), acc.length);
     out.set(acc);
     current = wrapNd(out, shape);

@@ -16,17 +16,28 @@ export const reshapeOp: OpSpec<{ shape: readonly number[] }> = {
   },
 };
 
-/** Resolves one -1 entry and checks the sizes agree. */
+/** Resolves one -1 entry and checks the sizes agree (loops, no arrays but the result: every step reshapes). */
 function resolveShape(from: readonly number[], to: readonly number[]): number[] {
   const size = sizeOf(from);
-  const unknown = to.filter((d) => d === -1).length;
-  const bad = to.some((d) => !Number.isInteger(d) || d < -1);
+  let unknown = 0, bad = false, known = 1;
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i]!;
+    if (!Number.isInteger(d) || d < -1) bad = true;
+    else if (d === -1) unknown++;
+    else known *= d;
+  }
   if (bad || unknown > 1) {
     throw new ShapeError(`reshape: shape must be non-negative integers with at most one -1 (got ${formatShape(to)})`);
   }
-  const known = sizeOf(to.filter((d) => d !== -1));
-  const resolved = to.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
-  if (sizeOf(resolved) !== size || resolved.some((d) => !Number.isInteger(d))) {
+  const resolved = new Array<number>(to.length);
+  let total = 1, whole = true;
+  for (let i = 0; i < to.length; i++) {
+    const d = to[i] === -1 ? (known === 0 ? 0 : size / known) : to[i]!;
+    if (!Number.isInteger(d)) whole = false;
+    resolved[i] = d;
+    total *= d;
+  }
+  if (total !== size || !whole) {
     throw new ShapeError(`reshape: shape ${formatShape(to)} must hold the ${size} elements of ${formatShape(from)} (got ${known}${unknown ? '·k' : ''})`);
   }
   return resolved;

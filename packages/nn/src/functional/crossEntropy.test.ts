@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DtypeError, Generator, ShapeError, gradcheck, tensor, type FloatDType, type Tensor } from '@tapegrad/core';
+import { DtypeError, Generator, ShapeError, Tensor, createNdArray, gradcheck, tensor, type FloatDType } from '@tapegrad/core';
 import { crossEntropy } from '@tapegrad/nn';
 import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
 import { toleranceFor } from '@tapegrad/test-support/allclose';
@@ -106,6 +106,37 @@ describe('crossEntropy', () => {
     expect(() => crossEntropy(x, tensor([[0, 1, 2, 3, 4]], { dtype: 'int32' }))).toThrow('crossEntropy: expected target [5] (got [1, 5])');
     expect(() => crossEntropy(x, tensor([0, 1, 2, 3, 4], { dtype: 'float64' }))).toThrow(DtypeError);
     expect(() => crossEntropy(x, tensor([0, 1, 2, 3, 4], { dtype: 'float64' }))).toThrow('crossEntropy: target must be an int32 tensor of class indices (got float64)');
+  });
+
+  test('its inner steps go back to the pool once backward frees the graph; what it returns is the caller\'s', () => {
+    const x = tensor(logits.toFloat64Array(), { dtype: 'float64', shape: [6, 4], requiresGrad: true });
+    /** The tensors between the result and the logits: the losses (before the mean), the picked log-probabilities, their flat view, the log-softmax. */
+    const steps = (t: Tensor) => {
+      const chain: Tensor[] = [];
+      for (let u = t.gradFn!.inputs[0]!; u !== x; u = u.gradFn!.inputs[0]!) chain.push(u);
+      return chain;
+    };
+    const loss = crossEntropy(x, target);
+    const inner = steps(loss);
+    expect(inner).toHaveLength(4);
+    loss.backward();
+    expect(inner.map((t) => t.isReleased)).toEqual([true, true, true, true]);
+    expect(loss.isReleased).toBe(false);
+
+    const none = crossEntropy(x, target, { reduction: 'none' });
+    const noneSteps = steps(none);
+    none.sum().backward();
+    expect(none.isReleased).toBe(false); // returned: the caller's
+    expect(noneSteps.map((t) => t.isReleased)).toEqual([true, true, true]);
+    expect(none.toFloat64Array().every((v) => v > 0)).toBe(true);
+  });
+
+  test('a label tensor with a stride and an offset is read through them', () => {
+    const labels = createNdArray('int32', [13]);
+    target.forEach((label, i) => (labels.data[1 + 2 * i] = label));
+    const strided = new Tensor(labels.lo(1).step(2)); // [6], offset 1, stride 2
+    expect(strided.data.stride).toEqual([2]);
+    expect(crossEntropy(logits, strided).item()).toBe(crossEntropy(logits, target).item());
   });
 
   test('logits and options are checked', () => {

@@ -2,7 +2,7 @@
  * Cross-entropy of logits against class indices, through a stable log-softmax.
  * @module
  */
-import { DtypeError, ShapeError, Tensor, checkFloatTensor, formatShape } from '@tapegrad/core';
+import { DtypeError, ShapeError, Tensor, checkFloatTensor, formatShape, releaseWithGraph } from '@tapegrad/core';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -11,24 +11,38 @@ export interface CrossEntropyOptions {
 }
 
 
-/** Checks the labels against logits `[n, c]` and returns the flat indices `i·c + target[i]`. */
+/**
+ * The flat indices, refilled by each call: `index` copies them (it keeps its own), so one array
+ * serves every call with the same batch size instead of a new one each.
+ */
+let scratch = new Int32Array(0);
+
+/**
+ * Checks the labels against logits `[n, c]` and returns the flat indices `i·c + target[i]`, in an
+ * array the next call refills (pass it on at once).
+ */
 function flatTargetIndices(op: string, target: Tensor | readonly number[], n: number, c: number): Int32Array {
-  let labels: ArrayLike<number>;
+  let labels: ArrayLike<number>, from = 0, step = 1;
   if (target instanceof Tensor) {
     if (target.dtype !== 'int32' && target.dtype !== 'uint8') {
       throw new DtypeError(`${op}: target must be an int32 tensor of class indices (got ${target.dtype})`);
     }
     if (target.ndim !== 1 || target.shape[0] !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${formatShape(target.shape)})`);
-    labels = target.toFloat64Array();
+    // read in place, through its stride
+    const nd = target.data;
+    labels = nd.data;
+    from = nd.offset;
+    step = nd.stride[0]!;
   } else if (Array.isArray(target)) {
     if (target.length !== n) throw new ShapeError(`${op}: expected target [${n}] (got ${target.length} labels)`);
     labels = target;
   } else {
     throw new TypeError(`${op}: target must be an int32 tensor or an array of class indices (got ${target === null ? 'null' : typeof target})`);
   }
-  const flat = new Int32Array(n);
+  if (scratch.length !== n) scratch = new Int32Array(n);
+  const flat = scratch;
   for (let i = 0; i < n; i++) {
-    const label = labels[i]!;
+    const label = labels[from + i * step]!;
     if (!Number.isInteger(label) || label < 0 || label >= c) {
       throw new RangeError(`${op}: target[${i}] must be a class index in [0, ${c}) (got ${label})`);
     }
@@ -76,7 +90,12 @@ export function crossEntropy(logits: Tensor, target: Tensor | readonly number[],
     throw new ShapeError(`crossEntropy: expected logits [N, C] with N >= 1 for the mean over the batch (got ${formatShape(logits.shape)})`);
   }
   const flat = flatTargetIndices('crossEntropy', target, n, c);
-  const losses = logits.logSoftmax(1).reshape([n * c]).index(flat).neg();
+  // the steps between the logits and the result are held by the graph alone: their arrays go back
+  // to core's pool once backward frees it (the reshape is a view of the log-softmax's array)
+  const logp = releaseWithGraph(logits.logSoftmax(1));
+  const picked = releaseWithGraph(releaseWithGraph(logp.reshape([n * c])).index(flat));
+  const losses = picked.neg();
   if (reduction === 'none') return losses;
+  releaseWithGraph(losses);
   return reduction === 'sum' ? losses.sum() : losses.mean();
 }
