@@ -149,6 +149,11 @@ describe('defineOpWithAttrs', () => {
     y.backward();
     seen.push(kept!.freed);
     expect(seen).toEqual([false, false, false, false, true]);
+    // an op that records nothing holds nothing for a backward: its ctx says freed at once
+    seen.length = 0;
+    noGrad(() => twice(tensor([1, 2], { dtype: 'float64', requiresGrad: true })));
+    twice(tensor([1, 2], { dtype: 'float64' }));
+    expect(seen).toEqual([true, true]);
   });
 
   test('nothing is saved, nor recorded, when no input needs a gradient', () => {

@@ -116,6 +116,8 @@ export class PlainContext implements OpContext<unknown, readonly unknown[]> {
     this.inputs = null;
   }
   save(): void {}
+  /** Nothing is recorded, so no backward will read what the call lends: it may be taken back at once. */
+  readonly freed = true;
   get saved(): readonly unknown[] {
     throw new GraphError(`${this.op}: ctx.saved is read in backward, and nothing is recorded here (got a read in a forward that records no node)`);
   }
