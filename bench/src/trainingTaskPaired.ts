@@ -38,18 +38,23 @@ if (clockName !== 'wall' && clockName !== 'cpu') throw new Error(`trainingTaskPa
 /** Milliseconds of wall time, or of this process's CPU time (user + system). */
 const clock = clockName === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
-const mine = await loadNotebookBuild(here);
-const theirs = await loadNotebookBuild(other);
-for (const b of [mine, theirs]) b.core.setKernels('wasm', { threads: 0 });
-// the data and the tasks from this checkout's code
-const { arrays, tasks } = await notebookTasks(mine, { section: args.values.section, keys: args.values.keys, epochs, dataDir: args.values.data });
+/** A build with its data and tasks, each made by its own code (so neither build's state is touched by the other). */
+async function prepare(checkout: string): Promise<NotebookBuild & Awaited<ReturnType<typeof notebookTasks>>> {
+  const build = await loadNotebookBuild(checkout);
+  build.core.setKernels('wasm', { threads: 0 });
+  return { ...build, ...(await notebookTasks(build, { section: args.values.section, keys: args.values.keys, epochs, dataDir: args.values.data })) };
+}
+const mine = await prepare(here);
+const theirs = await prepare(other);
+const tasks = mine.tasks;
+if (JSON.stringify(tasks) !== JSON.stringify(theirs.tasks)) throw new Error('trainingTaskPaired: the two checkouts plan different tasks');
 
 /** Runs every task once on `build`; returns the milliseconds and the loss histories. */
-async function round(build: NotebookBuild): Promise<{ ms: number; losses: number[][] }> {
+async function round(build: NotebookBuild & { arrays: typeof mine.arrays; tasks: typeof tasks }): Promise<{ ms: number; losses: number[][] }> {
   const t0 = clock();
   const losses: number[][] = [];
-  for (const task of tasks) {
-    for (const r of await build.training.runTrainingTask(task, arrays)) {
+  for (const task of build.tasks) {
+    for (const r of await build.training.runTrainingTask(task, build.arrays)) {
       if (r.error !== null) throw new Error(`trainingTaskPaired: ${r.key} stopped (${r.error})`);
       losses.push(r.lossHistory);
     }
@@ -61,8 +66,14 @@ const builds = { this: mine, other: theirs } as const;
 // warm-up: one round each
 const first = { this: await round(builds.this), other: await round(builds.other) };
 const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
+// each timed run comes right after an untimed run of the same build: a run that followed the other
+// build's ran 50-110 ms slower (of ~300, batch-5 trainings, an A/A run), and more for one build than
+// the other (caches and the collector's state are the previous build's)
 for (let r = 0; r < rounds; r++) {
-  for (const key of r % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) times[key].push((await round(builds[key])).ms);
+  for (const key of r % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
+    await round(builds[key]);
+    times[key].push((await round(builds[key])).ms);
+  }
 }
 
 const iterations = tasks.reduce((s, t) => s + t.runs.reduce((u, run) => u + mine.training.iterationsOf(run), 0), 0);
@@ -79,3 +90,4 @@ first.this.losses.forEach((h, i) => h.forEach((l, j) => {
   maxDiff = Math.max(maxDiff, Math.abs(l - o));
 }));
 console.log(identical ? 'loss histories identical' : `loss histories differ: largest difference ${maxDiff.toExponential(2)}`);
+if (process.env['PAIRED_RAW']) console.log(JSON.stringify({ this: times.this.map(Math.round), other: times.other.map(Math.round) }));
