@@ -34,6 +34,15 @@ const NC: i32 = 2048;
 /** Products with at most this many rows (one A block) read a row-major B in place instead of packing it. */
 const DIRECT_B_MAX_ROWS: i32 = MC;
 
+/**
+ * An A stored transposed is read in place, not packed, when its rows span at most this many bytes
+ * (the weight gradients Hᵀ·dY of the hidden layers at batch 50: 50 rows of 50 or 100 values), or
+ * when it is at most DIRECT_A_SHALLOW deep: then the stored rows a tile reads fit in L1 even when
+ * their stride maps them all to the same cache sets (3072 floats = 3 × 4 KiB: Xᵀ·dY at batch 5).
+ */
+const DIRECT_A_MAX_BYTES: i32 = 32 << 10;
+const DIRECT_A_SHALLOW: i32 = 8;
+
 /** Bytes of scratch `gemm` needs for its packed panels and edge tile. */
 export function gemmWorkspaceBytes(elementBytes: i32): i32 {
   return (MC * KC_MAX + KC_MAX * NC + MR * 8 + 64) * elementBytes;
@@ -68,6 +77,9 @@ function gemm<T>(
   // a B stored row-major (not transposed) is read in place when few A panels reuse each B panel:
   // packing would copy all of B for little reuse
   const directB = bcs == 1 && m <= DIRECT_B_MAX_ROWS;
+  // an A stored transposed and small is read in place: each depth step of a panel is h contiguous
+  // values of one stored row
+  const directA = ars == 1 && acs > 1 && (k <= DIRECT_A_SHALLOW || k * acs * <i32>S <= DIRECT_A_MAX_BYTES);
   for (let j0 = 0; j0 < n; j0 += NC) {
     const cols = min(NC, n - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
@@ -80,7 +92,7 @@ function gemm<T>(
       }
       for (let i0 = 0; i0 < m; i0 += mc) {
         const rows = min(mc, m - i0);
-        packA<T>(a + <usize>(i0 * ars + p0 * acs) * S, ars, acs, rows, kc, packedA);
+        if (!directA) packA<T>(a + <usize>(i0 * ars + p0 * acs) * S, ars, acs, rows, kc, packedA);
         for (let jr = 0; jr < cols; jr += NR) {
           const w = min(NR, cols - jr);
           const wide = w > NR / 2;
@@ -88,14 +100,15 @@ function gemm<T>(
           const inPlace = jr < fullCols;
           const pb = inPlace ? b + <usize>(p0 * brs + j0 + jr) * S : packedB + <usize>(jr * kc) * S;
           const bStride: usize = inPlace ? <usize>brs * S : <usize>v * S;
-          let pa = packedA;
+          let pa = directA ? a + <usize>(i0 + p0 * acs) * S : packedA;
           for (let ir = 0; ir < rows;) {
             const h = panelRows(rows - ir);
+            const aStride: usize = directA ? <usize>acs * S : <usize>h * S;
             const cTile = c + <usize>((i0 + ir) * ldc + j0 + jr) * S;
             if (w == v) {
-              runTile<T>(h, wide, kc, pa, pb, bStride, cTile, ldcBytes, beta);
+              runTile<T>(h, wide, kc, pa, aStride, pb, bStride, cTile, ldcBytes, beta);
             } else {
-              runTile<T>(h, wide, kc, pa, pb, bStride, edge, 32, 0);
+              runTile<T>(h, wide, kc, pa, aStride, pb, bStride, edge, 32, 0);
               for (let r = 0; r < h; r++) {
                 const dst = cTile + <usize>r * ldcBytes, src = edge + <usize>(r * 32);
                 for (let j = 0; j < w; j++) {
@@ -104,7 +117,7 @@ function gemm<T>(
                 }
               }
             }
-            pa += <usize>(h * kc) * S;
+            pa += directA ? <usize>h * S : <usize>(h * kc) * S;
             ir += h;
           }
         }

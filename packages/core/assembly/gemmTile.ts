@@ -35,7 +35,7 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
  * saves one add: small f64 products gained at such a moment, and lost nothing otherwise.
  */
 // @ts-ignore: decorator
-@inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
+@inline function tile<T>(H: i32, W: i32, kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
   const S: usize = sizeof<T>();
   const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc, c4 = c3 + ldc, c5 = c4 + ldc;
   let c00 = v128.splat<T>(0 as T), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -48,7 +48,7 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
     if (H > 4) { c40 = v128.load(c4); if (W == 2) c41 = v128.load(c4, 16); }
     if (H > 5) { c50 = v128.load(c5); if (W == 2) c51 = v128.load(c5, 16); }
   }
-  const aEnd = pa + <usize>(H * kc) * S;
+  const aEnd = pa + <usize>kc * aStride;
   while (pa < aEnd) {
     const b0 = v128.load(pb);
     let b1 = b0;
@@ -75,7 +75,7 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
       a = v128.load_splat<T>(pa, 5 * S);
       c50 = madd<T>(a, b0, c50); if (W == 2) c51 = madd<T>(a, b1, c51);
     }
-    pa += <usize>H * S;
+    pa += aStride;
     pb += bStride;
   }
   v128.store(c, c00); if (W == 2) v128.store(c, c01, 16);
@@ -86,35 +86,35 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
   if (H > 5) { v128.store(c5, c50); if (W == 2) v128.store(c5, c51, 16); }
 }
 
-function tile6x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile5x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile4x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile3x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile2x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile1x2<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 2, kc, pa, pb, bStride, c, ldc, beta); }
-function tile6x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 1, kc, pa, pb, bStride, c, ldc, beta); }
-function tile5x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 1, kc, pa, pb, bStride, c, ldc, beta); }
-function tile4x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 1, kc, pa, pb, bStride, c, ldc, beta); }
-function tile3x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 1, kc, pa, pb, bStride, c, ldc, beta); }
-function tile2x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 1, kc, pa, pb, bStride, c, ldc, beta); }
-function tile1x1<T>(kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 1, kc, pa, pb, bStride, c, ldc, beta); }
+function tile6x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile5x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile4x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile3x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile2x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile1x2<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 2, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile6x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(6, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile5x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(5, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile4x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(4, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile3x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(3, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile2x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(2, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
+function tile1x1<T>(kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void { tile<T>(1, 1, kc, pa, aStride, pb, bStride, c, ldc, beta); }
 
 /** The micro-kernel for an `h`-row panel and a B panel of `wide` ? 2 : 1 vectors. */
 // @ts-ignore: decorator
-@inline export function runTile<T>(h: i32, wide: bool, kc: i32, pa: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
+@inline export function runTile<T>(h: i32, wide: bool, kc: i32, pa: usize, aStride: usize, pb: usize, bStride: usize, c: usize, ldc: usize, beta: i32): void {
   if (wide) {
-    if (h == 6 && MR == 6) tile6x2<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 5) tile5x2<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 4) tile4x2<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 3) tile3x2<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 2) tile2x2<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else tile1x2<T>(kc, pa, pb, bStride, c, ldc, beta);
+    if (h == 6 && MR == 6) tile6x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 5) tile5x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 4) tile4x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 3) tile3x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 2) tile2x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else tile1x2<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
   } else {
-    if (h == 6 && MR == 6) tile6x1<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 5) tile5x1<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 4) tile4x1<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 3) tile3x1<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else if (h == 2) tile2x1<T>(kc, pa, pb, bStride, c, ldc, beta);
-    else tile1x1<T>(kc, pa, pb, bStride, c, ldc, beta);
+    if (h == 6 && MR == 6) tile6x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 5) tile5x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 4) tile4x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 3) tile3x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else if (h == 2) tile2x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
+    else tile1x1<T>(kc, pa, aStride, pb, bStride, c, ldc, beta);
   }
 }
