@@ -193,7 +193,7 @@ describe.skipIf(skipBrowserTests)('in Chromium', () => {
         expect(text).toMatch(/^save threw SafetensorsError: save: model\.safetensors: Node\.js 20\.16 or later.*encodeSafetensors/m);
         expect(text).toMatch(/^load threw SafetensorsError: load: model\.safetensors: Node\.js 20\.16 or later.*decodeSafetensors/m);
         expect(text).toMatch(/^Solver\.latestCheckpoint threw CheckpointError: .*solver\.checkpointBytes\(\).*Solver\.resumeFromBytes/m);
-        expect(text).toMatch(/^loadCIFAR10 threw Error: loadCIFAR10: Node\.js 20\.16 or later.*loadCIFAR10FromFiles/m);
+        expect(text).toMatch(/^loadCIFAR10 threw PlatformError: loadCIFAR10: Node\.js 20\.16 or later.*loadCIFAR10FromFiles/m);
         expect(text).toMatch(/^loadCIFAR10FromFiles threw DataError: .*data_batch_1\.bin/m);
       });
     }

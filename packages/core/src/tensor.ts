@@ -98,8 +98,7 @@ export class Tensor {
   constructor(data: NdArray, opts?: { requiresGrad?: boolean }) {
     this.nd = data;
     this.dtype = dtypeOf(data);
-    // (no `opts = {}` default: every op output is a Tensor, and that would be an object each)
-    if (opts?.requiresGrad) this.requiresGrad = true;
+    if (opts?.requiresGrad) this.requiresGrad = true; // (no `opts = {}`: an object per op output)
   }
 
   /** A tensor that an op produced, recorded as `node` on the tape. @internal */
