@@ -21,8 +21,8 @@
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '@tapegrad/core';
 import { cliArgs } from './cliArgs.js';
+import { startCpuProfile } from './cpuProfiler.js';
 import { median } from './sampleData.js';
 
 type Core = typeof import('@tapegrad/core');
@@ -100,17 +100,11 @@ for (const b of Object.values(builds)) for (let k = 0; k < 2000; k++) { b.step()
 // --cpu-profile: this build alone
 const cpuProfile = args.values['cpu-profile'];
 if (cpuProfile !== undefined) {
-  const session = new (await import('node:inspector/promises')).Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 50 });
-  await session.post('Profiler.start');
+  const profiling = await startCpuProfile(50);
   const t0 = performance.now();
   for (let k = 0; k < rounds * steps; k++) builds.this.step();
   const wall = performance.now() - t0;
-  const { profile } = await session.post('Profiler.stop');
-  await writeFileAtomic(cpuProfile, JSON.stringify(profile));
-  session.disconnect();
+  await profiling.stop(cpuProfile);
   console.log(`${here}: ${rounds * steps} M1 steps profiled, ${((wall / (rounds * steps)) * 1000).toFixed(1)} µs a step (profiler on); profile in ${cpuProfile}`);
   process.exit(0);
 }

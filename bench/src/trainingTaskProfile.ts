@@ -16,6 +16,7 @@
  * @module
  */
 import { cliArgs } from './cliArgs.js';
+import { startCpuProfile } from './cpuProfiler.js';
 import { loadNotebookBuild, notebookTasks } from './notebookTasks.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,13 +61,7 @@ if (args.flags['gemm-shapes']) {
 }
 
 const cpuProfile = args.values['cpu-profile'];
-const profiler = cpuProfile === undefined ? null : new (await import('node:inspector/promises')).Session();
-if (profiler !== null) {
-  profiler.connect();
-  await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
-  await profiler.post('Profiler.start');
-}
+const profiling = cpuProfile === undefined ? null : await startCpuProfile(200);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 await runAll();
@@ -84,10 +79,8 @@ if (shapes.size > 0) {
   }
 }
 
-if (profiler !== null && cpuProfile !== undefined) {
-  const { profile } = await profiler.post('Profiler.stop');
-  await build.core.writeFileAtomic(cpuProfile, JSON.stringify(profile));
-  profiler.disconnect();
+if (profiling !== null && cpuProfile !== undefined) {
+  const profile = await profiling.stop(cpuProfile);
   // inclusive time per function: each sample counts once for every distinct function on its stack
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();

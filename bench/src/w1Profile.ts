@@ -18,6 +18,7 @@
 import { PerformanceObserver } from 'node:perf_hooks';
 import { getKernels, manualSeed, setKernels, writeFileAtomic } from '@tapegrad/core';
 import { cliArgs } from './cliArgs.js';
+import { startCpuProfile } from './cpuProfiler.js';
 import { median } from './sampleData.js';
 import { packages } from './w1Step.js';
 import { W1, minibatches, trainingModel } from './w1Workload.js';
@@ -108,24 +109,14 @@ if (heapSample !== undefined) {
 
 // --cpu-profile FILE: a CPU profile of the timed steps only (for cpuProfileSummary.js)
 const cpuProfile = args.values['cpu-profile'];
-const profiler = cpuProfile === undefined ? null : new (await import('node:inspector/promises')).Session();
-if (profiler !== null) {
-  profiler.connect();
-  await profiler.post('Profiler.enable');
-  await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
-  await profiler.post('Profiler.start');
-}
+const profiling = cpuProfile === undefined ? null : await startCpuProfile(100);
 /** Bytes handed out by the WebAssembly kernels' heap (blocks not yet released). */
 const heapBytes = () => (getKernels() as { heap?: { allocatedBytes: number } }).heap?.allocatedBytes ?? 0;
 const heapBefore = heapBytes();
 const t0 = performance.now();
 for (let k = 0; k < steps; k++) step();
 const wall = performance.now() - t0;
-if (profiler !== null && cpuProfile !== undefined) {
-  const { profile } = await profiler.post('Profiler.stop');
-  await writeFileAtomic(cpuProfile, JSON.stringify(profile));
-  profiler.disconnect();
-}
+if (profiling !== null && cpuProfile !== undefined) await profiling.stop(cpuProfile);
 
 console.log(`kernel heap: ${(heapBefore / 1e6).toFixed(1)} MB before the timed steps, ${(heapBytes() / 1e6).toFixed(1)} MB after`);
 const ms = (list: number[]) => (list.length === 0 ? 'n/a' : `${median(list).toFixed(3)} ms`);
