@@ -4,13 +4,18 @@
  * @module
  */
 
-/** Runs `fn` with `process.getBuiltinModule` gone, as in a browser, and puts it back afterwards. */
-export async function withoutBuiltins<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = process.getBuiltinModule;
-  (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+/** Runs `fn` with `owner[key]` undefined, as in a runtime without it, and puts it back afterwards. */
+export async function withoutProperty<O extends object, T>(owner: O, key: keyof O, fn: () => Promise<T>): Promise<T> {
+  const saved = owner[key];
+  (owner as Record<keyof O, unknown>)[key] = undefined;
   try {
     return await fn();
   } finally {
-    process.getBuiltinModule = saved;
+    owner[key] = saved;
   }
+}
+
+/** Runs `fn` with `process.getBuiltinModule` gone, as in a browser, and puts it back afterwards. */
+export function withoutBuiltins<T>(fn: () => Promise<T>): Promise<T> {
+  return withoutProperty(process, 'getBuiltinModule', fn);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withoutBuiltins } from '@tapegrad/test-support/platform';
+import { withoutBuiltins, withoutProperty } from '@tapegrad/test-support/platform';
 import {
   DataError, PlatformError, dataCacheDir, downloadCIFAR10, getCIFAR10Data, loadCIFAR10, loadCIFAR10FromArchive, resolveCIFAR10Dir,
 } from '@tapegrad/data';
@@ -17,14 +17,8 @@ async function errorOf(run: () => unknown): Promise<Error> {
 }
 
 /** Runs `fn` with no `DecompressionStream`, as in a runtime without one, and puts it back afterwards. */
-async function withoutDecompressionStream<T>(fn: () => Promise<T>): Promise<T> {
-  const saved = globalThis.DecompressionStream;
-  (globalThis as { DecompressionStream?: unknown }).DecompressionStream = undefined;
-  try {
-    return await fn();
-  } finally {
-    globalThis.DecompressionStream = saved;
-  }
+function withoutDecompressionStream<T>(fn: () => Promise<T>): Promise<T> {
+  return withoutProperty(globalThis, 'DecompressionStream', fn);
 }
 
 const runtime = '(got a runtime without process.getBuiltinModule, such as a browser)';
