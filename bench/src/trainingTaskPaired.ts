@@ -67,8 +67,10 @@ const builds = { this: mine, other: theirs } as const;
 const first = { this: await round(builds.this), other: await round(builds.other) };
 const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
 // each timed run comes right after an untimed run of the same build: a run that followed the other
-// build's ran 50-110 ms slower (of ~300, batch-5 trainings, an A/A run), and more for one build than
-// the other (caches and the collector's state are the previous build's)
+// build's ran 40-80 ms slower (of ~300, batch-5 trainings, an A/A run), and more for one build than
+// the other (caches and the collector's state are the previous build's). What remains is a bias of 0
+// to -3% against `this` in A/A runs (bench/README.md); a full collection before each turn removed it
+// but made every round 50% slower.
 for (let r = 0; r < rounds; r++) {
   for (const key of r % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
     await round(builds[key]);

@@ -11,8 +11,10 @@
  *
  * A B stored row-major is read in place (its rows are the micro-kernel's depth steps already) when
  * C's rows fit one A block (72 rows, 60 in the mul + add build): there few A panels reuse each B
- * panel, and packing copied all of B for that; with more rows, packing pays. The measured figures
- * behind these choices are in bench/README.md.
+ * panel, and packing copied all of B for that; with more rows, packing pays. Likewise an A stored
+ * transposed (each depth step's values of a panel contiguous) is read in place when it is small: rows
+ * spanning at most 32 KiB, or at most 8 deep (see DIRECT_A_MAX_BYTES). The measured figures behind
+ * these choices are in bench/README.md.
  */
 import { MR, runTile } from './gemmTile';
 import { packA, packB, panelRows } from './gemmPack';

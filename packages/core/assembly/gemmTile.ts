@@ -20,8 +20,9 @@ export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 5;
 
 /**
  * C(H rows × W vectors) = Apanel · Bpanel over `kc` (beta 0), or C + Apanel · Bpanel (beta 1), with
- * C's row stride `ldc` bytes; the A panel holds H values per depth step, B W vectors every
- * `bStride` bytes (a packed panel's W·16, or B's own row stride when it is read in place).
+ * C's row stride `ldc` bytes; the A panel holds H values per depth step, every `aStride` bytes (a
+ * packed panel's H·S, or A's own row stride when an A stored transposed is read in place), B W vectors
+ * every `bStride` bytes (a packed panel's W·16, or B's own row stride when it is read in place).
  * Inlined into one function per (H, W) with both constant.
  *
  * The accumulators start from C (or zero) and are stored once after the loop: loading and adding C
