@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { Piscina } from 'piscina';
+import { describe, expect, it, vi } from 'vitest';
 import { Generator } from '@tapegrad/core';
 import { builtMain, examplesDir, requireBuilt } from '../test-utils/paths.js';
 import { createTrainer } from './trainer.js';
@@ -112,6 +113,35 @@ describe('the trainer\'s warm-up', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe('the calls in the pool', () => {
+  it('never number more than the workers, the warm-up calls counted: no task waits in piscina\'s queue behind another call', async () => {
+    requireBuilt();
+    const run = Piscina.prototype.run;
+    let inPool = 0, most = 0;
+    const calls: string[] = [];
+    const spy = vi.spyOn(Piscina.prototype, 'run').mockImplementation(function (this: Piscina, ...args: Parameters<Piscina['run']>) {
+      calls.push('ready' in (args[0] as object) ? 'ready' : 'task');
+      most = Math.max(most, ++inPool);
+      return run.apply(this, args).finally(() => inPool--);
+    });
+    const serial = createTrainer({ workers: 0, arrays: async () => arrays(), progress: quiet });
+    const pooled = createTrainer({ workers: 2, arrays: async () => arrays(), progress: quiet });
+    try {
+      pooled.prefetch!('later', tasks.slice(0, 1));
+      const results = await pooled.runTasks('now', tasks);
+      await pooled.runTasks('later', tasks.slice(0, 1));
+      // each worker's warm-up call first, then the tasks, at most two calls in the pool at any time
+      expect(calls).toEqual(['ready', 'ready', ...new Array(1 + tasks.length).fill('task')]);
+      expect(most).toBe(2);
+      expect(withoutTimes(results)).toEqual(withoutTimes(await serial.runTasks('serial', tasks)));
+    } finally {
+      spy.mockRestore();
+      await serial.close();
+      await pooled.close();
+    }
+  }, 120_000);
 });
 
 describe('a training worker that fails to start', () => {

@@ -111,10 +111,17 @@ export function createTrainer(opts: TrainerOptions): Trainer {
         workerData,
       });
       // piscina counts its first workers as ready before they load, so readiness is a call each
-      // worker answers once the training code is loaded (a failure shows in the first real task)
+      // worker answers once the training code is loaded (a failure shows in the first real task).
+      // These calls count as running, as tasks do, and are made before any task (pump waits for the
+      // pool): piscina never holds more calls than workers, so no task waits in its queue behind one.
       const ready: ReadyMessage = { ready: true };
+      running += opts.workers;
+      const answered = Array.from({ length: opts.workers }, () => p.run(ready).finally(() => {
+        running--;
+        pump();
+      }));
       workersUp = new Promise<void>((resolve) => {
-        Promise.all(Array.from({ length: opts.workers }, () => p.run(ready))).then(() => resolve(), () => resolve());
+        Promise.all(answered).then(() => resolve(), () => resolve());
         setTimeout(resolve, WARM_UP_LIMIT_MS).unref();
       });
       p.on('error', (e: unknown) => stop(e));
@@ -142,13 +149,23 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     pool = null;
   };
   const pump = (): void => {
+    if (pool === null) {
+      // the pool first (its readiness calls take the workers' first turns), then the tasks
+      if (waiting.length > 0) {
+        getPool().then(pump, (e: unknown) => {
+          for (const q of waiting.splice(0)) q.reject(e);
+        });
+      }
+      return;
+    }
+    const p = pool;
     while (running < opts.workers && waiting.length > 0) {
       const queued = waiting.shift()!;
       const { label, message, resolve, reject } = queued;
       running++;
       inPool.add(queued);
-      getPool()
-        .then((p) => (p.run(message) as Promise<RunResult[]>).catch((e: unknown) => {
+      Promise.resolve()
+        .then(() => (p.run(message) as Promise<RunResult[]>).catch((e: unknown) => {
           throw failure ?? workerError(`trainer: ${label}: a training failed in the worker ${file()}`, e);
         }))
         .then(resolve, reject)

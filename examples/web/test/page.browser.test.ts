@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getKernels } from '@tapegrad/core';
@@ -70,6 +71,38 @@ let frames: FrameNote[] = [];
 const elsewhere: string[] = [];
 /** The page's main thread during the run, from Chromium's trace. */
 let mainThread: MainThreadTrace;
+/**
+ * The longest an idle thread woke late while the page ran (ms): how long the machine kept a runnable
+ * thread from running in the same stretch of time (see {@link schedulingProbe}).
+ */
+let schedulingDelayMs = Number.NaN;
+
+/**
+ * A worker thread that only sleeps and wakes (a 10 ms timer) and measures how late it woke
+ * (`monitorEventLoopDelay`): the machine's scheduling delay, from a thread that does no work and whose
+ * heap is too small for its collections to count. `stop()` gives the longest delay in ms.
+ */
+function schedulingProbe(): { stop(): Promise<number> } {
+  const worker = new Worker([
+    "const { parentPort } = require('node:worker_threads');",
+    "const { monitorEventLoopDelay } = require('node:perf_hooks');",
+    'const delay = monitorEventLoopDelay({ resolution: 10 });',
+    'delay.enable();',
+    'parentPort.once("message", () => { delay.disable(); parentPort.postMessage(delay.max / 1e6); });',
+  ].join('\n'), { eval: true });
+  return {
+    async stop() {
+      const answer = new Promise<number>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+      worker.postMessage('stop');
+      const ms = await answer;
+      await worker.terminate();
+      return ms;
+    },
+  };
+}
 /** The stretches of time in which the training workers ran, from the pool's marks (the page's clock). */
 let training: [number, number][] = [];
 const node = new Map<string, SectionRecord>();
@@ -124,8 +157,12 @@ beforeAll(async () => {
     }).observe({ type: 'long-animation-frame' as 'mark', buffered: true });
   });
   await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  // the machine's scheduling delay while the page runs: how late an idle thread woke (a worker thread
+  // of its own, which this process's garbage collections and work do not hold up)
+  const probe = schedulingProbe();
   await page.goto(`${web.url}?quick&autorun${kernels === 'js' ? '&kernels=js' : ''}`);
   await page.waitForFunction(() => ['done', 'error', 'stopped'].includes(document.documentElement.dataset['status'] ?? ''), null, { timeout: 480_000, polling: 500 });
+  schedulingDelayMs = await probe.stop();
   mainThread = mainThreadTasks((await browser.stopTracing()).toString('utf8'), 'tapegrad-run-start');
   frames = await page.evaluate(() => window.frames);
   training = await page.evaluate(() => {
@@ -271,14 +308,16 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     expect(await drawn('convnets-acc')).toBe(2 * convRuns);
   });
 
-  it('keeps the main thread free while it trains: no task of 100 ms (of work, or of wall time), and the thread idle most of the time', () => {
+  it('keeps the main thread free while it trains: no task of 100 ms (of work, or of wall time beyond the machine\'s scheduling delay), and the thread idle most of the time', () => {
     // Measured from Chromium's trace, per main-thread task: its CPU time (what the page made the
     // thread do) and its wall time. On a machine whose cores are busy (this one has 2, shared with
     // the page's own training workers and with other work), a task's wall time also counts the time
     // the operating system ran other threads instead, so the long-task API's durations measure the
     // machine's load as much as the page. The page is held to its CPU time (no task of 100 ms of work,
     // at most a quarter of the time busy while the workers train) and to the issue's 100 ms of wall
-    // time per task, which its tasks stay far below even with both cores training.
+    // time per task beyond the longest delay the machine imposed on a runnable thread in the same run
+    // (an idle worker thread here, woken late by that much): a quiet machine gives it a few ms, so the
+    // page is held to about 100 ms; a loaded one, what it took from any thread.
     const at = (name: string) => mainThread.marks.get(name) ?? [];
     const [runStart, runEnd] = [at('tapegrad-run-start')[0]!, at('tapegrad-run-end')[0]!];
     expect(runEnd).toBeGreaterThan(runStart);
@@ -293,15 +332,18 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     const longest = during.reduce((m, t) => (t.wallMs > m.wallMs ? t : m), { start: 0, wallMs: 0, cpuMs: 0 });
     console.log(`web page: main thread while training (${during.length} tasks in ${(trainingMs / 1000).toFixed(1)} s): busy ${(100 * cpuMs / trainingMs).toFixed(1)}% of the time; `
       + `the most work in one task ${mostCpu.cpuMs.toFixed(0)} ms of CPU (${mostCpu.wallMs.toFixed(0)} ms wall); the longest task ${longest.wallMs.toFixed(0)} ms wall `
-      + `(${longest.cpuMs.toFixed(0)} ms of CPU), ${during.filter((t) => t.wallMs >= 50).length} of 50 ms or more; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
+      + `(${longest.cpuMs.toFixed(0)} ms of CPU), ${during.filter((t) => t.wallMs >= 50).length} of 50 ms or more; the machine's longest scheduling delay ${schedulingDelayMs.toFixed(1)} ms; `
+      + `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
     if (mostCpu.cpuMs >= 100) {
       const worst = frames.filter((f) => training.some(([a, b]) => f.start + f.duration > a && f.start < b)).sort((a, b) => b.blocking - a.blocking).slice(0, 5);
       console.log(`web page: the frames that blocked longest: ${JSON.stringify(worst)}`);
     }
     expect(during.length).toBeGreaterThan(10);
     expect(mostCpu.cpuMs).toBeLessThan(100);
-    // and in wall time, as the long-task API counts it (19–23 ms here at load ~2; the margin is for load)
-    expect(longest.wallMs).toBeLessThan(100);
+    // and in wall time, as the long-task API counts it (19–23 ms here at load ~2), less what the machine's
+    // load alone explains: a task that blocks the thread without working (a synchronous wait) still fails
+    expect(schedulingDelayMs).toBeGreaterThanOrEqual(0);
+    expect(longest.wallMs - schedulingDelayMs).toBeLessThan(100);
     expect(cpuMs / trainingMs).toBeLessThan(0.25);
   });
 

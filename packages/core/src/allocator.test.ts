@@ -43,6 +43,26 @@ describe('the pool takes only arrays it may own', () => {
   });
 });
 
+describe('arrays already in the pool', () => {
+  test('among 20,000 of its length, an array given back again is not taken twice, nor after it was taken and given back again', () => {
+    const length = 13; // a length no other test pools
+    const arrays = Array.from({ length: 20_000 }, () => new Float64Array(length));
+    for (const array of arrays) giveBackArrays([fromArray(array)]);
+    const pooled = pooledArrayBytes();
+    giveBackArrays([fromArray(arrays[0]!), fromArray(arrays[9_999]!), fromArray(arrays[19_999]!)]); // in the pool already
+    expect(pooledArrayBytes()).toBe(pooled);
+    const taken = Array.from({ length: 20_000 }, () => zeros([length], f64).data.data);
+    expect(new Set(taken).size).toBe(20_000);
+    expect(new Set([...taken, ...arrays]).size).toBe(20_000); // the same arrays
+    expect(zeros([length], f64).data.data).not.toBe(arrays[0]); // the pool had that length's arrays once each
+    // taken out, an array may come back (once)
+    giveBackArrays([fromArray(arrays[5]!)]);
+    giveBackArrays([fromArray(arrays[5]!)]);
+    expect(zeros([length], f64).data.data).toBe(arrays[5]);
+    expect(zeros([length], f64).data.data).not.toBe(arrays[5]);
+  });
+});
+
 describe('shared marks', () => {
   test("an array's shared mark ends when it goes back to the pool: as a later gradient, releaseGrad gives it back", () => {
     const x = tensor(eight, f64), w = tensor(eight, { ...f64, requiresGrad: true });

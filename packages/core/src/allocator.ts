@@ -28,6 +28,14 @@ const free: Record<DType, Map<number, TypedArray[]>> = {
   float32: new Map(), float64: new Map(), int32: new Map(), uint8: new Map(),
 };
 let pooledBytes = 0;
+/**
+ * Whether an array is in the pool now (true) or was and has been taken again (false): giving one
+ * back twice must not let two callers take it. A value set for each array the pool has held, not an
+ * entry added and deleted each time (a WeakSet of the pooled arrays made its table anew again and
+ * again: a hundred of each a step) nor a scan of its length's free list (quadratic when a caller
+ * gives back many arrays of one length): after warm-up a step only rewrites values.
+ */
+const poolState = new WeakMap<TypedArray, boolean>();
 
 /**
  * Arrays that a view or `detach` made a second tensor share: the tape never gives them back. The
@@ -194,6 +202,7 @@ function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray |
   const list = free[dtype].get(length);
   const array = list?.pop();
   if (array === undefined) return undefined;
+  poolState.set(array, false);
   pooledBytes -= array.byteLength;
   return zeroed ? array.fill(0) : array;
 }
@@ -219,10 +228,8 @@ function viewsSharedMemory(array: TypedArray): boolean {
  * left to the collector. The array's shared mark ends here. @internal
  */
 export function givePooled(dtype: DType, array: TypedArray): void {
-  // an array in the pool already is not added twice (two callers would take it): found by a scan of its
-  // length's list (a WeakSet of the pooled arrays, added to and deleted from for every array every
-  // step, made its table anew again and again)
-  if (free[dtype].get(array.length)?.includes(array) || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
+  // an array in the pool already is not added twice (two callers would take it)
+  if (poolState.get(array) === true || pooledBytes + array.byteLength > POOL_LIMIT_BYTES || array.length === 0) return;
   if (!inKernelMemory.has(array)) {
     if (viewsSharedMemory(array)) return;
     if (kernelArrays !== null && (dtype === 'float32' || dtype === 'float64') && array.length >= KERNEL_MEMORY_MIN_LENGTH
@@ -234,6 +241,7 @@ export function givePooled(dtype: DType, array: TypedArray): void {
   let list = free[dtype].get(array.length);
   if (list === undefined) free[dtype].set(array.length, (list = []));
   list.push(array);
+  poolState.set(array, true);
   pooledBytes += array.byteLength;
 }
 

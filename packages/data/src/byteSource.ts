@@ -93,6 +93,12 @@ export async function* sourceChunks(caller: string, source: ByteSource, label: s
   }
 }
 
+/** How many bytes `source` holds, when that is known before they are read (all but a Response). @internal */
+export function sourceSize(source: ByteSource): number | undefined {
+  if (source instanceof Uint8Array || source instanceof ArrayBuffer) return source.byteLength;
+  return isBlob(source) ? source.size : undefined;
+}
+
 /**
  * All the bytes of `source`: the same bytes (no copy) for a Uint8Array, a view for an ArrayBuffer.
  * @throws {@link DataError} when a Response failed or was read already, or reading fails.

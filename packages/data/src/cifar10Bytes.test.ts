@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { Tensor } from '@tapegrad/core';
-import { loadCIFAR10, type CIFAR10 } from './cifar10.js';
+import { cifar10Tensors, loadCIFAR10, type CIFAR10 } from './cifar10.js';
 import { loadCIFAR10FromArchive, loadCIFAR10FromFiles, readCIFAR10Archive } from './cifar10Bytes.js';
 import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
-import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, subsetDir, tempDir, tinyFiles, writeFiles } from './test-utils/cifar10Fixture.js';
+import { FIRST_TEST_LABELS, FIRST_TRAIN_LABELS, parsedFiles, subsetDir, tempDir, tinyFiles, writeFiles } from './test-utils/cifar10Fixture.js';
 import { hostileArchiveFiles, hostileArchives, hostileFileSets, labelled, validArchive, validFiles, validTar } from './test-utils/hostileArchives.js';
 import { cifarMembers, tar } from './test-utils/tarball.js';
 
@@ -76,6 +76,22 @@ describe('loadCIFAR10FromFiles', () => {
       { name: 'batches.meta.txt', data: bytes('batches.meta.txt') },
     ]);
     expectSameCIFAR10(fromBytes, loadCIFAR10(validDir));
+  });
+
+  it('reads files of any size, given in any order, each into its place: the format\'s own reading, file by file', async () => {
+    // a training batch of more than 10,000 records (an archive's limit, not the files' or a folder's), one record in another
+    const files = tinyFiles([10_001, 1, 4], 6);
+    const expected = cifar10Tensors(parsedFiles(files));
+    const bytes = (name: string) => files.get(name)!;
+    const given = [
+      { name: 'batches.meta.txt', data: new Response(bytes('batches.meta.txt')) },
+      { name: 'data_batch_3.bin', data: new Blob([bytes('data_batch_3.bin')]) },
+      { name: 'test_batch.bin', data: bytes('test_batch.bin').slice().buffer },
+      { name: 'data_batch_2.bin', data: new Response(bytes('data_batch_2.bin')) },
+      { name: 'data_batch_1.bin', data: new Blob([bytes('data_batch_1.bin')]) },
+    ];
+    expectSameCIFAR10(await loadCIFAR10FromFiles(given), expected);
+    expectSameCIFAR10(loadCIFAR10(writeFiles(path.join(tmp.dir, 'large'), files)), expected);
   });
 
   it('passes over files that are not CIFAR-10 without reading them', async () => {
@@ -229,11 +245,11 @@ describe('loadCIFAR10FromArchive reads the members straight into the tensors', (
     ['backwards', [5, 4, 3, 2, 1]],
     ['with batches 2 and 4 missing', [5, 1, 3]],
     ['with batch 5 alone', [5]],
-  ])('%s: the data loadCIFAR10FromFiles reads from the same files, in pieces of any size', async (_what, ks) => {
+  ])('%s: the data the format gives for the same files, in pieces of any size', async (_what, ks) => {
     const names = ks.map(batch);
     names.splice(Math.min(names.length, 3), 0, 'test_batch.bin', 'batches.meta.txt');
     const files = inOrder(five, names);
-    const expected = await loadCIFAR10FromFiles(named(files));
+    const expected = cifar10Tensors(parsedFiles(files));
     expect(expected.XTrain.shape[0]).toBe(ks.reduce((n, k) => n + [12, 8, 7, 5, 9][k - 1]!, 0));
     const archive = tar(cifarMembers(files));
     expectSameCIFAR10(await loadCIFAR10FromArchive(archive), expected);
@@ -245,7 +261,7 @@ describe('loadCIFAR10FromArchive reads the members straight into the tensors', (
     const proto = ArrayBuffer.prototype as { resize?: unknown };
     const descriptor = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'resize')!;
     const files = inOrder(five, [batch(4), batch(1), 'test_batch.bin', batch(2), batch(5)]);
-    const expected = await loadCIFAR10FromFiles(named(files));
+    const expected = cifar10Tensors(parsedFiles(files));
     delete proto.resize;
     vi.resetModules();
     try {

@@ -4,10 +4,10 @@
  * as {@link loadCIFAR10} and {@link downloadCIFAR10}.
  * @module
  */
-import { type ByteSource, checkByteSource, readByteSource, sourceChunks, sourceName } from './byteSource.js';
+import { type ByteSource, checkByteSource, readByteSource, sourceChunks, sourceName, sourceSize } from './byteSource.js';
 import { cifar10Tensors, type CIFAR10 } from './cifar10.js';
 import { CIFAR10Collector } from './cifar10Collector.js';
-import { CIFAR10_ARCHIVE_LIMITS, CIFAR10_FOLDER, isCIFAR10FileName, presentCIFAR10Files, readCIFAR10Set } from './cifar10Files.js';
+import { CIFAR10_ARCHIVE_LIMITS, CIFAR10_FOLDER, isCIFAR10FileName, presentCIFAR10Files } from './cifar10Files.js';
 import { DataError } from './errors.js';
 import { gunzipIfNeeded, type GunzipVia } from './gunzip.js';
 import { readTar } from './tarReader.js';
@@ -18,7 +18,10 @@ import { readTar } from './tarReader.js';
  * the test set, `batches.meta.txt` for the class names (the standard names when it is not given).
  * Other files are passed over unread, and a name may carry a folder (`cifar-10-batches-bin/test_batch.bin`,
  * a `webkitRelativePath`): only its last part counts. The rules and the errors are those of
- * {@link loadCIFAR10}, which reads a folder the same way; this one runs in browsers too.
+ * {@link loadCIFAR10}, which reads a folder the same way; this one runs in browsers too. Each file's
+ * records go straight into the tensors' arrays as its bytes come (a `File` or `Blob` streamed, a
+ * buffer read in place), so the images are held once besides what the caller holds; a `Response`'s
+ * body is read whole first (its size is not known before) and held until its records are taken.
  *
  * @param files - `{ name, data }` pairs; `data` is any {@link ByteSource} (a `File` from a file input
  *   or a drop, a fetch `Response`, an `ArrayBuffer`, a `Uint8Array`).
@@ -78,14 +81,25 @@ export async function loadCIFAR10FromFiles(files: Iterable<{ name: string; data:
   }
   const where = 'the files given';
   presentCIFAR10Files((name) => given.has(name), caller, where);
-  const bytes = new Map<string, Uint8Array>();
-  for (const [name, { label, data }] of given) bytes.set(name, await readByteSource(caller, data, label));
-  const set = {
-    has: (name: string) => bytes.has(name),
-    read: (name: string) => bytes.get(name) as Uint8Array,
-    label: (name: string) => given.get(name)?.label ?? name,
-  };
-  return cifar10Tensors(readCIFAR10Set(set, caller, where));
+  // each file's records go straight into the tensors' arrays as its bytes stream in (a Blob's, a
+  // buffer's in views): the data are held once. The layout needs every size first: a Response's
+  // body, whose size is known only once it is read, is read whole first and held until it is taken.
+  const sources = new Map<string, { label: string; data: ByteSource; size: number }>();
+  for (const [name, { label, data }] of given) {
+    const size = sourceSize(data);
+    if (size !== undefined) sources.set(name, { label, data, size });
+    else {
+      const bytes = await readByteSource(caller, data, label);
+      sources.set(name, { label, data: bytes, size: bytes.length });
+    }
+  }
+  const collector = new CIFAR10Collector((name) => given.get(name)!.label, new Map([...sources].map(([name, s]) => [name, s.size])));
+  for (const [name, { label, data, size }] of sources) {
+    const sink = collector.open(name, size);
+    for await (const piece of sourceChunks(caller, data, label)) sink.write(piece);
+    sink.close();
+  }
+  return cifar10Tensors(collector.finish(caller, where));
 }
 
 /**

@@ -1,11 +1,15 @@
 /**
- * CIFAR-10 batch files read as they stream in (an archive's members) straight into the arrays the
- * tensors use: each record's label and pixels are split off as its bytes come, so the data are held
- * once, not as the files' bytes and again as the images made from them. The training batches go to
- * one buffer at fixed slots (batch k at k · 10,000 records: a batch holds at most that many, and the
- * members come in any order), closed up at the end; the buffer grows in place where the runtime has
- * resizable ArrayBuffers (Node 20, current browsers), else by copying. The errors, and which comes
- * first, are those of {@link readCIFAR10Set} on the same files.
+ * CIFAR-10 batch files read as they stream in (an archive's members, a folder's files, the byte
+ * sources given) straight into the arrays the tensors use: each record's label and pixels are split
+ * off as its bytes come, so the data are held once, not as the files' bytes and again as the images
+ * made from them. When the training files' sizes are known before their bytes come (a folder, byte
+ * sources), the training images go to one array of their size, each batch at its place in batch
+ * order. Else (an archive, whose members come in any order and announce their sizes one by one) they
+ * go to one buffer at fixed slots (batch k at k · 10,000 records: an archive's batch holds at most
+ * that many), closed up at the end; the buffer grows in place where the runtime has resizable
+ * ArrayBuffers (Node 20, current browsers), else by copying. The errors, and which comes first, are
+ * those of `parseCIFAR10Batches` on the same files: every training batch's size, then their labels
+ * in batch order, then the test batch's, then the class names.
  * @module
  * @internal
  */
@@ -14,7 +18,7 @@ import { CIFAR10_BATCH_FILE_BYTES, CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10
 import { DataError } from './errors.js';
 import type { MemberSink } from './tarReader.js';
 
-/** The most records in one batch file (the archive limits' size of a batch). */
+/** The most records in one batch file of an archive (the archive limits' size of a batch). */
 const SLOT_RECORDS = CIFAR10_BATCH_FILE_BYTES / CIFAR10_RECORD_BYTES;
 const SLOT_BYTES = SLOT_RECORDS * CIFAR10_IMAGE_BYTES;
 
@@ -66,14 +70,36 @@ interface Batch {
  */
 export class CIFAR10Collector {
   private readonly batches = new Map<string, Batch>();
-  private readonly train = new GrowingBytes(CIFAR10_TRAIN_FILES.length * SLOT_BYTES);
+  /** The training images at their slots (sizes not known in advance), else null. */
+  private readonly train: GrowingBytes | null = null;
+  /** The training images, and where each batch's go (sizes known in advance), else null. */
+  private readonly laidOut: { pixels: Uint8Array; sizes: ReadonlyMap<string, number>; bases: Map<string, number> } | null = null;
   private testPixels = new Uint8Array(0);
   private meta: Uint8Array | null = null;
 
-  /** @param label - how a file is called in messages (`<name> in <archive>`). */
-  constructor(private readonly label: (name: string) => string) {}
+  /**
+   * @param label - how a file is called in messages (its path, `<name> in <archive>`).
+   * @param sizes - the sizes of the files to come, when they are known before their bytes (a folder,
+   *   byte sources): every training file's, which `open` must then be given. Without it, a training
+   *   file holds at most 10,000 records (an archive's limit).
+   */
+  constructor(private readonly label: (name: string) => string, sizes?: ReadonlyMap<string, number>) {
+    if (sizes === undefined) {
+      this.train = new GrowingBytes(CIFAR10_TRAIN_FILES.length * SLOT_BYTES);
+      return;
+    }
+    const bases = new Map<string, number>();
+    let total = 0;
+    for (const name of CIFAR10_TRAIN_FILES) {
+      const size = sizes.get(name);
+      if (size === undefined) continue;
+      bases.set(name, total);
+      if (size > 0 && size % CIFAR10_RECORD_BYTES === 0) total += (size / CIFAR10_RECORD_BYTES) * CIFAR10_IMAGE_BYTES;
+    }
+    this.laidOut = { pixels: new Uint8Array(total), sizes, bases };
+  }
 
-  /** Where the bytes of the member `name` (`size` bytes, at most a batch file's) go. */
+  /** Where the bytes of the file `name` (`size` bytes: at most a batch file's without sizes in advance) go. */
   open(name: string, size: number): MemberSink {
     if (name === CIFAR10_META_FILE) {
       const meta = (this.meta = new Uint8Array(size));
@@ -88,9 +114,13 @@ export class CIFAR10Collector {
     // pixel bytes of record r go to pixels[base + r · 3072 ...]
     let pixels: Uint8Array;
     let base = 0;
-    if (slot >= 0) {
+    if (slot >= 0 && this.laidOut !== null) {
+      if (this.laidOut.sizes.get(name) !== size) throw new Error(`CIFAR10Collector: ${name} of the ${this.laidOut.sizes.get(name)} bytes announced (got ${size})`);
+      base = this.laidOut.bases.get(name)!;
+      pixels = this.laidOut.pixels;
+    } else if (slot >= 0) {
       base = slot * SLOT_BYTES;
-      pixels = this.train.atLeast(base + count * CIFAR10_IMAGE_BYTES);
+      pixels = this.train!.atLeast(base + count * CIFAR10_IMAGE_BYTES);
     } else pixels = this.testPixels = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
     let at = 0; // bytes of the member read so far
     return {
@@ -118,26 +148,17 @@ export class CIFAR10Collector {
   }
 
   /**
-   * The records, as {@link readCIFAR10Set} reads them from the same files (training batches 1..5 in
+   * The records, as `parseCIFAR10Batches` reads them from the same files (training batches 1..5 in
    * that order), with its errors in its order.
-   * @throws {@link DataError} as readCIFAR10Set does.
+   * @throws {@link DataError} when no training or no test file came, and as parseCIFAR10Batches does.
    */
   finish(caller: string, where: string): CIFAR10Files {
     const trainFiles = presentCIFAR10Files((name) => this.batches.has(name), caller, where);
     const train = trainFiles.map((name) => this.batches.get(name)!);
     const test = this.batches.get(CIFAR10_TEST_FILE)!;
     checkRecords(train, caller);
-    // close up the training slots, in batch order (each moves towards the start: its slot is no earlier)
-    let total = 0;
-    const all = this.train.atLeast(0);
-    for (const [k, name] of CIFAR10_TRAIN_FILES.entries()) {
-      const batch = this.batches.get(name);
-      if (batch === undefined) continue;
-      const bytes = batch.count * CIFAR10_IMAGE_BYTES;
-      if (k * SLOT_BYTES !== total) all.copyWithin(total, k * SLOT_BYTES, k * SLOT_BYTES + bytes);
-      total += bytes;
-    }
-    const labels = new Int32Array(total / CIFAR10_IMAGE_BYTES);
+    const pixels = this.laidOut?.pixels ?? this.closedUp();
+    const labels = new Int32Array(pixels.length / CIFAR10_IMAGE_BYTES);
     let record = 0;
     for (const batch of train) {
       labels.set(batch.labels, record);
@@ -148,11 +169,25 @@ export class CIFAR10Collector {
       ? parseCIFAR10Meta(new TextDecoder().decode(this.meta), this.label(CIFAR10_META_FILE), caller)
       : [...CIFAR10_CLASSES];
     return {
-      train: { pixels: this.train.truncated(total), labels, count: record },
+      train: { pixels, labels, count: record },
       test: { pixels: this.testPixels, labels: test.labels, count: test.count },
       classes,
       trainFiles,
     };
+  }
+
+  /** The training slots closed up, in batch order (each moves towards the start: its slot is no earlier). */
+  private closedUp(): Uint8Array {
+    let total = 0;
+    const all = this.train!.atLeast(0);
+    for (const [k, name] of CIFAR10_TRAIN_FILES.entries()) {
+      const batch = this.batches.get(name);
+      if (batch === undefined) continue;
+      const bytes = batch.count * CIFAR10_IMAGE_BYTES;
+      if (k * SLOT_BYTES !== total) all.copyWithin(total, k * SLOT_BYTES, k * SLOT_BYTES + bytes);
+      total += bytes;
+    }
+    return this.train!.truncated(total);
   }
 }
 

@@ -1,10 +1,11 @@
 /**
- * Which files make up CIFAR-10 and how a set of them becomes records: the rules that
- * `loadCIFAR10` (a folder), `loadCIFAR10FromFiles` (named bytes) and `loadCIFAR10FromArchive`
- * (the members of the archive) share, and the limits the archive readers apply. No file system here.
+ * Which files make up CIFAR-10: the names that `loadCIFAR10` (a folder), `loadCIFAR10FromFiles`
+ * (named bytes) and `loadCIFAR10FromArchive` (the members of the archive) share, which must be there,
+ * and the limits the archive readers apply (their records are read by `CIFAR10Collector`). No file
+ * system here.
  * @module
  */
-import { CIFAR10_CLASSES, CIFAR10_RECORD_BYTES, parseCIFAR10Batches, parseCIFAR10Meta, type CIFAR10Records } from './cifar10Format.js';
+import { CIFAR10_RECORD_BYTES, type CIFAR10Records } from './cifar10Format.js';
 import { DataError } from './errors.js';
 
 /** The training batch files, in the order they are concatenated. @internal */
@@ -57,16 +58,6 @@ export interface CIFAR10Files {
   trainFiles: string[];
 }
 
-/** A set of named files: a folder, dropped files, an archive's members. @internal */
-export interface CIFAR10FileSet {
-  /** Whether the set holds a file called `name` (e.g. `'test_batch.bin'`). */
-  has(name: string): boolean;
-  /** The bytes of `name`. */
-  read(name: string): Uint8Array;
-  /** How `name` is called in messages: its path, or `<name> in <archive>`. */
-  label(name: string): string;
-}
-
 /**
  * The training files present, in order, after checking that there is at least one and a test file.
  * @param where - Where the files were looked for, in messages (a folder, `the files given`, ...).
@@ -82,25 +73,6 @@ export function presentCIFAR10Files(has: (name: string) => boolean, caller: stri
     throw new DataError(`${caller}: ${CIFAR10_TEST_FILE} in ${where} (got no such file)`);
   }
   return trainFiles;
-}
-
-/**
- * Reads `data_batch_1..5.bin` (those present, in order) as the training set, `test_batch.bin` as the
- * test set and `batches.meta.txt` for the class names (the standard names when it is missing).
- * @param where - Where the files were looked for, in messages (a folder, `the files given`, ...).
- * @throws {@link DataError} when no data_batch file or no test_batch.bin is there, a batch file's size
- *   is not a positive multiple of 3073, a label is above 9, or `batches.meta.txt` does not hold 10 names.
- * @internal
- */
-export function readCIFAR10Set(set: CIFAR10FileSet, caller: string, where: string): CIFAR10Files {
-  const trainFiles = presentCIFAR10Files((name) => set.has(name), caller, where);
-  const batch = (name: string) => ({ bytes: set.read(name), file: set.label(name) });
-  const train = parseCIFAR10Batches(trainFiles.map(batch), caller);
-  const test = parseCIFAR10Batches([batch(CIFAR10_TEST_FILE)], caller);
-  const classes = set.has(CIFAR10_META_FILE)
-    ? parseCIFAR10Meta(new TextDecoder().decode(set.read(CIFAR10_META_FILE)), set.label(CIFAR10_META_FILE), caller)
-    : [...CIFAR10_CLASSES];
-  return { train, test, classes, trainFiles };
 }
 
 /** Whether `name` is one of the CIFAR-10 files (a batch or the class names). @internal */

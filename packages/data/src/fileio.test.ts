@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CIFAR10_CLASSES } from './cifar10Format.js';
 import { DataError } from './errors.js';
 import { readCIFAR10Files } from './fileio.js';
@@ -80,6 +81,22 @@ describe.runIf(subset !== undefined)('the shared CIFAR-10 subset', () => {
 });
 
 describe('readCIFAR10Files on tiny files in the official format', () => {
+  it('gives a DataError naming the file when it is shorter than its size when the reading began (it changed meanwhile)', () => {
+    const dir = writeFiles(fresh(), tinyFiles());
+    const nodeFs = createRequire(import.meta.url)('node:fs') as typeof fs; // the module object the package's lookup returns
+    const statSync = nodeFs.statSync;
+    const spy = vi.spyOn(nodeFs, 'statSync').mockImplementation(((p: fs.PathLike) => {
+      const st = statSync(p);
+      return String(p).endsWith('test_batch.bin') ? { isFile: () => true, isDirectory: () => false, size: st.size + 3073 } : st;
+    }) as typeof statSync);
+    try {
+      const file = path.join(dir, 'test_batch.bin');
+      expect(() => readCIFAR10Files(dir, 'loadCIFAR10')).toThrow(new DataError(`loadCIFAR10: ${file} of ${12 * 3073} bytes, as it was when the reading began (got ${11 * 3073}: it changed meanwhile)`));
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('concatenates the data batches that exist, in order', () => {
     const files = tinyFiles([12, 8, 5]);
     files.delete('data_batch_2.bin'); // 1 and 3 only

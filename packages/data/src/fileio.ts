@@ -5,16 +5,24 @@
  * loads in a browser too.
  * @module
  */
-import { readCIFAR10Set, type CIFAR10Files } from './cifar10Files.js';
+import { CIFAR10Collector } from './cifar10Collector.js';
+import { CIFAR10_META_FILE, CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, presentCIFAR10Files, type CIFAR10Files } from './cifar10Files.js';
 import { DataError } from './errors.js';
 import { BYTES_ALTERNATIVE, nodeOnly, type NodeOnly } from './nodeBuiltins.js';
 
 /** Node's modules for the helpers below, which public Node-only functions call after their own check. */
 const node = (): NodeOnly => nodeOnly('@tapegrad/data', BYTES_ALTERNATIVE.files);
 
+/** Bytes read from a file at a time. */
+const READ_PIECE = 1024 * 1024;
+
 /**
  * Reads `data_batch_1..5.bin` (those that exist, in order), `test_batch.bin` and `batches.meta.txt`
- * (the standard names when it is missing) from `dir`, by the rules of {@link readCIFAR10Set}.
+ * (the standard names when it is missing) from `dir`, by the rules of {@link CIFAR10Collector}: each
+ * file is read a piece at a time straight into the records' arrays, so the data are held once, not as
+ * the files' bytes and again as the records.
+ * @throws {@link DataError} as the collector does, when `dir` is not a folder, and when a file is
+ *   shorter than its size said when the reading began (it changed meanwhile).
  * @internal
  */
 export function readCIFAR10Files(dir: string, caller: string): CIFAR10Files {
@@ -22,12 +30,31 @@ export function readCIFAR10Files(dir: string, caller: string): CIFAR10Files {
   if (!isDirectory(dir)) {
     throw new DataError(`${caller}: a folder holding the CIFAR-10 binary files (got ${dir}, which is not a folder)`);
   }
-  const set = {
-    has: (name: string) => isFile(path.join(dir, name)),
-    read: (name: string) => fs.readFileSync(path.join(dir, name)),
-    label: (name: string) => path.join(dir, name),
-  };
-  return readCIFAR10Set(set, caller, dir);
+  const sizes = new Map<string, number>();
+  for (const name of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE, CIFAR10_META_FILE]) {
+    const size = fileSize(path.join(dir, name));
+    if (size !== undefined) sizes.set(name, size);
+  }
+  presentCIFAR10Files((name) => sizes.has(name), caller, dir);
+  const collector = new CIFAR10Collector((name) => path.join(dir, name), sizes);
+  const piece = new Uint8Array(READ_PIECE);
+  for (const [name, size] of sizes) {
+    const file = path.join(dir, name);
+    const sink = collector.open(name, size);
+    const fd = fs.openSync(file, 'r');
+    try {
+      for (let at = 0; at < size;) {
+        const n = fs.readSync(fd, piece, 0, Math.min(READ_PIECE, size - at), at);
+        if (n === 0) throw new DataError(`${caller}: ${file} of ${size} bytes, as it was when the reading began (got ${at}: it changed meanwhile)`);
+        sink.write(piece.subarray(0, n));
+        at += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    sink.close();
+  }
+  return collector.finish(caller, dir);
 }
 
 /** Whether `p` is a regular file (symlinks followed). @internal */

@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CIFAR10_CLASSES, CIFAR10_IMAGE_BYTES, CIFAR10_RECORD_BYTES } from '../cifar10Format.js';
+import type { CIFAR10Files } from '../cifar10Files.js';
+import { CIFAR10_CLASSES, CIFAR10_IMAGE_BYTES, CIFAR10_RECORD_BYTES, parseCIFAR10Batch, parseCIFAR10Meta } from '../cifar10Format.js';
 
 /** The first ten labels of the official files (and of the tiny files made here). */
 export const FIRST_TRAIN_LABELS = [6, 9, 9, 4, 1, 1, 2, 7, 8, 3];
@@ -82,5 +83,30 @@ export function readRecords(file: string): { count: number; label: (r: number) =
     count: bytes.length / CIFAR10_RECORD_BYTES,
     label: (r) => bytes[r * CIFAR10_RECORD_BYTES] as number,
     pixel: (r, j) => bytes[r * CIFAR10_RECORD_BYTES + 1 + j] as number,
+  };
+}
+
+/**
+ * The records of a CIFAR-10 file set by `parseCIFAR10Batch`, file by file, concatenated in batch order:
+ * the format's own reading, not the loaders' (which split records off as the bytes stream in).
+ */
+export function parsedFiles(files: Map<string, Uint8Array>): CIFAR10Files {
+  const trainFiles = [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`).filter((name) => files.has(name));
+  const batches = trainFiles.map((name) => parseCIFAR10Batch(files.get(name)!, name));
+  const count = batches.reduce((n, b) => n + b.count, 0);
+  const pixels = new Uint8Array(count * CIFAR10_IMAGE_BYTES);
+  const labels = new Int32Array(count);
+  let at = 0;
+  for (const b of batches) {
+    pixels.set(b.pixels, at * CIFAR10_IMAGE_BYTES);
+    labels.set(b.labels, at);
+    at += b.count;
+  }
+  const meta = files.get('batches.meta.txt');
+  return {
+    train: { pixels, labels, count },
+    test: parseCIFAR10Batch(files.get('test_batch.bin')!, 'test_batch.bin'),
+    classes: meta === undefined ? [...CIFAR10_CLASSES] : parseCIFAR10Meta(new TextDecoder().decode(meta), 'batches.meta.txt'),
+    trainFiles,
   };
 }
