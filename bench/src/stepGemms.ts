@@ -40,6 +40,12 @@ export interface StepGemm {
   c: string;
 }
 
+/**
+ * The steps cycle through this many minibatches (`w1Workload.ts`'s `minibatches`, the peers'
+ * `batches`), so `h0` is a different array each step: the floor cycles as many copies of it.
+ */
+export const MINIBATCHES = 10;
+
 /** How the weights are stored: `[in, out]` (cs231n, numpy) or `[out, in]` (nn's Linear, PyTorch). */
 export type WeightLayout = 'fcnet' | 'sequential';
 

@@ -19,7 +19,7 @@ import {
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
 import { packages } from './w1Step.js';
-import { leadingDims, operandShapes, stepGemms } from './stepGemms.js';
+import { MINIBATCHES, leadingDims, operandShapes, stepGemms } from './stepGemms.js';
 import { CLASSES, INPUT, LAYERS, LR, TRAINING_WORKLOADS, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
@@ -91,7 +91,8 @@ async function tapegradTraining(cfg: TrainingConfig): Promise<Case[]> {
  * leading dimensions and dtype, through core's `gemm` as the step's `matmul` calls it. Every tensor
  * the list names is one array allocated once in the kernels' memory (where the step's operands are
  * after its first steps), the same array wherever the step reuses the tensor (W in forward and dx, h
- * in forward and dW, dy in dx and dW); C is overwritten in place. Cases are named as
+ * in forward and dW, dy in dx and dW); C is overwritten in place. The minibatch `h0` is one of
+ * `MINIBATCHES` arrays in turn, as the step cycles its minibatches. Cases are named as
  * {@link tapegradTraining}'s, so each stands in the row of the step it is the floor of.
  */
 async function tapegradStepGemms(cfg: TrainingConfig): Promise<Case[]> {
@@ -102,9 +103,9 @@ async function tapegradStepGemms(cfg: TrainingConfig): Promise<Case[]> {
     const gemms = stepGemms(cfg, layout);
     const shapes = operandShapes(gemms);
     /** The array of `tensor`; the two forms' arrays of one name have one size, and are shared. */
-    const operand = (tensor: string): FloatArray => {
+    const operand = (tensor: string, batch: number): FloatArray => {
       const [rows, cols] = shapes.get(tensor)!;
-      const key = `${tensor} ${rows * cols}`;
+      const key = `${tensor} ${rows * cols}${tensor === 'h0' ? ` ${batch}` : ''}`;
       let values = arrays.get(key);
       if (values === undefined) {
         values = kernels.allocate(cfg.dtype, rows * cols);
@@ -113,9 +114,10 @@ async function tapegradStepGemms(cfg: TrainingConfig): Promise<Case[]> {
       }
       return values;
     };
-    const calls = gemms.map((g) => ({ g, a: operand(g.a), b: operand(g.b), c: operand(g.c), ld: leadingDims(g) }));
+    const steps = Array.from({ length: MINIBATCHES }, (_, i) => gemms.map((g) => ({ g, a: operand(g.a, i), b: operand(g.b, i), c: operand(g.c, i), ld: leadingDims(g) })));
+    let i = 0;
     const step = () => {
-      for (const { g, a, b, c, ld } of calls) gemm(g.transA, g.transB, g.m, g.n, g.k, a, 0, ld[0], b, 0, ld[1], c, 0, ld[2], false);
+      for (const { g, a, b, c, ld } of steps[i++ % MINIBATCHES]!) gemm(g.transA, g.transB, g.m, g.n, g.k, a, 0, ld[0], b, 0, ld[1], c, 0, ld[2], false);
     };
     cases.push({ case: name, times: await timed(step, BUDGET_MS) });
   }

@@ -285,14 +285,14 @@ def numpy_conv_training():
 
 # --- the GEMM floor ------------------------------------------------------------------------------
 
-def step_gemms(torch_peer, cfg, gemms):
+def step_gemms(torch_peer, cfg, gemms, minibatches=10):
     """Only the matrix products of one training step: `gemms` is stepGemms.ts's list for this peer's
     own step (numpy's weights are [in, out] and it computes h @ W, hin.T @ da, da @ W.T: the `fcnet`
     layout; torch.nn.Linear's are [out, in], x @ W.T, dy.T @ x, dy @ W: `sequential`). Each tensor the
     list names is one array made once (the same one wherever the step reuses the tensor), stored
     row-major and read through a transposed view where the product transposes it, as the step's
     operands are; each product writes its C in place (out=), as numpy's `@` and torch's mm would into
-    a new array."""
+    a new array. The minibatch h0 is one of `minibatches` arrays in turn, as the step cycles its batches."""
     rng = np.random.default_rng(0)
     stored = {}
 
@@ -301,28 +301,36 @@ def step_gemms(torch_peer, cfg, gemms):
             stored[name] = rng.uniform(-1, 1, (rows, cols)).astype(cfg["dtype"])
         if stored[name].shape != (rows, cols):
             raise SystemExit(f"step_gemms: {name} is {stored[name].shape} elsewhere (got {(rows, cols)})")
-        return stored[name]
+        return name
 
-    plan = []
-    for g in gemms:
-        m, n, k = g["m"], g["n"], g["k"]
-        array(g["a"], *((k, m) if g["transA"] else (m, k)))
-        array(g["b"], *((n, k) if g["transB"] else (k, n)))
-        array(g["c"], m, n)
-        plan.append(((g["a"], g["transA"]), (g["b"], g["transB"]), g["c"]))
+    def stored_as(name, batch):
+        return f"{name} {batch}" if name == "h0" else name
+
+    plans = []  # per minibatch: ((a, transA), (b, transB), c) by stored name
+    for batch in range(minibatches):
+        plan = []
+        for g in gemms:
+            m, n, k = g["m"], g["n"], g["k"]
+            a = array(stored_as(g["a"], batch), *((k, m) if g["transA"] else (m, k)))
+            b = array(stored_as(g["b"], batch), *((n, k) if g["transB"] else (k, n)))
+            plan.append(((a, g["transA"]), (b, g["transB"]), array(g["c"], m, n)))
+        plans.append(plan)
     if torch_peer:
         import torch
         torch.set_num_threads(1)
-        tensors = {name: torch.from_numpy(x) for name, x in stored.items()}
-        view = lambda name, t: tensors[name].t() if t else tensors[name]
-        calls = [(view(*a), view(*b), tensors[c]) for a, b, c in plan]
+        arrays = {name: torch.from_numpy(x) for name, x in stored.items()}
+        view = lambda name, t: arrays[name].t() if t else arrays[name]
         product, version = (lambda x, y, out: torch.matmul(x, y, out=out)), torch.__version__
     else:
-        view = lambda name, t: stored[name].T if t else stored[name]
-        calls = [(view(*a), view(*b), stored[c]) for a, b, c in plan]
+        arrays = stored
+        view = lambda name, t: arrays[name].T if t else arrays[name]
         product, version = (lambda x, y, out: np.matmul(x, y, out=out)), np.__version__
+    steps = [[(view(*a), view(*b), arrays[c]) for a, b, c in plan] for plan in plans]
+    state = {"i": 0}
 
     def step():
+        calls = steps[state["i"] % minibatches]
+        state["i"] += 1
         for x, y, out in calls:
             product(x, y, out)
 
