@@ -19,7 +19,7 @@ import {
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
 import { packages } from './w1Step.js';
-import { MINIBATCHES, leadingDims, operandShapes, stepGemms } from './stepGemms.js';
+import { gemmFloorStep } from './gemmFloorStep.js';
 import { CLASSES, INPUT, LAYERS, LR, TRAINING_WORKLOADS, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
@@ -86,40 +86,16 @@ async function tapegradTraining(cfg: TrainingConfig): Promise<Case[]> {
 }
 
 /**
- * The GEMM floor of W1–W3: only the matrix products of one step, both forms' (`stepGemms.ts`: the
- * fcnet form's weights [in, out], the Sequential form's [out, in]), with their shapes, transposes,
- * leading dimensions and dtype, through core's `gemm` as the step's `matmul` calls it. Every tensor
- * the list names is one array allocated once in the kernels' memory (where the step's operands are
- * after its first steps), the same array wherever the step reuses the tensor (W in forward and dx, h
- * in forward and dW, dy in dx and dW); C is overwritten in place. The minibatch `h0` is one of
- * `MINIBATCHES` arrays in turn, as the step cycles its minibatches. Cases are named as
- * {@link tapegradTraining}'s, so each stands in the row of the step it is the floor of.
+ * The GEMM floor of W1–W3 (`gemmFloorStep.ts`): only the matrix products of one step, both forms'
+ * (`stepGemms.ts`: the fcnet form's weights [in, out], the Sequential form's [out, in]), every
+ * operand in the kernels' memory. Cases are named as {@link tapegradTraining}'s, so each stands in
+ * the row of the step it is the floor of.
  */
 async function tapegradStepGemms(cfg: TrainingConfig): Promise<Case[]> {
-  const kernels = await kernelsReady();
-  const arrays = new Map<string, FloatArray>();
+  const operands = { kernels: await kernelsReady(), arrays: new Map<string, FloatArray>() };
   const cases: Case[] = [];
   for (const [layout, name] of [['fcnet', 'step'], ['sequential', 'step, Sequential']] as const) {
-    const gemms = stepGemms(cfg, layout);
-    const shapes = operandShapes(gemms);
-    /** The array of `tensor`; the two forms' arrays of one name have one size, and are shared. */
-    const operand = (tensor: string, batch: number): FloatArray => {
-      const [rows, cols] = shapes.get(tensor)!;
-      const key = `${tensor} ${rows * cols}${tensor === 'h0' ? ` ${batch}` : ''}`;
-      let values = arrays.get(key);
-      if (values === undefined) {
-        values = kernels.allocate(cfg.dtype, rows * cols);
-        (values as Float64Array).set(filled(cfg.dtype, rows * cols, arrays.size + 1));
-        arrays.set(key, values);
-      }
-      return values;
-    };
-    const steps = Array.from({ length: MINIBATCHES }, (_, i) => gemms.map((g) => ({ g, a: operand(g.a, i), b: operand(g.b, i), c: operand(g.c, i), ld: leadingDims(g) })));
-    let i = 0;
-    const step = () => {
-      for (const { g, a, b, c, ld } of steps[i++ % MINIBATCHES]!) gemm(g.transA, g.transB, g.m, g.n, g.k, a, 0, ld[0], b, 0, ld[1], c, 0, ld[2], false);
-    };
-    cases.push({ case: name, times: await timed(step, BUDGET_MS) });
+    cases.push({ case: name, times: await timed(gemmFloorStep(cfg, layout, operands), BUDGET_MS) });
   }
   return cases;
 }
