@@ -17,7 +17,10 @@
  *
  * Implementations: tapegrad-wasm (one thread), tapegrad-wasm-2t (GEMM split over two threads),
  * tapegrad-js, torch-1t and numpy-1t (Debian's /usr/bin/python3, one thread, OpenBLAS), tfjs-wasm
- * (one thread) and tfjs-cpu. Each (workload, implementation) runs in its own process
+ * (one thread) and tfjs-cpu; and for W1 and W2 the GEMM floor, each step's matrix products alone
+ * (`stepGemms.ts`: the same shapes, transposes, dtype and operands in place as the real step):
+ * tapegrad-wasm-gemm, tapegrad-wasm-2t-gemm, torch-1t-gemm and numpy-1t-gemm, in steps/s, each set
+ * against the peers' whole step by issue 18's goals (`gemmFloor.ts`). Each (workload, implementation) runs in its own process
  * (`trainingChild.ts`, `trainingPeer.py`) for a time budget, `rounds` times in round-robin so a burst
  * of load from other processes spreads over all of them; a figure is the median over every timed call
  * of all rounds. Peak RSS is the largest of its runs.
@@ -32,9 +35,15 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { cliArgs } from './cliArgs.js';
+import { FLOOR_GOALS, floorVerdict } from './gemmFloor.js';
 import { median } from './sampleData.js';
+import { gemmFlops, stepGemms, type WeightLayout } from './stepGemms.js';
+import { TRAINING_WORKLOADS } from './w1Workload.js';
 
-const IMPLS = ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu'] as const;
+const IMPLS = [
+  'tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t', 'tfjs-wasm', 'tfjs-cpu',
+  'tapegrad-wasm-gemm', 'tapegrad-wasm-2t-gemm', 'torch-1t-gemm', 'numpy-1t-gemm',
+] as const;
 const WORKLOADS = ['W1', 'W2', 'W3', 'M1', 'M2', 'W4', 'M3'] as const;
 /** Budget multiplier per workload (W2 steps take a large part of a second, W4 steps a tenth). */
 const BUDGET_SCALE: Record<string, number> = { W1: 1, W2: 3, W3: 1, M1: 0.5, M2: 3, W4: 3, M3: 1 };
@@ -43,6 +52,13 @@ const WORKLOAD_IMPLS: Record<string, readonly string[]> = {
   W4: ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t', 'numpy-1t'],
   M3: ['tapegrad-wasm', 'tapegrad-wasm-2t', 'tapegrad-js', 'torch-1t'],
 };
+/** The workloads of the GEMM-only implementations (`-gemm`): those that issue 18's goals are set on. */
+const GEMM_WORKLOADS: readonly string[] = ['W1', 'W2'];
+/**
+ * Which products each Python peer's step makes: numpy's port keeps cs231n's W [in, out] (h @ W, h.T @ da,
+ * da @ W.T), torch.nn.Linear PyTorch's [out, in] (x @ W.T, dy.T @ x, dy @ W).
+ */
+const PEER_LAYOUT: Record<string, WeightLayout> = { 'numpy-1t-gemm': 'fcnet', 'torch-1t-gemm': 'sequential' };
 const PYTHON = '/usr/bin/python3';
 
 interface ChildResult {
@@ -61,6 +77,9 @@ const args = cliArgs({
 });
 const only = args.values.only?.split(',') ?? [...WORKLOADS];
 const impls = args.values.impls?.split(',') ?? [...IMPLS];
+for (const impl of impls) {
+  if (!(IMPLS as readonly string[]).includes(impl)) throw new Error(`training bench: unknown implementation ${impl} (known: ${IMPLS.join(', ')})`);
+}
 const jsonFile = args.values.json;
 const budget = args.number('budget');
 const rounds = args.number('rounds');
@@ -76,15 +95,21 @@ function fmaPeak(): { f32: number; f64: number } | undefined {
   return JSON.parse(child.stdout.trim().split('\n').pop()!) as { f32: number; f64: number };
 }
 
+/** A Python GEMM-only peer's fourth argument: its step's products as JSON (none for the other peers). */
+function peerGemms(impl: string, workload: string): string[] {
+  const layout = PEER_LAYOUT[impl], cfg = TRAINING_WORKLOADS[workload as keyof typeof TRAINING_WORKLOADS];
+  return layout === undefined || cfg === undefined ? [] : [JSON.stringify(stepGemms(cfg, layout))];
+}
+
 /** Runs one implementation on one workload in a child process; undefined (with a note) on failure. */
 function runChild(impl: string, workload: string, seconds: number): ChildResult | undefined {
-  const python = impl === 'torch-1t' || impl === 'numpy-1t';
+  const python = impl.startsWith('torch-1t') || impl.startsWith('numpy-1t');
   const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
   // the dev machine presets these; they halve OpenBLAS here, so the peers run without them
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const [command, args] = python
-    ? [PYTHON, [here('../src/trainingPeer.py'), impl, workload, String(seconds)]]
+    ? [PYTHON, [here('../src/trainingPeer.py'), impl, workload, String(seconds), ...peerGemms(impl, workload)]]
     : [process.execPath, [here('./trainingChild.js'), impl, workload, String(seconds)]];
   const child = spawnSync(command, args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (child.status !== 0) {
@@ -126,6 +151,7 @@ for (const workload of only) {
   for (let round = 0; round < rounds; round++) {
     for (const impl of impls) {
       if (WORKLOAD_IMPLS[workload] !== undefined && !WORKLOAD_IMPLS[workload].includes(impl)) continue;
+      if (impl.endsWith('-gemm') && !GEMM_WORKLOADS.includes(workload)) continue;
       const result = runChild(impl, workload, budget * (BUDGET_SCALE[workload] ?? 1));
       if (result === undefined) continue;
       if (result.version) versions.set(impl, result.version);
@@ -149,12 +175,14 @@ for (const workload of only) {
   console.log(`\n## ${workload} (${unit[metric]}, ${higherIsBetter ? 'higher' : 'lower'} is better; load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after)\n`);
   const cases = [...new Set(rows.map((r) => r.case))];
   const present = impls.filter((i) => rows.some((r) => r.impl === i));
-  console.log(`| case | ${present.join(' | ')} | tapegrad-wasm vs ${present.filter((i) => !i.startsWith('tapegrad')).join(', ')} |`);
+  // the ratio column sets the whole step against the peers' whole step; the GEMM floor has its own lines below
+  const peers = present.filter((i) => !i.startsWith('tapegrad') && !i.endsWith('-gemm'));
+  console.log(`| case | ${present.join(' | ')} | tapegrad-wasm vs ${peers.join(', ')} |`);
   console.log(`|---|${present.map(() => '---:').join('|')}|---|`);
   for (const name of cases) {
     const cells = present.map((impl) => rows.find((r) => r.impl === impl && r.case === name));
     const ours = rows.find((r) => r.impl === 'tapegrad-wasm' && r.case === name)?.value;
-    const ratios = present.filter((i) => !i.startsWith('tapegrad')).map((impl) => {
+    const ratios = peers.map((impl) => {
       // the peers time one training step: tapegrad's PyTorch-style row ('step, Sequential') is set against it too
       const theirs = (rows.find((r) => r.impl === impl && r.case === name) ?? rows.find((r) => r.impl === impl && r.case === name.split(',')[0]))?.value;
       if (ours === undefined || theirs === undefined) return 'n/a';
@@ -166,6 +194,12 @@ for (const workload of only) {
   const rss = present.map((impl) => `${impl} ${Math.max(...rows.filter((r) => r.impl === impl).map((r) => r.rssMb)).toFixed(0)}`);
   const calls = present.map((impl) => `${impl} ${rows.filter((r) => r.impl === impl).reduce((s, r) => s + r.calls, 0)}`);
   console.log(`\npeak RSS (MB): ${rss.join(', ')}\ntimed calls: ${calls.join(', ')}`);
+  const floor = FLOOR_GOALS.filter((g) => g.workload === workload).map((g) => {
+    const stepOf = (impl: string) => rows.find((r) => r.impl === impl && r.case === 'step')?.value;
+    const cfg = TRAINING_WORKLOADS[workload as keyof typeof TRAINING_WORKLOADS];
+    return floorVerdict(g, rows.filter((r) => r.impl === g.ours), stepOf(g.peer), stepOf(`${g.peer}-gemm`), gemmFlops(stepGemms(cfg, 'fcnet')));
+  }).filter((line) => line !== undefined);
+  if (floor.length > 0) console.log(`\nGEMM floor (issue 18): the step's matrix products alone against the peer's whole step\n${floor.map((l) => `- ${l}`).join('\n')}`);
   if (peakBefore !== undefined && peakAfter !== undefined) {
     const share = (dtype: 'float32' | 'float64', peak: number) => {
       const ours = rows.filter((r) => r.impl === 'tapegrad-wasm' && r.case.startsWith(`${dtype} 500×`)).map((r) => r.value);

@@ -4,29 +4,32 @@
  * its WebAssembly or TypeScript kernels, or TensorFlow.js on its wasm or cpu backend.
  *
  * Usage: `node dist/trainingChild.js IMPL WORKLOAD BUDGET_S` (IMPL: tapegrad-wasm, tapegrad-wasm-2t,
- * tapegrad-js, tfjs-wasm, tfjs-cpu). Prints one JSON object, as `trainingPeer.py` does. TensorFlow.js
- * has no float64 workloads and no port of W4 and M3: it prints no cases for them.
+ * tapegrad-js, tfjs-wasm, tfjs-cpu, or tapegrad-wasm-gemm, tapegrad-wasm-2t-gemm: only the matrix
+ * products of one W1–W3 step, see {@link tapegradStepGemms}). Prints one JSON object, as
+ * `trainingPeer.py` does. TensorFlow.js has no float64 workloads and no port of W4 and M3: it prints
+ * no cases for them.
  * @module
  */
 import { BatchNorm2d, GroupNorm, ThreeLayerConvNet, batchNormFused } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
 import {
-  fromArray, gemm, getKernels, giveBackArrays, manualSeed, ones, randint, randn, releaseGrad, releaseWithGraph, setKernels, zeros, type Tensor,
+  fromArray, gemm, getKernels, giveBackArrays, kernelsReady, manualSeed, ones, randint, randn, releaseGrad, releaseWithGraph, setKernels, zeros,
+  type FloatArray, type Tensor,
 } from '@tapegrad/core';
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
 import { packages } from './w1Step.js';
-import { CLASSES, INPUT, LAYERS, LR, W1, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
+import { gemmFloorStep } from './gemmFloorStep.js';
+import { CLASSES, INPUT, LAYERS, LR, TRAINING_WORKLOADS, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
 const BUDGET_MS = Number(budgetArg) * 1000;
+/** `…-gemm`: the implementation's kernels running only the step's matrix products. */
+const GEMM_ONLY = impl.endsWith('-gemm');
+const kernelImpl = GEMM_ONLY ? impl.slice(0, -'-gemm'.length) : impl;
 
 /** The training workloads: the notebook's net, 3072-(hidden×5)-10 with BatchNorm before each ReLU. */
-const WORKLOADS: Record<string, TrainingConfig> = {
-  W1,
-  W2: { batch: 500, hidden: 1000, dtype: 'float32' },
-  W3: { batch: 50, hidden: 100, dtype: 'float64' },
-};
+const WORKLOADS: Record<string, TrainingConfig> = TRAINING_WORKLOADS;
 /** W4: cs231n's ThreeLayerConvNet, 32 filters 7×7, hidden 100, batch 50, float32. M3: the norms at [50, 32, 16, 16]. */
 const W4 = { batch: 50, filters: 32, filterSize: 7, hidden: 100 } as const;
 const M3_SHAPE = [50, 32, 16, 16] as const, M3_GROUPS = 8;
@@ -63,8 +66,8 @@ async function timed(step: () => unknown, budget: number, minRuns = 3): Promise<
 // tapegrad
 
 function tapegradSetup(): void {
-  if (impl === 'tapegrad-js') setKernels('js');
-  else setKernels('wasm', { threads: impl === 'tapegrad-wasm-2t' ? 1 : 0 });
+  if (kernelImpl === 'tapegrad-js') setKernels('js');
+  else setKernels('wasm', { threads: kernelImpl === 'tapegrad-wasm-2t' ? 1 : 0 });
 }
 
 /**
@@ -80,6 +83,21 @@ async function tapegradTraining(cfg: TrainingConfig): Promise<Case[]> {
   manualSeed(0);
   const sequential = trainingModel(packages, cfg, 'sequential');
   return [{ case: 'step', times: fcnetTimes }, { case: 'step, Sequential', times: await timed(trainingStep(sequential, data), BUDGET_MS) }];
+}
+
+/**
+ * The GEMM floor of W1–W3 (`gemmFloorStep.ts`): only the matrix products of one step, both forms'
+ * (`stepGemms.ts`: the fcnet form's weights [in, out], the Sequential form's [out, in]), every
+ * operand in the kernels' memory. Cases are named as {@link tapegradTraining}'s, so each stands in
+ * the row of the step it is the floor of.
+ */
+async function tapegradStepGemms(cfg: TrainingConfig): Promise<Case[]> {
+  const operands = { kernels: await kernelsReady(), arrays: new Map<string, FloatArray>() };
+  const cases: Case[] = [];
+  for (const [layout, name] of [['fcnet', 'step'], ['sequential', 'step, Sequential']] as const) {
+    cases.push({ case: name, times: await timed(gemmFloorStep(cfg, layout, operands), BUDGET_MS) });
+  }
+  return cases;
 }
 
 /**
@@ -242,13 +260,17 @@ async function main(): Promise<void> {
   const training = WORKLOADS[workload];
   if (impl.startsWith('tapegrad')) {
     tapegradSetup();
-    if (training !== undefined) cases = await tapegradTraining(training);
+    if (GEMM_ONLY) {
+      if (training === undefined) throw new Error(`trainingChild: ${impl} runs W1-W3 only (got ${workload})`);
+      cases = await tapegradStepGemms(training);
+    } else if (training !== undefined) cases = await tapegradTraining(training);
     else if (workload === 'W4') cases = await tapegradConvTraining();
     else if (workload === 'M2') cases = await tapegradGemm();
     else if (workload === 'M1') cases = await tapegradBatchNorm();
     else if (workload === 'M3') cases = await tapegradNorms2d();
     else throw new Error(`unknown workload ${workload}`);
   } else {
+    if (GEMM_ONLY) throw new Error(`trainingChild: no GEMM-only form of ${kernelImpl} (got ${impl})`);
     const tf = await tfjsSetup();
     version = tf.version_core;
     if (training !== undefined && training.dtype === 'float32') cases = await tfjsTraining(tf, training);

@@ -1,7 +1,9 @@
 """The Python peers of bench/src/training.ts: PyTorch (CPU, one thread) and a numpy port of the
 same training step, timed the way the TypeScript side times itself.
 
-Usage: python3 trainingPeer.py IMPL WORKLOAD BUDGET_S   (IMPL: torch-1t | numpy-1t)
+Usage: python3 trainingPeer.py IMPL WORKLOAD BUDGET_S [GEMMS_JSON]   (IMPL: torch-1t | numpy-1t, or
+torch-1t-gemm | numpy-1t-gemm: only the matrix products of one W1-W3 step, the list given as JSON by
+training.ts from stepGemms.ts; see step_gemms)
 Prints one JSON object: {"impl", "workload", "metric", "cases": [{"case", "times": [seconds...]}], "rss_kb", "version"}.
 Run it with OPENBLAS_NUM_THREADS=1 and without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE.
 """
@@ -281,6 +283,60 @@ def numpy_conv_training():
     return [{"case": "step", "times": timed(step, BUDGET)}], np.__version__
 
 
+# --- the GEMM floor ------------------------------------------------------------------------------
+
+def step_gemms(torch_peer, cfg, gemms, minibatches=10):
+    """Only the matrix products of one training step: `gemms` is stepGemms.ts's list for this peer's
+    own step (numpy's weights are [in, out] and it computes h @ W, hin.T @ da, da @ W.T: the `fcnet`
+    layout; torch.nn.Linear's are [out, in], x @ W.T, dy.T @ x, dy @ W: `sequential`). Each tensor the
+    list names is one array made once (the same one wherever the step reuses the tensor), stored
+    row-major and read through a transposed view where the product transposes it, as the step's
+    operands are; each product writes its C in place (out=), as numpy's `@` and torch's mm would into
+    a new array. The minibatch h0 is one of `minibatches` arrays in turn, as the step cycles its batches."""
+    rng = np.random.default_rng(0)
+    stored = {}
+
+    def array(name, rows, cols):
+        if name not in stored:
+            stored[name] = rng.uniform(-1, 1, (rows, cols)).astype(cfg["dtype"])
+        if stored[name].shape != (rows, cols):
+            raise SystemExit(f"step_gemms: {name} is {stored[name].shape} elsewhere (got {(rows, cols)})")
+        return name
+
+    def stored_as(name, batch):
+        return f"{name} {batch}" if name == "h0" else name
+
+    plans = []  # per minibatch: ((a, transA), (b, transB), c) by stored name
+    for batch in range(minibatches):
+        plan = []
+        for g in gemms:
+            m, n, k = g["m"], g["n"], g["k"]
+            a = array(stored_as(g["a"], batch), *((k, m) if g["transA"] else (m, k)))
+            b = array(stored_as(g["b"], batch), *((n, k) if g["transB"] else (k, n)))
+            plan.append(((a, g["transA"]), (b, g["transB"]), array(g["c"], m, n)))
+        plans.append(plan)
+    if torch_peer:
+        import torch
+        torch.set_num_threads(1)
+        arrays = {name: torch.from_numpy(x) for name, x in stored.items()}
+        view = lambda name, t: arrays[name].t() if t else arrays[name]
+        product, version = (lambda x, y, out: torch.matmul(x, y, out=out)), torch.__version__
+    else:
+        arrays = stored
+        view = lambda name, t: arrays[name].T if t else arrays[name]
+        product, version = (lambda x, y, out: np.matmul(x, y, out=out)), np.__version__
+    steps = [[(view(*a), view(*b), arrays[c]) for a, b, c in plan] for plan in plans]
+    state = {"i": 0}
+
+    def step():
+        calls = steps[state["i"] % minibatches]
+        state["i"] += 1
+        for x, y, out in calls:
+            product(x, y, out)
+
+    return [{"case": "step", "times": timed(step, BUDGET)}], version
+
+
 def numpy_gemm():
     rng = np.random.default_rng(0)
     cases = []
@@ -312,8 +368,13 @@ def numpy_batchnorm():
 
 
 def main():
-    torch = IMPL == "torch-1t"
-    if WORKLOAD in WORKLOADS:
+    torch = IMPL in ("torch-1t", "torch-1t-gemm")
+    if IMPL.endswith("-gemm"):
+        if WORKLOAD not in WORKLOADS or len(sys.argv) < 5:
+            raise SystemExit(f"trainingPeer: {IMPL} takes W1-W3 and the step's products as JSON (got {sys.argv[2:]})")
+        cases, version = step_gemms(torch, WORKLOADS[WORKLOAD], json.loads(sys.argv[4]))
+        metric = "steps_per_s"
+    elif WORKLOAD in WORKLOADS:
         cases, version = (torch_training if torch else numpy_training)(WORKLOADS[WORKLOAD])
         metric = "steps_per_s"
     elif WORKLOAD == "W4":

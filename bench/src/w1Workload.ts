@@ -33,8 +33,15 @@ export interface TrainingConfig {
 /** The two ways the step is written. */
 export type Form = 'fcnet' | 'sequential';
 
-/** W1: batch 50, hidden 100, float32 (W2 and W3 in `trainingChild.ts` change the batch and hidden, or the dtype). */
+/** W1: batch 50, hidden 100, float32. */
 export const W1: TrainingConfig = { batch: 50, hidden: 100, dtype: 'float32' };
+
+/** The training workloads of `training.ts`: W1, W2 (hidden 1000, batch 500) and W3 (W1 in float64). */
+export const TRAINING_WORKLOADS: Readonly<Record<'W1' | 'W2' | 'W3', TrainingConfig>> = {
+  W1,
+  W2: { batch: 500, hidden: 1000, dtype: 'float32' },
+  W3: { batch: 50, hidden: 100, dtype: 'float64' },
+};
 
 /** The net's fixed sizes and Adam's learning rate. */
 export const LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
