@@ -9,6 +9,7 @@ import { Tensor, giveBackArrays, noGrad, recyclingArrays, zeros, type FloatDType
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { crossEntropy } from './functional/crossEntropy.js';
 import { pickForm } from './functional/fusedOpTable.js';
+import { linearComposed, linearInOutFused } from './functional/linear.js';
 import { Module } from './module.js';
 import type { Parameter } from './parameter.js';
 
@@ -50,6 +51,15 @@ export abstract class Cs231nClassifier extends Module {
 
   /** The names of the parameters the L2 penalty covers (cs231n's weights, not the biases). @internal */
   protected abstract weightNames(): readonly string[];
+
+  /**
+   * cs231n's affine layer, x·W + b with W in cs231n's `[in, out]` layout, in the model's backward
+   * mode: fused, one `linearFused` node that reads W as it is (no permute recorded for `W.T`); tape,
+   * `linearComposed(x, W.T, b)`. @internal
+   */
+  protected affine(x: Tensor, W: Tensor, b: Tensor): Tensor {
+    return this.backward === 'fused' ? linearInOutFused(x, W, b) : linearComposed(x, W.T, b);
+  }
 
   /** The parameters' dtype (follows `to(dtype)`). */
   get dtype(): FloatDType {

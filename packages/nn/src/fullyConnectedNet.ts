@@ -142,11 +142,11 @@ export class FullyConnectedNet extends Cs231nClassifier {
       throw new DtypeError(`FullyConnectedNet: expected a ${dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${dtype}')`);
     }
     const mode = this.backward;
-    const linear = pickForm('linear', mode), relu = pickForm('relu', mode);
+    const relu = pickForm('relu', mode);
     const batchNorm = pickForm('batchNorm', mode), layerNorm = pickForm('layerNorm', mode);
     let h = X.reshape([X.shape[0]!, inputDim]);
     for (let l = 1; l <= this.numLayers; l++) {
-      h = linear(h, this.field(`W${l}`).T, this.field(`b${l}`));
+      h = this.affine(h, this.field(`W${l}`), this.field(`b${l}`));
       if (l === this.numLayers) break;
       if (this.normalization === 'batchnorm') {
         h = batchNorm(h, this.field(`gamma${l}`), this.field(`beta${l}`), {
