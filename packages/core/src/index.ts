@@ -36,7 +36,7 @@ export {
   type CreationOptions, type TensorOptions,
 } from './creation.js';
 export { defineOp, defineOpWithAttrs } from './defineOp.js';
-export { createNdArray, contiguousNdArray } from './ndarrays.js';
+export { createNdArray, contiguousNdArray, matmulNdArray } from './ndarrays.js';
 export { gemm } from './kernels/gemm.js';
 export { setKernels, getKernels, kernelsReady, type KernelOptions } from './kernels/registry.js';
 export type { KernelSet, KernelName, AdamStep } from './kernels/kernelSet.js';

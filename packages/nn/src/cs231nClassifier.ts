@@ -9,8 +9,10 @@ import { Tensor, giveBackArrays, noGrad, recyclingArrays, zeros, type FloatDType
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
 import { crossEntropy } from './functional/crossEntropy.js';
 import { pickForm } from './functional/fusedOpTable.js';
+import { linearComposed, linearInOutFused } from './functional/linear.js';
 import { Module } from './module.js';
-import type { Parameter } from './parameter.js';
+import { collectBuffers } from './moduleTree.js';
+import type { Buffer, Parameter } from './parameter.js';
 
 /** What `loss(X, y)` returns: the loss and the gradient of every parameter by cs231n's name. @category Models */
 export interface LossAndGrads {
@@ -51,9 +53,18 @@ export abstract class Cs231nClassifier extends Module {
   /** The names of the parameters the L2 penalty covers (cs231n's weights, not the biases). @internal */
   protected abstract weightNames(): readonly string[];
 
+  /**
+   * cs231n's affine layer, x·W + b with W in cs231n's `[in, out]` layout, in the model's backward
+   * mode: fused, one `linearFused` node that reads W as it is (no permute recorded for `W.T`); tape,
+   * `linearComposed(x, W.T, b)`. @internal
+   */
+  protected affine(x: Tensor, W: Tensor, b: Tensor): Tensor {
+    return this.backward === 'fused' ? linearInOutFused(x, W, b) : linearComposed(x, W.T, b);
+  }
+
   /** The parameters' dtype (follows `to(dtype)`). */
   get dtype(): FloatDType {
-    return this.paramsInOrder()[0]![1].dtype as FloatDType;
+    return this.paramsInOrder().params[0]!.dtype as FloatDType;
   }
 
   /** The parameters by cs231n's names (W1, b1, ...), in cs231n's order. */
@@ -63,27 +74,61 @@ export abstract class Cs231nClassifier extends Module {
 
   /** The parameter names in cs231n's order (W1, b1, gamma1, beta1, …): namedParameters' names. */
   private paramNames: string[] | null = null;
+  /** Whether a name is dotted (a nested module's): then every call walks the modules. */
+  private nested = false;
+  /** What {@link paramsInOrder} hands out: refilled by each call, read at once. */
+  private readonly ordered: { names: readonly string[]; params: Parameter[] } = { names: [], params: [] };
+  /** An object with the parameter names as keys in their order, each null; `loss` copies it for its grads (see {@link newGrads}). */
+  private gradsTemplate: Record<string, Tensor | null> | null = null;
+  /** The list `survivors` hands to recyclingArrays, refilled by each loss call and emptied after it. */
+  private readonly keepList: (Tensor | null)[] = [];
+  /** The list `releaseGrads` hands to giveBackArrays, refilled by each call and emptied after it. */
+  private readonly giveBack: (Tensor | null)[] = [];
 
   /**
-   * The parameters by name in cs231n's order, as `namedParameters()` lists them, without walking
-   * the module's fields on every step (the fields themselves are read each time: `to(dtype)` may
-   * replace them). Models with nested modules (dotted names) walk them as namedParameters does.
+   * The parameter names and the parameters, in cs231n's order, as `namedParameters()` lists them,
+   * without walking the module's fields on every step (the fields themselves are read each time:
+   * `to(dtype)` may replace them). Models with nested modules (dotted names) walk them as
+   * namedParameters does. The lists are refilled by the next call: read them at once.
    */
-  private paramsInOrder(): [string, Parameter][] {
-    this.paramNames ??= [...this.namedParameters()].map(([name]) => name);
-    if (this.paramNames.some((name) => name.includes('.'))) return [...this.namedParameters()];
+  private paramsInOrder(): { readonly names: readonly string[]; readonly params: readonly Parameter[] } {
+    const o = this.ordered;
+    if (this.paramNames === null) {
+      this.paramNames = this.namedParameters().map(([name]) => name);
+      this.nested = this.paramNames.some((name) => name.includes('.'));
+    }
+    if (this.nested) {
+      const pairs = this.namedParameters();
+      o.names = pairs.map(([name]) => name);
+      o.params = pairs.map(([, p]) => p);
+      return o;
+    }
+    const names = this.paramNames, params = o.params;
     const fields = this as unknown as Record<string, Parameter>;
-    return this.paramNames.map((name) => [name, fields[name]!]);
+    for (let i = 0; i < names.length; i++) params[i] = fields[names[i]!]!;
+    o.names = names;
+    return o;
+  }
+
+  /**
+   * A new object for `loss`'s gradients, with `names` as its keys in that order (each null, to be
+   * set): a copy of one template, which makes it in one allocation with its final layout, where
+   * adding the keys one by one would make it a dictionary, grown step by step.
+   */
+  private newGrads(names: readonly string[]): Record<string, Tensor | null> {
+    let t = this.gradsTemplate;
+    if (t === null || !sameKeys(t, names)) t = this.gradsTemplate = Object.fromEntries(names.map((name) => [name, null]));
+    return { ...t };
   }
 
   /** The L2 penalty 0.5·reg·Σ‖W‖² as a scalar tensor on the tape, or null when reg is 0. */
   private penalty(): Tensor | null {
     if (this.reg === 0) return null;
     const sumOfSquares = pickForm('sumOfSquares', this.backward);
-    const params = new Map(this.paramsInOrder());
+    const { names, params } = this.paramsInOrder();
     let total: Tensor | null = null;
     for (const name of this.weightNames()) {
-      const s = sumOfSquares(params.get(name)!);
+      const s = sumOfSquares(params[names.indexOf(name)]!);
       total = total === null ? s : total.add(s);
     }
     return total === null ? null : total.mul(0.5 * this.reg);
@@ -102,7 +147,11 @@ export abstract class Cs231nClassifier extends Module {
   loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
     // every array the step makes besides the result, the parameters, their gradients and the
     // buffers is dead when it returns: give them back for the next step to reuse
-    return recyclingArrays(() => this.lossStep(X, y), (result) => this.survivors(result));
+    try {
+      return recyclingArrays(() => this.lossStep(X, y), (result) => this.survivors(result) as Tensor[]);
+    } finally {
+      this.keepList.fill(null); // (the list outlives the call: it must not keep the step's tensors alive)
+    }
   }
 
   private lossStep(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
@@ -120,12 +169,15 @@ export abstract class Cs231nClassifier extends Module {
       const dataLoss = crossEntropy(scores, y);
       const penalty = this.penalty();
       const loss = penalty === null ? dataLoss : dataLoss.add(penalty);
-      const params = this.paramsInOrder();
-      for (const [, p] of params) p.grad = null; // zeroGrad(), without walking the module's fields
+      const { names, params } = this.paramsInOrder();
+      for (let i = 0; i < params.length; i++) params[i]!.grad = null; // zeroGrad(), without walking the module's fields
       loss.backward();
-      const grads: Record<string, Tensor> = {};
-      for (const [name, p] of params) grads[name] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
-      return { loss: loss.item(), grads };
+      const grads = this.newGrads(names);
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i]!;
+        grads[names[i]!] = p.grad ?? zeros(p.shape, { dtype: p.dtype });
+      }
+      return { loss: loss.item(), grads: grads as Record<string, Tensor> };
     } finally {
       this.train(wasTraining);
     }
@@ -153,26 +205,53 @@ export abstract class Cs231nClassifier extends Module {
     if (grads === null || typeof grads !== 'object') {
       throw new TypeError(`${this.modelName}.releaseGrads: grads must be the object loss(X, y) returned (got ${grads === null ? 'null' : typeof grads})`);
     }
-    // by the parameters' order, which is the order loss(X, y) gave the gradients in (no Map by name)
-    const back: Tensor[] = [];
-    for (const [name, p] of this.paramsInOrder()) {
+    // by the parameters' order, which is the order loss(X, y) gave the gradients in (no Map by name),
+    // into a list kept from call to call
+    const { names, params } = this.paramsInOrder();
+    const back = this.giveBack;
+    let n = 0;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!, name = names[i]!;
       const g = Object.hasOwn(grads, name) ? grads[name] : undefined;
       if (g instanceof Tensor && p.grad === g) {
         p.grad = null;
-        back.push(g);
+        back[n++] = g;
       }
     }
-    giveBackArrays(back);
+    if (back.length !== n) back.length = n;
+    try {
+      giveBackArrays(back as Tensor[]);
+    } finally {
+      back.fill(null);
+    }
   }
 
-  /** What outlives a `loss` call: its result, and the model's parameters, gradients and buffers (a list, not a generator: every step asks). */
-  private survivors(result: Tensor | LossAndGrads): Tensor[] {
-    const out = result instanceof Tensor ? [result] : Object.values(result.grads);
-    for (const [, p] of this.paramsInOrder()) {
-      out.push(p);
-      if (p.grad !== null) out.push(p.grad);
+  /**
+   * What outlives a `loss` call: its result, and the model's parameters, gradients and buffers, in
+   * a list kept from call to call (`loss` empties it after use; every step asks).
+   */
+  private survivors(result: Tensor | LossAndGrads): readonly (Tensor | null)[] {
+    const out = this.keepList;
+    const { names, params } = this.paramsInOrder();
+    let n = 0;
+    if (result instanceof Tensor) out[n++] = result;
+    else for (let i = 0; i < names.length; i++) out[n++] = result.grads[names[i]!]!;
+    const grads = result instanceof Tensor ? null : result.grads;
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      out[n++] = p;
+      // (a gradient loss returned is listed already)
+      if (p.grad !== null && (grads === null || p.grad !== grads[names[i]!])) out[n++] = p.grad;
     }
-    for (const b of this.buffers()) out.push(b);
+    if (out.length !== n) out.length = n;
+    collectBuffers(this, out as Buffer[]); // (appends them)
     return out;
   }
+}
+
+/** Whether `record`'s keys are `names`, in that order. */
+function sameKeys(record: object, names: readonly string[]): boolean {
+  let i = 0;
+  for (const key in record) if (key !== names[i++]) return false;
+  return i === names.length;
 }

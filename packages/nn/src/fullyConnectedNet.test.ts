@@ -148,6 +148,43 @@ describe('FullyConnectedNet as a Module', () => {
     expect(stranger.toArray()).toEqual([1, 2]);
   });
 
+  test('every loss call returns a new grads object, keyed by the parameter names in their order, whatever the model', () => {
+    manualSeed(3);
+    const deep = new FullyConnectedNet([5, 4, 3], { inputDim: 3, numClasses: 2, dtype: 'float64', normalization: 'batchnorm' });
+    const shallow = new FullyConnectedNet([4], { inputDim: 3, numClasses: 2, dtype: 'float64' });
+    const X = randn([6, 3], f64), y = randint(0, 2, [6]);
+    const seen: object[] = [];
+    for (let k = 0; k < 3; k++) {
+      for (const model of [deep, shallow]) {
+        const { grads } = model.loss(X, y);
+        expect(Object.keys(grads)).toEqual(model.namedParameters().map(([name]) => name));
+        for (const [name, p] of model.namedParameters()) expect(grads[name], name).toBe(p.grad);
+        expect(seen).not.toContain(grads);
+        seen.push(grads);
+      }
+    }
+    // an earlier object is not refilled by later calls: its gradients are the ones that step made
+    const first = seen[0] as Record<string, unknown>;
+    expect(Object.keys(first)).toEqual(deep.namedParameters().map(([name]) => name));
+    expect(first.W1).not.toBe(deep.params.W1!.grad);
+  });
+
+  test('releaseGrads of some gradients, then of all of them, releases each once', () => {
+    const model = new FullyConnectedNet([4, 3], { inputDim: 3, numClasses: 2, dtype: 'float64' });
+    const X = randn([5, 3], f64), y = randint(0, 2, [5]);
+    const a = model.loss(X, y).grads;
+    model.releaseGrads({ b1: a.b1!, W2: a.W2! });
+    expect(model.namedParameters().filter(([, p]) => p.grad !== null).map(([n]) => n)).toEqual(['W1', 'b2', 'W3', 'b3']);
+    model.releaseGrads(a);
+    expect(model.namedParameters().filter(([, p]) => p.grad !== null)).toEqual([]);
+    const b = model.loss(X, y).grads;
+    const W1 = b.W1!.toArray();
+    model.releaseGrads(b);
+    expect(model.namedParameters().filter(([, p]) => p.grad !== null)).toEqual([]);
+    // the next step's gradients are those of the same data again
+    expect(model.loss(X, y).grads.W1!.toArray()).toEqual(W1);
+  });
+
   test('bad input is a named error', () => {
     const model = new FullyConnectedNet([4], { inputDim: 3, numClasses: 2 });
     expect(() => model.forward(randn([2, 4]))).toThrow(ShapeError);

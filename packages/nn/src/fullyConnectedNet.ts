@@ -13,6 +13,7 @@ import type { BackwardMode } from './backwardMode.js';
 import { Cs231nClassifier, type LossAndGrads } from './cs231nClassifier.js';
 import { pickForm } from './functional/fusedOpTable.js';
 import { dropout } from './functional/dropout.js';
+import type { BatchNormOptions } from './functional/batchNorm.js';
 
 export type { LossAndGrads };
 
@@ -122,6 +123,11 @@ export class FullyConnectedNet extends Cs231nClassifier {
     }
   }
 
+  /** The options of the batch norm calls (cs231n's: momentum 0.9 decay of the old value, biased running variance). */
+  private readonly batchNormOptions: BatchNormOptions = {
+    training: true, runningMean: null, runningVar: null, momentum: 0.1, unbiasedRunningVar: false, eps: 1e-5,
+  };
+
   private field(name: string): Tensor {
     return (this as unknown as Record<string, Tensor>)[name]!;
   }
@@ -142,23 +148,22 @@ export class FullyConnectedNet extends Cs231nClassifier {
       throw new DtypeError(`FullyConnectedNet: expected a ${dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${dtype}')`);
     }
     const mode = this.backward;
-    const linear = pickForm('linear', mode), relu = pickForm('relu', mode);
+    const relu = pickForm('relu', mode);
     const batchNorm = pickForm('batchNorm', mode), layerNorm = pickForm('layerNorm', mode);
-    let h = X.reshape([X.shape[0]!, inputDim]);
+    let h = X.ndim === 2 ? X : X.reshape([X.shape[0]!, inputDim]);
     for (let l = 1; l <= this.numLayers; l++) {
-      h = linear(h, this.field(`W${l}`).T, this.field(`b${l}`));
+      const names = layerNames(l);
+      h = this.affine(h, this.field(names.W), this.field(names.b));
       if (l === this.numLayers) break;
       if (this.normalization === 'batchnorm') {
-        h = batchNorm(h, this.field(`gamma${l}`), this.field(`beta${l}`), {
-          training: this.training,
-          runningMean: this.field(`runningMean${l}`),
-          runningVar: this.field(`runningVar${l}`),
-          momentum: 0.1,
-          unbiasedRunningVar: false,
-          eps: 1e-5,
-        });
+        // one options object, refilled for each call (the forms read it before they return)
+        const opts = this.batchNormOptions;
+        opts.training = this.training;
+        opts.runningMean = this.field(names.runningMean);
+        opts.runningVar = this.field(names.runningVar);
+        h = batchNorm(h, this.field(names.gamma), this.field(names.beta), opts);
       } else if (this.normalization === 'layernorm') {
-        h = layerNorm(h, [h.shape[1]!], this.field(`gamma${l}`), this.field(`beta${l}`), 1e-5);
+        h = layerNorm(h, [h.shape[1]!], this.field(names.gamma), this.field(names.beta), 1e-5);
       }
       h = relu(h);
       if (this.dropoutKeepRatio !== 1 && this.training) {
@@ -179,4 +184,24 @@ export class FullyConnectedNet extends Cs231nClassifier {
     const dims = [this.field('W1').shape[0]!, ...this.hiddenDims, this.field(`W${this.numLayers}`).shape[1]!];
     return `dims=[${dims.join(', ')}], normalization=${this.normalization}, reg=${this.reg}, dropoutKeepRatio=${this.dropoutKeepRatio}`;
   }
+}
+
+/** The names of layer l's parameters and buffers (W1, b1, gamma1, …). */
+interface LayerNames {
+  readonly W: string;
+  readonly b: string;
+  readonly gamma: string;
+  readonly beta: string;
+  readonly runningMean: string;
+  readonly runningVar: string;
+}
+
+/** Each layer's names, made once (a template string is a new string per call). */
+const namesByLayer: LayerNames[] = [];
+
+/** The names of layer l's parameters and buffers. */
+function layerNames(l: number): LayerNames {
+  return (namesByLayer[l] ??= Object.freeze({
+    W: `W${l}`, b: `b${l}`, gamma: `gamma${l}`, beta: `beta${l}`, runningMean: `runningMean${l}`, runningVar: `runningVar${l}`,
+  }));
 }

@@ -41,6 +41,21 @@ describe('Module', () => {
     expect(net.namedModules().map(([n]) => n)).toEqual(['', 'first', 'second']);
   });
 
+  test('the walks list own fields only, in Object.keys order: indices first, then names as assigned; not inherited ones', () => {
+    class WithInherited extends Affine {}
+    // an enumerable field on the prototype (as a plain-object mixin would put there) is not the module's own
+    (WithInherited.prototype as unknown as Record<string, unknown>).inherited = new Parameter(ones([4]));
+    const m = new WithInherited();
+    const named = m as unknown as Record<string | number, unknown>;
+    named.later = new Parameter(ones([1]));
+    named[1] = new Affine();
+    named[0] = new Affine();
+    named.child = new Affine();
+    expect(m.namedParameters().map(([n]) => n)).toEqual(['weight', 'bias', 'later', '0.weight', '0.bias', '1.weight', '1.bias', 'child.weight', 'child.bias']);
+    expect(m.children()).toEqual([named[0], named[1], named.child]);
+    expect(m.buffers()).toEqual([m.runningMean, m.scratch, ...[named[0], named[1], named.child].flatMap((c) => (c as Module).buffers())]);
+  });
+
   test('a null parameter field is not registered', () => {
     const a = new Affine();
     a.bias = null;

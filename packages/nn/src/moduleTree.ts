@@ -11,13 +11,16 @@ import type { Module } from './module.js';
 
 /**
  * Appends to `out` the values of `m`'s own fields that are instances of `cls`, in declaration order
- * (`Object.keys`), and their field names to `keys` when it is given; returns `out`. It makes nothing
- * but what it appends (no pairs, no closures), so the walks a training step runs can use it.
+ * (`Object.keys`' order), and their field names to `keys` when it is given; returns `out`. It makes
+ * nothing but what it appends (no pairs, no closures, and no array of the keys: `for…in` over an
+ * object's own fields reads the engine's cached list of them, where `Object.keys` copies it), so the
+ * walks a training step runs can use it.
  * @internal
  */
 export function fieldsOf<T>(m: Module, cls: abstract new (...args: never[]) => T, out: T[], keys?: string[]): T[] {
   const record = m as unknown as Record<string, unknown>;
-  for (const key of Object.keys(m)) {
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue; // (for…in also lists enumerable inherited keys, after the own ones)
     const value = record[key];
     if (value instanceof cls) {
       out.push(value);

@@ -141,10 +141,10 @@ export class ThreeLayerConvNet extends Cs231nClassifier {
       throw new DtypeError(`ThreeLayerConvNet: expected a ${this.W1.dtype} input, the model's dtype (got ${X.dtype}); convert X with .to('${this.W1.dtype}')`);
     }
     const mode = this.backward;
-    const relu = pickForm('relu', mode), linear = pickForm('linear', mode);
+    const relu = pickForm('relu', mode);
     const pooled = pickForm('convReluPool', mode)(X, this.W1, this.b1, { conv: { padding: 'same' }, pool: { kernelSize: 2 } });
-    const h = relu(linear(pooled.reshape([X.shape[0]!, this.W2.shape[0]!]), this.W2.T, this.b2));
-    return linear(h, this.W3.T, this.b3);
+    const h = relu(this.affine(pooled.reshape([X.shape[0]!, this.W2.shape[0]!]), this.W2, this.b2));
+    return this.affine(h, this.W3, this.b3);
   }
 
   /** `inputDim=[3, 32, 32], numFilters=32, filterSize=7, hiddenDim=100, numClasses=10, reg=0`. */

@@ -42,13 +42,18 @@ const NO_DATA = new Float32Array(0);
 const operandA: GemmOperand = { data: NO_DATA, offset: 0, ld: 1, trans: false };
 const operandB: GemmOperand = { data: NO_DATA, offset: 0, ld: 1, trans: false };
 
+/** The [m, n] shape handed to `createNd` (its view copies it): one array for every product. */
+const productShape = [0, 0];
+
 /** op(a)·op(b) for 2-D float ndarrays of one dtype, where op transposes when its flag is set; a new [m, n] array. */
 export function matmulNd(a: NdArray, transA: boolean, b: NdArray, transB: boolean): NdArray {
   const m = transA ? a.shape[1]! : a.shape[0]!;
   const k = transA ? a.shape[0]! : a.shape[1]!;
   const n = transB ? b.shape[0]! : b.shape[1]!;
+  productShape[0] = m;
+  productShape[1] = n;
   // gemm without accumulate writes every element of C (zeros when k is 0)
-  const out = createNd(dtypeOf(a), [m, n], false);
+  const out = createNd(dtypeOf(a), productShape, false);
   if (m === 0 || n === 0) return out;
   const A = asOperand(a, transA, operandA);
   const B = asOperand(b, transB, operandB);

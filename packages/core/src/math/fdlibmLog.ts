@@ -38,25 +38,54 @@ const LG7 = 1.479819860511658591e-01; // 3FC2F112 DF3E5244
  * @internal
  */
 export function fdlibmLog(x: number): number {
+  cell[0] = x;
+  logOfCell();
+  return cell[0]!;
+}
+
+/**
+ * The argument and the result of {@link logOfCell}. fdlibmLog's body is past the size up to which V8
+ * inlines a function, so a call of it passes its argument and its result as heap numbers, two
+ * objects per call (per softmax line, per gaussian pair); a call through this cell passes none:
+ * the body takes no number and returns none, and the three-line `fdlibmLog` around it is inlined.
+ */
+const cell = new Float64Array(1);
+
+/** fdlibm's `__ieee754_log` of `cell[0]`, into `cell[0]`. */
+function logOfCell(): void {
+  let x = cell[0]!;
   let hx = highWord(x);
   let k = 0;
   if (hx < 0x00100000) { // x < 2^-1022: zero, negative or subnormal
-    if (((hx & 0x7fffffff) | lowWord(x)) === 0) return -Infinity; // ln(±0)
-    if (hx < 0) return Number.NaN; // ln(negative)
+    if (((hx & 0x7fffffff) | lowWord(x)) === 0) { // ln(±0)
+      cell[0] = -Infinity;
+      return;
+    }
+    if (hx < 0) { // ln(negative)
+      cell[0] = Number.NaN;
+      return;
+    }
     k -= 54;
     x *= TWO54; // scale a subnormal up
     hx = highWord(x);
   }
-  if (hx >= 0x7ff00000) return x + x; // Infinity or NaN
+  if (hx >= 0x7ff00000) { // Infinity or NaN
+    cell[0] = x + x;
+    return;
+  }
   k += (hx >> 20) - 1023;
   hx &= 0x000fffff;
   let i = (hx + 0x95f64) & 0x100000;
   const f = withHighWord(x, hx | (i ^ 0x3ff00000)) - 1.0; // x normalized to [√2/2, √2), minus 1
   k += i >> 20;
   if ((0x000fffff & (2 + hx)) < 3) { // -2^-20 <= f < 2^-20
-    if (f === 0) return k === 0 ? 0 : k * LN2_HI + k * LN2_LO;
+    if (f === 0) {
+      cell[0] = k === 0 ? 0 : k * LN2_HI + k * LN2_LO;
+      return;
+    }
     const R = f * f * (0.5 - 0.33333333333333333 * f);
-    return k === 0 ? f - R : k * LN2_HI - ((R - k * LN2_LO) - f);
+    cell[0] = k === 0 ? f - R : k * LN2_HI - ((R - k * LN2_LO) - f);
+    return;
   }
   const s = f / (2.0 + f);
   const dk = k;
@@ -70,7 +99,8 @@ export function fdlibmLog(x: number): number {
   const R = t2 + t1;
   if (i > 0) {
     const hfsq = 0.5 * f * f;
-    return k === 0 ? f - (hfsq - s * (hfsq + R)) : dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    cell[0] = k === 0 ? f - (hfsq - s * (hfsq + R)) : dk * LN2_HI - ((hfsq - (s * (hfsq + R) + dk * LN2_LO)) - f);
+    return;
   }
-  return k === 0 ? f - s * (f - R) : dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
+  cell[0] = k === 0 ? f - s * (f - R) : dk * LN2_HI - ((s * (f - R) - dk * LN2_LO) - f);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { DtypeError, Generator, ShapeError, relError, tensor, type Tensor } from '@tapegrad/core';
+import { DtypeError, Generator, ShapeError, gradcheck, relError, tensor, type Tensor } from '@tapegrad/core';
 import { linearComposed, linearFused } from '@tapegrad/nn';
+import { linearInOutFused } from './linear.js';
 
 type LinearFn = (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor;
 const paths: [string, LinearFn][] = [['linearFused', linearFused], ['linearComposed', linearComposed]];
@@ -71,4 +72,62 @@ describe('linearFused and linearComposed', () => {
       expect(() => fn(x, w, 3 as never)).toThrow(`${name}: bias must be a Tensor or null (got number)`);
     });
   }
+});
+
+describe('linearInOutFused (cs231n\'s [in, out] weight)', () => {
+  const g = new Generator(11);
+  for (const dtype of ['float64', 'float32'] as const) {
+    const x = g.randn([7, 5], { dtype });
+    const W = g.randn([5, 4], { dtype }); // [in, out]
+    const b = g.randn([4], { dtype });
+    const G = g.randn([7, 4], { dtype });
+
+    test(`${dtype}: the values and gradients of linearFused(x, W.T, b), bit for bit, with dW contiguous in W's layout`, () => {
+      const copies = () => [x, W, b].map((t) => tensor(t.toFloat64Array(), { dtype, shape: t.shape, requiresGrad: true }));
+      const [xa, Wa, ba] = copies(), [xb, Wb, bb] = copies();
+      const ya = linearInOutFused(xa!, Wa!, ba);
+      const yb = linearFused(xb!, Wb!.T, bb);
+      ya.backward(G);
+      yb.backward(G);
+      expect(Array.from(ya.data.data)).toEqual(Array.from(yb.data.data));
+      for (const [p, q] of [[xa, xb], [Wa, Wb], [ba, bb]] as const) expect(Array.from(p!.grad!.toFloat64Array())).toEqual(Array.from(q!.grad!.toFloat64Array()));
+      expect(Wa!.grad!.shape).toEqual([5, 4]);
+      expect(Wa!.grad!.isContiguous()).toBe(true);
+    });
+  }
+
+  test('against x·W + b and its gradients computed from core ops, and gradcheck', () => {
+    const x = g.randn([6, 3], { dtype: 'float64' }), W = g.randn([3, 5], { dtype: 'float64' }), b = g.randn([5], { dtype: 'float64' });
+    const G = g.randn([6, 5], { dtype: 'float64' });
+    const [xs, Ws, bs] = leaves([x, W, b]);
+    const y = linearInOutFused(xs!, Ws!, bs);
+    expect(relError(y, x.matmul(W).add(b))).toBeLessThan(1e-14);
+    y.backward(G);
+    expect(relError(xs!.grad!, G.matmul(W.T))).toBeLessThan(1e-14);
+    expect(relError(Ws!.grad!, x.T.matmul(G))).toBeLessThan(1e-14);
+    expect(relError(bs!.grad!, G.sum(0))).toBeLessThan(1e-14);
+    expect(gradcheck((a, w, c) => linearInOutFused(a!, w!, c), leaves([x, W, b])).ok).toBe(true);
+    expect(gradcheck((a, w) => linearInOutFused(a!, w!), leaves([x, W])).ok).toBe(true);
+  });
+
+  test('one node named linearFused whose inputs are x, W and b (no permute of W recorded)', () => {
+    const [x, W, b] = leaves([g.randn([2, 3]), g.randn([3, 4]), g.randn([4])]);
+    const y = linearInOutFused(x!, W!, b);
+    expect(y.gradFn?.name).toBe('linearFused');
+    const inputs = y.gradFn!.inputs;
+    expect(inputs.length).toBe(3);
+    expect(inputs[0]).toBe(x);
+    expect(inputs[1]).toBe(W);
+    expect(inputs[2]).toBe(b);
+  });
+
+  test('names the operand whose shape or dtype is wrong, with the weight in its [in, out] layout', () => {
+    const x = g.randn([7, 5], { dtype: 'float64' }), W = g.randn([5, 4], { dtype: 'float64' }), b = g.randn([4], { dtype: 'float64' });
+    expect(() => linearInOutFused(x.reshape([5, 7]), W, b)).toThrow('linearFused: expected x [N, 5] (got [5, 7])');
+    expect(() => linearInOutFused(x, W.reshape([20]), b)).toThrow('linearFused: expected weight [inFeatures, outFeatures] (got [20])');
+    expect(() => linearInOutFused(x, W, b.reshape([2, 2]))).toThrow('linearFused: expected bias [4] (got [2, 2])');
+    expect(() => linearInOutFused(x, W.to('float32'), b)).toThrow("linearFused: weight must have x's dtype float64 (got float32)");
+    expect(() => linearInOutFused(x, null as never)).toThrow('linearFused: weight must be a Tensor (got null)');
+    expect(() => linearInOutFused(x, W, 1 as never)).toThrow('linearFused: bias must be a Tensor or null (got number)');
+  });
 });

@@ -4,20 +4,25 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOp, formatShape, getKernels, matmul,
-  type FloatArray, type NdArray,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOpWithAttrs, formatShape, getKernels,
+  matmulNdArray, type FloatArray, type NdArray,
 } from '@tapegrad/core';
 
 /** Checks the operands of a linear map and names `op` in the error. @internal */
 export function checkLinearOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
   checkFloatTensor(op, x, 'x');
   if (!(weight instanceof Tensor)) throw new TypeError(`${op}: weight must be a Tensor (got ${weight === null ? 'null' : typeof weight})`);
-  if (bias !== null && bias !== undefined && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null (got ${typeof bias})`);
   if (weight.ndim !== 2) throw new ShapeError(`${op}: expected weight [outFeatures, inFeatures] (got ${formatShape(weight.shape)})`);
-  const [outFeatures, inFeatures] = weight.shape as [number, number];
+  checkLinearShapes(op, x, weight.shape, weight.dtype, bias);
+}
+
+/** The rest of {@link checkLinearOperands}, for a float x and a 2-D weight of `weightShape` [out, in] and `weightDtype`. */
+function checkLinearShapes(op: string, x: Tensor, weightShape: readonly number[], weightDtype: string, bias: Tensor | null | undefined): void {
+  if (bias !== null && bias !== undefined && !(bias instanceof Tensor)) throw new TypeError(`${op}: bias must be a Tensor or null (got ${typeof bias})`);
+  const outFeatures = weightShape[0]!, inFeatures = weightShape[1]!;
   if (x.ndim !== 2 || x.shape[1] !== inFeatures) throw new ShapeError(`${op}: expected x [N, ${inFeatures}] (got ${formatShape(x.shape)})`);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) throw new ShapeError(`${op}: expected bias [${outFeatures}] (got ${formatShape(bias.shape)})`);
-  if (weight.dtype !== x.dtype) throw new DtypeError(`${op}: weight must have x's dtype ${x.dtype} (got ${weight.dtype})`);
+  if (weightDtype !== x.dtype) throw new DtypeError(`${op}: weight must have x's dtype ${x.dtype} (got ${weightDtype})`);
   if (bias && bias.dtype !== x.dtype) throw new DtypeError(`${op}: bias must have x's dtype ${x.dtype} (got ${bias.dtype})`);
 }
 
@@ -53,49 +58,63 @@ function isTransposedContiguous(w: NdArray): boolean {
   return rows > 1 && cols > 1 && w.stride[0] === 1 && w.stride[1] === rows;
 }
 
+/** How {@link linearOp} reads its weight: PyTorch's `[out, in]` (y = x·Wᵀ) or cs231n's `[in, out]` (y = x·W). */
+interface WeightLayout {
+  readonly inOut: boolean;
+}
+const OUT_IN: WeightLayout = Object.freeze({ inOut: false });
+const IN_OUT: WeightLayout = Object.freeze({ inOut: true });
+
 /**
- * y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy. Operands keep their strides (the
- * GEMM reads a transposed weight in place), and dW is computed in the weight's own layout: for a
- * weight that is `W.T` of a contiguous W, as (xᵀ·dy)ᵀ, so that the gradient reaching W is contiguous.
+ * y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy (for an [in, out] weight,
+ * `inOut`: y = x·W + b, dx = dy·Wᵀ, dW = xᵀ·dy). The products are core's ndarray-level
+ * `matmulNdArray`, which reads operands in their strides and takes transposes as flags (no tensor,
+ * node or transposed view per product). dW is computed in the weight's own layout: for a weight
+ * that is `W.T` of a contiguous W, as (xᵀ·dy)ᵀ, so that the gradient reaching W is contiguous.
  */
-const linearOp = defineOp({
+const linearOp = defineOpWithAttrs<WeightLayout, readonly [x: NdArray, w: NdArray]>({
   name: 'linearFused',
   contiguous: false,
-  forward(ctx, x: NdArray, w: NdArray, b: NdArray | undefined) {
+  forward(ctx, x, w, b?: NdArray) {
     ctx.save(x, w);
-    // transposed views taken of the ndarrays (w.transpose(1, 0) is what Tensor.T's view is), not
-    // through Tensor.T, which records a permute op for each: nothing here is on the tape
-    const y = matmul(new Tensor(x), new Tensor(w.transpose(1, 0))).data;
+    const y = matmulNdArray(x, false, w, !ctx.attrs.inOut);
     if (b !== undefined) {
-      const [n, m] = y.shape as [number, number];
+      const n = y.shape[0]!, m = y.shape[1]!;
       const bias = contiguousNdArray(b);
       getKernels().addRowVector(n, m, y.data as FloatArray, y.offset, bias.data as FloatArray, bias.offset);
     }
     return y;
   },
   backward(ctx, dy) {
-    const [x, w] = ctx.saved as [NdArray, NdArray];
-    const g = new Tensor(dy);
-    const dx = ctx.needsGrad[0] ? matmul(g, new Tensor(w)).data : null;
+    const x = ctx.saved[0], w = ctx.saved[1];
+    const inOut = ctx.attrs.inOut;
+    const dx = ctx.needsGrad[0] ? matmulNdArray(dy, false, w, inOut) : null;
     let dw: NdArray | null = null;
     if (ctx.needsGrad[1]) {
-      dw = isTransposedContiguous(w)
-        ? matmul(new Tensor(x.transpose(1, 0)), g).data.transpose(1, 0)
-        : matmul(new Tensor(dy.transpose(1, 0)), new Tensor(x)).data;
+      if (inOut) dw = matmulNdArray(x, true, dy, false);
+      else dw = isTransposedContiguous(w) ? matmulNdArray(x, true, dy, false).transpose(1, 0) : matmulNdArray(dy, true, x, false);
     }
     if (ctx.inputShapes.length === 2) return [dx, dw];
     return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
   },
 });
 
+/** The float64 row sums of {@link sumRows}, as long as the longest row yet (the kernels write the first m). */
+let rowSums = new Float64Array(0);
+/** The [m] shape handed to `createNdArray` (its view copies it). */
+const biasShape = [0];
+
 /** Σ over the rows of an [n, m] ndarray: an [m] ndarray. */
 function sumRows(dy: NdArray): NdArray {
-  const [n, m] = dy.shape as [number, number];
+  const n = dy.shape[0]!, m = dy.shape[1]!;
   const c = contiguousNdArray(dy);
-  const db = createNdArray(dy.dtype as 'float32' | 'float64', [m]);
-  const acc = new Float64Array(m);
+  biasShape[0] = m;
+  const db = createNdArray(dy.dtype as 'float32' | 'float64', biasShape, false); // every element written below
+  if (rowSums.length < m) rowSums = new Float64Array(m);
+  const acc = rowSums;
   getKernels().sumRows(n, m, c.data as FloatArray, c.offset, acc);
-  db.data.set(acc);
+  const out = db.data;
+  for (let j = 0; j < m; j++) out[j] = acc[j]!;
   return db;
 }
 
@@ -126,5 +145,26 @@ function sumRows(dy: NdArray): NdArray {
  */
 export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkLinearOperands('linearFused', x, weight, bias);
-  return bias ? linearOp(x, weight, bias) : linearOp(x, weight);
+  return linearOp(bias ? [x, weight, bias] : [x, weight], OUT_IN);
 }
+
+/**
+ * {@link linearFused} with the weight in cs231n's `[in, out]` layout: y = x·W + b, one node named
+ * `linearFused`, the same values as `linearFused(x, W.T, b)` without recording the permute of `W.T`
+ * (and dW comes out in W's layout, contiguous). For cs231n's models, whose weights are `[in, out]`.
+ * @internal
+ */
+export function linearInOutFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkFloatTensor('linearFused', x, 'x');
+  if (!(weight instanceof Tensor)) throw new TypeError(`linearFused: weight must be a Tensor (got ${weight === null ? 'null' : typeof weight})`);
+  if (weight.ndim !== 2) throw new ShapeError(`linearFused: expected weight [inFeatures, outFeatures] (got ${formatShape(weight.shape)})`);
+  // the checks of linearFused(x, weight.T, bias), on the transposed shape, without making the view
+  const t = transposedShape;
+  t[0] = weight.shape[1]!;
+  t[1] = weight.shape[0]!;
+  checkLinearShapes('linearFused', x, t, weight.dtype, bias);
+  return linearOp(bias ? [x, weight, bias] : [x, weight], IN_OUT);
+}
+
+/** The [out, in] shape linearInOutFused checks an [in, out] weight as. */
+const transposedShape = [0, 0];
