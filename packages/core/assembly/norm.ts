@@ -5,11 +5,15 @@
  * kernels do. Addresses are bytes.
  *
  * BatchNorm works on strips of four columns (two f64x2), then two, then one, each down all n rows:
- * a strip's sums take one read of its rows from L2, and the elementwise pass that follows (y, or dx)
- * reads the same rows again while they are in L1, with the strip's per-column coefficients held in
- * registers. Every column sums its rows in order with one accumulator, so the results do not depend
- * on the strip a column falls in. (Wider strips ran slower: V8 spills their accumulators.)
+ * a strip's sums take one read of its rows from L2, and the elementwise pass (y, or dx) reads the
+ * same rows again while they are in L1, with the strip's per-column coefficients held in registers.
+ * Training forward without x̂ and training backward with dx (the training step's calls) run their
+ * strips of four software-pipelined, each strip's elementwise pass in one loop with the next
+ * strip's sums (`normStrips.ts`); the other cases run a strip's two passes one after the other.
+ * Every column sums its rows in order with one accumulator, so the results do not depend on the
+ * strip a column falls in. (Wider strips ran slower: V8 spills their accumulators.)
  */
+import { backwardStrips, forwardStrips, madd, nmadd } from './normStrips';
 import { load2, store2, total } from './pointwise';
 
 /**
@@ -71,11 +75,11 @@ import { load2, store2, total } from './pointwise';
     for (let at = xs; at < end; at += rowBytes) {
       const x0 = load2<T>(at);
       store2<T>(hat, f64x2.mul(f64x2.sub(x0, m0), i0));
-      store2<T>(yat, f64x2.add(f64x2.mul(x0, a0), b0));
+      store2<T>(yat, madd(x0, a0, b0));
       if (wide) {
         const x1 = load2<T>(at + 2 * S);
         store2<T>(hat + 2 * S, f64x2.mul(f64x2.sub(x1, m1), i1));
-        store2<T>(yat + 2 * S, f64x2.add(f64x2.mul(x1, a1), b1));
+        store2<T>(yat + 2 * S, madd(x1, a1, b1));
       }
       yat += rowBytes;
       hat += rowBytes;
@@ -83,8 +87,8 @@ import { load2, store2, total } from './pointwise';
     return;
   }
   for (let at = xs; at < end; at += rowBytes) {
-    store2<T>(yat, f64x2.add(f64x2.mul(load2<T>(at), a0), b0));
-    if (wide) store2<T>(yat + 2 * S, f64x2.add(f64x2.mul(load2<T>(at + 2 * S), a1), b1));
+    store2<T>(yat, madd(load2<T>(at), a0, b0));
+    if (wide) store2<T>(yat + 2 * S, madd(load2<T>(at + 2 * S), a1, b1));
     yat += rowBytes;
   }
 }
@@ -127,6 +131,10 @@ function batchNormForward<T>(
   const rowBytes = <usize>c * S;
   const invN = f64x2.splat(1 / <f64>n), eps2 = f64x2.splat(eps);
   let j = 0;
+  if (training && !xHat) {
+    j = c & ~3;
+    if (j) forwardStrips<T>(n, rowBytes, j, x, y, eps, scale, shift, mean, variance, invStd);
+  }
   for (; j + 4 <= c; j += 4) {
     const o = <usize>j * S;
     forwardStrip<T>(true, n, rowBytes, x + o, y + o, xHat ? xHat + o : 0, training, eps2, invN, scale, shift, mean, variance, invStd, <usize>j * 8);
@@ -173,11 +181,11 @@ export function batchNormForwardF64(
   for (let dat = dys; dat < end; dat += rowBytes) {
     const d0 = load2<T>(dat);
     g0 = f64x2.add(g0, d0);
-    h0 = f64x2.add(h0, f64x2.mul(d0, f64x2.sub(load2<T>(xat), m0)));
+    h0 = madd(d0, f64x2.sub(load2<T>(xat), m0), h0);
     if (wide) {
       const d1 = load2<T>(dat + 2 * S);
       g1 = f64x2.add(g1, d1);
-      h1 = f64x2.add(h1, f64x2.mul(d1, f64x2.sub(load2<T>(xat + 2 * S), m1)));
+      h1 = madd(d1, f64x2.sub(load2<T>(xat + 2 * S), m1), h1);
     }
     xat += rowBytes;
   }
@@ -203,8 +211,8 @@ export function batchNormForwardF64(
   xat = xs;
   let dxat = dxs;
   for (let dat = dys; dat < end; dat += rowBytes) {
-    store2<T>(dxat, f64x2.add(f64x2.sub(f64x2.mul(a0, load2<T>(dat)), f64x2.mul(load2<T>(xat), e0)), f0));
-    if (wide) store2<T>(dxat + 2 * S, f64x2.add(f64x2.sub(f64x2.mul(a1, load2<T>(dat + 2 * S)), f64x2.mul(load2<T>(xat + 2 * S), e1)), f1));
+    store2<T>(dxat, nmadd(load2<T>(xat), e0, madd(a0, load2<T>(dat), f0)));
+    if (wide) store2<T>(dxat + 2 * S, nmadd(load2<T>(xat + 2 * S), e1, madd(a1, load2<T>(dat + 2 * S), f1)));
     xat += rowBytes;
     dxat += rowBytes;
   }
@@ -250,6 +258,10 @@ function batchNormBackward<T>(
   const rowBytes = <usize>c * S;
   const nf = f64x2.splat(<f64>n);
   let j = 0;
+  if (training && dx) {
+    j = c & ~3;
+    if (j) backwardStrips<T>(n, rowBytes, j, dy, x, dx, mean, invStd, scale, sumDy, sumDyXHat);
+  }
   for (; j + 4 <= c; j += 4) {
     const o = <usize>j * S;
     backwardStrip<T>(true, n, rowBytes, dy + o, x + o, dx ? dx + o : 0, training, nf, mean, invStd, scale, sumDy, sumDyXHat, <usize>j * 8);

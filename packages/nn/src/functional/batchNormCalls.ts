@@ -107,9 +107,9 @@ export class BatchNormCall implements AffineFlags {
     const c = this.channels;
     const weight = this.hasWeight ? params[0]! : null, bias = this.hasBias ? params[this.hasWeight ? 1 : 0]! : null;
     if (weight === null) this.scale.fill(1);
-    else for (let j = 0; j < c; j++) this.scale[j] = weight.data[weight.offset + j]!;
+    else copyValues(weight, c, this.scale);
     if (bias === null) this.shift.fill(0);
-    else for (let j = 0; j < c; j++) this.shift[j] = bias.data[bias.offset + j]!;
+    else copyValues(bias, c, this.shift);
   }
 
   /**
@@ -133,6 +133,17 @@ export class BatchNormCall implements AffineFlags {
     copyVector(runningMean, this.mean);
     copyVector(runningVar, this.variance);
   }
+}
+
+/**
+ * The `c` contiguous values of `nd` from its offset into `into`, as float64: one `set` (a block
+ * copy, or a conversion from float32) when they are its whole array, as a parameter's are, else
+ * element by element (nothing allocated either way).
+ */
+function copyValues(nd: NdArray, c: number, into: Float64Array): void {
+  const data = nd.data, offset = nd.offset;
+  if (offset === 0 && data.length === c) into.set(data);
+  else for (let j = 0; j < c; j++) into[j] = data[offset + j]!;
 }
 
 /** A [C] tensor's values into `into`, as float64. */
