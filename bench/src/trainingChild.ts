@@ -16,7 +16,7 @@ import {
 import type * as Tf from '@tensorflow/tfjs-core';
 import { filled } from './sampleData.js';
 import { packages } from './w1Step.js';
-import { CLASSES, INPUT, LAYERS, LR, W1, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
+import { CLASSES, INPUT, LAYERS, LR, W1, W2, minibatches, trainingModel, trainingStep, type TrainingConfig } from './w1Workload.js';
 
 const [impl = 'tapegrad-wasm', workload = 'W1', budgetArg = '2'] = process.argv.slice(2);
 const BUDGET_MS = Number(budgetArg) * 1000;
@@ -24,7 +24,7 @@ const BUDGET_MS = Number(budgetArg) * 1000;
 /** The training workloads: the notebook's net, 3072-(hidden×5)-10 with BatchNorm before each ReLU. */
 const WORKLOADS: Record<string, TrainingConfig> = {
   W1,
-  W2: { batch: 500, hidden: 1000, dtype: 'float32' },
+  W2,
   W3: { batch: 50, hidden: 100, dtype: 'float64' },
 };
 /** W4: cs231n's ThreeLayerConvNet, 32 filters 7×7, hidden 100, batch 50, float32. M3: the norms at [50, 32, 16, 16]. */

@@ -33,8 +33,11 @@ export interface TrainingConfig {
 /** The two ways the step is written. */
 export type Form = 'fcnet' | 'sequential';
 
-/** W1: batch 50, hidden 100, float32 (W2 and W3 in `trainingChild.ts` change the batch and hidden, or the dtype). */
+/** W1: batch 50, hidden 100, float32 (W3 in `trainingChild.ts` is W1 in float64). */
 export const W1: TrainingConfig = { batch: 50, hidden: 100, dtype: 'float32' };
+
+/** W2: batch 500, hidden 1000, float32. */
+export const W2: TrainingConfig = { batch: 500, hidden: 1000, dtype: 'float32' };
 
 /** The net's fixed sizes and Adam's learning rate. */
 export const LAYERS = 5, INPUT = 3072, CLASSES = 10, LR = 1e-3;
