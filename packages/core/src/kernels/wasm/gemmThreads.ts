@@ -37,6 +37,13 @@ export type ThreadJob = (typeof THREAD_JOBS)[number];
 /** The job code of `name`. */
 export const jobCode = (name: ThreadJob): number => THREAD_JOBS.indexOf(name) + 1;
 const JOB_EXIT = 0;
+/**
+ * Milliseconds a thread that waits (a worker for its next job, the calling thread for a worker to
+ * finish) checks the counter in a loop before it sleeps in `Atomics.wait`: a sleeping thread took
+ * tens to hundreds of microseconds to wake here, and a training step hands out its jobs less than a
+ * millisecond apart. (OpenMP's and OpenBLAS's threads spin before they sleep for the same reason.)
+ */
+export const SPIN_MS = 1;
 
 /**
  * The worker's loop, shared by both platforms: instantiate, call `ready()`, then wait on the slot
@@ -52,7 +59,11 @@ function run(module, memory, slot, ready) {
   ready();
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctl, 0, seen);
+    let job = Atomics.load(ctl, 0);
+    for (const until = performance.now() + ${SPIN_MS}; job === seen && performance.now() < until; ) {
+      for (let i = 0; i < 64 && job === seen; i++) job = Atomics.load(ctl, 0);
+    }
+    if (job === seen) Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     const op = ctl[2];
     if (op === ${JOB_EXIT}) break;
@@ -186,10 +197,12 @@ export class KernelThreads {
     Atomics.notify(ctl, 0);
   }
 
-  /** Blocks until worker `i` has finished its last job; throws when the job trapped. */
+  /** Blocks (spinning first, see {@link SPIN_MS}) until worker `i` has finished its last job; throws when the job trapped. */
   wait(i: number): void {
     const { ctl } = this.slots[i]!;
     const target = Atomics.load(ctl, 0);
+    const until = performance.now() + SPIN_MS;
+    while (Atomics.load(ctl, 1) !== target && performance.now() < until);
     for (;;) {
       const done = Atomics.load(ctl, 1);
       if (done === target) break;
