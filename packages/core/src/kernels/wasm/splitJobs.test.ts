@@ -95,6 +95,20 @@ describe.skipIf(one === undefined || split === undefined || split.threads === 0)
         expect(sameBits(y, y2), `${rows}×${cols}`).toBe(true);
       }
     });
+
+    it(`${name}: the row sums give the one-thread results bit for bit, split by strips of columns`, () => {
+      const random = seeded(14);
+      const before = split!.splitElementwise;
+      for (const rows of [1, 3, 500]) for (const cols of [1, 31, 32, 33, 50, 1000]) {
+        const x = data(C, rows * cols, random, 3);
+        const [s1, s2] = [new Float64Array(cols), new Float64Array(cols)];
+        one!.sumRows(rows, cols, x, 3, s1);
+        split!.sumRows(rows, cols, x, 3, s2);
+        expect(sameBits(s1, s2), `${rows}×${cols}`).toBe(true);
+      }
+      // 32 columns and more are split (two strips of 16 at least)
+      expect(split!.splitElementwise - before).toBe(3 * 4);
+    });
   }
 });
 

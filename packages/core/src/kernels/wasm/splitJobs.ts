@@ -35,6 +35,20 @@ export function cut(extent: number, ways: number, align: number, part: (start: n
   return parts;
 }
 
+/**
+ * A product's parts (`gemmF32`/`gemmF64` arguments, `[tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc,
+ * accumulate]` with byte addresses): slices of C's columns, or of its rows when C is taller than
+ * wide, each starting on a multiple of `align`; part i packs into `workspace(i)`.
+ */
+export function gemmParts(ways: number, align: number, bytes: number, args: readonly number[], workspace: (i: number) => number): number[][] {
+  const [tA = 0, tB = 0, m = 0, n = 0, k = 0, pa = 0, lda = 0, pb = 0, ldb = 0, pc = 0, ldc = 0, acc = 0] = args;
+  const byColumns = n >= m;
+  let i = 0;
+  return cut(byColumns ? n : m, ways, align, (start, size) => (byColumns
+    ? [tA, tB, m, size, k, pa, lda, pb + start * (tB ? ldb : 1) * bytes, ldb, pc + start * bytes, ldc, acc, workspace(i++)]
+    : [tA, tB, size, n, k, pa + start * (tA ? 1 : lda) * bytes, lda, pb, ldb, pc + start * ldc * bytes, ldc, acc, workspace(i++)]));
+}
+
 /** Elements per run boundary of an elementwise split: 64 bytes of float32, so two threads never write one cache line. */
 export const ELEMENT_ALIGN = 16;
 

@@ -17,7 +17,7 @@ import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
 import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './gemmThreads.js';
-import { ELEMENT_ALIGN, cut, elementParts, runParts, type Kernel } from './splitJobs.js';
+import { ELEMENT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
 
@@ -225,16 +225,6 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   };
   const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
 
-  /** Runs a product over the calling thread and the workers, each on a slice of C's columns (or rows, when C is taller than wide). */
-  const splitGemm = (workers: KernelThreads, S: number, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]: number[]): void => {
-    splitProducts++;
-    const byColumns = n! >= m!;
-    let i = 0; // each part packs into its own thread's workspace; the calling thread takes the first
-    const parts = cut(byColumns ? n! : m!, workers.size + 1, SLICE_ALIGN, (start, size) => (byColumns
-      ? [tA!, tB!, m!, size, k!, pa!, lda!, pb! + start * (tB ? ldb! : 1) * S, ldb!, pc! + start * S, ldc!, acc!, workspace(i++)]
-      : [tA!, tB!, size, n!, k!, pa! + start * (tA ? 1 : lda!) * S, lda!, pb!, ldb!, pc! + start * ldc! * S, ldc!, acc!, workspace(i++)]));
-    runParts(workers, jobCode(S === 4 ? 'gemmF32' : 'gemmF64'), S === 4 ? wasm.gemmF32 : wasm.gemmF64, parts);
-  };
   /** The workers when a call over `elements` elements is to be split, else null. */
   const elementwiseWorkers = (elements: number): KernelThreads | null => {
     if (threadCount === 0 || elements < threadMinElements || elements < 2 * ELEMENT_ALIGN) return null;
@@ -256,7 +246,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
       const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
       if (workers === null || workers.size === 0) (S === 4 ? wasm.gemmF32 : wasm.gemmF64)(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
-      else splitGemm(workers, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]);
+      else {
+        splitProducts++;
+        const parts = gemmParts(workers.size + 1, SLICE_ALIGN, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc], workspace);
+        runParts(workers, jobCode(S === 4 ? 'gemmF32' : 'gemmF64'), S === 4 ? wasm.gemmF32 : wasm.gemmF64, parts);
+      }
       copyOutputs();
     } finally {
       endCall();
@@ -316,7 +310,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     sumRows: (rows, cols, x, xOffset, out) => {
       try {
-        (f32(x) ? wasm.sumRowsF32 : wasm.sumRowsF64)(rows, cols, input(x, xOffset, rows * cols), output(out, 0, cols));
+        const px = input(x, xOffset, rows * cols), pout = output(out, 0, cols);
+        const S = x.BYTES_PER_ELEMENT, run = S === 4 ? wasm.sumRowsF32 : wasm.sumRowsF64;
+        // split by strips of columns (each column's sum is the one-thread one)
+        const workers = cols >= 2 * ELEMENT_ALIGN ? elementwiseWorkers(rows * cols) : null;
+        if (workers === null) run(rows, cols, cols, px, pout);
+        else runParts(workers, jobCode(S === 4 ? 'sumRowsF32' : 'sumRowsF64'), run, cut(cols, workers.size + 1, ELEMENT_ALIGN, (start, size) => [rows, size, cols, px + start * S, pout + start * 8]));
         copyOutputs();
       } finally {
         endCall();
