@@ -2,13 +2,14 @@
  * Two checkouts' whole training step, timed in one process round for round: this checkout's
  * packages against another checkout's (built), each with its own module state (kernels, RNG,
  * pools). The step is bench W1's (the notebook's net 3072-(100×5)-10 with BatchNorm, batch 50,
- * Adam; `--dtype float64` for W3) written two ways: cs231n's `FullyConnectedNet.loss` +
+ * Adam; `--dtype float64` for W3; `--workload W2` for hidden 1000 and batch 500) written two ways: cs231n's `FullyConnectedNet.loss` +
  * `Adam.step` (`fcnet`), and the PyTorch-style quickstart (`Sequential` + `crossEntropy` + `Adam`,
  * `sequential`). On a machine whose speed drifts by a quarter within minutes, alternating rounds
  * put both builds under the same conditions, so a few percent shows.
  *
- * Run: `node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64]
- * [--rounds 20] [--steps 50] [--this CHECKOUT] [--clock wall|cpu]`. Prints the median steps/s of each build, this build's gain,
+ * Run: `node bench/dist/w1Paired.js OTHER_CHECKOUT [--workload W1|W2] [--model fcnet|sequential] [--dtype float32|float64]
+ * [--threads 0] [--rounds 20] [--steps 50] [--this CHECKOUT] [--clock wall|cpu]`. `--threads N` gives each
+ * build's kernels N worker threads (only the running build's are busy: the other's wait). Prints the median steps/s of each build, this build's gain,
  * and the median (and quartiles) of the gains of round pairs (a round and the other build's round
  * next to it), which a burst of load spoils for one pair only. `--this` times another checkout in
  * this one's place (a bisect point against a base).
@@ -18,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
-import { minibatches, trainingModel, trainingStep, W1, type Form } from './w1Workload.js';
+import { minibatches, trainingModel, trainingStep, W1, W2, type Form } from './w1Workload.js';
 
 type Core = typeof import('@tapegrad/core');
 type Nn = typeof import('@tapegrad/nn');
@@ -26,8 +27,8 @@ type Optim = typeof import('@tapegrad/optim');
 
 const args = cliArgs({
   script: 'w1Paired',
-  usage: 'node bench/dist/w1Paired.js OTHER_CHECKOUT [--model fcnet|sequential] [--dtype float32|float64] [--rounds N] [--steps N] [--this CHECKOUT] [--clock wall|cpu]',
-  values: { model: 'fcnet', dtype: 'float32', rounds: '20', steps: '50', this: undefined, clock: 'wall' },
+  usage: 'node bench/dist/w1Paired.js OTHER_CHECKOUT [--workload W1|W2] [--model fcnet|sequential] [--dtype float32|float64] [--threads N] [--rounds N] [--steps N] [--this CHECKOUT] [--clock wall|cpu]',
+  values: { workload: 'W1', model: 'fcnet', dtype: 'float32', threads: '0', rounds: '20', steps: '50', this: undefined, clock: 'wall' },
   positionals: { required: ['OTHER_CHECKOUT'] },
 });
 const other = args.positionals[0]!;
@@ -35,6 +36,9 @@ const model = args.values.model;
 const dtype = args.values.dtype as 'float32' | 'float64';
 const rounds = args.number('rounds');
 const steps = args.number('steps');
+const threads = args.number('threads');
+const workload = args.values.workload;
+if (workload !== 'W1' && workload !== 'W2') throw new Error(`w1Paired: --workload is W1 or W2 (got ${workload})`);
 if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Paired: --model is fcnet or sequential (got ${model})`);
 const form: Form = model;
 const here = path.resolve(args.values.this ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'));
@@ -49,9 +53,9 @@ async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Opti
  * build's packages; the data drawn before the model).
  */
 function stepOf(packages: { core: Core; nn: Nn; optim: Optim }): () => void {
-  packages.core.setKernels('wasm', { threads: 0 });
+  packages.core.setKernels('wasm', { threads });
   packages.core.manualSeed(0);
-  const cfg = { ...W1, dtype };
+  const cfg = { ...(workload === 'W2' ? W2 : W1), dtype };
   const data = minibatches(packages, cfg);
   return trainingStep(trainingModel(packages, cfg, form), data);
 }
@@ -66,7 +70,7 @@ if (clockName !== 'wall' && clockName !== 'cpu') throw new Error(`w1Paired: --cl
 const clock = clockName === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
 const builds = { this: stepOf(await load(here)), other: stepOf(await load(other)) };
-for (const run of Object.values(builds)) for (let k = 0; k < 100; k++) run();
+for (const run of Object.values(builds)) for (let k = 0; k < (workload === 'W2' ? 5 : 100); k++) run();
 const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
 for (let round = 0; round < rounds; round++) {
   for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
@@ -77,7 +81,7 @@ for (let round = 0; round < rounds; round++) {
 }
 const rate = (key: 'this' | 'other') => 1000 / median(times[key]);
 const mine = rate('this'), theirs = rate('other');
-console.log(`${model} ${dtype}, this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
+console.log(`${workload} ${model} ${dtype}, ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
 const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
 const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;

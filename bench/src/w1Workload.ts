@@ -36,10 +36,13 @@ export type Form = 'fcnet' | 'sequential';
 /** W1: batch 50, hidden 100, float32. */
 export const W1: TrainingConfig = { batch: 50, hidden: 100, dtype: 'float32' };
 
-/** The training workloads of `training.ts`: W1, W2 (hidden 1000, batch 500) and W3 (W1 in float64). */
+/** W2: batch 500, hidden 1000, float32. */
+export const W2: TrainingConfig = { batch: 500, hidden: 1000, dtype: 'float32' };
+
+/** The training workloads of `training.ts`: W1, W2 and W3 (W1 in float64). */
 export const TRAINING_WORKLOADS: Readonly<Record<'W1' | 'W2' | 'W3', TrainingConfig>> = {
   W1,
-  W2: { batch: 500, hidden: 1000, dtype: 'float32' },
+  W2,
   W3: { batch: 50, hidden: 100, dtype: 'float64' },
 };
 

@@ -147,8 +147,12 @@ export function addRowVectorF64(rows: i32, cols: i32, y: usize, bias: usize): vo
   else v128.store(ptr, v);
 }
 
-/** out[j] = Σ_i x[i, j] in f64 (out: f64 array), over a contiguous rows × cols matrix. */
-export function columnSums<T>(rows: i32, cols: i32, x: usize, out: usize): void {
+/**
+ * out[j] = Σ_i x[i, j] in f64 (out: f64 array), over a rows × cols matrix whose rows are `ld`
+ * elements apart (a strip of a wider matrix, for a thread's share of the columns). Each column sums
+ * its rows in order, whichever strip it falls in.
+ */
+export function columnSums<T>(rows: i32, cols: i32, ld: i32, x: usize, out: usize): void {
   const S: usize = sizeof<T>();
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
@@ -157,17 +161,17 @@ export function columnSums<T>(rows: i32, cols: i32, x: usize, out: usize): void 
     for (let r = 0; r < rows; r++) {
       s0 = f64x2.add(s0, load2<T>(at));
       s1 = f64x2.add(s1, load2<T>(at + 2 * S));
-      at += <usize>cols * S;
+      at += <usize>ld * S;
     }
     v128.store(out + <usize>j * 8, s0);
     v128.store(out + <usize>j * 8, s1, 16);
   }
   for (; j < cols; j++) {
     let s: f64 = 0;
-    for (let r = 0; r < rows; r++) s += <f64>load<T>(x + <usize>(r * cols + j) * S);
+    for (let r = 0; r < rows; r++) s += <f64>load<T>(x + <usize>(r * ld + j) * S);
     store<f64>(out + <usize>j * 8, s);
   }
 }
 
-export function sumRowsF32(rows: i32, cols: i32, x: usize, out: usize): void { columnSums<f32>(rows, cols, x, out); }
-export function sumRowsF64(rows: i32, cols: i32, x: usize, out: usize): void { columnSums<f64>(rows, cols, x, out); }
+export function sumRowsF32(rows: i32, cols: i32, ld: i32, x: usize, out: usize): void { columnSums<f32>(rows, cols, ld, x, out); }
+export function sumRowsF64(rows: i32, cols: i32, ld: i32, x: usize, out: usize): void { columnSums<f64>(rows, cols, ld, x, out); }

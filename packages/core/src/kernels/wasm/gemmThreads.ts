@@ -1,9 +1,10 @@
 /**
- * Worker threads for the WebAssembly GEMM: each worker instantiates the same module on the same
- * shared memory and waits on its slot of a control block; the calling thread writes a job (the
- * arguments of `gemmF32`/`gemmF64` for a slice of C) into the slot, wakes the worker with
- * `Atomics.notify`, computes its own slice, then waits for the worker's done counter. No messages,
- * no copies: operands, packing buffers and C are all in the shared memory.
+ * Worker threads for the WebAssembly kernels: each worker instantiates the same module on the same
+ * shared memory and waits on its slot of a control block; the calling thread writes a job (a
+ * kernel export's name, by its index in {@link THREAD_JOBS}, and its arguments for a slice of the
+ * work: columns or rows of a GEMM's C, a run of an elementwise kernel's elements) into the slot,
+ * wakes the worker with `Atomics.notify`, computes its own slice, then waits for the worker's done
+ * counter. No messages, no copies: operands, packing buffers and results are all in the shared memory.
  *
  * The workers are Node's worker threads under Node and Web Workers in a browser (the module and the
  * memory are posted to them once); {@link threadPlatform} makes that choice, the one place it is made.
@@ -13,12 +14,36 @@
 import { availableParallelism, hasWorkerThreads, runsOnNode, startWorker, type KernelWorker } from './nodePlatform.js';
 import { hardwareConcurrency, startWebWorker, webThreadEnvironment, webThreadsUnavailable } from './webPlatform.js';
 
-/** Int32 words per worker slot: [0] job counter, [1] done counter, [2] op, [3..15] arguments, [16] error flag. */
-export const SLOT_WORDS = 32;
-/** Job codes. */
-export const JOB_GEMM_F32 = 1;
-export const JOB_GEMM_F64 = 2;
+/**
+ * Int32 words per worker slot: [0] job counter, [1] done counter, [2] job (0: exit), [3] error flag;
+ * from byte {@link ARGS_BYTE} the job's arguments as float64 (an i32 or an address exactly, an f64 as it is).
+ */
+export const SLOT_WORDS = 64;
+/** Where a slot's arguments start, in bytes from the slot. */
+const ARGS_BYTE = 32;
+/** Arguments a job may have. */
+export const MAX_JOB_ARGS = 24;
+
+/**
+ * The kernel exports a worker runs, by job code (the index + 1). A job calls the export with its
+ * arguments in order, as the calling thread would.
+ */
+export const THREAD_JOBS = [
+  'gemmF32', 'gemmF64', 'adamF32', 'adamF64', 'reluF32', 'reluF64', 'reluBackwardF32', 'reluBackwardF64',
+  'addRowVectorF32', 'addRowVectorF64', 'sumRowsF32', 'sumRowsF64',
+] as const;
+/** A kernel export a worker runs. */
+export type ThreadJob = (typeof THREAD_JOBS)[number];
+/** The job code of `name`. */
+export const jobCode = (name: ThreadJob): number => THREAD_JOBS.indexOf(name) + 1;
 const JOB_EXIT = 0;
+/**
+ * Milliseconds a thread that waits (a worker for its next job, the calling thread for a worker to
+ * finish) checks the counter in a loop before it sleeps in `Atomics.wait`: a sleeping thread took
+ * tens to hundreds of microseconds to wake here, and a training step hands out its jobs less than a
+ * millisecond apart. (OpenMP's and OpenBLAS's threads spin before they sleep for the same reason.)
+ */
+export const SPIN_MS = 1;
 
 /**
  * The worker's loop, shared by both platforms: instantiate, call `ready()`, then wait on the slot
@@ -28,21 +53,26 @@ const JOB_EXIT = 0;
 const RUN = `
 function run(module, memory, slot, ready) {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort() { throw new Error('wasm abort'); } } });
-  const { gemmF32, gemmF64 } = instance.exports;
-  const ctl = new Int32Array(memory.buffer, slot, ${SLOT_WORDS});
+  const kernels = [null, ...${JSON.stringify(THREAD_JOBS)}.map((name) => instance.exports[name])];
+  const ctl = new Int32Array(memory.buffer, slot, 4);
+  const a = new Float64Array(memory.buffer, slot + ${ARGS_BYTE}, ${MAX_JOB_ARGS});
   ready();
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctl, 0, seen);
+    let job = Atomics.load(ctl, 0);
+    for (const until = performance.now() + ${SPIN_MS}; job === seen && performance.now() < until; ) {
+      for (let i = 0; i < 64 && job === seen; i++) job = Atomics.load(ctl, 0);
+    }
+    if (job === seen) Atomics.wait(ctl, 0, seen);
     seen = Atomics.load(ctl, 0);
     const op = ctl[2];
     if (op === ${JOB_EXIT}) break;
     try {
-      const f = op === ${JOB_GEMM_F32} ? gemmF32 : gemmF64;
-      f(ctl[3], ctl[4], ctl[5], ctl[6], ctl[7], ctl[8], ctl[9], ctl[10], ctl[11], ctl[12], ctl[13], ctl[14], ctl[15]);
-      ctl[16] = 0;
+      // surplus arguments are ignored by the export
+      kernels[op](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18], a[19], a[20], a[21], a[22], a[23]);
+      ctl[3] = 0;
     } catch (e) {
-      ctl[16] = 1;
+      ctl[3] = 1;
     }
     Atomics.store(ctl, 1, seen);
     Atomics.notify(ctl, 1);
@@ -69,11 +99,11 @@ self.onmessage = (event) => {
 };
 `;
 
-/** Where GEMM's workers come from here, or why there are none. */
+/** Where the kernels' workers come from here, or why there are none. */
 export type ThreadPlatform = { readonly kind: 'node' | 'web' } | { readonly kind: 'none'; readonly reason: string };
 
 /**
- * How GEMM threads start in this realm: Node's worker threads under Node (20.16+), Web Workers in a
+ * How kernel threads start in this realm: Node's worker threads under Node (20.16+), Web Workers in a
  * browser where the calling thread may block and the page is cross-origin isolated, else none (with why).
  * `probe` is an Int32Array on the kernels' shared memory whose element 0 is not 1 (for the
  * `Atomics.wait` test).
@@ -94,16 +124,17 @@ export function cpuCount(): number {
 interface Slot {
   worker: KernelWorker;
   ctl: Int32Array;
+  args: Float64Array;
 }
 
 /**
- * A fixed set of GEMM workers on one module and memory. `post` hands a worker a job, `wait` blocks
+ * A fixed set of kernel workers on one module and memory. `post` hands a worker a job, `wait` blocks
  * (Atomics.wait) until it is done. Node's workers take jobs at once; Web Workers only once they all
  * answered that they are ready (`ready`): until then `size` is 0 and products run on the calling
  * thread, which cannot wait for a worker that needs its event loop to start.
  * @internal
  */
-export class GemmThreads {
+export class KernelThreads {
   private readonly slots: Slot[] = [];
   /** Whether the workers take jobs (Node: at once; web: once all are ready). */
   private usable: boolean;
@@ -122,16 +153,17 @@ export class GemmThreads {
       const slot = slotAddress + i * SLOT_WORDS * 4;
       const ctl = new Int32Array(memory.buffer, slot, SLOT_WORDS);
       ctl.fill(0);
+      const args = new Float64Array(memory.buffer, slot + ARGS_BYTE, MAX_JOB_ARGS);
       const data = { module, memory, slot };
       if (platform === 'node') {
         const worker = startWorker(NODE_SOURCE, data);
         if (worker === undefined) break;
-        this.slots.push({ worker, ctl });
+        this.slots.push({ worker, ctl, args });
         continue;
       }
       try {
-        const worker = startWebWorker(WEB_SOURCE, data, `tapegrad gemm ${i + 1}`);
-        this.slots.push({ worker, ctl });
+        const worker = startWebWorker(WEB_SOURCE, data, `tapegrad kernels ${i + 1}`);
+        this.slots.push({ worker, ctl, args });
         starts.push(worker.ready);
       } catch (e) {
         starts.push(Promise.reject(e instanceof Error ? e : new Error(String(e))));
@@ -155,25 +187,28 @@ export class GemmThreads {
     return this.usable ? this.slots.length : 0;
   }
 
-  /** Gives worker `i` a job: `op` with up to 13 int32 arguments. */
+  /** Gives worker `i` a job: the export of job code `op` with up to {@link MAX_JOB_ARGS} arguments. */
   post(i: number, op: number, args: readonly number[]): void {
-    const { ctl } = this.slots[i]!;
-    for (let j = 0; j < args.length; j++) ctl[3 + j] = args[j]!;
+    const slot = this.slots[i]!;
+    const { ctl } = slot;
+    for (let j = 0; j < args.length; j++) slot.args[j] = args[j]!;
     ctl[2] = op;
     Atomics.add(ctl, 0, 1);
     Atomics.notify(ctl, 0);
   }
 
-  /** Blocks until worker `i` has finished its last job; throws when the job trapped. */
+  /** Blocks (spinning first, see {@link SPIN_MS}) until worker `i` has finished its last job; throws when the job trapped. */
   wait(i: number): void {
     const { ctl } = this.slots[i]!;
     const target = Atomics.load(ctl, 0);
+    const until = performance.now() + SPIN_MS;
+    while (Atomics.load(ctl, 1) !== target && performance.now() < until);
     for (;;) {
       const done = Atomics.load(ctl, 1);
       if (done === target) break;
       Atomics.wait(ctl, 1, done);
     }
-    if (ctl[16] !== 0) throw new Error('gemm: a worker thread failed (the WebAssembly kernel trapped)');
+    if (ctl[3] !== 0) throw new Error(`${THREAD_JOBS[ctl[2]! - 1] ?? 'kernel'}: a worker thread failed (the WebAssembly kernel trapped)`);
   }
 
   /** Stops every worker. */

@@ -1,6 +1,7 @@
 /**
  * The WebAssembly SIMD kernel set: the module built from `packages/core/assembly/`, one shared
- * memory managed by {@link WasmHeap}, and optional worker threads for large GEMMs. Operands that
+ * memory managed by {@link WasmHeap}, and optional worker threads for large GEMMs and for the
+ * elementwise kernels (Adam, ReLU and its backward, the bias add) on large arrays. Operands that
  * already live in the kernels' memory (buffers from `allocate`) are used in place; others are
  * copied in for the call (and results copied out), which is what "copies included" means in the
  * benchmark.
@@ -15,7 +16,8 @@ import type { FloatArray } from '../../dtype.js';
 import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
-import { GemmThreads, JOB_GEMM_F32, JOB_GEMM_F64, SLOT_WORDS, threadPlatform } from './gemmThreads.js';
+import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './gemmThreads.js';
+import { ELEMENT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
 
@@ -24,13 +26,15 @@ export interface WasmKernelOptions {
   /** Use the relaxed-SIMD FMA build when the runtime supports it (default true). */
   relaxed?: boolean;
   /**
-   * Worker threads for large GEMMs besides the calling thread (default 0). Where workers cannot
-   * run (a page's main thread, a page that is not cross-origin isolated) the set has none, and a
-   * one-time console message says why.
+   * Worker threads for large GEMMs and elementwise kernels besides the calling thread (default 0).
+   * Where workers cannot run (a page's main thread, a page that is not cross-origin isolated) the
+   * set has none, and a one-time console message says why.
    */
   threads?: number;
   /** Products of at least this many floating-point operations (2·m·n·k) are split over the threads. */
   threadMinFlops?: number;
+  /** Adam, ReLU, its backward and the bias add are split over the threads from this many elements on. */
+  threadMinElements?: number;
 }
 
 /** The WebAssembly kernel set, with what it is built from (for tests and the benchmark). */
@@ -48,12 +52,11 @@ export interface WasmKernelSet extends KernelSet {
   readonly ready: Promise<void>;
   /** Products split over the threads so far (for tests: a split that did happen). */
   readonly splitProducts: number;
+  /** Elementwise kernel calls split over the threads so far (for tests). */
+  readonly splitElementwise: number;
   /** Stops the worker threads. */
   dispose(): void;
 }
-
-/** A kernel export: numbers in (addresses, counts, scalars), nothing out. */
-type Kernel = (...args: number[]) => void;
 
 /** The module's exports, each kernel in its f32 and f64 form. */
 interface Exports {
@@ -72,6 +75,8 @@ interface Exports {
 
 /** Splitting a product over threads costs tens of microseconds of wake-up: worth it from here on. */
 const DEFAULT_THREAD_MIN_FLOPS = 4e6;
+/** Elementwise kernels run at memory speed: splitting pays past the wake-up from here on (W1: its first weights' Adam only). */
+const DEFAULT_THREAD_MIN_ELEMENTS = 1 << 18;
 /** Columns of C per B panel (f32: 8, f64: 4); thread slices start on a multiple of 8. */
 const SLICE_ALIGN = 8;
 /** Up to this many worker slots fit in the reserved bytes. */
@@ -96,6 +101,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const compiled = compileKernels(opts.relaxed ?? true);
   const asked = Math.max(0, Math.min(MAX_THREADS, Math.floor(opts.threads ?? 0)));
   const threadMinFlops = opts.threadMinFlops ?? DEFAULT_THREAD_MIN_FLOPS;
+  const threadMinElements = opts.threadMinElements ?? DEFAULT_THREAD_MIN_ELEMENTS;
   const reserved = (MAX_THREADS + 1) * SLOT_WORDS * 4;
   const heap = sharedHeap(reserved);
   let instance: WebAssembly.Instance;
@@ -112,13 +118,13 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const threadCount = platform?.kind === 'none' ? 0 : asked;
   let threadNote = platform?.kind === 'none' ? `GEMM runs without worker threads: ${platform.reason}` : '';
   if (threadNote) noticeOnce(`tapegrad: ${threadNote}`);
-  let splitProducts = 0;
+  let splitProducts = 0, splitElementwise = 0;
   const workspaceBytes = wasm.gemmWorkspaceBytes(8);
   /** Packing workspace per thread (index 0: the calling thread), allocated on first use. */
   const workspaces: number[] = [];
   const workspace = (i: number): number => (workspaces[i] ??= heap.alloc(workspaceBytes));
-  let threads: GemmThreads | null = null;
-  const pool = (): GemmThreads => (threads ??= new GemmThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount, platform?.kind === 'web' ? 'web' : 'node'));
+  let threads: KernelThreads | null = null;
+  const pool = (): KernelThreads => (threads ??= new KernelThreads(compiled.module, heap.memory, SLOT_WORDS * 4, threadCount, platform?.kind === 'web' ? 'web' : 'node'));
   // Node's workers start at the first product that is split; Web Workers now, since a browser may
   // start a worker only once the thread that made it returns to its event loop
   let ready = Promise.resolve();
@@ -219,28 +225,13 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   };
   const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
 
-  /** Runs a product over the calling thread and the workers, each on a slice of C's columns (or rows, when C is taller than wide). */
-  const splitGemm = (workers: GemmThreads, S: number, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]: number[]): void => {
-    splitProducts++;
-    const op = S === 4 ? JOB_GEMM_F32 : JOB_GEMM_F64;
-    const run = S === 4 ? wasm.gemmF32 : wasm.gemmF64;
-    const byColumns = n! >= m!;
-    const extent = byColumns ? n! : m!;
-    const step = Math.ceil(extent / (workers.size + 1) / SLICE_ALIGN) * SLICE_ALIGN;
-    const jobs: number[][] = [];
-    for (let start = 0; start < extent; start += step) {
-      const size = Math.min(step, extent - start);
-      jobs.push(byColumns
-        ? [tA!, tB!, m!, size, k!, pa!, lda!, pb! + start * (tB ? ldb! : 1) * S, ldb!, pc! + start * S, ldc!, acc!]
-        : [tA!, tB!, size, n!, k!, pa! + start * (tA ? 1 : lda!) * S, lda!, pb!, ldb!, pc! + start * ldc! * S, ldc!, acc!]);
-    }
-    // the calling thread takes the first slice
-    for (let i = 1; i < jobs.length; i++) workers.post(i - 1, op, [...jobs[i]!, workspace(i)]);
-    try {
-      run(...jobs[0]!, workspace(0));
-    } finally {
-      for (let i = 1; i < jobs.length; i++) workers.wait(i - 1);
-    }
+  /** The workers when a call over `elements` elements is to be split, else null. */
+  const elementwiseWorkers = (elements: number): KernelThreads | null => {
+    if (threadCount === 0 || elements < threadMinElements || elements < 2 * ELEMENT_ALIGN) return null;
+    const workers = pool();
+    if (workers.size === 0) return null;
+    splitElementwise++;
+    return workers;
   };
 
   const gemm: KernelSet['gemm'] = (transA, transB, m, n, k, a, aOffset, lda, b, bOffset, ldb, c, cOffset, ldc, accumulate) => {
@@ -255,7 +246,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
       const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
       if (workers === null || workers.size === 0) (S === 4 ? wasm.gemmF32 : wasm.gemmF64)(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
-      else splitGemm(workers, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc]);
+      else {
+        splitProducts++;
+        const parts = gemmParts(workers.size + 1, SLICE_ALIGN, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc], workspace);
+        runParts(workers, jobCode(S === 4 ? 'gemmF32' : 'gemmF64'), S === 4 ? wasm.gemmF32 : wasm.gemmF64, parts);
+      }
       copyOutputs();
     } finally {
       endCall();
@@ -268,7 +263,13 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       const pg = input(g, gOffset, n);
       const pm = output(m, 0, n, true), pv = output(v, 0, n, true);
       const pmax = vMax === null ? 0 : output(vMax, 0, n, true);
-      (f32(p) ? wasm.adamF32 : wasm.adamF64)(n, pp, pg, pm, pv, pmax, s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink);
+      const S = p.BYTES_PER_ELEMENT, run = S === 4 ? wasm.adamF32 : wasm.adamF64;
+      const workers = elementwiseWorkers(n);
+      if (workers === null) run(n, pp, pg, pm, pv, pmax, s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink);
+      else {
+        const parts = elementParts(n, workers.size + 1, S, [pp, pg, pm, pv, pmax], [s.beta1, s.beta2, s.stepSize, s.bc2Sqrt, s.eps, s.l2, s.shrink]);
+        runParts(workers, jobCode(S === 4 ? 'adamF32' : 'adamF64'), run, parts);
+      }
       copyOutputs();
     } finally {
       endCall();
@@ -290,12 +291,18 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     get splitProducts() {
       return splitProducts;
     },
+    get splitElementwise() {
+      return splitElementwise;
+    },
     gemm,
     adamUpdate,
     addRowVector: (rows, cols, y, yOffset, bias, biasOffset) => {
       try {
-        const py = output(y, yOffset, rows * cols, true);
-        (f32(y) ? wasm.addRowVectorF32 : wasm.addRowVectorF64)(rows, cols, py, input(bias, biasOffset, cols));
+        const py = output(y, yOffset, rows * cols, true), pbias = input(bias, biasOffset, cols);
+        const S = y.BYTES_PER_ELEMENT, run = S === 4 ? wasm.addRowVectorF32 : wasm.addRowVectorF64;
+        const workers = rows > 1 ? elementwiseWorkers(rows * cols) : null;
+        if (workers === null) run(rows, cols, py, pbias);
+        else runParts(workers, jobCode(S === 4 ? 'addRowVectorF32' : 'addRowVectorF64'), run, cut(rows, workers.size + 1, 1, (start, size) => [size, cols, py + start * cols * S, pbias]));
         copyOutputs();
       } finally {
         endCall();
@@ -303,7 +310,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     sumRows: (rows, cols, x, xOffset, out) => {
       try {
-        (f32(x) ? wasm.sumRowsF32 : wasm.sumRowsF64)(rows, cols, input(x, xOffset, rows * cols), output(out, 0, cols));
+        const px = input(x, xOffset, rows * cols), pout = output(out, 0, cols);
+        const S = x.BYTES_PER_ELEMENT, run = S === 4 ? wasm.sumRowsF32 : wasm.sumRowsF64;
+        // split by strips of columns (each column's sum is the one-thread one)
+        const workers = cols >= 2 * ELEMENT_ALIGN ? elementwiseWorkers(rows * cols) : null;
+        if (workers === null) run(rows, cols, cols, px, pout);
+        else runParts(workers, jobCode(S === 4 ? 'sumRowsF32' : 'sumRowsF64'), run, cut(cols, workers.size + 1, ELEMENT_ALIGN, (start, size) => [rows, size, cols, px + start * S, pout + start * 8]));
         copyOutputs();
       } finally {
         endCall();
@@ -311,7 +323,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     relu: (n, x, xOffset, y, yOffset) => {
       try {
-        (f32(x) ? wasm.reluF32 : wasm.reluF64)(n, input(x, xOffset, n), output(y, yOffset, n));
+        const px = input(x, xOffset, n), py = output(y, yOffset, n);
+        const S = x.BYTES_PER_ELEMENT, run = S === 4 ? wasm.reluF32 : wasm.reluF64;
+        const workers = elementwiseWorkers(n);
+        if (workers === null) run(n, px, py);
+        else runParts(workers, jobCode(S === 4 ? 'reluF32' : 'reluF64'), run, elementParts(n, workers.size + 1, S, [px, py]));
         copyOutputs();
       } finally {
         endCall();
@@ -319,7 +335,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
     },
     reluBackward: (n, y, yOffset, dy, dyOffset, dx, dxOffset) => {
       try {
-        (f32(y) ? wasm.reluBackwardF32 : wasm.reluBackwardF64)(n, input(y, yOffset, n), input(dy, dyOffset, n), output(dx, dxOffset, n));
+        const py = input(y, yOffset, n), pdy = input(dy, dyOffset, n), pdx = output(dx, dxOffset, n);
+        const S = y.BYTES_PER_ELEMENT, run = S === 4 ? wasm.reluBackwardF32 : wasm.reluBackwardF64;
+        const workers = elementwiseWorkers(n);
+        if (workers === null) run(n, py, pdy, pdx);
+        else runParts(workers, jobCode(S === 4 ? 'reluBackwardF32' : 'reluBackwardF64'), run, elementParts(n, workers.size + 1, S, [py, pdy, pdx]));
         copyOutputs();
       } finally {
         endCall();
