@@ -39,8 +39,8 @@ export const jobCode = (name: ThreadJob): number => THREAD_JOBS.indexOf(name) + 
 const JOB_EXIT = 0;
 /**
  * Milliseconds a thread that waits (a worker for its next job, the calling thread for a worker to
- * finish) checks the counter in a loop before it sleeps in `Atomics.wait`: a sleeping thread took
- * tens to hundreds of microseconds to wake here, and a training step hands out its jobs less than a
+ * finish) checks the counter in a loop before it sleeps in `Atomics.wait`: a sleeping thread is slow
+ * to wake (bench/README, "W2 on two threads"), and a training step hands out its jobs less than a
  * millisecond apart. (OpenMP's and OpenBLAS's threads spin before they sleep for the same reason.)
  */
 export const SPIN_MS = 1;
