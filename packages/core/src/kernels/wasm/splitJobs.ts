@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { KernelThreads } from './gemmThreads.js';
+import type { KernelThreads } from './kernelThreads.js';
 
 /** A kernel export: numbers in (addresses, counts, scalars), nothing out. */
 export type Kernel = (...args: number[]) => void;

@@ -16,7 +16,7 @@ import type { FloatArray } from '../../dtype.js';
 import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
-import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './gemmThreads.js';
+import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './kernelThreads.js';
 import { ELEMENT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
