@@ -40,22 +40,24 @@ describe('cut and elementParts', () => {
 });
 
 describe('gemmByColumns and gemmParts', () => {
-  it('split the wider side of C (columns on a tie), and a thin product by rows when it has rows for two parts', () => {
+  it('split the wider side of C (on a tie the rows when A is stored transposed, else the columns), and a thin product by rows when it has rows for two parts', () => {
     // W2's products: hidden forward and dx, first-layer forward, hidden dW, first-layer dW
-    expect(gemmByColumns(500, 1000, 1000, 8)).toBe(true);
-    expect(gemmByColumns(500, 1000, 3072, 8)).toBe(true);
-    expect(gemmByColumns(1000, 1000, 500, 8)).toBe(true);
-    expect(gemmByColumns(3072, 1000, 500, 8)).toBe(false);
+    expect(gemmByColumns(500, 1000, 1000, 0, 8)).toBe(true);
+    expect(gemmByColumns(500, 1000, 3072, 0, 8)).toBe(true);
+    expect(gemmByColumns(1000, 1000, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(1000, 1000, 500, 0, 8)).toBe(true);
+    expect(gemmByColumns(3072, 1000, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(1000, 3072, 500, 1, 8)).toBe(true);
     // the last layer's: forward (10 wide), dW (fcnet 1000×10, Sequential 10×1000), dx (10 deep)
-    expect(gemmByColumns(500, 10, 1000, 8)).toBe(false);
-    expect(gemmByColumns(1000, 10, 500, 8)).toBe(false);
-    expect(gemmByColumns(10, 1000, 500, 8)).toBe(true);
-    expect(gemmByColumns(500, 1000, 10, 8)).toBe(false);
+    expect(gemmByColumns(500, 10, 1000, 0, 8)).toBe(false);
+    expect(gemmByColumns(1000, 10, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(10, 1000, 500, 1, 8)).toBe(true);
+    expect(gemmByColumns(500, 1000, 10, 0, 8)).toBe(false);
     // thin but too few rows for two parts: by columns still; 33 deep: not thin
-    expect(gemmByColumns(15, 1000, 10, 8)).toBe(true);
-    expect(gemmByColumns(16, 1000, 10, 8)).toBe(false);
-    expect(gemmByColumns(500, 1000, 32, 8)).toBe(false);
-    expect(gemmByColumns(500, 1000, 33, 8)).toBe(true);
+    expect(gemmByColumns(15, 1000, 10, 0, 8)).toBe(true);
+    expect(gemmByColumns(16, 1000, 10, 0, 8)).toBe(false);
+    expect(gemmByColumns(500, 1000, 32, 0, 8)).toBe(false);
+    expect(gemmByColumns(500, 1000, 33, 0, 8)).toBe(true);
   });
 
   it('move A, B and C to each part\'s rows or columns, with its own workspace', () => {
@@ -152,7 +154,7 @@ describe.skipIf(one === undefined || split === undefined || split.threads === 0)
   // m, n, k: by columns (wide, tied), by rows (tall), thin by rows (k ≤ 32), thin too short for rows,
   // ragged slices, several depth blocks, more rows than one A block
   const shapes: [number, number, number][] = [
-    [40, 100, 50], [64, 64, 64], [100, 37, 50], [500, 100, 10], [500, 101, 32], [15, 200, 10],
+    [40, 100, 50], [64, 64, 64], [72, 72, 100], [100, 37, 50], [500, 100, 10], [500, 101, 32], [15, 200, 10],
     [33, 129, 7], [17, 1000, 300], [300, 23, 400], [145, 90, 1],
   ];
 

@@ -51,12 +51,13 @@ export const THIN_DEPTH = 32;
 /**
  * Whether a product is split by columns of C (else by rows). Each thread packs all of op(A) and
  * its share of op(B) for a column split, its share of op(A) and all of op(B) for a row split, so
- * the wider of C's two sides is split (columns on a tie), unless the product is thin
- * ({@link THIN_DEPTH}) and has at least `2·align` rows.
+ * the wider of C's two sides is split; on a tie, the rows when A is stored transposed (an Aᵀ
+ * panel gathers a few values from each of kc stored rows, which costs more per value than packing
+ * B), else the columns; and a thin product ({@link THIN_DEPTH}) by rows when it has `2·align` rows.
  */
-export function gemmByColumns(m: number, n: number, k: number, align: number): boolean {
+export function gemmByColumns(m: number, n: number, k: number, transA: number, align: number): boolean {
   if (k <= THIN_DEPTH && m >= 2 * align) return false;
-  return n >= m;
+  return n > m || (n === m && transA === 0);
 }
 
 /**
@@ -66,7 +67,7 @@ export function gemmByColumns(m: number, n: number, k: number, align: number): b
  */
 export function gemmParts(ways: number, align: number, bytes: number, args: readonly number[], workspace: (i: number) => number): number[][] {
   const [tA = 0, tB = 0, m = 0, n = 0, k = 0, pa = 0, lda = 0, pb = 0, ldb = 0, pc = 0, ldc = 0, acc = 0] = args;
-  const byColumns = gemmByColumns(m, n, k, align);
+  const byColumns = gemmByColumns(m, n, k, tA, align);
   let i = 0;
   return cut(byColumns ? n : m, ways, align, (start, size) => (byColumns
     ? [tA, tB, m, size, k, pa, lda, pb + start * (tB ? ldb : 1) * bytes, ldb, pc + start * bytes, ldc, acc, workspace(i++)]
