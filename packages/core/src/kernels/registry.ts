@@ -6,7 +6,7 @@
 import type { KernelName, KernelSet } from './kernelSet.js';
 import { jsKernels } from './jsKernels.js';
 import { createWasmKernels, type WasmKernelSet } from './wasm/wasmKernels.js';
-import { cpuCount } from './wasm/gemmThreads.js';
+import { cpuCount } from './wasm/kernelThreads.js';
 import { environmentVariable } from './wasm/nodePlatform.js';
 import { noticeOnce } from './wasm/notice.js';
 import { useKernelMemory } from '../allocator.js';

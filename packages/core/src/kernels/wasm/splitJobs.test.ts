@@ -3,7 +3,7 @@ import { mulberry32 as seeded, randomArray as data } from '@tapegrad/test-suppor
 import type { AdamStep } from '../kernelSet.js';
 import { kernelVariants } from '../test-utils/kernelVariants.js';
 import { createWasmKernels, type WasmKernelSet } from './wasmKernels.js';
-import { cut, elementParts } from './splitJobs.js';
+import { cut, elementParts, gemmByColumns, gemmParts } from './splitJobs.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];
@@ -35,6 +35,44 @@ describe('cut and elementParts', () => {
     expect(elementParts(40, 2, 4, [1000, 0, 2000], [0.5, 7])).toEqual([
       [32, 1000, 0, 2000, 0.5, 7],
       [8, 1000 + 32 * 4, 0, 2000 + 32 * 4, 0.5, 7],
+    ]);
+  });
+});
+
+describe('gemmByColumns and gemmParts', () => {
+  it('split the wider side of C (on a tie the rows when A is stored transposed, else the columns), and a thin product by rows when it has rows for two parts', () => {
+    // W2's products: hidden forward and dx, first-layer forward, hidden dW, first-layer dW
+    expect(gemmByColumns(500, 1000, 1000, 0, 8)).toBe(true);
+    expect(gemmByColumns(500, 1000, 3072, 0, 8)).toBe(true);
+    expect(gemmByColumns(1000, 1000, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(1000, 1000, 500, 0, 8)).toBe(true);
+    expect(gemmByColumns(3072, 1000, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(1000, 3072, 500, 1, 8)).toBe(true);
+    // the last layer's: forward (10 wide), dW (fcnet 1000×10, Sequential 10×1000), dx (10 deep)
+    expect(gemmByColumns(500, 10, 1000, 0, 8)).toBe(false);
+    expect(gemmByColumns(1000, 10, 500, 1, 8)).toBe(false);
+    expect(gemmByColumns(10, 1000, 500, 1, 8)).toBe(true);
+    expect(gemmByColumns(500, 1000, 10, 0, 8)).toBe(false);
+    // thin but too few rows for two parts: by columns still; 33 deep: not thin
+    expect(gemmByColumns(15, 1000, 10, 0, 8)).toBe(true);
+    expect(gemmByColumns(16, 1000, 10, 0, 8)).toBe(false);
+    expect(gemmByColumns(500, 1000, 32, 0, 8)).toBe(false);
+    expect(gemmByColumns(500, 1000, 33, 0, 8)).toBe(true);
+  });
+
+  it('move A, B and C to each part\'s rows or columns, with its own workspace', () => {
+    const work = (i: number) => 9000 + i;
+    // [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc], 4-byte elements, C's rows 1003 apart
+    expect(gemmParts(2, 8, 4, [0, 0, 40, 100, 50, 1000, 50, 2000, 100, 3000, 1003, 1], work)).toEqual([
+      [0, 0, 40, 56, 50, 1000, 50, 2000, 100, 3000, 1003, 1, 9000],
+      [0, 0, 40, 44, 50, 1000, 50, 2000 + 56 * 4, 100, 3000 + 56 * 4, 1003, 1, 9001],
+    ]);
+    // B stored transposed: a column of op(B) is a stored row
+    expect(gemmParts(2, 8, 4, [0, 1, 40, 100, 50, 1000, 50, 2000, 50, 3000, 100, 0], work)[1]!.slice(7, 10)).toEqual([2000 + 56 * 50 * 4, 50, 3000 + 56 * 4]);
+    // thin: by rows; A stored transposed: a row of op(A) is a stored column
+    expect(gemmParts(2, 8, 8, [1, 0, 100, 1000, 10, 1000, 100, 2000, 1000, 3000, 1001, 0], work)).toEqual([
+      [1, 0, 56, 1000, 10, 1000, 100, 2000, 1000, 3000, 1001, 0, 9000],
+      [1, 0, 44, 1000, 10, 1000 + 56 * 8, 100, 2000, 1000, 3000 + 56 * 1001 * 8, 1001, 0, 9001],
     ]);
   });
 });
@@ -108,6 +146,34 @@ describe.skipIf(one === undefined || split === undefined || split.threads === 0)
       }
       // 32 columns and more are split (two strips of 16 at least)
       expect(split!.splitElementwise - before).toBe(3 * 4);
+    });
+  }
+});
+
+describe.skipIf(one === undefined || split === undefined || split.threads === 0)('products split over a worker thread', () => {
+  // m, n, k: by columns (wide, tied), by rows (tall), thin by rows (k ≤ 32), thin too short for rows,
+  // ragged slices, several depth blocks, more rows than one A block
+  const shapes: [number, number, number][] = [
+    [40, 100, 50], [64, 64, 64], [72, 72, 100], [100, 37, 50], [500, 100, 10], [500, 101, 32], [15, 200, 10],
+    [33, 129, 7], [17, 1000, 300], [300, 23, 400], [145, 90, 1],
+  ];
+
+  for (const [name, C] of dtypes) {
+    it(`${name}: every transpose, accumulating or not, with padded rows, gives the one-thread results bit for bit`, () => {
+      const random = seeded(15);
+      const before = split!.splitProducts;
+      let calls = 0;
+      for (const [m, n, k] of shapes) for (const tA of [false, true]) for (const tB of [false, true]) {
+        const acc = random() < 0.5;
+        const lda = (tA ? m : k) + 1, ldb = (tB ? k : n) + 2, ldc = n + 3;
+        const a = data(C, 1 + (tA ? k : m) * lda, random, 2), b = data(C, 2 + (tB ? n : k) * ldb, random, 2);
+        const c1 = data(C, 3 + m * ldc, random, 1), c2 = c1.slice();
+        one!.gemm(tA, tB, m, n, k, a, 1, lda, b, 2, ldb, c1, 3, ldc, acc);
+        split!.gemm(tA, tB, m, n, k, a, 1, lda, b, 2, ldb, c2, 3, ldc, acc);
+        expect(sameBits(c1, c2), `${tA ? 'Aᵀ' : 'A'}·${tB ? 'Bᵀ' : 'B'} ${m}×${k}×${n}, accumulate ${acc}`).toBe(true);
+        calls++;
+      }
+      expect(split!.splitProducts - before).toBe(calls);
     });
   }
 });

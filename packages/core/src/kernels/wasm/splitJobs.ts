@@ -6,7 +6,7 @@
  * @module
  * @internal
  */
-import type { KernelThreads } from './gemmThreads.js';
+import type { KernelThreads } from './kernelThreads.js';
 
 /** A kernel export: numbers in (addresses, counts, scalars), nothing out. */
 export type Kernel = (...args: number[]) => void;
@@ -35,14 +35,39 @@ export function cut(extent: number, ways: number, align: number, part: (start: n
   return parts;
 }
 
+/** Splitting a product over threads costs tens of microseconds of wake-up: worth it from here on. */
+export const GEMM_MIN_FLOPS = 4e6;
+/** Columns of C per B panel (f32: 8, f64: 4): a product's parts start on a multiple of 8 columns (or rows). */
+export const GEMM_SPLIT_ALIGN = 8;
+
+/**
+ * A product at most this deep is split by rows of C whenever it has rows enough for two parts: with
+ * a few multiply-adds per element, writing C is most of its work, and a part of C's rows is one
+ * stretch of memory where a part of its columns is a piece of every row, sharing a cache line with
+ * the other part's piece at each row's cut.
+ */
+export const THIN_DEPTH = 32;
+
+/**
+ * Whether a product is split by columns of C (else by rows). Each thread packs all of op(A) and
+ * its share of op(B) for a column split, its share of op(A) and all of op(B) for a row split, so
+ * the wider of C's two sides is split; on a tie, the rows when A is stored transposed (an Aᵀ
+ * panel gathers a few values from each of kc stored rows, which costs more per value than packing
+ * B), else the columns; and a thin product ({@link THIN_DEPTH}) by rows when it has `2·align` rows.
+ */
+export function gemmByColumns(m: number, n: number, k: number, transA: number, align: number): boolean {
+  if (k <= THIN_DEPTH && m >= 2 * align) return false;
+  return n > m || (n === m && transA === 0);
+}
+
 /**
  * A product's parts (`gemmF32`/`gemmF64` arguments, `[tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc,
- * accumulate]` with byte addresses): slices of C's columns, or of its rows when C is taller than
- * wide, each starting on a multiple of `align`; part i packs into `workspace(i)`.
+ * accumulate]` with byte addresses): slices of C's columns or of its rows ({@link gemmByColumns}),
+ * each starting on a multiple of `align`; part i packs into `workspace(i)`.
  */
 export function gemmParts(ways: number, align: number, bytes: number, args: readonly number[], workspace: (i: number) => number): number[][] {
   const [tA = 0, tB = 0, m = 0, n = 0, k = 0, pa = 0, lda = 0, pb = 0, ldb = 0, pc = 0, ldc = 0, acc = 0] = args;
-  const byColumns = n >= m;
+  const byColumns = gemmByColumns(m, n, k, tA, align);
   let i = 0;
   return cut(byColumns ? n : m, ways, align, (start, size) => (byColumns
     ? [tA, tB, m, size, k, pa, lda, pb + start * (tB ? ldb : 1) * bytes, ldb, pc + start * bytes, ldc, acc, workspace(i++)]

@@ -16,8 +16,8 @@ import type { FloatArray } from '../../dtype.js';
 import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
-import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './gemmThreads.js';
-import { ELEMENT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
+import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './kernelThreads.js';
+import { ELEMENT_ALIGN, GEMM_MIN_FLOPS, GEMM_SPLIT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
 
@@ -73,12 +73,8 @@ interface Exports {
   layerNormBackwardF32: Kernel; layerNormBackwardF64: Kernel;
 }
 
-/** Splitting a product over threads costs tens of microseconds of wake-up: worth it from here on. */
-const DEFAULT_THREAD_MIN_FLOPS = 4e6;
 /** Elementwise kernels run at memory speed: splitting pays past the wake-up from here on (W1: its first weights' Adam only). */
 const DEFAULT_THREAD_MIN_ELEMENTS = 1 << 18;
-/** Columns of C per B panel (f32: 8, f64: 4); thread slices start on a multiple of 8. */
-const SLICE_ALIGN = 8;
 /** Up to this many worker slots fit in the reserved bytes. */
 const MAX_THREADS = 15;
 
@@ -100,7 +96,7 @@ function sharedHeap(reserved: number): WasmHeap {
 export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const compiled = compileKernels(opts.relaxed ?? true);
   const asked = Math.max(0, Math.min(MAX_THREADS, Math.floor(opts.threads ?? 0)));
-  const threadMinFlops = opts.threadMinFlops ?? DEFAULT_THREAD_MIN_FLOPS;
+  const threadMinFlops = opts.threadMinFlops ?? GEMM_MIN_FLOPS;
   const threadMinElements = opts.threadMinElements ?? DEFAULT_THREAD_MIN_ELEMENTS;
   const reserved = (MAX_THREADS + 1) * SLOT_WORDS * 4;
   const heap = sharedHeap(reserved);
@@ -244,12 +240,12 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       // C's span includes the gaps between rows when ldc > n: copy it in so they come back unchanged
       const pc = output(c, cOffset, (m - 1) * ldc + n, accumulate || ldc !== n);
       const tA = transA ? 1 : 0, tB = transB ? 1 : 0, acc = accumulate ? 1 : 0;
-      const workers = threadCount > 0 && 2 * m * n * k >= threadMinFlops ? pool() : null;
-      if (workers === null || workers.size === 0) (S === 4 ? wasm.gemmF32 : wasm.gemmF64)(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
+      const flops = 2 * m * n * k, kernel = S === 4 ? wasm.gemmF32 : wasm.gemmF64;
+      const workers = threadCount > 0 && flops >= threadMinFlops ? pool() : null;
+      if (workers === null || workers.size === 0) kernel(tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc, workspace(0));
       else {
         splitProducts++;
-        const parts = gemmParts(workers.size + 1, SLICE_ALIGN, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc], workspace);
-        runParts(workers, jobCode(S === 4 ? 'gemmF32' : 'gemmF64'), S === 4 ? wasm.gemmF32 : wasm.gemmF64, parts);
+        runParts(workers, jobCode(S === 4 ? 'gemmF32' : 'gemmF64'), kernel, gemmParts(workers.size + 1, GEMM_SPLIT_ALIGN, S, [tA, tB, m, n, k, pa, lda, pb, ldb, pc, ldc, acc], workspace));
       }
       copyOutputs();
     } finally {
