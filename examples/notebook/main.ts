@@ -108,9 +108,9 @@ async function main(argv: string[]): Promise<number> {
     for (const section of selected) for (const b of section.plan?.(config) ?? []) trainer.prefetch?.(b.label, b.tasks);
   };
   if (lastTimed < 0) prefetchAll(); // (the first section's wait for data lets the pool start them)
-  // the workers start now, while the first sections run, and are up before a timed section runs: a
-  // worker's start needs this thread's event loop, which a section's computation holds
-  // (a failure to load the data shows in the sections that need it, not here)
+  // the workers start now, while the data loads and the first sections run (they need no data to
+  // start: each task brings it), and are up before a timed section runs: a worker's start needs this
+  // thread's event loop, which a section's computation holds
   const warm = selected.some((s) => s.plan !== undefined) ? trainer.warmUp?.().catch(() => {}) : undefined;
   const report: SectionRecord[] = [];
   const earlierValues = new Map<string, Record<string, unknown>>();

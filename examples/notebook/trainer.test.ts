@@ -113,6 +113,28 @@ describe('the trainer\'s warm-up', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('starts the workers before the data is there; the tasks wait for it and bring it to the workers', async () => {
+    requireBuilt();
+    let asked = 0;
+    let give: (a: TrainingArrays) => void = () => {};
+    const data = new Promise<TrainingArrays>((resolve) => { give = resolve; });
+    const pooled = createTrainer({ workers: 2, arrays: () => { asked++; return data; }, progress: quiet });
+    const serial = createTrainer({ workers: 0, arrays: async () => arrays(), progress: quiet });
+    try {
+      // with the data held back, the warm-up still returns (the workers need no data to start), and does not ask for it
+      const warmed = await Promise.race([pooled.warmUp!().then(() => 'up'), new Promise((resolve) => setTimeout(resolve, 30_000, 'timed out'))]);
+      expect(warmed).toBe('up');
+      expect(asked).toBe(0);
+      const results = pooled.runTasks('waits for the data', tasks);
+      give(arrays());
+      expect(withoutTimes(await results)).toEqual(withoutTimes(await serial.runTasks('serial', tasks)));
+      expect(asked).toBe(1);
+    } finally {
+      await pooled.close();
+      await serial.close();
+    }
+  }, 120_000);
 });
 
 describe('the calls in the pool', () => {

@@ -21,7 +21,7 @@ export type { Trainer } from './training.js';
 export interface TrainerOptions {
   /** Worker threads (0: train in this thread, one task after the other). */
   workers: number;
-  /** The training data, built on first use (copied once into shared memory for the workers). */
+  /** The training data, built on first use (copied once into shared memory for the workers, which start without it). */
   arrays: () => Promise<TrainingArrays>;
   /** Where the progress bar goes (default stderr). */
   progress?: ProgressStream;
@@ -101,14 +101,15 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     return arraysPromise;
   };
   let workersUp: Promise<void> | null = null;
+  // the workers start without the data, so that they load while it loads: each task carries it (views
+  // of the shared memory, not copies)
   const getPool = (): Promise<Piscina> => {
-    poolPromise ??= getArrays().then((workerData) => {
+    poolPromise ??= Promise.resolve().then(() => {
       const p = new Piscina({
         filename: file(),
         minThreads: opts.workers,
         maxThreads: opts.workers,
         idleTimeout: 60_000,
-        workerData,
       });
       // piscina counts its first workers as ready before they load, so readiness is a call each
       // worker answers once the training code is loaded (a failure shows in the first real task).
@@ -133,7 +134,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
   // Tasks wait here, in the order they were handed in, and go to the pool one per free worker:
   // piscina's own queue and balancer do not keep that order (a later section's tasks ran before an
   // earlier one's last), which would leave a section waiting while the workers train later ones.
-  interface Queued { label: string; message: TaskMessage; resolve: (r: RunResult[]) => void; reject: (e: unknown) => void }
+  interface Queued { label: string; message: Omit<TaskMessage, 'arrays'>; resolve: (r: RunResult[]) => void; reject: (e: unknown) => void }
   const waiting: Queued[] = [];
   /** Tasks handed to the pool and not settled: piscina never settles those it had not started when its workers failed on load. */
   const inPool = new Set<Queued>();
@@ -148,11 +149,16 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     destroyed = pool?.destroy().catch(() => {}) ?? null;
     pool = null;
   };
+  /** The data once loaded (the tasks wait for it, and for the pool). */
+  let arrays: TrainingArrays | null = null;
   const pump = (): void => {
-    if (pool === null) {
-      // the pool first (its readiness calls take the workers' first turns), then the tasks
+    if (pool === null || arrays === null) {
+      // the pool first (its readiness calls take the workers' first turns) and the data, then the tasks
       if (waiting.length > 0) {
-        getPool().then(pump, (e: unknown) => {
+        Promise.all([getPool(), getArrays()]).then(([, a]) => {
+          arrays = a;
+          if (pool !== null) pump();
+        }, (e: unknown) => {
           for (const q of waiting.splice(0)) q.reject(e);
         });
       }
@@ -162,10 +168,11 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     while (running < opts.workers && waiting.length > 0) {
       const queued = waiting.shift()!;
       const { label, message, resolve, reject } = queued;
+      const sent: TaskMessage = { ...message, arrays };
       running++;
       inPool.add(queued);
       Promise.resolve()
-        .then(() => (p.run(message) as Promise<RunResult[]>).catch((e: unknown) => {
+        .then(() => (p.run(sent) as Promise<RunResult[]>).catch((e: unknown) => {
           throw failure ?? workerError(`trainer: ${label}: a training failed in the worker ${file()}`, e);
         }))
         .then(resolve, reject)
@@ -182,7 +189,7 @@ export function createTrainer(opts: TrainerOptions): Trainer {
     const results: Promise<RunResult[]>[] = new Array(tasks.length);
     const order = tasks.map((_, i) => i).sort((a, b) => taskCost(tasks[b]!) - taskCost(tasks[a]!));
     for (const i of order) {
-      const message: TaskMessage = { task: tasks[i]!, counters, slot: i };
+      const message = { task: tasks[i]!, counters, slot: i };
       results[i] = failure !== null ? Promise.reject(failure) : new Promise((resolve, reject) => waiting.push({ label, message, resolve, reject }));
     }
     pump();

@@ -93,8 +93,8 @@ export interface Trainer {
    */
   prefetch?(label: string, tasks: TrainingTask[]): void;
   /**
-   * Starts the workers now (loading the data first, if it is not loaded); resolves once they are up,
-   * or after a few seconds at most. Optional, like `prefetch`.
+   * Starts the workers now (without the data: the tasks bring it); resolves once they are up, or
+   * after a few seconds at most. Optional, like `prefetch`.
    */
   warmUp?(): Promise<void>;
   /** Stops the workers. */

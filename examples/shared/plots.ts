@@ -5,8 +5,7 @@
  * were plotted.
  * @module
  */
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 
 /** One plotted line: `plt.plot(xs, ys, marker, label=name)`. */
 export interface Series {
@@ -80,8 +79,13 @@ export function lineChartSpec(chart: LineChart): TopLevelSpec {
   } as TopLevelSpec;
 }
 
+/** vega and vega-lite, loaded on the first render: a run's first figure comes long after its start. */
+let plotting: Promise<[typeof import('vega'), typeof import('vega-lite')]> | null = null;
+
 /** Renders a chart to a standalone SVG document. */
 export async function renderLineChart(chart: LineChart): Promise<string> {
+  plotting ??= Promise.all([import('vega'), import('vega-lite')]);
+  const [vega, { compile }] = await plotting;
   const view = new vega.View(vega.parse(compile(lineChartSpec(chart)).spec), { renderer: 'none' });
   try {
     return await view.toSVG();
