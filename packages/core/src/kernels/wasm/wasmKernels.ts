@@ -78,7 +78,7 @@ const DEFAULT_THREAD_MIN_FLOPS = 4e6;
 /** Elementwise kernels run at memory speed: splitting pays past the wake-up from here on (W1: its first weights' Adam only). */
 const DEFAULT_THREAD_MIN_ELEMENTS = 1 << 18;
 /** BatchNorm makes several passes over its elements: splitting pays from smaller arrays on (bench/README, "BatchNorm on the kernel threads"). */
-const DEFAULT_THREAD_MIN_NORM_ELEMENTS = 1 << 14;
+const DEFAULT_THREAD_MIN_NORM_ELEMENTS = 1 << 16;
 /** Columns of C per B panel (f32: 8, f64: 4); thread slices start on a multiple of 8. */
 const SLICE_ALIGN = 8;
 /** Up to this many worker slots fit in the reserved bytes. */
@@ -347,7 +347,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         endCall();
       }
     },
-    ...normWasmKernels({ exports: instance.exports, input, output, copyOutputs, endCall, workers: (elements) => elementwiseWorkers(elements, threadMinNormElements) }),
+    ...normWasmKernels({ exports: instance.exports, input, output, copyOutputs, endCall, jobCode, workers: (elements) => elementwiseWorkers(elements, threadMinNormElements) }),
     ...spatialWasmKernels({ exports: instance.exports, heap, call, input, output, take }),
     allocate: (dtype, length) => heap.allocateView(dtype === 'float32' ? 4 : 8, length),
     dispose: () => {

@@ -11,9 +11,12 @@
  */
 import type { FloatArray } from '../../dtype.js';
 import type { KernelSet } from '../kernelSet.js';
-import type { KernelThreads } from './gemmThreads.js';
-import { jobCode } from './gemmThreads.js';
 import { cut, runParts, type Kernel } from './splitJobs.js';
+
+/** The kernel threads, as `runParts` takes them (the set's pool). */
+type Workers = Parameters<typeof runParts>[0];
+/** The exports of this file that the threads run. */
+type NormJob = 'batchNormForwardF32' | 'batchNormForwardF64' | 'batchNormBackwardF32' | 'batchNormBackwardF64';
 
 /** The exports this file calls, each in its f32 and f64 form. */
 interface NormExports {
@@ -36,16 +39,18 @@ export interface NormCallHelpers {
   /** Releases the call's scratch, whether or not the kernel returned. */
   endCall(): void;
   /** The workers when a call over `elements` elements is to be split, else null. */
-  workers(elements: number): KernelThreads | null;
+  workers(elements: number): Workers | null;
+  /** The threads' job code of an export. */
+  jobCode(name: NormJob): number;
 }
 
 /** The kernels of this file, on a WebAssembly instance. @internal */
 export function normWasmKernels(h: NormCallHelpers): Pick<KernelSet, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'> {
   const wasm = h.exports as NormExports;
-  const { input, output, copyOutputs, endCall } = h;
+  const { input, output, copyOutputs, endCall, jobCode } = h;
   const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
   /** The workers for a BatchNorm call over [n, c] of `bytes` each, when it is split (at least two ranges of 64 bytes). */
-  const columnWorkers = (n: number, c: number, bytes: number): KernelThreads | null => (c >= 2 * (64 / bytes) ? h.workers(n * c) : null);
+  const columnWorkers = (n: number, c: number, bytes: number): Workers | null => (c >= 2 * (64 / bytes) ? h.workers(n * c) : null);
   /** An address moved by `columns` columns of `bytes` (0, "none", stays 0). */
   const at = (address: number, columns: number, bytes: number): number => (address === 0 ? 0 : address + columns * bytes);
 
