@@ -77,12 +77,12 @@ interface Exports {
 const DEFAULT_THREAD_MIN_FLOPS = 4e6;
 /** Elementwise kernels run at memory speed: splitting pays past the wake-up from here on (W1: its first weights' Adam only). */
 const DEFAULT_THREAD_MIN_ELEMENTS = 1 << 18;
-/** BatchNorm makes several passes over its elements: splitting pays from smaller arrays on (bench/README, "BatchNorm on the kernel threads"). */
-const DEFAULT_THREAD_MIN_NORM_ELEMENTS = 1 << 16;
 /** Columns of C per B panel (f32: 8, f64: 4); thread slices start on a multiple of 8. */
 const SLICE_ALIGN = 8;
 /** Up to this many worker slots fit in the reserved bytes. */
 const MAX_THREADS = 15;
+/** BatchNorm makes several passes over its elements: splitting pays from smaller arrays on (bench/README, "BatchNorm on the kernel threads"). */
+const DEFAULT_THREAD_MIN_NORM_ELEMENTS = 1 << 16;
 
 /** The shared memory, or an Error saying why it could not be made. */
 function sharedHeap(reserved: number): WasmHeap {
