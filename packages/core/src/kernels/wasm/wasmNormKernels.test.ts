@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mulberry32 as seeded, randomArray as data } from '@tapegrad/test-support/random';
 import { kernelVariants } from '../test-utils/kernelVariants.js';
-import type { WasmKernelSet } from './wasmKernels.js';
+import { createWasmKernels, type WasmKernelSet } from './wasmKernels.js';
 
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 const dtypes: [string, Ctor][] = [['float32', Float32Array], ['float64', Float64Array]];
@@ -68,4 +68,21 @@ describe.skipIf(one === undefined || split === undefined || split.threads === 0)
       expect(split!.splitElementwise - before).toBe(calls);
     });
   }
+});
+
+describe('the default BatchNorm split threshold', () => {
+  const set = createWasmKernels({ relaxed: true, threads: 1 });
+  afterAll(() => set.dispose());
+
+  it('keeps arrays below 2^16 elements on the calling thread (M1: [100, 500]), and splits from there on', () => {
+    const run = (n: number, c: number) => {
+      const v = () => new Float64Array(c);
+      set.batchNormForward(n, c, new Float64Array(n * c), 0, true, 1e-5, v().fill(1), v(), v(), v(), v(), null, new Float64Array(n * c));
+    };
+    run(100, 500);
+    run(127, 516);
+    expect(set.splitElementwise).toBe(0);
+    run(128, 512);
+    expect(set.splitElementwise).toBe(set.threads > 0 ? 1 : 0);
+  });
 });
