@@ -5,9 +5,12 @@
  * with its own module state (kernels, pools). Alternating rounds put both builds under the same
  * conditions, so a few microseconds show on a machine whose speed drifts.
  *
- * Run: `node bench/dist/m1Paired.js OTHER_CHECKOUT [--rounds 30] [--steps 200] [--this CHECKOUT]
+ * Run: `node bench/dist/m1Paired.js OTHER_CHECKOUT [--threads 0] [--rounds 30] [--steps 200] [--this CHECKOUT]
  * [--clock wall|cpu] [--phases] [--cpu-profile FILE]`. Prints each build's median µs per step,
  * this build's gain, and the median (and quartiles) of the gains of round pairs.
+ * - `--threads N`: each build's kernels get N worker threads (only the running build's are busy: the
+ *   other's wait), as `w1Paired.ts`'s option; time them with `--clock wall` (the CPU clock counts
+ *   every thread of the process).
  * - `--phases`: each round also times the two kernel calls alone (`batchNormForward` +
  *   `batchNormBackward` of the active kernel set) on the same data, once with the per-channel
  *   vectors as plain Float64Arrays (as the op passes them: the call copies them in and out) and once
@@ -30,12 +33,13 @@ type Nn = typeof import('@tapegrad/nn');
 
 const args = cliArgs({
   script: 'm1Paired',
-  usage: 'node bench/dist/m1Paired.js OTHER_CHECKOUT [--rounds N] [--steps N] [--this CHECKOUT] [--clock wall|cpu] [--phases] [--cpu-profile FILE]',
-  values: { rounds: '30', steps: '200', this: undefined, clock: 'wall', 'cpu-profile': undefined },
+  usage: 'node bench/dist/m1Paired.js OTHER_CHECKOUT [--threads N] [--rounds N] [--steps N] [--this CHECKOUT] [--clock wall|cpu] [--phases] [--cpu-profile FILE]',
+  values: { threads: '0', rounds: '30', steps: '200', this: undefined, clock: 'wall', 'cpu-profile': undefined },
   flags: ['phases'],
   positionals: { required: ['OTHER_CHECKOUT'] },
 });
 const other = args.positionals[0]!;
+const threads = args.number('threads');
 const rounds = args.number('rounds');
 const steps = args.number('steps');
 const here = path.resolve(args.values.this ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..'));
@@ -61,7 +65,7 @@ interface Build {
 }
 
 function buildOf({ core, nn }: { core: Core; nn: Nn }): Build {
-  core.setKernels('wasm', { threads: 0 });
+  core.setKernels('wasm', { threads });
   core.manualSeed(0);
   const x = core.randn([N, C], { dtype: 'float64', requiresGrad: true });
   const gamma = core.ones([C], { dtype: 'float64', requiresGrad: true }), beta = core.zeros([C], { dtype: 'float64', requiresGrad: true });
@@ -134,7 +138,7 @@ for (let round = 0; round < rounds; round++) {
 
 const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const us = (v: number) => `${v.toFixed(1)} µs`;
-console.log(`M1 (batchNormFused forward + backward, [${N}, ${C}] float64), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
+console.log(`M1 (batchNormFused forward + backward, [${N}, ${C}] float64), ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
 const mine = median(times.this.step), theirs = median(times.other.step);
 const gains = times.this.step.map((t, r) => times.other.step[r]! / t).sort((a, b) => a - b);
 const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;

@@ -11,7 +11,9 @@
  * strips of four software-pipelined, each strip's elementwise pass in one loop with the next
  * strip's sums (`normStrips.ts`); the other cases run a strip's two passes one after the other.
  * Every column sums its rows in order with one accumulator, so the results do not depend on the
- * strip a column falls in. (Wider strips ran slower: V8 spills their accumulators.)
+ * strip a column falls in, nor on the range of columns a call takes (the kernel threads split a
+ * call into ranges starting on multiples of four columns: each column keeps its strip width).
+ * (Wider strips ran slower: V8 spills their accumulators.)
  */
 import { backwardStrips, forwardStrips, madd, nmadd } from './normStrips';
 import { load2, store2, total } from './pointwise';
@@ -95,7 +97,7 @@ import { load2, store2, total } from './pointwise';
 
 /** forwardStrip for a single column j (the last one, when c is odd). */
 function forwardColumn<T>(
-  n: i32, c: i32, j: i32, x: usize, y: usize, xHat: usize, training: i32, eps: f64,
+  n: i32, ld: i32, j: i32, x: usize, y: usize, xHat: usize, training: i32, eps: f64,
   scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize,
 ): void {
   const S: usize = sizeof<T>();
@@ -104,7 +106,7 @@ function forwardColumn<T>(
     const x0 = <f64>load<T>(x + <usize>j * S);
     let s: f64 = 0, q: f64 = 0;
     for (let r = 0; r < n; r++) {
-      const d = <f64>load<T>(x + <usize>(r * c + j) * S) - x0;
+      const d = <f64>load<T>(x + <usize>(r * ld + j) * S) - x0;
       s += d;
       q += d * d;
     }
@@ -115,20 +117,20 @@ function forwardColumn<T>(
   const a = is * load<f64>(scale + k), b = load<f64>(shift + k) - mu * a;
   store<f64>(invStd + k, is);
   for (let r = 0; r < n; r++) {
-    const o = <usize>(r * c + j) * S;
+    const o = <usize>(r * ld + j) * S;
     const v = <f64>load<T>(x + o);
     if (xHat) store<T>(xHat + o, ((v - mu) * is) as T);
     store<T>(y + o, (v * a + b) as T);
   }
 }
 
-/** BatchNorm forward over contiguous [n, c] rows; see KernelSet.batchNormForward and forwardStrip. */
+/** BatchNorm forward over [n, c] rows `ld` elements apart (x, x̂, y alike); see KernelSet.batchNormForward. */
 function batchNormForward<T>(
-  n: i32, c: i32, x: usize, training: i32, eps: f64,
+  n: i32, c: i32, ld: i32, x: usize, training: i32, eps: f64,
   scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
   const S: usize = sizeof<T>();
-  const rowBytes = <usize>c * S;
+  const rowBytes = <usize>ld * S;
   const invN = f64x2.splat(1 / <f64>n), eps2 = f64x2.splat(eps);
   let j = 0;
   if (training && !xHat) {
@@ -144,21 +146,21 @@ function batchNormForward<T>(
     forwardStrip<T>(false, n, rowBytes, x + o, y + o, xHat ? xHat + o : 0, training, eps2, invN, scale, shift, mean, variance, invStd, <usize>j * 8);
     j += 2;
   }
-  if (j < c) forwardColumn<T>(n, c, j, x, y, xHat, training, eps, scale, shift, mean, variance, invStd);
+  if (j < c) forwardColumn<T>(n, ld, j, x, y, xHat, training, eps, scale, shift, mean, variance, invStd);
 }
 
 export function batchNormForwardF32(
-  n: i32, c: i32, x: usize, training: i32, eps: f64,
+  n: i32, c: i32, ld: i32, x: usize, training: i32, eps: f64,
   scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
-  batchNormForward<f32>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
+  batchNormForward<f32>(n, c, ld, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
 }
 
 export function batchNormForwardF64(
-  n: i32, c: i32, x: usize, training: i32, eps: f64,
+  n: i32, c: i32, ld: i32, x: usize, training: i32, eps: f64,
   scale: usize, shift: usize, mean: usize, variance: usize, invStd: usize, xHat: usize, y: usize,
 ): void {
-  batchNormForward<f64>(n, c, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
+  batchNormForward<f64>(n, c, ld, x, training, eps, scale, shift, mean, variance, invStd, xHat, y);
 }
 
 /**
@@ -220,7 +222,7 @@ export function batchNormForwardF64(
 
 /** backwardStrip for a single column j (the last one, when c is odd). */
 function backwardColumn<T>(
-  n: i32, c: i32, j: i32, dy: usize, x: usize, dx: usize, training: i32,
+  n: i32, ld: i32, j: i32, dy: usize, x: usize, dx: usize, training: i32,
   mean: usize, invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize,
 ): void {
   const S: usize = sizeof<T>();
@@ -228,7 +230,7 @@ function backwardColumn<T>(
   const mu = load<f64>(mean + k), is = load<f64>(invStd + k);
   let g: f64 = 0, h: f64 = 0;
   for (let r = 0; r < n; r++) {
-    const o = <usize>(r * c + j) * S;
+    const o = <usize>(r * ld + j) * S;
     const d = <f64>load<T>(dy + o);
     g += d;
     h += d * (<f64>load<T>(x + o) - mu);
@@ -241,21 +243,21 @@ function backwardColumn<T>(
   const e = training ? ((a * sh) / <f64>n) * is : 0;
   const f = training ? mu * e - (a * g) / <f64>n : 0;
   for (let r = 0; r < n; r++) {
-    const o = <usize>(r * c + j) * S;
+    const o = <usize>(r * ld + j) * S;
     store<T>(dx + o, (a * <f64>load<T>(dy + o) - <f64>load<T>(x + o) * e + f) as T);
   }
 }
 
 /**
- * BatchNorm backward; see KernelSet.batchNormBackward and backwardStrip. `sumDy`, `sumDyXHat` are
- * overwritten; `dx` 0 means none.
+ * BatchNorm backward over [n, c] rows `ld` elements apart (dy, x, dx alike); see KernelSet.batchNormBackward
+ * and backwardStrip. `sumDy`, `sumDyXHat` are overwritten; `dx` 0 means none.
  */
 function batchNormBackward<T>(
-  n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
+  n: i32, c: i32, ld: i32, dy: usize, x: usize, mean: usize, training: i32,
   invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
   const S: usize = sizeof<T>();
-  const rowBytes = <usize>c * S;
+  const rowBytes = <usize>ld * S;
   const nf = f64x2.splat(<f64>n);
   let j = 0;
   if (training && dx) {
@@ -271,21 +273,21 @@ function batchNormBackward<T>(
     backwardStrip<T>(false, n, rowBytes, dy + o, x + o, dx ? dx + o : 0, training, nf, mean, invStd, scale, sumDy, sumDyXHat, <usize>j * 8);
     j += 2;
   }
-  if (j < c) backwardColumn<T>(n, c, j, dy, x, dx, training, mean, invStd, scale, sumDy, sumDyXHat);
+  if (j < c) backwardColumn<T>(n, ld, j, dy, x, dx, training, mean, invStd, scale, sumDy, sumDyXHat);
 }
 
 export function batchNormBackwardF32(
-  n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
+  n: i32, c: i32, ld: i32, dy: usize, x: usize, mean: usize, training: i32,
   invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
-  batchNormBackward<f32>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
+  batchNormBackward<f32>(n, c, ld, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
 }
 
 export function batchNormBackwardF64(
-  n: i32, c: i32, dy: usize, x: usize, mean: usize, training: i32,
+  n: i32, c: i32, ld: i32, dy: usize, x: usize, mean: usize, training: i32,
   invStd: usize, scale: usize, sumDy: usize, sumDyXHat: usize, dx: usize,
 ): void {
-  batchNormBackward<f64>(n, c, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
+  batchNormBackward<f64>(n, c, ld, dy, x, mean, training, invStd, scale, sumDy, sumDyXHat, dx);
 }
 
 /** LayerNorm forward over m contiguous rows of d; see KernelSet.layerNormForward. */

@@ -1,7 +1,7 @@
 /**
  * The kernel sets a kernel test runs on: the TypeScript kernels; the WebAssembly ones with FMA
  * (relaxed SIMD) and with multiply + add; and WebAssembly with a worker thread that takes a slice
- * of every GEMM and of every elementwise kernel call, however small.
+ * of every GEMM, every elementwise kernel call and every BatchNorm call, however small.
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { KernelSet } from '../kernelSet.js';
@@ -34,7 +34,7 @@ export function kernelVariants(): KernelVariant[] {
     { label: 'js', kernels: jsKernels, float32Accumulation: false },
     ...wasm('wasm fma', () => createWasmKernels({ relaxed: true })),
     ...wasm('wasm mul+add', () => createWasmKernels({ relaxed: false })),
-    ...wasm('wasm 2 threads', () => createWasmKernels({ relaxed: true, threads: 1, threadMinFlops: 0, threadMinElements: 0 })),
+    ...wasm('wasm 2 threads', () => createWasmKernels({ relaxed: true, threads: 1, threadMinFlops: 0, threadMinElements: 0, threadMinNormElements: 0 })),
   ];
   afterAll(() => {
     for (const v of cached ?? []) (v.kernels as Partial<WasmKernelSet>).dispose?.();

@@ -31,6 +31,7 @@ export const MAX_JOB_ARGS = 24;
 export const THREAD_JOBS = [
   'gemmF32', 'gemmF64', 'adamF32', 'adamF64', 'reluF32', 'reluF64', 'reluBackwardF32', 'reluBackwardF64',
   'addRowVectorF32', 'addRowVectorF64', 'sumRowsF32', 'sumRowsF64',
+  'batchNormForwardF32', 'batchNormForwardF64', 'batchNormBackwardF32', 'batchNormBackwardF64',
 ] as const;
 /** A kernel export a worker runs. */
 export type ThreadJob = (typeof THREAD_JOBS)[number];

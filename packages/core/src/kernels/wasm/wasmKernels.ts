@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD kernel set: the module built from `packages/core/assembly/`, one shared
  * memory managed by {@link WasmHeap}, and optional worker threads for large GEMMs and for the
- * elementwise kernels (Adam, ReLU and its backward, the bias add) on large arrays. Operands that
+ * elementwise kernels (Adam, ReLU and its backward, the bias add, row sums) and BatchNorm
+ * (`wasmNormKernels.ts`) on large arrays. Operands that
  * already live in the kernels' memory (buffers from `allocate`) are used in place; others are
  * copied in for the call (and results copied out), which is what "copies included" means in the
  * benchmark.
@@ -20,6 +21,7 @@ import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './kernelThre
 import { ELEMENT_ALIGN, GEMM_MIN_FLOPS, GEMM_SPLIT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
+import { normWasmKernels } from './wasmNormKernels.js';
 
 /** Options of {@link createWasmKernels}. */
 export interface WasmKernelOptions {
@@ -35,6 +37,8 @@ export interface WasmKernelOptions {
   threadMinFlops?: number;
   /** Adam, ReLU, its backward and the bias add are split over the threads from this many elements on. */
   threadMinElements?: number;
+  /** BatchNorm's forward and backward ([n, c]) are split over the threads by ranges of columns from this many elements on. */
+  threadMinNormElements?: number;
 }
 
 /** The WebAssembly kernel set, with what it is built from (for tests and the benchmark). */
@@ -52,7 +56,7 @@ export interface WasmKernelSet extends KernelSet {
   readonly ready: Promise<void>;
   /** Products split over the threads so far (for tests: a split that did happen). */
   readonly splitProducts: number;
-  /** Elementwise kernel calls split over the threads so far (for tests). */
+  /** Elementwise and BatchNorm kernel calls split over the threads so far (for tests). */
   readonly splitElementwise: number;
   /** Stops the worker threads. */
   dispose(): void;
@@ -67,16 +71,14 @@ interface Exports {
   reluBackwardF32: Kernel; reluBackwardF64: Kernel;
   addRowVectorF32: Kernel; addRowVectorF64: Kernel;
   sumRowsF32: Kernel; sumRowsF64: Kernel;
-  batchNormForwardF32: Kernel; batchNormForwardF64: Kernel;
-  batchNormBackwardF32: Kernel; batchNormBackwardF64: Kernel;
-  layerNormForwardF32: Kernel; layerNormForwardF64: Kernel;
-  layerNormBackwardF32: Kernel; layerNormBackwardF64: Kernel;
 }
 
 /** Elementwise kernels run at memory speed: splitting pays past the wake-up from here on (W1: its first weights' Adam only). */
 const DEFAULT_THREAD_MIN_ELEMENTS = 1 << 18;
 /** Up to this many worker slots fit in the reserved bytes. */
 const MAX_THREADS = 15;
+/** BatchNorm's split by ranges of columns lost at M1's 50,000 elements and gained from about twice that (bench/README, "BatchNorm on the kernel threads"). */
+const DEFAULT_THREAD_MIN_NORM_ELEMENTS = 1 << 16;
 
 /** The shared memory, or an Error saying why it could not be made. */
 function sharedHeap(reserved: number): WasmHeap {
@@ -98,6 +100,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const asked = Math.max(0, Math.min(MAX_THREADS, Math.floor(opts.threads ?? 0)));
   const threadMinFlops = opts.threadMinFlops ?? GEMM_MIN_FLOPS;
   const threadMinElements = opts.threadMinElements ?? DEFAULT_THREAD_MIN_ELEMENTS;
+  const threadMinNormElements = opts.threadMinNormElements ?? DEFAULT_THREAD_MIN_NORM_ELEMENTS;
   const reserved = (MAX_THREADS + 1) * SLOT_WORDS * 4;
   const heap = sharedHeap(reserved);
   let instance: WebAssembly.Instance;
@@ -219,11 +222,10 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
       endCall();
     }
   };
-  const f32 = (x: FloatArray): boolean => x.BYTES_PER_ELEMENT === 4;
 
-  /** The workers when a call over `elements` elements is to be split, else null. */
-  const elementwiseWorkers = (elements: number): KernelThreads | null => {
-    if (threadCount === 0 || elements < threadMinElements || elements < 2 * ELEMENT_ALIGN) return null;
+  /** The workers when a call over `elements` elements is to be split (from `min` elements on), else null. */
+  const elementwiseWorkers = (elements: number, min = threadMinElements): KernelThreads | null => {
+    if (threadCount === 0 || elements < min || elements < 2 * ELEMENT_ALIGN) return null;
     const workers = pool();
     if (workers.size === 0) return null;
     splitElementwise++;
@@ -341,50 +343,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         endCall();
       }
     },
-    batchNormForward: (n, c, x, xOffset, training, eps, scale, shift, mean, variance, invStd, xHat, y) => {
-      try {
-        const stats = training ? output : input;
-        (f32(x) ? wasm.batchNormForwardF32 : wasm.batchNormForwardF64)(
-          n, c, input(x, xOffset, n * c), training ? 1 : 0, eps, input(scale, 0, c), input(shift, 0, c),
-          stats(mean, 0, c), stats(variance, 0, c), output(invStd, 0, c), xHat === null ? 0 : output(xHat, 0, n * c), output(y, 0, n * c),
-        );
-        copyOutputs();
-      } finally {
-        endCall();
-      }
-    },
-    batchNormBackward: (n, c, dy, dyOffset, x, xOffset, mean, training, invStd, scale, sumDy, sumDyXHat, dx) => {
-      try {
-        (f32(dy) ? wasm.batchNormBackwardF32 : wasm.batchNormBackwardF64)(
-          n, c, input(dy, dyOffset, n * c), input(x, xOffset, n * c), input(mean, 0, c), training ? 1 : 0, input(invStd, 0, c), input(scale, 0, c),
-          output(sumDy, 0, c), output(sumDyXHat, 0, c), dx === null ? 0 : output(dx, 0, n * c),
-        );
-        copyOutputs();
-      } finally {
-        endCall();
-      }
-    },
-    layerNormForward: (m, d, x, xOffset, eps, scale, shift, xHat, y, invStd) => {
-      try {
-        (f32(x) ? wasm.layerNormForwardF32 : wasm.layerNormForwardF64)(
-          m, d, input(x, xOffset, m * d), eps, input(scale, 0, d), input(shift, 0, d), output(xHat, 0, m * d), output(y, 0, m * d), output(invStd, 0, m),
-        );
-        copyOutputs();
-      } finally {
-        endCall();
-      }
-    },
-    layerNormBackward: (m, d, dy, dyOffset, xHat, invStd, scale, dx, dScale, dShift) => {
-      try {
-        (f32(dy) ? wasm.layerNormBackwardF32 : wasm.layerNormBackwardF64)(
-          m, d, input(dy, dyOffset, m * d), input(xHat, 0, m * d), input(invStd, 0, m), input(scale, 0, d),
-          dx === null ? 0 : output(dx, 0, m * d), output(dScale, 0, d, true), output(dShift, 0, d, true),
-        );
-        copyOutputs();
-      } finally {
-        endCall();
-      }
-    },
+    ...normWasmKernels({ exports: instance.exports, input, output, copyOutputs, endCall, jobCode, workers: (elements) => elementwiseWorkers(elements, threadMinNormElements) }),
     ...spatialWasmKernels({ exports: instance.exports, heap, call, input, output, take }),
     allocate: (dtype, length) => heap.allocateView(dtype === 'float32' ? 4 : 8, length),
     dispose: () => {
