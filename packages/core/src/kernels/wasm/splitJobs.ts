@@ -84,3 +84,16 @@ export const ELEMENT_ALIGN = 16;
 export function elementParts(n: number, ways: number, bytes: number, addresses: readonly number[], scalars: readonly number[] = []): number[][] {
   return cut(n, ways, ELEMENT_ALIGN, (start, size) => [size, ...addresses.map((a) => (a === 0 ? 0 : a + start * bytes)), ...scalars]);
 }
+
+/**
+ * `addRowVector`'s parts by runs of rows: `[rows, cols, y, bias]` each. A function of its own so that the
+ * kernel entry that calls it holds no closure (V8 would allocate its context on every call, split or not).
+ */
+export function rowRangeParts(ways: number, rows: number, cols: number, bytes: number, y: number, bias: number): number[][] {
+  return cut(rows, ways, 1, (start, size) => [size, cols, y + start * cols * bytes, bias]);
+}
+
+/** `sumRows`' parts by strips of columns: `[rows, cols, rowStride, x, out]` each, the float64 sums moved with the strip. */
+export function columnRangeParts(ways: number, rows: number, cols: number, bytes: number, x: number, out: number): number[][] {
+  return cut(cols, ways, ELEMENT_ALIGN, (start, size) => [rows, size, cols, x + start * bytes, out + start * 8]);
+}

@@ -18,7 +18,7 @@ import type { KernelSet } from '../kernelSet.js';
 import { compileKernels } from './wasmModule.js';
 import { WasmHeap } from './wasmHeap.js';
 import { KernelThreads, SLOT_WORDS, jobCode, threadPlatform } from './kernelThreads.js';
-import { ELEMENT_ALIGN, GEMM_MIN_FLOPS, GEMM_SPLIT_ALIGN, cut, elementParts, gemmParts, runParts, type Kernel } from './splitJobs.js';
+import { ELEMENT_ALIGN, GEMM_MIN_FLOPS, GEMM_SPLIT_ALIGN, columnRangeParts, elementParts, gemmParts, rowRangeParts, runParts, type Kernel } from './splitJobs.js';
 import { noticeOnce } from './notice.js';
 import { spatialWasmKernels } from './wasmSpatialKernels.js';
 import { normWasmKernels } from './wasmNormKernels.js';
@@ -300,7 +300,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         const S = y.BYTES_PER_ELEMENT, run = S === 4 ? wasm.addRowVectorF32 : wasm.addRowVectorF64;
         const workers = rows > 1 ? elementwiseWorkers(rows * cols) : null;
         if (workers === null) run(rows, cols, py, pbias);
-        else runParts(workers, jobCode(S === 4 ? 'addRowVectorF32' : 'addRowVectorF64'), run, cut(rows, workers.size + 1, 1, (start, size) => [size, cols, py + start * cols * S, pbias]));
+        else runParts(workers, jobCode(S === 4 ? 'addRowVectorF32' : 'addRowVectorF64'), run, rowRangeParts(workers.size + 1, rows, cols, S, py, pbias));
         copyOutputs();
       } finally {
         endCall();
@@ -313,7 +313,7 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
         // split by strips of columns (each column's sum is the one-thread one)
         const workers = cols >= 2 * ELEMENT_ALIGN ? elementwiseWorkers(rows * cols) : null;
         if (workers === null) run(rows, cols, cols, px, pout);
-        else runParts(workers, jobCode(S === 4 ? 'sumRowsF32' : 'sumRowsF64'), run, cut(cols, workers.size + 1, ELEMENT_ALIGN, (start, size) => [rows, size, cols, px + start * S, pout + start * 8]));
+        else runParts(workers, jobCode(S === 4 ? 'sumRowsF32' : 'sumRowsF64'), run, columnRangeParts(workers.size + 1, rows, cols, S, px, pout));
         copyOutputs();
       } finally {
         endCall();

@@ -44,6 +44,26 @@ export interface NormCallHelpers {
   jobCode(name: NormJob): number;
 }
 
+/**
+ * Which of a batch-norm export's arguments move with a range of columns: 'S' an address of data
+ * (moved by the data's bytes a column), '8' an address of float64 per-channel values, '' stays.
+ * Index 1 is the column count (the range's size); the row stride (index 2) stays.
+ */
+const FORWARD_COLUMNS = ['', '', '', 'S', '', '', '8', '8', '8', '8', '8', 'S', 'S'] as const;
+const BACKWARD_COLUMNS = ['', '', '', 'S', 'S', '8', '', '8', '8', '8', '8', 'S'] as const;
+
+/**
+ * A batch-norm call's parts by ranges of columns starting on 64 bytes of data. Kept out of the kernel
+ * entries, so that their closures-free bodies allocate nothing when the call is not split.
+ */
+function columnParts(workers: Workers, c: number, bytes: number, args: readonly number[], moves: readonly string[]): number[][] {
+  return cut(c, workers.size + 1, 64 / bytes, (c0, cs) => args.map((value, i) => {
+    if (i === 1) return cs;
+    const step = moves[i] === 'S' ? bytes : moves[i] === '8' ? 8 : 0;
+    return step === 0 || value === 0 ? value : value + c0 * step;
+  }));
+}
+
 /** The kernels of this file, on a WebAssembly instance. @internal */
 export function normWasmKernels(h: NormCallHelpers): Pick<KernelSet, 'batchNormForward' | 'batchNormBackward' | 'layerNormForward' | 'layerNormBackward'> {
   const wasm = h.exports as NormExports;
@@ -52,7 +72,6 @@ export function normWasmKernels(h: NormCallHelpers): Pick<KernelSet, 'batchNormF
   /** The workers for a BatchNorm call over [n, c] of `bytes` each, when it is split (at least two ranges of 64 bytes). */
   const columnWorkers = (n: number, c: number, bytes: number): Workers | null => (c >= 2 * (64 / bytes) ? h.workers(n * c) : null);
   /** An address moved by `columns` columns of `bytes` (0, "none", stays 0). */
-  const at = (address: number, columns: number, bytes: number): number => (address === 0 ? 0 : address + columns * bytes);
 
   return {
     batchNormForward: (n, c, x, xOffset, training, eps, scale, shift, mean, variance, invStd, xHat, y) => {
@@ -65,9 +84,7 @@ export function normWasmKernels(h: NormCallHelpers): Pick<KernelSet, 'batchNormF
         const workers = columnWorkers(n, c, S);
         if (workers === null) run(n, c, c, px, t, eps, ps, pb, pm, pv, pi, ph, py);
         else {
-          runParts(workers, jobCode(S === 4 ? 'batchNormForwardF32' : 'batchNormForwardF64'), run, cut(c, workers.size + 1, 64 / S, (c0, cs) => [
-            n, cs, c, at(px, c0, S), t, eps, at(ps, c0, 8), at(pb, c0, 8), at(pm, c0, 8), at(pv, c0, 8), at(pi, c0, 8), at(ph, c0, S), at(py, c0, S),
-          ]));
+          runParts(workers, jobCode(S === 4 ? 'batchNormForwardF32' : 'batchNormForwardF64'), run, columnParts(workers, c, S, [n, c, c, px, t, eps, ps, pb, pm, pv, pi, ph, py], FORWARD_COLUMNS));
         }
         copyOutputs();
       } finally {
@@ -83,9 +100,7 @@ export function normWasmKernels(h: NormCallHelpers): Pick<KernelSet, 'batchNormF
         const workers = columnWorkers(n, c, S);
         if (workers === null) run(n, c, c, pdy, px, pm, t, pi, ps, pg, ph, pdx);
         else {
-          runParts(workers, jobCode(S === 4 ? 'batchNormBackwardF32' : 'batchNormBackwardF64'), run, cut(c, workers.size + 1, 64 / S, (c0, cs) => [
-            n, cs, c, at(pdy, c0, S), at(px, c0, S), at(pm, c0, 8), t, at(pi, c0, 8), at(ps, c0, 8), at(pg, c0, 8), at(ph, c0, 8), at(pdx, c0, S),
-          ]));
+          runParts(workers, jobCode(S === 4 ? 'batchNormBackwardF32' : 'batchNormBackwardF64'), run, columnParts(workers, c, S, [n, c, c, pdy, px, pm, t, pi, ps, pg, ph, pdx], BACKWARD_COLUMNS));
         }
         copyOutputs();
       } finally {
