@@ -18,13 +18,12 @@ import { useKernelMemory } from '../allocator.js';
 export interface KernelOptions {
   /**
    * Worker threads the WebAssembly GEMM may use besides the calling thread, for products of at
-   * least ~4 MFLOP (smaller ones lose more to waking a thread than they gain), and the Adam update,
-   * ReLU, its backward, the bias add and the row sums on arrays of at least 2^18 elements, and
-   * BatchNorm's forward and backward from 2^16 (a waiting
-   * thread spins up to a millisecond before it sleeps, so it takes the next job at once); capped at the CPUs
-   * minus one (Node's count, `navigator.hardwareConcurrency` in a browser). Default: none; under
-   * Node the environment variable `TAPEGRAD_THREADS` sets the default. Ignored by the `'js'`
-   * kernels. In a browser the threads are Web Workers, and only where the calling thread may block
+   * least ~4 MFLOP (smaller ones lose more to the hand-off than they gain), the Adam update, ReLU,
+   * its backward, the bias add and the row sums on arrays of at least 2^18 elements, and BatchNorm's
+   * forward and backward from 2^16 (a waiting thread spins up to a millisecond before it sleeps, so
+   * it takes the next job at once); capped at the CPUs minus one (Node's count,
+   * `navigator.hardwareConcurrency` in a browser). Default: none; under Node the environment
+   * variable `TAPEGRAD_THREADS` sets the default. Ignored by the `'js'` kernels. In a browser the threads are Web Workers, and only where the calling thread may block
    * (a dedicated Worker) on a cross-origin isolated page; elsewhere (a page's main thread) there are
    * none, and a one-time console message says why. See {@link kernelsReady}.
    */

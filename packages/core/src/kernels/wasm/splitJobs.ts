@@ -35,7 +35,7 @@ export function cut(extent: number, ways: number, align: number, part: (start: n
   return parts;
 }
 
-/** Splitting a product over threads costs tens of microseconds of wake-up: worth it from here on. */
+/** Products of at least this many floating-point operations (2·m·n·k) are split: smaller ones lose more to handing out and waiting for the parts than they gain (bench/README, h-gsplit). */
 export const GEMM_MIN_FLOPS = 4e6;
 /** Columns of C per B panel (f32: 8, f64: 4): a product's parts start on a multiple of 8 columns (or rows). */
 export const GEMM_SPLIT_ALIGN = 8;
