@@ -2,13 +2,13 @@
  * cs231n's Solver trains convolutional nets: the ConvolutionalNetworks notebook's "overfit small
  * data" check on nn's ThreeLayerConvNet (cs231n's model interface, Adam), and a PyTorch-style
  * module with BatchNorm2d through `{ module, lossFn, optimizer }`. Real CIFAR-10 images come from
- * ../shared/data/cifar10-subset (or $CIFAR10_SUBSET_DIR); without that folder, random images whose
- * mean depends on the label stand in.
+ * ../shared/data/cifar10-subset (or $CIFAR10_SUBSET_DIR); without that folder, random images stand
+ * in: each a random pattern of its label's plus noise of the same scale.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Generator, manualSeed } from '@tapegrad/core';
+import { Generator, fromArray, manualSeed } from '@tapegrad/core';
 import { getCIFAR10Data } from '@tapegrad/data';
 import { BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, ReLU, Sequential, ThreeLayerConvNet, crossEntropy } from '@tapegrad/nn';
 import { Adam, Solver, type SolverData } from '@tapegrad/optim';
@@ -22,9 +22,13 @@ async function smallData(): Promise<SolverData> {
     return { XTrain: d.XTrain, yTrain: d.yTrain, XVal: d.XVal, yVal: d.yVal };
   }
   const g = new Generator(0);
+  const size = 3 * 32 * 32;
+  const patterns = g.randn([10, size]).toFloat64Array();
   const make = () => {
     const y = g.randint(0, 10, [60]);
-    return { X: g.randn([60, 3, 32, 32]).add(y.to('float32').reshape([60, 1, 1, 1]).mul(0.3)), y };
+    const labels = y.toArray() as number[];
+    const X = g.randn([60, size]).toFloat64Array().map((v, i) => v + patterns[labels[Math.floor(i / size)]! * size + (i % size)]!);
+    return { X: fromArray(Float32Array.from(X), [60, 3, 32, 32]), y };
   };
   const train = make(), val = make();
   return { XTrain: train.X, yTrain: train.y, XVal: val.X, yVal: val.y };
