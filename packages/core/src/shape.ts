@@ -70,7 +70,11 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
  * (all dims when `dim` is undefined or null).
  */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, rank: number): number[] {
-  if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
+  if (dim === undefined || dim === null) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
   const list = typeof dim === 'number' ? [dim] : dim;
   const dims = list.map((d) => normalizeDim(op, d, rank));
   const sorted = [...new Set(dims)].sort((x, y) => x - y);
@@ -78,9 +82,9 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
   return rank === 0 ? [] : sorted;
 }
 
-/** `shape` with the reduced `dims` set to 1 (keepdim) or removed. */
-export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
+/** `shape` with the reduced `dims` set to 1 (keepdim) or removed, in `out` (emptied first) when given. */
+export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean, out: number[] = []): number[] {
+  out.length = 0;
   for (let i = 0; i < shape.length; i++) {
     if (dims.includes(i)) {
       if (keepdim) out.push(1);
@@ -95,4 +99,15 @@ export function checkShape(op: string, shape: unknown): number[] {
     throw new ShapeError(`${op}: shape must be an array of non-negative integers (got ${JSON.stringify(shape)})`);
   }
   return shape as number[];
+}
+
+/** `{ dim }` attributes, one frozen object per dim, shared by the ops that take one dim. */
+const dimAttrs: (Readonly<{ dim: number }> | undefined)[] = [];
+
+/**
+ * The attributes `{ dim }` of an op along one (resolved, non-negative) dim: one frozen object per
+ * dim, as a node keeps its attributes and a new object per call would be one per step.
+ */
+export function alongDim(dim: number): Readonly<{ dim: number }> {
+  return (dimAttrs[dim] ??= Object.freeze({ dim }));
 }

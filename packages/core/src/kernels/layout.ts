@@ -209,7 +209,9 @@ export function viewStrides(shape: readonly number[], stride: readonly number[],
 export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   const rank = shape.length;
   const lead = rank - x.shape.length;
-  const stride = new Array<number>(rank).fill(0);
+  const stride = scratchStrides; // (the view copies it)
+  stride.length = rank;
+  stride.fill(0);
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }
@@ -219,7 +221,10 @@ export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
 /** A contiguous copy of `x` broadcast to `shape`. */
 export function expandNd(x: NdArray, shape: readonly number[]): NdArray {
   const out = createNd(dtypeOf(x), shape, false); // assign writes every element
-  if (sizeOf(shape) > 0) ops.assign(out, broadcastView(x, shape));
+  const size = sizeOf(shape);
+  // one value (a full reduction's gradient) is a fill, without the view and the strided assign
+  if (sizeOf(x.shape) === 1) out.data.fill(x.data[x.offset]!, 0, size);
+  else if (size > 0) ops.assign(out, broadcastView(x, shape));
   return out;
 }
 
