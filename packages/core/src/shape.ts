@@ -82,13 +82,34 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
   return rank === 0 ? [] : sorted;
 }
 
-/** `shape` with the reduced `dims` set to 1 (keepdim) or removed, in `out` (emptied first) when given. */
-export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean, out: number[] = []): number[] {
-  out.length = 0;
+/**
+ * A table of number arrays, one of each length, each made at its first use: for the shapes and
+ * strides an op fills and hands to a view, which copies them. (Resizing one array per call would
+ * allocate: setting an array's length to 0 drops its storage.) Each user keeps its own table.
+ * @example
+ * ```ts
+ * const shapes = shapeTable();
+ * const s = shapes(2); // [0, 0], the same array at every call with 2
+ * s[0] = 3; s[1] = 4;
+ * ```
+ */
+export function shapeTable(): (length: number) => number[] {
+  const byLength: number[][] = [];
+  return (length) => (byLength[length] ??= new Array<number>(length).fill(0));
+}
+
+/**
+ * `shape` with the reduced `dims` (distinct, in range) set to 1 (keepdim) or removed: a new array,
+ * or the array of that length from `table`.
+ */
+export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean, table?: (length: number) => number[]): number[] {
+  const n = keepdim ? shape.length : shape.length - dims.length;
+  const out = table === undefined ? new Array<number>(n) : table(n);
+  let k = 0;
   for (let i = 0; i < shape.length; i++) {
     if (dims.includes(i)) {
-      if (keepdim) out.push(1);
-    } else out.push(shape[i]!);
+      if (keepdim) out[k++] = 1;
+    } else out[k++] = shape[i]!;
   }
   return out;
 }

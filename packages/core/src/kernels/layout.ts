@@ -7,7 +7,7 @@ import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
 import { allocate } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
-import { contiguousStrides, sizeOf } from '../shape.js';
+import { contiguousStrides, shapeTable, sizeOf } from '../shape.js';
 
 /** The dtype of an ndarray's typed array. */
 export function dtypeOf(x: NdArray): DType {
@@ -53,6 +53,8 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
 const scratchStrides: number[] = [];
+/** The strides of broadcast views, by rank. */
+const broadcastStrides = shapeTable();
 
 /**
  * The last view made for each array by {@link createNd} or noted by {@link spareView}, by array. An
@@ -209,9 +211,7 @@ export function viewStrides(shape: readonly number[], stride: readonly number[],
 export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   const rank = shape.length;
   const lead = rank - x.shape.length;
-  const stride = scratchStrides; // (the view copies it)
-  stride.length = rank;
-  stride.fill(0);
+  const stride = broadcastStrides(rank).fill(0); // (the view copies it)
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }

@@ -8,6 +8,7 @@
 import { copyNd, createNd, dtypeOf, toContiguous, wrapNd } from './layout.js';
 import { allocate } from '../allocator.js';
 import type { NdArray } from '../dtype.js';
+import { shapeTable } from '../shape.js';
 
 const split: [number, number, number] = [1, 1, 1];
 
@@ -33,15 +34,14 @@ export function splitAround(shape: readonly number[], first: number, last: numbe
 const REUSED_ACCUMULATOR = 4096;
 const accumulator = new Float64Array(REUSED_ACCUMULATOR);
 /** x's shape with the runs reduced so far set to 1 (a view copies the shape it is given). */
-const reducedDims: number[] = [];
+const reducedShapes = shapeTable();
 
 /** Sum over sorted `dims`, as a contiguous array of x's shape with those dims set to 1; accumulates in float64. */
 export function sumAxes(x: NdArray, dims: readonly number[]): NdArray {
   if (dims.length === 0) return copyNd(x);
   let current = toContiguous(x);
-  const shape = reducedDims;
-  shape.length = 0;
-  for (let d = 0; d < x.shape.length; d++) shape.push(x.shape[d]!);
+  const shape = reducedShapes(x.shape.length);
+  for (let d = 0; d < x.shape.length; d++) shape[d] = x.shape[d]!;
   // runs of adjacent dims, the last run first (without a list of them)
   for (let end = dims.length - 1; end >= 0;) {
     let start = end;

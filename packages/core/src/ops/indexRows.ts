@@ -4,7 +4,7 @@ import { describeValue } from '../checks.js';
 import { dtypeOfArray, type TypedArray } from '../dtype.js';
 import { copyRows } from '../kernels/copyRows.js';
 import { createNd, dtypeOf, toContiguous } from '../kernels/layout.js';
-import { sizeOf } from '../shape.js';
+import { shapeTable, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -12,17 +12,16 @@ import { Tensor } from '../tensor.js';
 export type RowIndex = readonly number[] | Int32Array | Tensor;
 
 /** Gathers rows along dim 0; dx scatters dy's rows back, adding where a row was taken twice. @internal */
-/** The shape of index's output, handed to createNd (which copies it into the view). */
-const outShape: number[] = [];
+/** The shapes of index's output, handed to createNd (which copies them into the view). */
+const outShapes = shapeTable();
 
 export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
   name: 'index',
   forward(ctx, x) {
     const rows = ctx.attrs.rows;
-    const shape = outShape;
-    shape.length = 0;
-    shape.push(rows.length);
-    for (let d = 1; d < x.shape.length; d++) shape.push(x.shape[d]!);
+    const shape = outShapes(x.shape.length);
+    shape[0] = rows.length;
+    for (let d = 1; d < x.shape.length; d++) shape[d] = x.shape[d]!;
     const out = createNd(dtypeOf(x), shape, false); // every row is written (the view copies the shape)
     copyRows(x, rows, out.data); // only the chosen rows are read, by x's strides
     return out;

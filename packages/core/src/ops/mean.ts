@@ -1,7 +1,7 @@
 import { sumAxes } from '../kernels/reduce.js';
 import { unary } from '../kernels/elementwise.js';
 import { expandNd, reshapeNd } from '../kernels/layout.js';
-import { reducedShape } from '../shape.js';
+import { reducedShape, shapeTable } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
@@ -15,20 +15,20 @@ export function countOver(shape: readonly number[], dims: readonly number[]): nu
 }
 
 /** Mean over dims; dx = dy / n broadcast back over the reduced dims. @internal */
-/** A reduced shape handed to a view, which copies it. */
-const viewShape: number[] = [];
+/** The reduced shapes handed to a view, which copies them. */
+const viewShapes = shapeTable();
 
 export const meanOp: OpSpec<ReduceAttrs> = {
   name: 'mean',
   forward(ctx, x) {
     const { dims, keepdim } = ctx.attrs;
     const total = sumAxes(x, dims);
-    return reshapeNd(unary('scale', total, 1 / countOver(x.shape, dims)), reducedShape(x.shape, dims, keepdim, viewShape));
+    return reshapeNd(unary('scale', total, 1 / countOver(x.shape, dims)), reducedShape(x.shape, dims, keepdim, viewShapes));
   },
   backward(ctx, dy) {
     const shape = ctx.inputShapes[0]!;
     const { dims } = ctx.attrs;
-    const expanded = expandNd(reshapeNd(dy, reducedShape(shape, dims, true, viewShape)), shape);
+    const expanded = expandNd(reshapeNd(dy, reducedShape(shape, dims, true, viewShapes)), shape);
     return [unary('scale', expanded, 1 / countOver(shape, dims))];
   },
 };

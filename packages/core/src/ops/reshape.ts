@@ -1,7 +1,7 @@
 import { ShapeError } from '../errors.js';
 import { formatShape } from '../text.js';
 import { reshapeNd } from '../kernels/layout.js';
-import { normalizeDim, sameShape, sizeOf } from '../shape.js';
+import { normalizeDim, sameShape, shapeTable, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -16,8 +16,8 @@ export const reshapeOp: OpSpec<{ shape: readonly number[] }> = {
   },
 };
 
-/** Resolves one -1 entry into `resolved` and checks the sizes agree (loops, no arrays: every step reshapes). */
-function resolveShape(from: readonly number[], to: readonly number[], resolved: number[]): number[] {
+/** Resolves one -1 entry and checks the sizes agree, into the array of that rank of `resolvedShapes` (read it before the next call). */
+function resolveShape(from: readonly number[], to: readonly number[]): number[] {
   const size = sizeOf(from);
   let unknown = 0, bad = false, known = 1;
   for (let i = 0; i < to.length; i++) {
@@ -29,7 +29,7 @@ function resolveShape(from: readonly number[], to: readonly number[], resolved: 
   if (bad || unknown > 1) {
     throw new ShapeError(`reshape: shape must be non-negative integers with at most one -1 (got ${formatShape(to)})`);
   }
-  resolved.length = to.length;
+  const resolved = resolvedShapes(to.length);
   let total = 1, whole = true;
   for (let i = 0; i < to.length; i++) {
     const d = to[i] === -1 ? (known === 0 ? 0 : size / known) : to[i]!;
@@ -43,7 +43,8 @@ function resolveShape(from: readonly number[], to: readonly number[], resolved: 
   return resolved;
 }
 
-const resolvedShape: number[] = [];
+/** Resolved shapes, by rank (each call's is read before the next). */
+const resolvedShapes = shapeTable();
 /** The attributes of the last reshapes, newest last: frozen, so calls to the same shapes share them. */
 const recentAttrs: Readonly<{ shape: readonly number[] }>[] = [];
 const RECENT = 8;
@@ -85,7 +86,7 @@ function reshapeAttrs(shape: readonly number[]): Readonly<{ shape: readonly numb
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`reshape: input must be a Tensor (got ${typeof x})`);
-  return applyOp(reshapeOp, [x], reshapeAttrs(resolveShape(x.shape, shape, resolvedShape)));
+  return applyOp(reshapeOp, [x], reshapeAttrs(resolveShape(x.shape, shape)));
 }
 
 /**

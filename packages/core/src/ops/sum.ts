@@ -1,6 +1,6 @@
 import { sumAxes } from '../kernels/reduce.js';
 import { expandNd, reshapeNd } from '../kernels/layout.js';
-import { normalizeDim, normalizeDims, reducedShape } from '../shape.js';
+import { normalizeDim, normalizeDims, reducedShape, shapeTable } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
@@ -35,18 +35,18 @@ export function reduceAttrs(op: string, dim: number | readonly number[] | undefi
   return { dims: normalizeDims(op, dim, rank), keepdim };
 }
 
-/** A reduced shape handed to a view, which copies it. */
-const viewShape: number[] = [];
+/** The reduced shapes handed to a view, which copies them. */
+const viewShapes = shapeTable();
 
 export const sumOp: OpSpec<ReduceAttrs> = {
   name: 'sum',
   forward(ctx, x) {
     const { dims, keepdim } = ctx.attrs;
-    return reshapeNd(sumAxes(x, dims), reducedShape(x.shape, dims, keepdim, viewShape));
+    return reshapeNd(sumAxes(x, dims), reducedShape(x.shape, dims, keepdim, viewShapes));
   },
   backward(ctx, dy) {
     const shape = ctx.inputShapes[0]!;
-    return [expandNd(reshapeNd(dy, reducedShape(shape, ctx.attrs.dims, true, viewShape)), shape)];
+    return [expandNd(reshapeNd(dy, reducedShape(shape, ctx.attrs.dims, true, viewShapes)), shape)];
   },
 };
 
