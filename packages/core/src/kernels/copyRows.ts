@@ -11,15 +11,6 @@ import { coalesce, forEachRow } from './strided.js';
 /** Rows shorter than this are copied element by element rather than through a subarray view. */
 const SHORT_ROW = 64;
 
-/**
- * Copies rows `rows` of `x` (dim 0), in that order, row-major and back to back, into `out` from
- * index `at`: `rows.length × x.shape[1] × …` elements. A row whose elements lie in memory
- * row-major without gaps is one `set` (or, when short, an element loop); any other is walked by its strides (negative and zero
- * strides included), its contiguous runs `set` at once.
- *
- * The caller has checked what this trusts: `x` has at least one dim, every row is an integer in
- * `[0, x.shape[0])`, `out` holds `x`'s dtype and has room from `at`. @internal
- */
 /** Whether each row (dims 1…) of `shape`, `stride` is contiguous (dims of size 1 take any stride). */
 function contiguousRows(shape: readonly number[], stride: readonly number[]): boolean {
   let expected = 1;
@@ -31,6 +22,15 @@ function contiguousRows(shape: readonly number[], stride: readonly number[]): bo
   return true;
 }
 
+/**
+ * Copies rows `rows` of `x` (dim 0), in that order, row-major and back to back, into `out` from
+ * index `at`: `rows.length × x.shape[1] × …` elements. A row whose elements lie in memory
+ * row-major without gaps is one `set` (or, when short, an element loop); any other is walked by its strides (negative and zero
+ * strides included), its contiguous runs `set` at once.
+ *
+ * The caller has checked what this trusts: `x` has at least one dim, every row is an integer in
+ * `[0, x.shape[0])`, `out` holds `x`'s dtype and has room from `at`. @internal
+ */
 export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, at = 0): void {
   const { data, shape, stride, offset } = x;
   let width = 1;
@@ -48,6 +48,16 @@ export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, a
     }
     return;
   }
+  copyStridedRows(x, rows, out, at);
+}
+
+/**
+ * {@link copyRows} for rows that are not contiguous, run by run. (A function of its own: its closure
+ * would make V8 allocate the caller's context at every call, for contiguous rows too.)
+ */
+function copyStridedRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, at: number): void {
+  const { data, shape, stride, offset } = x;
+  const count = rows.length, rowStride = stride[0]!;
   // the dims of a row merged wherever its strides allow
   const plan = coalesce(shape.slice(1), [stride.slice(1)]);
   let to = at;
