@@ -5,7 +5,7 @@
  */
 import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
-import { allocate } from '../allocator.js';
+import { allocate, wasPooled } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
 import { contiguousStrides, shapeTable, sizeOf } from '../shape.js';
 
@@ -97,8 +97,11 @@ export function createNd(dtype: DType, shape: readonly number[], zeroed = true):
   const spare = spareViews.get(data);
   if (spare !== undefined && spare.data === data && hasCreatedLayout(spare, shape)) return spare;
   const made = view(data, shape, contiguousStrides(shape, scratchStrides), 0);
-  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it
-  spareViews.set(data, made);
+  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it.
+  // A new array's view is noted once it comes back (giveBackNd notes the view it gives, createNd
+  // the one it makes of a pooled array): an array its user keeps (a step's logits and loss) makes
+  // no entry, as each entry of a WeakMap grows its table.
+  if (spare !== undefined || wasPooled(data)) spareViews.set(data, made);
   return made;
 }
 
