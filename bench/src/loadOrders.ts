@@ -29,8 +29,12 @@ export type BuildKey = 'this' | 'other';
 /** What the parent tells a child: the build it loads first and how many rounds it runs. */
 export interface LoadOrderChild {
   readonly first: BuildKey;
-  /** The builds in the order to load and warm them up. */
+  /**
+   * The builds in the order to load and warm them up, which is also the order of the even rounds
+   * (`reversed`, of the odd ones): the child loading `other` first mirrors the one loading `this` first.
+   */
   readonly order: readonly [BuildKey, BuildKey];
+  readonly reversed: readonly [BuildKey, BuildKey];
   readonly rounds: number;
 }
 
@@ -42,7 +46,8 @@ export function loadOrderChild(): LoadOrderChild | undefined {
   const spec = process.env[CHILD_ENV];
   if (spec === undefined) return undefined;
   const { first, rounds } = JSON.parse(spec) as { first: BuildKey; rounds: number };
-  return { first, rounds, order: first === 'this' ? ['this', 'other'] : ['other', 'this'] };
+  const order: [BuildKey, BuildKey] = first === 'this' ? ['this', 'other'] : ['other', 'this'];
+  return { first, rounds, order, reversed: [order[1], order[0]] };
 }
 
 /**

@@ -138,7 +138,7 @@ if (child !== undefined) {
     other: { step: [], kernels: [], kernelsInPlace: [] },
   };
   for (let round = 0; round < child.rounds; round++) {
-    for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
+    for (const key of round % 2 === 0 ? child.order : child.reversed) {
       const b = builds[key]!, t = times[key];
       t.step.push(timeRound(b.step));
       if (phases) {

@@ -81,7 +81,7 @@ if (child !== undefined) {
   for (const key of child.order) for (let k = 0; k < (workload === 'W2' ? 5 : 100); k++) builds[key]!();
   const times: Times = { this: [], other: [] };
   for (let round = 0; round < child.rounds; round++) {
-    for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
+    for (const key of round % 2 === 0 ? child.order : child.reversed) {
       const t0 = clock();
       for (let k = 0; k < steps; k++) builds[key]!();
       times[key].push((clock() - t0) / steps);
