@@ -3,7 +3,9 @@
  * `batchNormFused` forward + backward on x [100, 500] float64 with γ and β, the gradients released
  * first and the output marked with `releaseWithGraph` (`trainingChild.ts`'s M1), each checkout
  * with its own module state (kernels, pools). Alternating rounds put both builds under the same
- * conditions, so a few microseconds show on a machine whose speed drifts.
+ * conditions, so a few microseconds show on a machine whose speed drifts. The rounds run in two
+ * child processes, half with each build loaded first (`loadOrders.ts`: the first-loaded build is
+ * favoured).
  *
  * Run: `node bench/dist/m1Paired.js OTHER_CHECKOUT [--threads 0] [--rounds 30] [--steps 200] [--this CHECKOUT]
  * [--clock wall|cpu] [--phases] [--cpu-profile FILE]`. Prints each build's median µs per step,
@@ -19,12 +21,14 @@
  * - `--cpu-profile FILE`: a CPU profile of `rounds × steps` steps of this build only (no pairing),
  *   for `cpuProfileSummary.js`.
  * - Under `node --expose-gc`, also the JavaScript heap and ArrayBuffers each build allocates per step
- *   (median of GC-free windows of 20 steps, each after a forced minor collection, as w1Profile does).
+ *   (median of GC-free windows of 20 steps, each after a forced minor collection, as w1Profile does;
+ *   measured in the child that loads this build first).
  * @module
  */
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
+import { inBothLoadOrders, loadOrderChild, reportToParent, type BuildKey } from './loadOrders.js';
 import { startCpuProfile } from './cpuProfiler.js';
 import { median } from './sampleData.js';
 
@@ -96,17 +100,20 @@ function buildOf({ core, nn }: { core: Core; nn: Nn }): Build {
   };
 }
 
-const packages = { this: await load(here), other: await load(other) };
-const builds = { this: buildOf(packages.this), other: buildOf(packages.other) };
-type Key = keyof typeof builds;
-for (const b of Object.values(builds)) for (let k = 0; k < 2000; k++) { b.step(); b.kernels(); b.kernelsInPlace(); }
+const child = loadOrderChild();
+const cpuProfile = args.values['cpu-profile'];
+const order = child?.order ?? (['this', 'other'] as const);
+const builds: Partial<Record<BuildKey, Build>> = {};
+if (child !== undefined || cpuProfile !== undefined) {
+  for (const key of order) builds[key] = buildOf(await load(key === 'this' ? here : other));
+  for (const key of order) for (let k = 0; k < 2000; k++) { const b = builds[key]!; b.step(); b.kernels(); b.kernelsInPlace(); }
+}
 
 // --cpu-profile: this build alone
-const cpuProfile = args.values['cpu-profile'];
 if (cpuProfile !== undefined) {
   const profiling = await startCpuProfile(50);
   const t0 = performance.now();
-  for (let k = 0; k < rounds * steps; k++) builds.this.step();
+  for (let k = 0; k < rounds * steps; k++) builds.this!.step();
   const wall = performance.now() - t0;
   await profiling.stop(cpuProfile);
   console.log(`${here}: ${rounds * steps} M1 steps profiled, ${((wall / (rounds * steps)) * 1000).toFixed(1)} µs a step (profiler on); profile in ${cpuProfile}`);
@@ -121,24 +128,35 @@ function timeRound(run: () => void): number {
 }
 
 const phases = args.flags.phases;
-const times: Record<Key, { step: number[]; kernels: number[]; kernelsInPlace: number[] }> = {
-  this: { step: [], kernels: [], kernelsInPlace: [] },
-  other: { step: [], kernels: [], kernelsInPlace: [] },
-};
-for (let round = 0; round < rounds; round++) {
-  for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
-    const b = builds[key], t = times[key];
-    t.step.push(timeRound(b.step));
-    if (phases) {
-      t.kernels.push(timeRound(b.kernels));
-      t.kernelsInPlace.push(timeRound(b.kernelsInPlace));
+type Times = Record<BuildKey, { step: number[]; kernels: number[]; kernelsInPlace: number[] }>;
+/** A child's rounds, and (in the one loading this build first, under --expose-gc) its heap lines. */
+interface Report { times: Times; heap: string[] }
+
+if (child !== undefined) {
+  const times: Times = {
+    this: { step: [], kernels: [], kernelsInPlace: [] },
+    other: { step: [], kernels: [], kernelsInPlace: [] },
+  };
+  for (let round = 0; round < child.rounds; round++) {
+    for (const key of round % 2 === 0 ? child.order : child.reversed) {
+      const b = builds[key]!, t = times[key];
+      t.step.push(timeRound(b.step));
+      if (phases) {
+        t.kernels.push(timeRound(b.kernels));
+        t.kernelsInPlace.push(timeRound(b.kernelsInPlace));
+      }
     }
   }
+  reportToParent({ times, heap: child.first === 'this' ? await heapPerStep() : [] } satisfies Report);
 }
+
+const reports = inBothLoadOrders<Report>(rounds);
+const pooled = (key: BuildKey, phase: 'step' | 'kernels' | 'kernelsInPlace') => reports.flatMap((r) => r.times[key][phase]);
+const times = Object.fromEntries((['this', 'other'] as const).map((key) => [key, { step: pooled(key, 'step'), kernels: pooled(key, 'kernels'), kernelsInPlace: pooled(key, 'kernelsInPlace') }])) as Times;
 
 const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const us = (v: number) => `${v.toFixed(1)} µs`;
-console.log(`M1 (batchNormFused forward + backward, [${N}, ${C}] float64), ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
+console.log(`M1 (batchNormFused forward + backward, [${N}, ${C}] float64), ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps (half with each build loaded first), ${clockName} clock`);
 const mine = median(times.this.step), theirs = median(times.other.step);
 const gains = times.this.step.map((t, r) => times.other.step[r]! / t).sort((a, b) => a - b);
 const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
@@ -150,10 +168,13 @@ if (phases) {
     console.log(`${key}: step ${us(median(t.step))} = kernel calls ${us(median(t.kernels))} (of which the WebAssembly code alone ${us(median(t.kernelsInPlace))}) + the rest ${us(median(rest))}`);
   }
 }
+for (const line of reports[0]?.heap ?? []) console.log(line);
 
-// allocation per step, under --expose-gc
-const gc = (globalThis as { gc?: (opts?: { type: 'minor' | 'major' }) => void }).gc;
-if (gc !== undefined) {
+/** Allocation per step of each build, under --expose-gc (lines to print; none without it). */
+async function heapPerStep(): Promise<string[]> {
+  const gc = (globalThis as { gc?: (opts?: { type: 'minor' | 'major' }) => void }).gc;
+  if (gc === undefined) return [];
+  const lines: string[] = [];
   const { PerformanceObserver } = await import('node:perf_hooks');
   let collections = 0;
   const observer = new PerformanceObserver((list) => { collections += list.getEntries().length; });
@@ -166,13 +187,14 @@ if (gc !== undefined) {
       await new Promise((r) => setTimeout(r, 0));
       const before = collections;
       const m0 = process.memoryUsage();
-      for (let k = 0; k < WINDOW; k++) builds[key].step();
+      for (let k = 0; k < WINDOW; k++) builds[key]!.step();
       const m1 = process.memoryUsage();
       await new Promise((r) => setTimeout(r, 0));
       if (collections === before) perStep.push({ heap: (m1.heapUsed - m0.heapUsed) / WINDOW, arrayBuffers: (m1.arrayBuffers - m0.arrayBuffers) / WINDOW });
     }
     const heap = median(perStep.map((p) => p.heap)), ab = median(perStep.map((p) => p.arrayBuffers));
-    console.log(`${key}: allocation per step (median of ${perStep.length} GC-free windows of ${WINDOW}): JS heap ${heap.toFixed(0)} B, ArrayBuffers ${ab.toFixed(0)} B`);
+    lines.push(`${key}: allocation per step (median of ${perStep.length} GC-free windows of ${WINDOW}): JS heap ${heap.toFixed(0)} B, ArrayBuffers ${ab.toFixed(0)} B`);
   }
   observer.disconnect();
+  return lines;
 }

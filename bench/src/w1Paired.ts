@@ -5,7 +5,8 @@
  * Adam; `--dtype float64` for W3; `--workload W2` for hidden 1000 and batch 500) written two ways: cs231n's `FullyConnectedNet.loss` +
  * `Adam.step` (`fcnet`), and the PyTorch-style quickstart (`Sequential` + `crossEntropy` + `Adam`,
  * `sequential`). On a machine whose speed drifts by a quarter within minutes, alternating rounds
- * put both builds under the same conditions, so a few percent shows.
+ * put both builds under the same conditions, so a few percent shows. The rounds run in two child
+ * processes, half with each build loaded first (`loadOrders.ts`: the first-loaded build is favoured).
  *
  * Run: `node bench/dist/w1Paired.js OTHER_CHECKOUT [--workload W1|W2] [--model fcnet|sequential] [--dtype float32|float64]
  * [--threads 0] [--rounds 20] [--steps 50] [--this CHECKOUT] [--clock wall|cpu]`. `--threads N` gives each
@@ -19,7 +20,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
 import { median } from './sampleData.js';
-import { minibatches, trainingModel, trainingStep, W1, W2, type Form } from './w1Workload.js';
+import { inBothLoadOrders, loadOrderChild, reportToParent, type BuildKey } from './loadOrders.js';
+import { W1, W2, type Form } from './w1Workload.js';
 
 type Core = typeof import('@tapegrad/core');
 type Nn = typeof import('@tapegrad/nn');
@@ -50,9 +52,11 @@ async function load(checkout: string): Promise<{ core: Core; nn: Nn; optim: Opti
 
 /**
  * One build's training step on ten fixed minibatches, cycled (`w1Workload.ts`'s, built on that
- * build's packages; the data drawn before the model).
+ * build's packages; the data drawn before the model). Each build gets its own instance of the
+ * workload module, so the step's code shares no inline caches between the builds.
  */
-function stepOf(packages: { core: Core; nn: Nn; optim: Optim }): () => void {
+async function stepOf(packages: { core: Core; nn: Nn; optim: Optim }, key: BuildKey): Promise<() => void> {
+  const { minibatches, trainingModel, trainingStep } = (await import(`./w1Workload.js?build=${key}`)) as typeof import('./w1Workload.js');
   packages.core.setKernels('wasm', { threads });
   packages.core.manualSeed(0);
   const cfg = { ...(workload === 'W2' ? W2 : W1), dtype };
@@ -69,19 +73,27 @@ const clockName = args.values.clock;
 if (clockName !== 'wall' && clockName !== 'cpu') throw new Error(`w1Paired: --clock is wall or cpu (got ${clockName})`);
 const clock = clockName === 'cpu' ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
-const builds = { this: stepOf(await load(here)), other: stepOf(await load(other)) };
-for (const run of Object.values(builds)) for (let k = 0; k < (workload === 'W2' ? 5 : 100); k++) run();
-const times: Record<'this' | 'other', number[]> = { this: [], other: [] };
-for (let round = 0; round < rounds; round++) {
-  for (const key of round % 2 === 0 ? (['this', 'other'] as const) : (['other', 'this'] as const)) {
-    const t0 = clock();
-    for (let k = 0; k < steps; k++) builds[key]();
-    times[key].push((clock() - t0) / steps);
+type Times = Record<BuildKey, number[]>;
+const child = loadOrderChild();
+if (child !== undefined) {
+  const builds: Partial<Record<BuildKey, () => void>> = {};
+  for (const key of child.order) builds[key] = await stepOf(await load(key === 'this' ? here : other), key);
+  for (const key of child.order) for (let k = 0; k < (workload === 'W2' ? 5 : 100); k++) builds[key]!();
+  const times: Times = { this: [], other: [] };
+  for (let round = 0; round < child.rounds; round++) {
+    for (const key of round % 2 === 0 ? child.order : child.reversed) {
+      const t0 = clock();
+      for (let k = 0; k < steps; k++) builds[key]!();
+      times[key].push((clock() - t0) / steps);
+    }
   }
+  reportToParent(times);
 }
-const rate = (key: 'this' | 'other') => 1000 / median(times[key]);
+const reports = inBothLoadOrders<Times>(rounds);
+const times: Times = { this: reports.flatMap((r) => r.this), other: reports.flatMap((r) => r.other) };
+const rate = (key: BuildKey) => 1000 / median(times[key]);
 const mine = rate('this'), theirs = rate('other');
-console.log(`${workload} ${model} ${dtype}, ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps, ${clockName} clock`);
+console.log(`${workload} ${model} ${dtype}, ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps (half with each build loaded first), ${clockName} clock`);
 const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
 const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;

@@ -197,6 +197,11 @@ export function trackAllocations(into: AllocationLog | null): AllocationLog | nu
   return previous;
 }
 
+/** Whether `array` has been in the pool (it was given back once, at least). @internal */
+export function wasPooled(array: TypedArray): boolean {
+  return poolState.has(array);
+}
+
 /** A pooled array of `dtype` and `length`, zero-filled (or as it was, when `zeroed` is false), or undefined. */
 function takePooled(dtype: DType, length: number, zeroed: boolean): TypedArray | undefined {
   const list = free[dtype].get(length);

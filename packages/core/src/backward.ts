@@ -53,6 +53,17 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
   }
 }
 
+/**
+ * Anomaly mode's check of a backward's gradients. (A function of its own: a closure over `visit`'s
+ * variables would make V8 allocate `visit`'s context at every call, anomaly mode or not.)
+ */
+function checkGradientsFinite(node: TapeNode, grads: readonly (NdArray | null)[], dy: NdArray): void {
+  for (let i = 0; i < grads.length; i++) {
+    const g = grads[i];
+    if (g && node.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.inputShapes)}`, node.createdAt);
+  }
+}
+
 /** Runs `node`'s backward on its pending gradient (when one reached it) and passes the gradients on. */
 function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
   const dy = node.pendingGrad;
@@ -72,11 +83,7 @@ function visit(node: TapeNode, walk: Walk, retainGraph: boolean): void {
     trackAllocations(outer);
   }
   checkGradients(node, grads);
-  if (isAnomalyDetectionEnabled()) {
-    grads.forEach((g, i) => {
-      if (g && node.needsGrad[i]) checkFinite(`${node.name}.backward`, g, [dy], `gradient ${i} of ${describeInputs(node.inputShapes)}`, node.createdAt);
-    });
-  }
+  if (isAnomalyDetectionEnabled()) checkGradientsFinite(node, grads, dy);
   const inputs = node.inputs;
   const needsGrad = node.needsGrad;
   for (let i = 0; i < inputs.length; i++) {

@@ -70,7 +70,11 @@ export function normalizeDim(op: string, dim: number, rank: number): number {
  * (all dims when `dim` is undefined or null).
  */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined | null, rank: number): number[] {
-  if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
+  if (dim === undefined || dim === null) {
+    const all = new Array<number>(rank);
+    for (let i = 0; i < rank; i++) all[i] = i;
+    return all;
+  }
   const list = typeof dim === 'number' ? [dim] : dim;
   const dims = list.map((d) => normalizeDim(op, d, rank));
   const sorted = [...new Set(dims)].sort((x, y) => x - y);
@@ -78,13 +82,34 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
   return rank === 0 ? [] : sorted;
 }
 
-/** `shape` with the reduced `dims` set to 1 (keepdim) or removed. */
-export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
+/**
+ * A table of number arrays, one of each length, each made at its first use: for the shapes and
+ * strides an op fills and hands to a view, which copies them. (Resizing one array per call would
+ * allocate: setting an array's length to 0 drops its storage.) Each user keeps its own table.
+ * @example
+ * ```ts
+ * const shapes = shapeTable();
+ * const s = shapes(2); // [0, 0], the same array at every call with 2
+ * s[0] = 3; s[1] = 4;
+ * ```
+ */
+export function shapeTable(): (length: number) => number[] {
+  const byLength: number[][] = [];
+  return (length) => (byLength[length] ??= new Array<number>(length).fill(0));
+}
+
+/**
+ * `shape` with the reduced `dims` (distinct, in range) set to 1 (keepdim) or removed: a new array,
+ * or the array of that length from `table`.
+ */
+export function reducedShape(shape: readonly number[], dims: readonly number[], keepdim: boolean, table?: (length: number) => number[]): number[] {
+  const n = keepdim ? shape.length : shape.length - dims.length;
+  const out = table === undefined ? new Array<number>(n) : table(n);
+  let k = 0;
   for (let i = 0; i < shape.length; i++) {
     if (dims.includes(i)) {
-      if (keepdim) out.push(1);
-    } else out.push(shape[i]!);
+      if (keepdim) out[k++] = 1;
+    } else out[k++] = shape[i]!;
   }
   return out;
 }
@@ -95,4 +120,15 @@ export function checkShape(op: string, shape: unknown): number[] {
     throw new ShapeError(`${op}: shape must be an array of non-negative integers (got ${JSON.stringify(shape)})`);
   }
   return shape as number[];
+}
+
+/** `{ dim }` attributes, one frozen object per dim, shared by the ops that take one dim. */
+const dimAttrs: (Readonly<{ dim: number }> | undefined)[] = [];
+
+/**
+ * The attributes `{ dim }` of an op along one (resolved, non-negative) dim: one frozen object per
+ * dim, as a node keeps its attributes and a new object per call would be one per step.
+ */
+export function alongDim(dim: number): Readonly<{ dim: number }> {
+  return (dimAttrs[dim] ??= Object.freeze({ dim }));
 }

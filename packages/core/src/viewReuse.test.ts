@@ -30,6 +30,18 @@ describe('views reused with their arrays', () => {
     expect(other.stride).toEqual([2, 1]);
   });
 
+  test('an array given back without its view gets one at its next use, and that same view at the use after', () => {
+    const a = createNd('float64', [7, 3]);
+    givePooled('float64', a.data); // (the array alone, as recyclingArrays and giveBackArrays give it)
+    const b = createNd('float64', [7, 3]);
+    expect(b.data).toBe(a.data);
+    expect(b.shape).toEqual([7, 3]);
+    givePooled('float64', b.data);
+    const c = createNd('float64', [7, 3]);
+    expect(c.data).toBe(a.data);
+    expect(c).toBe(b);
+  });
+
   test('no live tensor ever gets a view another live tensor holds, over training steps', () => {
     const w1 = randn([6, 5], { ...f64, requiresGrad: true });
     const w2 = randn([5, 5], { ...f64, requiresGrad: true });

@@ -30,6 +30,22 @@ export function fieldsOf<T>(m: Module, cls: abstract new (...args: never[]) => T
   return out;
 }
 
+/**
+ * Writes `fieldsOf`'s values into `out` from index 0 and returns how many there are; `out` keeps its
+ * length (a list reused from call to call keeps its storage: setting its length to 0 would drop it).
+ * @internal
+ */
+export function fieldsInto<T>(m: Module, cls: abstract new (...args: never[]) => T, out: (T | null)[]): number {
+  const record = m as unknown as Record<string, unknown>;
+  let count = 0;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    if (value instanceof cls) out[count++] = value;
+  }
+  return count;
+}
+
 /** Sets `training` on `m` and on every submodule, depth first: the modules of `m.modules()`. @internal */
 export function setTraining(m: Module, mode: boolean): void {
   m.training = mode;

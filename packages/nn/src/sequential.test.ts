@@ -34,6 +34,36 @@ describe('Sequential', () => {
     expect(new Sequential().forward(x)).toBe(x);
   });
 
+  test('forward runs every child, also with a Sequential run inside a child, one nested as a child, and after a child threw', () => {
+    /** Adds `k` to its input. */
+    class Add extends Module {
+      constructor(readonly k: number) { super(); }
+      forward(x: Tensor): Tensor { return x.add(this.k); }
+    }
+    /** Runs a Sequential that is not its field (the walk inside a walk), then adds 1000. */
+    class RunsOther extends Module {
+      constructor(private readonly other: () => Sequential) { super(); }
+      forward(x: Tensor): Tensor { return this.other().forward(x).add(1000); }
+    }
+    /** Throws while `fail` is set. */
+    class Fails extends Module {
+      fail = true;
+      forward(x: Tensor): Tensor { if (this.fail) throw new Error('Fails: asked to'); return x; }
+    }
+    const inner = new Sequential(new Add(10), new Add(20), new Add(30));
+    const outer = new Sequential(new Add(1), new RunsOther(() => inner), new Add(2), new Sequential(new Add(100), new Add(200)), new Add(3));
+    const x = tensor([0], { dtype: 'float64' });
+    for (let round = 0; round < 2; round++) expect(outer.forward(x).toArray()).toEqual([1366]);
+    const fails = new Fails();
+    const throwing = new Sequential(new Add(1), new Sequential(new Add(2), fails), new Add(4));
+    expect(() => throwing.forward(x)).toThrow('Fails: asked to');
+    fails.fail = false;
+    expect(throwing.forward(x).toArray()).toEqual([7]);
+    expect(outer.forward(x).toArray()).toEqual([1366]);
+    (outer as unknown as { extra: Module }).extra = new Add(5000); // a named child runs last, as children() lists it
+    expect(outer.forward(x).toArray()).toEqual([6366]);
+  });
+
   test('a state dict loads into a fresh model and gives the same outputs', () => {
     const a = mlp(3), b = mlp(4);
     const x = new Generator(5).randn([2, 4], { dtype: 'float64' });

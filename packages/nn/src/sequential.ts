@@ -5,6 +5,15 @@
 import { releaseWithGraph, type Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
 import { isGraphOnly } from './graphOnly.js';
+import { fieldsInto } from './moduleTree.js';
+
+/**
+ * The lists `forward` walks its children from, one per nesting depth of Sequentials, kept from call
+ * to call: called once a step, forward runs unoptimized, where a new list and a `for…of` over it
+ * (an iterator and a result object per child) would be made at every call.
+ */
+const walkLists: (Module | null)[][] = [];
+let walkDepth = 0;
 
 /**
  * Whether `m` keeps its input and output only on the tape: one of nn's layers whose class itself
@@ -89,16 +98,25 @@ export class Sequential extends Module implements Iterable<Module> {
     let y = x;
     // whether only the tape holds y: made by a layer that keeps nothing, and seen only by such layers
     let tapeOnly = false;
-    for (const child of this.children()) {
-      const out = child.forward(y);
-      const clean = keepsNothing(child);
-      if (out === y) {
-        tapeOnly &&= clean;
-        continue;
+    const children = (walkLists[walkDepth] ??= []);
+    const count = fieldsInto(this, Module, children);
+    walkDepth++;
+    try {
+      for (let i = 0; i < count; i++) {
+        const child = children[i]!;
+        const out = child.forward(y);
+        const clean = keepsNothing(child);
+        if (out === y) {
+          tapeOnly &&= clean;
+          continue;
+        }
+        if (tapeOnly && clean) releaseWithGraph(y);
+        y = out;
+        tapeOnly = clean;
       }
-      if (tapeOnly && clean) releaseWithGraph(y);
-      y = out;
-      tapeOnly = clean;
+    } finally {
+      walkDepth--;
+      children.fill(null, 0, count); // (it holds no module between calls)
     }
     return y;
   }

@@ -70,13 +70,15 @@ describe('Optimizer', () => {
 
   test('zeroGrad sets every grad to null by default', () => {
     const a = param([1, 2]);
-    const b = param([3]);
-    const opt = new SGD([{ params: [a] }, { params: [b] }], { lr: 0.1 });
+    const b = param([3]), c = param([4]);
+    const opt = new SGD([{ params: [a] }, { params: [b, c] }], { lr: 0.1 });
     a.grad = tensor([1, 1], { dtype: 'float64' });
     b.grad = tensor([1], { dtype: 'float64' });
+    c.grad = tensor([1], { dtype: 'float64' });
     opt.zeroGrad();
     expect(a.grad).toBeNull();
     expect(b.grad).toBeNull();
+    expect(c.grad).toBeNull();
   });
 
   test('zeroGrad with setToNone false zeros each grad in place and leaves missing grads null', () => {
@@ -184,6 +186,24 @@ describe('Optimizer', () => {
     w.grad = tensor([1, 2, 3], { dtype: 'float64' });
     expect(() => opt.step()).toThrow(ShapeError);
     expect(() => opt.step()).toThrow('SGD.step: the grad of parameter 0 of param group 0 must have its shape [2] (got [3])');
+  });
+  test("step checks each group's options at every step, naming the group (also one added after a step)", () => {
+    const a = param([1]), b = param([2]), c = param([3]);
+    const opt = new Adam([{ params: [a] }, { params: [b] }], { lr: 0.1 });
+    for (const p of [a, b]) p.grad = tensor([1], { dtype: 'float64' });
+    opt.step();
+    opt.step();
+    opt.paramGroups[1]!.lr = NaN;
+    expect(() => opt.step()).toThrow(new RangeError('Adam.step: lr of param group 1 must be a finite number (got NaN)'));
+    opt.paramGroups[1]!.lr = 0.1;
+    opt.addParamGroup({ params: [c] });
+    c.grad = tensor([1], { dtype: 'float64' });
+    opt.step();
+    opt.paramGroups[2]!.eps = -1;
+    expect(() => opt.step()).toThrow(new RangeError('Adam.step: eps of param group 2 must be >= 0 (got -1)'));
+    opt.paramGroups[2]!.eps = 1e-8;
+    opt.paramGroups[0]!.betas = [0.9, 2];
+    expect(() => opt.step()).toThrow(/^Adam\.step: betas\[1\] of param group 0 must be/);
   });
 });
 

@@ -105,6 +105,8 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
   readonly paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state (buffers, step counts), keyed by the parameter; created at its first step. */
   readonly state = new Map<Tensor, S>();
+  /** `step`'s checker of each param group's options, made at its first step (its messages name the group). */
+  private readonly stepCheckers: OptionChecker[] = [];
   /** The keys of a state entry and what each holds; used to check loaded state. */
   protected abstract readonly stateSchema: StateSchema<S>;
 
@@ -213,7 +215,7 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
     for (let gi = 0; gi < groups.length; gi++) {
       const group = groups[gi]!;
       // options may have been changed since (`group.lr = ...`): a NaN must not reach the parameters
-      this.checkOptions(group, new OptionChecker(`${this.name}.step`, `param group ${gi}`));
+      this.checkOptions(group, (this.stepCheckers[gi] ??= new OptionChecker(`${this.name}.step`, `param group ${gi}`)));
       const params = group.params;
       for (let pi = 0; pi < params.length; pi++) {
         const p = params[pi]!;
@@ -241,10 +243,15 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
    * (reading it throws a GraphError; `clone()` it first to keep its values).
    * @param opts - `setToNone` (default true).
    */
-  zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    const setToNone = opts.setToNone ?? true;
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
+  zeroGrad(opts?: { setToNone?: boolean }): void {
+    const setToNone = opts?.setToNone ?? true;
+    // (indexed loops, no default object: called once a step, this runs unoptimized, where `for…of`
+    // makes an iterator and its results)
+    const groups = this.paramGroups;
+    for (let gi = 0; gi < groups.length; gi++) {
+      const params = groups[gi]!.params;
+      for (let pi = 0; pi < params.length; pi++) {
+        const p = params[pi]!;
         if (setToNone) releaseGrad(p);
         else if (p.grad !== null) noGrad(() => p.grad?.zero_());
       }

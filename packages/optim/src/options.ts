@@ -102,13 +102,19 @@ export class OptionChecker {
     }
   }
 
+  /** {@link number} of `name[i]`, whose name is made only for an error's message (step checks every step). */
+  private numberAt(name: string, i: number, value: unknown, range: Range): void {
+    if (typeof value === 'number' && Number.isFinite(value) && inRange(value, range)) return;
+    this.number(`${name}[${i}]`, value, range);
+  }
+
   /** Checks a pair of numbers, each in `range` (Adam's betas). @throws TypeError, RangeError. */
   pair(name: string, value: unknown, range: Range): void {
     if (!Array.isArray(value) || value.length !== 2) {
       throw new TypeError(`${this.owner}: ${this.label(name)} must be a pair of numbers (got ${describeValue(value)})`);
     }
-    this.number(`${name}[0]`, value[0], range);
-    this.number(`${name}[1]`, value[1], range);
+    this.numberAt(name, 0, value[0] as unknown, range);
+    this.numberAt(name, 1, value[1] as unknown, range);
   }
 
   /** Checks a boolean. @throws TypeError. */

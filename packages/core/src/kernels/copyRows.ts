@@ -6,11 +6,21 @@
  * @internal
  */
 import type { NdArray, TypedArray } from '../dtype.js';
-import { sizeOf } from '../shape.js';
 import { coalesce, forEachRow } from './strided.js';
 
 /** Rows shorter than this are copied element by element rather than through a subarray view. */
 const SHORT_ROW = 64;
+
+/** Whether each row (dims 1…) of `shape`, `stride` is contiguous (dims of size 1 take any stride). */
+function contiguousRows(shape: readonly number[], stride: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 1; d--) {
+    if (shape[d] === 1) continue;
+    if (stride[d] !== expected) return false;
+    expected *= shape[d]!;
+  }
+  return true;
+}
 
 /**
  * Copies rows `rows` of `x` (dim 0), in that order, row-major and back to back, into `out` from
@@ -23,15 +33,12 @@ const SHORT_ROW = 64;
  */
 export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, at = 0): void {
   const { data, shape, stride, offset } = x;
-  const rest = shape.slice(1);
-  const width = sizeOf(rest);
+  let width = 1;
+  for (let d = 1; d < shape.length; d++) width *= shape[d]!;
   const count = rows.length;
   if (width === 0 || count === 0) return;
   const rowStride = stride[0]!;
-  // the dims of a row merged wherever its strides allow: one dim of stride 1 (or none) is a contiguous row
-  const plan = coalesce(rest, [stride.slice(1)]);
-  const dims = plan.shape.length;
-  if (dims === 0 || (dims === 1 && plan.strides[0]![0] === 1)) {
+  if (contiguousRows(shape, stride)) {
     for (let i = 0; i < count; i++) {
       const start = offset + rows[i]! * rowStride, to = at + i * width;
       // a short row element by element: a subarray view per row costs more than its copy (a
@@ -41,6 +48,18 @@ export function copyRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, a
     }
     return;
   }
+  copyStridedRows(x, rows, out, at);
+}
+
+/**
+ * {@link copyRows} for rows that are not contiguous, run by run. (A function of its own: its closure
+ * would make V8 allocate the caller's context at every call, for contiguous rows too.)
+ */
+function copyStridedRows(x: NdArray, rows: ArrayLike<number>, out: TypedArray, at: number): void {
+  const { data, shape, stride, offset } = x;
+  const count = rows.length, rowStride = stride[0]!;
+  // the dims of a row merged wherever its strides allow
+  const plan = coalesce(shape.slice(1), [stride.slice(1)]);
   let to = at;
   const copyRun = (offsets: number[], n: number, strides: number[]): void => {
     const from = offsets[0]!, step = strides[0]!;

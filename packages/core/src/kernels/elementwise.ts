@@ -65,6 +65,14 @@ export function binaryInto(code: BinaryCode, out: NdArray, a: NdArray, b: NdArra
     binaryLoops[code](out.data, out.offset, 1, a.data, a.offset, 1, b.data, b.offset, 1, sizeOf(out.shape));
     return;
   }
+  binaryIntoStrided(code, out, a, b);
+}
+
+/**
+ * {@link binaryInto} for operands of other layouts, row by row. (A function of its own: its closure
+ * would make V8 allocate the caller's context at every call, the contiguous ones too.)
+ */
+function binaryIntoStrided(code: BinaryCode, out: NdArray, a: NdArray, b: NdArray): void {
   const av = broadcastView(a, out.shape);
   const bv = broadcastView(b, out.shape);
   const plan = coalesce(out.shape, [out.stride, av.stride, bv.stride]);
@@ -104,6 +112,11 @@ export function unaryInto(code: UnaryCode, out: NdArray, x: NdArray, scalar = 0)
     unaryLoops[code](out.data, out.offset, 1, x.data, x.offset, 1, sizeOf(out.shape), scalar);
     return;
   }
+  unaryIntoStrided(code, out, x, scalar);
+}
+
+/** {@link unaryInto} for an `x` of another layout, row by row (a function of its own, as binaryIntoStrided). */
+function unaryIntoStrided(code: UnaryCode, out: NdArray, x: NdArray, scalar: number): void {
   const xv = broadcastView(x, out.shape);
   const plan = coalesce(out.shape, [out.stride, xv.stride]);
   const loop = unaryLoops[code];

@@ -5,9 +5,9 @@
  */
 import ndarray from 'ndarray';
 import ops from 'ndarray-ops';
-import { allocate } from '../allocator.js';
+import { allocate, wasPooled } from '../allocator.js';
 import { dtypeOfArray, type DType, type NdArray, type TypedArray } from '../dtype.js';
-import { contiguousStrides, sizeOf } from '../shape.js';
+import { contiguousStrides, shapeTable, sizeOf } from '../shape.js';
 
 /** The dtype of an ndarray's typed array. */
 export function dtypeOf(x: NdArray): DType {
@@ -53,6 +53,8 @@ function view(data: TypedArray, shape: readonly number[], stride: readonly numbe
 
 /** The strides handed to `view` for a contiguous layout (it copies them): one array for every call. */
 const scratchStrides: number[] = [];
+/** The strides of broadcast views, by rank. */
+const broadcastStrides = shapeTable();
 
 /**
  * The last view made for each array by {@link createNd} or noted by {@link spareView}, by array. An
@@ -95,8 +97,11 @@ export function createNd(dtype: DType, shape: readonly number[], zeroed = true):
   const spare = spareViews.get(data);
   if (spare !== undefined && spare.data === data && hasCreatedLayout(spare, shape)) return spare;
   const made = view(data, shape, contiguousStrides(shape, scratchStrides), 0);
-  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it
-  spareViews.set(data, made);
+  // whoever gives the array back (the tape, recyclingArrays, giveBackArrays) gives this view with it.
+  // A new array's view is noted once it comes back (giveBackNd notes the view it gives, createNd
+  // the one it makes of a pooled array): an array its user keeps (a step's logits and loss) makes
+  // no entry, as each entry of a WeakMap grows its table.
+  if (spare !== undefined || wasPooled(data)) spareViews.set(data, made);
   return made;
 }
 
@@ -209,7 +214,7 @@ export function viewStrides(shape: readonly number[], stride: readonly number[],
 export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
   const rank = shape.length;
   const lead = rank - x.shape.length;
-  const stride = new Array<number>(rank).fill(0);
+  const stride = broadcastStrides(rank).fill(0); // (the view copies it)
   for (let i = 0; i < x.shape.length; i++) {
     stride[lead + i] = x.shape[i] === 1 ? 0 : x.stride[i]!;
   }
@@ -219,7 +224,10 @@ export function broadcastView(x: NdArray, shape: readonly number[]): NdArray {
 /** A contiguous copy of `x` broadcast to `shape`. */
 export function expandNd(x: NdArray, shape: readonly number[]): NdArray {
   const out = createNd(dtypeOf(x), shape, false); // assign writes every element
-  if (sizeOf(shape) > 0) ops.assign(out, broadcastView(x, shape));
+  const size = sizeOf(shape);
+  // one value (a full reduction's gradient) is a fill, without the view and the strided assign
+  if (sizeOf(x.shape) === 1) out.data.fill(x.data[x.offset]!, 0, size);
+  else if (size > 0) ops.assign(out, broadcastView(x, shape));
   return out;
 }
 

@@ -16,7 +16,8 @@ import { splitAround } from './reduce.js';
 export function softmaxAlong(x: NdArray, dim: number, log: boolean): NdArray {
   const c = toContiguous(x);
   const out = createNd(dtypeOf(x), x.shape, false); // every line is written whole
-  const [outer, n, inner] = splitAround(x.shape, dim, dim);
+  const parts = splitAround(x.shape, dim, dim);
+  const outer = parts[0], n = parts[1], inner = parts[2];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const start = o * n * inner + i;
@@ -34,7 +35,8 @@ export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: 
   const yc = toContiguous(y);
   const gc = toContiguous(dy);
   const out = createNd(dtypeOf(y), y.shape, false); // every line is written whole
-  const [outer, n, inner] = splitAround(y.shape, dim, dim);
+  const parts = splitAround(y.shape, dim, dim);
+  const outer = parts[0], n = parts[1], inner = parts[2];
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const start = o * n * inner + i;

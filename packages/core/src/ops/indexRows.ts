@@ -4,7 +4,7 @@ import { describeValue } from '../checks.js';
 import { dtypeOfArray, type TypedArray } from '../dtype.js';
 import { copyRows } from '../kernels/copyRows.js';
 import { createNd, dtypeOf, toContiguous } from '../kernels/layout.js';
-import { sizeOf } from '../shape.js';
+import { shapeTable, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -12,18 +12,25 @@ import { Tensor } from '../tensor.js';
 export type RowIndex = readonly number[] | Int32Array | Tensor;
 
 /** Gathers rows along dim 0; dx scatters dy's rows back, adding where a row was taken twice. @internal */
+/** The shapes of index's output, handed to createNd (which copies them into the view). */
+const outShapes = shapeTable();
+
 export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
   name: 'index',
   forward(ctx, x) {
     const rows = ctx.attrs.rows;
-    const out = createNd(dtypeOf(x), [rows.length, ...x.shape.slice(1)], false); // every row is written
+    const shape = outShapes(x.shape.length);
+    shape[0] = rows.length;
+    for (let d = 1; d < x.shape.length; d++) shape[d] = x.shape[d]!;
+    const out = createNd(dtypeOf(x), shape, false); // every row is written (the view copies the shape)
     copyRows(x, rows, out.data); // only the chosen rows are read, by x's strides
     return out;
   },
   backward(ctx, dy) {
     const rows = ctx.attrs.rows;
     const shape = ctx.inputShapes[0]!;
-    const width = sizeOf(shape.slice(1));
+    let width = 1;
+    for (let d = 1; d < shape.length; d++) width *= shape[d]!;
     const g = toContiguous(dy);
     const dx = createNd(dtypeOf(dy), shape);
     for (let i = 0; i < rows.length; i++) {

@@ -1,5 +1,5 @@
 import { softmaxAlong, softmaxBackwardAlong } from '../kernels/softmax.js';
-import { normalizeDim } from '../shape.js';
+import { alongDim, normalizeDim } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
@@ -13,8 +13,7 @@ export const logSoftmaxOp: OpSpec<{ dim: number }> = {
     return y;
   },
   backward(ctx, dy) {
-    const [y] = ctx.saved;
-    return [softmaxBackwardAlong(y!, dy, ctx.attrs.dim, true)];
+    return [softmaxBackwardAlong(ctx.saved[0]!, dy, ctx.attrs.dim, true)];
   },
 };
 
@@ -34,6 +33,6 @@ export const logSoftmaxOp: OpSpec<{ dim: number }> = {
  * @category Ops
  */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
-  const [input] = unaryOperand('logSoftmax', x);
-  return applyOp(logSoftmaxOp, [input], { dim: normalizeDim('logSoftmax', dim, x.ndim) });
+  const inputs = unaryOperand('logSoftmax', x);
+  return applyOp(logSoftmaxOp, inputs, alongDim(normalizeDim('logSoftmax', dim, x.ndim)));
 }

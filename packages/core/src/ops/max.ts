@@ -49,9 +49,9 @@ export const maxOp = extremeOp('max');
 export const minOp = extremeOp('min');
 
 function reduceExtreme(kind: 'max' | 'min', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  const [input] = unaryOperand(kind, x);
+  const inputs = unaryOperand(kind, x);
   const resolved = dim === undefined ? null : normalizeDim(kind, dim, x.ndim);
-  return applyOp(kind === 'max' ? maxOp : minOp, [input], { kind, dim: x.ndim === 0 ? null : resolved, keepdim });
+  return applyOp(kind === 'max' ? maxOp : minOp, inputs, { kind, dim: x.ndim === 0 ? null : resolved, keepdim });
 }
 
 /**

@@ -1,29 +1,34 @@
 import { sumAxes } from '../kernels/reduce.js';
 import { unary } from '../kernels/elementwise.js';
 import { expandNd, reshapeNd } from '../kernels/layout.js';
-import { normalizeDims, reducedShape } from '../shape.js';
+import { reducedShape, shapeTable } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
-import type { ReduceAttrs } from './sum.js';
+import { reduceAttrs, type ReduceAttrs } from './sum.js';
 
 /** How many elements each output of a reduction over `dims` of `shape` covers. @internal */
 export function countOver(shape: readonly number[], dims: readonly number[]): number {
-  return dims.reduce((n, d) => n * shape[d]!, 1);
+  let n = 1;
+  for (let i = 0; i < dims.length; i++) n *= shape[dims[i]!]!;
+  return n;
 }
 
 /** Mean over dims; dx = dy / n broadcast back over the reduced dims. @internal */
+/** The reduced shapes handed to a view, which copies them. */
+const viewShapes = shapeTable();
+
 export const meanOp: OpSpec<ReduceAttrs> = {
   name: 'mean',
   forward(ctx, x) {
     const { dims, keepdim } = ctx.attrs;
     const total = sumAxes(x, dims);
-    return reshapeNd(unary('scale', total, 1 / countOver(x.shape, dims)), reducedShape(x.shape, dims, keepdim));
+    return reshapeNd(unary('scale', total, 1 / countOver(x.shape, dims)), reducedShape(x.shape, dims, keepdim, viewShapes));
   },
   backward(ctx, dy) {
     const shape = ctx.inputShapes[0]!;
     const { dims } = ctx.attrs;
-    const expanded = expandNd(reshapeNd(dy, reducedShape(shape, dims, true)), shape);
+    const expanded = expandNd(reshapeNd(dy, reducedShape(shape, dims, true, viewShapes)), shape);
     return [unary('scale', expanded, 1 / countOver(shape, dims))];
   },
 };
@@ -45,6 +50,6 @@ export const meanOp: OpSpec<ReduceAttrs> = {
  * @category Reductions
  */
 export function mean(x: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  const [input] = unaryOperand('mean', x);
-  return applyOp(meanOp, [input], { dims: normalizeDims('mean', dim, x.ndim), keepdim });
+  const inputs = unaryOperand('mean', x);
+  return applyOp(meanOp, inputs, reduceAttrs('mean', dim, x.ndim, keepdim));
 }

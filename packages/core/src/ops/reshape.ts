@@ -1,7 +1,7 @@
 import { ShapeError } from '../errors.js';
 import { formatShape } from '../text.js';
 import { reshapeNd } from '../kernels/layout.js';
-import { normalizeDim, sizeOf } from '../shape.js';
+import { normalizeDim, sameShape, shapeTable, sizeOf } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import { Tensor } from '../tensor.js';
 
@@ -16,7 +16,7 @@ export const reshapeOp: OpSpec<{ shape: readonly number[] }> = {
   },
 };
 
-/** Resolves one -1 entry and checks the sizes agree (loops, no arrays but the result: every step reshapes). */
+/** Resolves one -1 entry and checks the sizes agree, into the array of that rank of `resolvedShapes` (read it before the next call). */
 function resolveShape(from: readonly number[], to: readonly number[]): number[] {
   const size = sizeOf(from);
   let unknown = 0, bad = false, known = 1;
@@ -29,7 +29,7 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
   if (bad || unknown > 1) {
     throw new ShapeError(`reshape: shape must be non-negative integers with at most one -1 (got ${formatShape(to)})`);
   }
-  const resolved = new Array<number>(to.length);
+  const resolved = resolvedShapes(to.length);
   let total = 1, whole = true;
   for (let i = 0; i < to.length; i++) {
     const d = to[i] === -1 ? (known === 0 ? 0 : size / known) : to[i]!;
@@ -41,6 +41,27 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
     throw new ShapeError(`reshape: shape ${formatShape(to)} must hold the ${size} elements of ${formatShape(from)} (got ${known}${unknown ? '·k' : ''})`);
   }
   return resolved;
+}
+
+/** Resolved shapes, by rank (each call's is read before the next). */
+const resolvedShapes = shapeTable();
+/** The attributes of the last reshapes, newest last: frozen, so calls to the same shapes share them. */
+const recentAttrs: Readonly<{ shape: readonly number[] }>[] = [];
+const RECENT = 8;
+
+/**
+ * `{ shape }` for a resolved shape: one of the recent calls' frozen objects when its shape is the
+ * same (a node keeps its attributes; a step reshapes to the same few shapes every time).
+ */
+function reshapeAttrs(shape: readonly number[]): Readonly<{ shape: readonly number[] }> {
+  for (let k = recentAttrs.length - 1; k >= 0; k--) {
+    const attrs = recentAttrs[k]!;
+    if (sameShape(attrs.shape, shape)) return attrs;
+  }
+  const made = Object.freeze({ shape: Object.freeze(shape.slice()) });
+  if (recentAttrs.length === RECENT) recentAttrs.shift();
+  recentAttrs.push(made);
+  return made;
 }
 
 /**
@@ -65,7 +86,7 @@ function resolveShape(from: readonly number[], to: readonly number[]): number[] 
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`reshape: input must be a Tensor (got ${typeof x})`);
-  return applyOp(reshapeOp, [x], { shape: resolveShape(x.shape, shape) });
+  return applyOp(reshapeOp, [x], reshapeAttrs(resolveShape(x.shape, shape)));
 }
 
 /**

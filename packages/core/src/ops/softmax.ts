@@ -1,5 +1,5 @@
 import { softmaxAlong, softmaxBackwardAlong } from '../kernels/softmax.js';
-import { normalizeDim } from '../shape.js';
+import { alongDim, normalizeDim } from '../shape.js';
 import { applyOp, type OpSpec } from '../tape.js';
 import type { Tensor } from '../tensor.js';
 import { unaryOperand } from './operands.js';
@@ -13,8 +13,7 @@ export const softmaxOp: OpSpec<{ dim: number }> = {
     return y;
   },
   backward(ctx, dy) {
-    const [y] = ctx.saved;
-    return [softmaxBackwardAlong(y!, dy, ctx.attrs.dim, false)];
+    return [softmaxBackwardAlong(ctx.saved[0]!, dy, ctx.attrs.dim, false)];
   },
 };
 
@@ -35,6 +34,6 @@ export const softmaxOp: OpSpec<{ dim: number }> = {
  * @category Ops
  */
 export function softmax(x: Tensor, dim = -1): Tensor {
-  const [input] = unaryOperand('softmax', x);
-  return applyOp(softmaxOp, [input], { dim: normalizeDim('softmax', dim, x.ndim) });
+  const inputs = unaryOperand('softmax', x);
+  return applyOp(softmaxOp, inputs, alongDim(normalizeDim('softmax', dim, x.ndim)));
 }

@@ -71,8 +71,7 @@ function attrsOf(op: string, x: Tensor, dim: number | readonly number[] | undefi
  * @category Reductions
  */
 export function variance(x: Tensor, dim?: number | readonly number[], opts: VarianceOptions = {}): Tensor {
-  const [input] = unaryOperand('var', x);
-  return applyOp(varOp, [input], attrsOf('var', x, dim, opts));
+  return applyOp(varOp, unaryOperand('var', x), attrsOf('var', x, dim, opts));
 }
 
 /**

@@ -210,10 +210,10 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
  */
 const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm',
-  forward(ctx, xNd, ...params) {
+  forward(ctx, xNd, first?: NdArray, second?: NdArray) {
     const call = ctx.attrs;
     const n = xNd.shape[0]!, c = xNd.shape[1]!;
-    call.fillScaleAndShift(params);
+    call.fillScaleAndShift(first, second);
     const out = createNdArray(xNd.dtype, xNd.shape, false);
     getKernels().batchNormForward(
       n, c, xNd.data as FloatArray, xNd.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,

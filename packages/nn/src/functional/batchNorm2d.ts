@@ -89,10 +89,10 @@ export function batchNorm2dComposed(x: Tensor, weight: Tensor | null = null, bia
  */
 const batchNorm2dOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
   name: 'batchNorm2d',
-  forward(ctx, x, ...params) {
+  forward(ctx, x, first?: NdArray, second?: NdArray) {
     const call = ctx.attrs;
     const n = x.shape[0]!, c = x.shape[1]!, hw = x.shape[2]! * x.shape[3]!;
-    call.fillScaleAndShift(params);
+    call.fillScaleAndShift(first, second);
     const y = createNdArray(x.dtype, x.shape, false); // the kernel writes every element
     if (x.size > 0) {
       getKernels().batchNorm2dForward(

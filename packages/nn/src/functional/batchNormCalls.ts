@@ -102,10 +102,14 @@ export class BatchNormCall implements AffineFlags {
     this.heldBy = ctx;
   }
 
-  /** Fills `scale` and `shift` from the ndarrays after x (`[weight?, bias?]`, as the flags say), 1 and 0 where absent. */
-  fillScaleAndShift(params: readonly NdArray[]): void {
+  /**
+   * Fills `scale` and `shift` from the (up to two) ndarrays after x (weight then bias, each only
+   * when the flags say it was given), 1 and 0 where absent. (Two arguments, not a list: forward
+   * would make one per call.)
+   */
+  fillScaleAndShift(first: NdArray | undefined, second: NdArray | undefined): void {
     const c = this.channels;
-    const weight = this.hasWeight ? params[0]! : null, bias = this.hasBias ? params[this.hasWeight ? 1 : 0]! : null;
+    const weight = this.hasWeight ? first! : null, bias = this.hasBias ? (this.hasWeight ? second : first)! : null;
     if (weight === null) this.scale.fill(1);
     else copyValues(weight, c, this.scale);
     if (bias === null) this.shift.fill(0);
