@@ -12,10 +12,11 @@ import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
-import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
-import { sameShape } from './shape.js';
+import { dtypeOfArray, type FloatArray, type NdArray, type TypedArray } from './dtype.js';
+import { sameShape, sizeOf } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
+import { getKernels } from './kernels/registry.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { giveBack, giveBackNd, releaseAfterBackward } from './release.js';
 import { Tensor } from './tensor.js';
@@ -240,8 +241,30 @@ export function releaseGrad(t: Tensor): void {
 }
 
 
+/** Gradient sums of this many elements or more run on the active kernels (`addRowVector` over one row). */
+const KERNEL_SUM_MIN_LENGTH = 1024;
+
+/**
+ * `target += g` (same shape, which the tape has checked). Two contiguous float arrays of one dtype
+ * that do not partly overlap are summed by the active kernels (a SIMD loop on the WebAssembly ones;
+ * each element's sum is the same as the loop's); others by the elementwise loop, with broadcasting.
+ */
 function addInPlace(target: NdArray, g: NdArray): void {
+  const t = target.data, d = g.data, n = sizeOf(target.shape);
+  if (n >= KERNEL_SUM_MIN_LENGTH && (t instanceof Float32Array || t instanceof Float64Array) && d.constructor === t.constructor
+    && sameShape(target.shape, g.shape) && isContiguous(target) && isContiguous(g) && !partlyOverlapping(t, target.offset, d, g.offset, n)) {
+    getKernels().addRowVector(1, n, t, target.offset, d as FloatArray, g.offset);
+    return;
+  }
   binaryInto('add', target, target, g);
+}
+
+/** Whether `n` elements of `a` from `ao` and of `b` from `bo` share some bytes without being the same ones. */
+function partlyOverlapping(a: TypedArray, ao: number, b: TypedArray, bo: number, n: number): boolean {
+  if (a.buffer !== b.buffer) return false;
+  const size = a.BYTES_PER_ELEMENT * n;
+  const as = a.byteOffset + ao * a.BYTES_PER_ELEMENT, bs = b.byteOffset + bo * b.BYTES_PER_ELEMENT;
+  return as !== bs && as < bs + size && bs < as + size;
 }
 
 /**
