@@ -206,8 +206,13 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
   }
 }
 
-/** The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}). */
-const tapeGrads = new WeakSet<Tensor>();
+/**
+ * The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}), by
+ * their array. A training loop's gradients reuse the same arrays step after step, so a step rewrites
+ * values here; a WeakSet of the tensors took a new entry for every gradient of every step, which
+ * stayed until a full collection, and its additions were most of `accumulateInto`'s time.
+ */
+const tapeGrads = new WeakMap<TypedArray, Tensor>();
 
 /**
  * Sets `t.grad` to null and, when backward made that gradient (its array is the tape's: not a
@@ -234,8 +239,7 @@ export function releaseGrad(t: Tensor): void {
   const g = t.grad;
   if (g === null) return;
   t.grad = null;
-  if (!tapeGrads.has(g) || g.isReleased || isShared(g.data.data)) return;
-  tapeGrads.delete(g);
+  if (g.isReleased || tapeGrads.get(g.data.data) !== g || isShared(g.data.data)) return;
   giveBackNd(g.data);
   g.release();
 }
@@ -274,8 +278,8 @@ function partlyOverlapping(a: TypedArray, ao: number, b: TypedArray, bo: number,
 function accumulateInto(t: Tensor, g: NdArray, owned: boolean): boolean {
   if (t.grad === null) {
     const take = owned && isContiguous(g);
-    t.grad = new Tensor(take ? g : copyNd(g));
-    tapeGrads.add(t.grad);
+    const grad = (t.grad = new Tensor(take ? g : copyNd(g)));
+    tapeGrads.set(grad.data.data, grad);
     return take;
   }
   addInPlace(t.grad.data, g);
