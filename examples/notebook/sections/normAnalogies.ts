@@ -70,7 +70,7 @@ export const normAnalogies: Section = {
   async run(ctx) {
     const data = await ctx.data();
     const n = 100;
-    const raw = data.XTrain.toFloat64Array().subarray(0, n * P);
+    const raw = data.XTrain.index(Int32Array.from({ length: n }, (_, i) => i)).toFloat64Array(); // the first n images only
     const min = raw.reduce((a, b) => Math.min(a, b), Infinity);
     const X = raw.map((v) => v - min + 1);
     const sorted = Float64Array.from(X).sort();

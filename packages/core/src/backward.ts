@@ -12,10 +12,11 @@ import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
-import { dtypeOfArray, type NdArray, type TypedArray } from './dtype.js';
-import { sameShape } from './shape.js';
+import { dtypeOfArray, type FloatArray, type NdArray, type TypedArray } from './dtype.js';
+import { sameShape, sizeOf } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
+import { getKernels } from './kernels/registry.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { giveBack, giveBackNd, releaseAfterBackward } from './release.js';
 import { Tensor } from './tensor.js';
@@ -212,8 +213,13 @@ function checkGradients(node: TapeNode, grads: readonly (NdArray | null)[]): voi
   }
 }
 
-/** The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}). */
-const tapeGrads = new WeakSet<Tensor>();
+/**
+ * The `.grad` tensors backward made, whose arrays no one else was given (see {@link releaseGrad}), by
+ * their array. A training loop's gradients reuse the same arrays step after step, so a step rewrites
+ * values here; a WeakSet of the tensors took a new entry for every gradient of every step, which
+ * stayed until a full collection, and its additions were most of `accumulateInto`'s time.
+ */
+const tapeGrads = new WeakMap<TypedArray, Tensor>();
 
 /**
  * Sets `t.grad` to null and, when backward made that gradient (its array is the tape's: not a
@@ -240,15 +246,36 @@ export function releaseGrad(t: Tensor): void {
   const g = t.grad;
   if (g === null) return;
   t.grad = null;
-  if (!tapeGrads.has(g) || g.isReleased || isShared(g.data.data)) return;
-  tapeGrads.delete(g);
+  if (g.isReleased || tapeGrads.get(g.data.data) !== g || isShared(g.data.data)) return;
   giveBackNd(g.data);
   g.release();
 }
 
 
+/** Gradient sums of this many elements or more run on the active kernels (`addRowVector` over one row). */
+const KERNEL_SUM_MIN_LENGTH = 1024;
+
+/**
+ * `target += g` (same shape, which the tape has checked). Two contiguous float arrays of one dtype
+ * that do not partly overlap are summed by the active kernels (a SIMD loop on the WebAssembly ones;
+ * each element's sum is the same as the loop's); others by the elementwise loop, with broadcasting.
+ */
 function addInPlace(target: NdArray, g: NdArray): void {
+  const t = target.data, d = g.data, n = sizeOf(target.shape);
+  if (n >= KERNEL_SUM_MIN_LENGTH && (t instanceof Float32Array || t instanceof Float64Array) && d.constructor === t.constructor
+    && sameShape(target.shape, g.shape) && isContiguous(target) && isContiguous(g) && !partlyOverlapping(t, target.offset, d, g.offset, n)) {
+    getKernels().addRowVector(1, n, t, target.offset, d as FloatArray, g.offset);
+    return;
+  }
   binaryInto('add', target, target, g);
+}
+
+/** Whether `n` elements of `a` from `ao` and of `b` from `bo` share some bytes without being the same ones. */
+function partlyOverlapping(a: TypedArray, ao: number, b: TypedArray, bo: number, n: number): boolean {
+  if (a.buffer !== b.buffer) return false;
+  const size = a.BYTES_PER_ELEMENT * n;
+  const as = a.byteOffset + ao * a.BYTES_PER_ELEMENT, bs = b.byteOffset + bo * b.BYTES_PER_ELEMENT;
+  return as !== bs && as < bs + size && bs < as + size;
 }
 
 /**
@@ -258,8 +285,8 @@ function addInPlace(target: NdArray, g: NdArray): void {
 function accumulateInto(t: Tensor, g: NdArray, owned: boolean): boolean {
   if (t.grad === null) {
     const take = owned && isContiguous(g);
-    t.grad = new Tensor(take ? g : copyNd(g));
-    tapeGrads.add(t.grad);
+    const grad = (t.grad = new Tensor(take ? g : copyNd(g)));
+    tapeGrads.set(grad.data.data, grad);
     return take;
   }
   addInPlace(t.grad.data, g);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { GraphError, defineOp, getKernels, noGrad, randn, releaseGrad, releaseWithGraph, type Tensor } from '@tapegrad/core';
+import { GraphError, defineOp, fromArray, getKernels, giveBackArrays, noGrad, randn, releaseGrad, releaseWithGraph, type Tensor } from '@tapegrad/core';
 import { copyNd } from './kernels/layout.js';
 import { isKernelArray } from './allocator.js';
 
@@ -165,6 +165,20 @@ describe('releaseGrad', () => {
     releaseGrad(w);
     w.mul(3).sum().backward(); // would reuse a given-back array of this length
     expect(snapshot(view)).toEqual(values);
+  });
+
+  test('an array that held a gradient given back, then assigned to .grad by user code, is not given back again', () => {
+    const w = randn([2, 3], { ...f64, requiresGrad: true });
+    w.mul(w).sum().backward();
+    const old = w.grad!, array = old.data.data;
+    giveBackArrays([old]); // as a training loop does (Solver, releaseGrads), not through releaseGrad
+    w.grad = null;
+    const reused = fromArray(array, [2, 3]); // user code's tensor over that same array
+    reused.data.data.set([1, 2, 3, 4, 5, 6]);
+    w.grad = reused;
+    releaseGrad(w);
+    expect(reused.isReleased).toBe(false);
+    expect(reused.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
   });
 
   test('a tensor without a gradient, and what is not a tensor', () => {

@@ -1,6 +1,6 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
-  DtypeError, GraphError, ShapeError, createNdArray, defineOp, noGrad, enableGrad, isGradEnabled, ones, tensor, zeros,
+  DtypeError, GraphError, ShapeError, createNdArray, defineOp, getKernels, noGrad, enableGrad, isGradEnabled, ones, randn, tensor, zeros,
 } from '@tapegrad/core';
 
 const f64 = { dtype: 'float64' as const };
@@ -20,6 +20,26 @@ describe('the tape', () => {
     const x = tensor([3, -1], { ...f64, requiresGrad: true });
     x.mul(x).sum().backward();
     expect(x.grad!.toArray()).toEqual([6, -2]);
+  });
+
+  test('gradients of 1024 elements or more are summed by the kernels, each element as the loop sums it', () => {
+    const add = vi.spyOn(getKernels(), 'addRowVector');
+    try {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const n = 3000;
+        const a = randn([n], { dtype }), b = randn([n], { dtype });
+        const x = zeros([n], { dtype, requiresGrad: true });
+        const h = x.mul(1);
+        h.mul(a).add(h.mul(b)).sum().backward(); // summed at h, then again into x's grad below
+        x.mul(b).sum().backward();
+        const av = a.toArray() as number[], bv = b.toArray() as number[];
+        const round = dtype === 'float32' ? Math.fround : (v: number) => v;
+        expect(x.grad!.toArray()).toEqual(av.map((v, i) => round(round(v + bv[i]!) + bv[i]!)));
+      }
+      expect(add).toHaveBeenCalledTimes(4);
+    } finally {
+      add.mockRestore();
+    }
   });
 
   test('a diamond graph sums the gradients that meet at a shared intermediate', () => {

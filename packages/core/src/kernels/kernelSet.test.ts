@@ -88,8 +88,9 @@ describe.each(kernelVariants())('the $label kernels', ({ kernels }) => {
 
     it(`${name}: the Adam update matches the formula, with and without amsgrad and weight decay`, () => {
       const random = seeded(3);
-      for (const n of sizes) for (const amsgrad of [false, true]) {
-        const step: AdamStep = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8, l2: amsgrad ? 0.01 : 0, shrink: amsgrad ? 1 : 0.999 };
+      const decays = [[false, 0, 0.999], [true, 0.01, 1], [false, 0, 1], [true, 0, 1]] as const; // [amsgrad, l2, shrink]
+      for (const n of sizes) for (const [amsgrad, l2, shrink] of decays) {
+        const step: AdamStep = { beta1: 0.9, beta2: 0.999, stepSize: 1e-3 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.999 ** 3), eps: 1e-8, l2, shrink };
         const p = data(C, n, random, 1), g = data(C, n, random, 2);
         const m = data(C, n, random), v = data(C, n, random).map(Math.abs);
         const vMax = amsgrad ? data(C, n, random).map(Math.abs) : null;
