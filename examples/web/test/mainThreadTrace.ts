@@ -37,8 +37,10 @@ export interface MainThreadTrace {
 
 /**
  * The page's main thread in a trace taken with {@link TRACE_CATEGORIES}: the thread that made the
- * mark `anchor` (so other renderers, the browser and the workers are left out).
- * @throws Error when no event is named `anchor`, or the tasks carry no CPU times.
+ * mark `anchor` (so other renderers, the browser and the workers are left out). Chromium leaves out
+ * the CPU time of an odd task (2 of ~1600 in one run on a loaded machine): such a task counts its
+ * wall time as its CPU time, an upper bound, so a check of CPU times can only get stricter.
+ * @throws Error when no event is named `anchor`, or more than 1% of the tasks carry no CPU time.
  */
 export function mainThreadTasks(traceJson: string, anchor: string): MainThreadTrace {
   const parsed = JSON.parse(traceJson) as { traceEvents?: TraceEvent[] } | TraceEvent[];
@@ -47,9 +49,10 @@ export function mainThreadTasks(traceJson: string, anchor: string): MainThreadTr
   if (mark === undefined) throw new Error(`mainThreadTasks: the mark ${anchor} in the trace (got ${events.length} events without it)`);
   const mine = events.filter((e) => e.pid === mark.pid && e.tid === mark.tid);
   const tasks = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined)
-    .map((e) => ({ start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? Number.NaN) / 1000 }));
-  if (tasks.length === 0 || tasks.some((t) => Number.isNaN(t.cpuMs))) {
-    throw new Error(`mainThreadTasks: main-thread tasks with CPU times (got ${tasks.length} tasks, ${tasks.filter((t) => Number.isNaN(t.cpuMs)).length} without tdur)`);
+    .map((e) => ({ start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? e.dur!) / 1000 }));
+  const withoutCpu = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined && e.tdur === undefined).length;
+  if (tasks.length === 0 || withoutCpu > tasks.length / 100) {
+    throw new Error(`mainThreadTasks: main-thread tasks with CPU times, all but at most 1% (got ${tasks.length} tasks, ${withoutCpu} without tdur)`);
   }
   const marks = new Map<string, number[]>();
   for (const e of mine) {

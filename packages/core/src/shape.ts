@@ -88,9 +88,12 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
  * allocate: setting an array's length to 0 drops its storage.) Each user keeps its own table.
  * @example
  * ```ts
+ * import { shapeTable } from './shape.js';
  * const shapes = shapeTable();
- * const s = shapes(2); // [0, 0], the same array at every call with 2
+ * const s = shapes(2);
+ * console.log([...s]); // [0, 0]
  * s[0] = 3; s[1] = 4;
+ * console.log(shapes(2) === s, shapes(2)); // true [3, 4]
  * ```
  */
 export function shapeTable(): (length: number) => number[] {
