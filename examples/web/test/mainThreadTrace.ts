@@ -48,9 +48,9 @@ export function mainThreadTasks(traceJson: string, anchor: string): MainThreadTr
   const mark = events.find((e) => e.name === anchor && e.cat.includes('blink.user_timing'));
   if (mark === undefined) throw new Error(`mainThreadTasks: the mark ${anchor} in the trace (got ${events.length} events without it)`);
   const mine = events.filter((e) => e.pid === mark.pid && e.tid === mark.tid);
-  const tasks = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined)
-    .map((e) => ({ start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? e.dur!) / 1000 }));
-  const withoutCpu = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined && e.tdur === undefined).length;
+  const runs = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined);
+  const tasks = runs.map((e) => ({ start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? e.dur!) / 1000 }));
+  const withoutCpu = runs.filter((e) => e.tdur === undefined).length;
   if (tasks.length === 0 || withoutCpu > tasks.length / 100) {
     throw new Error(`mainThreadTasks: main-thread tasks with CPU times, all but at most 1% (got ${tasks.length} tasks, ${withoutCpu} without tdur)`);
   }

@@ -2,7 +2,7 @@
  * Walks of a module tree that make nothing but their result, for the walks a training step runs:
  * cs231n's models set the mode twice per `loss` call and list the buffers that outlive it, and the
  * named walks (`modules()`, `namedBuffers()`) would make every module's dotted name and pairs each time.
- * `fieldsOf` is the one scan of a module's fields that every walk (named or not) goes through.
+ * `fieldsInto` is the one scan of a module's fields that every walk (named or not) goes through.
  * @module
  * @internal
  */
@@ -12,38 +12,34 @@ import type { Module } from './module.js';
 /**
  * Appends to `out` the values of `m`'s own fields that are instances of `cls`, in declaration order
  * (`Object.keys`' order), and their field names to `keys` when it is given; returns `out`. It makes
- * nothing but what it appends (no pairs, no closures, and no array of the keys: `for…in` over an
- * object's own fields reads the engine's cached list of them, where `Object.keys` copies it), so the
- * walks a training step runs can use it.
+ * nothing but what it appends (see {@link fieldsInto}), so the walks a training step runs can use it.
  * @internal
  */
 export function fieldsOf<T>(m: Module, cls: abstract new (...args: never[]) => T, out: T[], keys?: string[]): T[] {
-  const record = m as unknown as Record<string, unknown>;
-  for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue; // (for…in also lists enumerable inherited keys, after the own ones)
-    const value = record[key];
-    if (value instanceof cls) {
-      out.push(value);
-      keys?.push(key);
-    }
-  }
+  fieldsInto(m, cls, out, out.length, keys);
   return out;
 }
 
 /**
- * Writes `fieldsOf`'s values into `out` from index 0 and returns how many there are; `out` keeps its
- * length (a list reused from call to call keeps its storage: setting its length to 0 would drop it).
+ * Writes the values of `m`'s own fields that are instances of `cls` into `out` from index `at` (their
+ * field names appended to `keys` when it is given) and returns the index after the last one. Nothing
+ * past them is cut: a list reused from call to call keeps its storage (setting its length to 0 would
+ * drop it). `for…in` over an object's own fields reads the engine's cached list of them, where
+ * `Object.keys` copies it.
  * @internal
  */
-export function fieldsInto<T>(m: Module, cls: abstract new (...args: never[]) => T, out: (T | null)[]): number {
+export function fieldsInto<T>(m: Module, cls: abstract new (...args: never[]) => T, out: (T | null)[], at = 0, keys?: string[]): number {
   const record = m as unknown as Record<string, unknown>;
-  let count = 0;
+  let end = at;
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
+    if (!Object.hasOwn(record, key)) continue; // (for…in also lists enumerable inherited keys, after the own ones)
     const value = record[key];
-    if (value instanceof cls) out[count++] = value;
+    if (value instanceof cls) {
+      out[end++] = value;
+      keys?.push(key);
+    }
   }
-  return count;
+  return end;
 }
 
 /** Sets `training` on `m` and on every submodule, depth first: the modules of `m.modules()`. @internal */

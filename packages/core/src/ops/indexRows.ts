@@ -11,10 +11,10 @@ import { Tensor } from '../tensor.js';
 /** Rows to select: a list of integers, an Int32Array, or a 1-D integer tensor. @category Ops */
 export type RowIndex = readonly number[] | Int32Array | Tensor;
 
-/** Gathers rows along dim 0; dx scatters dy's rows back, adding where a row was taken twice. @internal */
 /** The shapes of index's output, handed to createNd (which copies them into the view). */
 const outShapes = shapeTable();
 
+/** Gathers rows along dim 0; dx scatters dy's rows back, adding where a row was taken twice. @internal */
 export const indexRowsOp: OpSpec<{ rows: Int32Array }> = {
   name: 'index',
   forward(ctx, x) {

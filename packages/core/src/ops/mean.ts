@@ -14,10 +14,10 @@ export function countOver(shape: readonly number[], dims: readonly number[]): nu
   return n;
 }
 
-/** Mean over dims; dx = dy / n broadcast back over the reduced dims. @internal */
 /** The reduced shapes handed to a view, which copies them. */
 const viewShapes = shapeTable();
 
+/** Mean over dims; dx = dy / n broadcast back over the reduced dims. @internal */
 export const meanOp: OpSpec<ReduceAttrs> = {
   name: 'mean',
   forward(ctx, x) {

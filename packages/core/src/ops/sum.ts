@@ -11,7 +11,6 @@ export interface ReduceAttrs {
   readonly keepdim: boolean;
 }
 
-/** Sum over dims; dx = dy broadcast back over the summed dims. @internal */
 /** The attributes of the reductions of every dim, or of one, by keepdim, rank and dim (they are never changed). */
 const sharedAttrs: Map<number, ReduceAttrs>[] = [new Map(), new Map()];
 
@@ -38,6 +37,7 @@ export function reduceAttrs(op: string, dim: number | readonly number[] | undefi
 /** The reduced shapes handed to a view, which copies them. */
 const viewShapes = shapeTable();
 
+/** Sum over dims; dx = dy broadcast back over the summed dims. @internal */
 export const sumOp: OpSpec<ReduceAttrs> = {
   name: 'sum',
   forward(ctx, x) {
