@@ -5,9 +5,11 @@
  */
 
 /**
- * One Adam step in place, computed in T as PyTorch does; `vmax` 0 means no amsgrad. Without weight
- * decay (`l2` 0, `shrink` 1, as PyTorch skips it when weight_decay is 0) the loop reads the gradient
- * as it is: two multiplies and an add fewer per vector, and the step is bound by its divisions.
+ * One Adam step in place, computed in T as PyTorch does but for √v̂ multiplied by 1/bc2Sqrt (rounded to
+ * T once a call) where PyTorch divides by bc2Sqrt: the loop is bound by its square root and divisions,
+ * and that division was one of three. `vmax` 0 means no amsgrad. Without weight decay (`l2` 0,
+ * `shrink` 1, as PyTorch skips it when weight_decay is 0) the loop reads the gradient as it is: two
+ * multiplies and an add fewer per vector.
  */
 function adam<T>(
   n: i32, p: usize, g: usize, m: usize, v: usize, vmax: usize,
@@ -27,7 +29,8 @@ function adam<T>(
   const L: i32 = 16 / <i32>S;
   const B1 = v128.splat<T>(b1 as T), B1c = v128.splat<T>((1 - b1) as T);
   const B2 = v128.splat<T>(b2 as T), B2c = v128.splat<T>((1 - b2) as T);
-  const STEP = v128.splat<T>(stepSize as T), BC2 = v128.splat<T>(bc2Sqrt as T), EPS = v128.splat<T>(eps as T);
+  const STEP = v128.splat<T>(stepSize as T), EPS = v128.splat<T>(eps as T);
+  const rbc2 = (1 / bc2Sqrt) as T, RBC2 = v128.splat<T>(rbc2);
   const L2 = v128.splat<T>(l2 as T), SHRINK = v128.splat<T>(shrink as T);
   let i = 0;
   for (; i + L <= n; i += L) {
@@ -47,7 +50,7 @@ function adam<T>(
       vh = v128.max<T>(v128.load(vmax + o), vi);
       v128.store(vmax + o, vh);
     }
-    const denom = v128.add<T>(v128.div<T>(v128.sqrt<T>(vh), BC2), EPS);
+    const denom = v128.add<T>(v128.mul<T>(v128.sqrt<T>(vh), RBC2), EPS);
     w = v128.sub<T>(w, v128.mul<T>(STEP, v128.div<T>(mi, denom)));
     v128.store(p + o, w);
   }
@@ -68,7 +71,7 @@ function adam<T>(
       vh = max<T>(load<T>(vmax + o), vi);
       store<T>(vmax + o, vh);
     }
-    const denom = sqrt<T>(vh) / (bc2Sqrt as T) + (eps as T);
+    const denom = sqrt<T>(vh) * rbc2 + (eps as T);
     store<T>(p + o, w - (stepSize as T) * (mi / denom));
   }
 }

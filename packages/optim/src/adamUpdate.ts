@@ -71,7 +71,8 @@ const kernelStep: { -readonly [K in keyof AdamStep]: AdamStep[K] } = { beta1: 0,
  * One Adam step on `param` in place (PyTorch's single-tensor Adam / AdamW):
  * `t += 1; p *= 1 − lr·λ (decoupled) or g += λ·p (L2); m = β1·m + (1 − β1)·g;
  * v = β2·v + (1 − β2)·g²; v̂ = max(v̂, v) with amsgrad;
- * p −= lr/(1 − β1^t) · m / (sqrt(v or v̂)/sqrt(1 − β2^t) + eps)`.
+ * p −= lr/(1 − β1^t) · m / (sqrt(v or v̂)/sqrt(1 − β2^t) + eps)`, the division by sqrt(1 − β2^t) done
+ * as a multiplication by its reciprocal (see {@link AdamStep}).
  */
 export function adamUpdate(param: Tensor, grad: NdArray, state: AdamState, o: AdamOptions, decoupled: boolean): void {
   const b1 = o.betas[0], b2 = o.betas[1];

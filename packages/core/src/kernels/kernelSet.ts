@@ -19,7 +19,9 @@ export type KernelName = 'js' | 'wasm';
 /**
  * The scalars of one Adam step, computed once per parameter by the optimizer:
  * `p ← p·shrink; g ← g + l2·p; m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
- * v̂ ← max(v̂, v) (amsgrad); p ← p − stepSize · m / (√v̂ / bc2Sqrt + eps)`.
+ * v̂ ← max(v̂, v) (amsgrad); p ← p − stepSize · m / (√v̂ · (1 / bc2Sqrt) + eps)`. PyTorch divides √v̂
+ * by bc2Sqrt; the kernels multiply by its reciprocal, computed once a call, since the update is bound
+ * by its divisions: the denominator may differ from PyTorch's by an ulp.
  * @category Kernels
  */
 export interface AdamStep {

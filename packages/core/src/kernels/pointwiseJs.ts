@@ -44,13 +44,14 @@ export function adamUpdateJs(
 ): void {
   const { beta1: b1, beta2: b2, stepSize, bc2Sqrt, eps, l2, shrink } = s;
   const vv = vMax ?? v;
+  const rbc2 = 1 / bc2Sqrt;
   for (let i = 0; i < n; i++) {
     const p = w[wo + i]! * shrink;
     const gi = g[go + i]! + l2 * p;
     m[i] = b1 * m[i]! + (1 - b1) * gi;
     v[i] = b2 * v[i]! + (1 - b2) * (gi * gi);
     if (vMax !== null && v[i]! > vMax[i]!) vMax[i] = v[i]!;
-    const denom = Math.sqrt(vv[i]!) / bc2Sqrt + eps;
+    const denom = Math.sqrt(vv[i]!) * rbc2 + eps;
     w[wo + i] = p - stepSize * (m[i]! / denom);
   }
 }
