@@ -102,8 +102,8 @@ for (let p = 0; p < gemms.length; p++) {
   const g = gemms[p]!;
   const flops = 2 * g.m * g.n * g.k;
   const [mine, theirs] = [median(times.this[p]!), median(times.other[p]!)];
-  const form = `${g.m}x${g.k}x${g.n}${g.transA ? 'At' : ''}${g.transB ? 'Bt' : ''}`;
-  console.log(`${g.what.padEnd(10)} ${form.padEnd(16)} this ${(mine * 1e3).toFixed(1)} (${(flops / mine / 1e6).toFixed(1)}), other ${(theirs * 1e3).toFixed(1)} (${(flops / theirs / 1e6).toFixed(1)}): ${gains(times.this[p]!, times.other[p]!)}`);
+  const shape = `${g.m}x${g.k}x${g.n}${g.transA ? 'At' : ''}${g.transB ? 'Bt' : ''}`;
+  console.log(`${g.what.padEnd(10)} ${shape.padEnd(16)} this ${(mine * 1e3).toFixed(1)} (${(flops / mine / 1e6).toFixed(1)}), other ${(theirs * 1e3).toFixed(1)} (${(flops / theirs / 1e6).toFixed(1)}): ${gains(times.this[p]!, times.other[p]!)}`);
 }
 const sums = (key: 'this' | 'other') => times[key][0]!.map((_, r) => times[key].reduce((s, list) => s + list[r]!, 0));
 const [sumThis, sumOther] = [sums('this'), sums('other')];
