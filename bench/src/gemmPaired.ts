@@ -5,11 +5,12 @@
  * core is busy), the two builds see the same conditions, so a few percent shows.
  *
  * Run: `node --experimental-wasm-relaxed-simd bench/dist/gemmPaired.js OTHER_CHECKOUT [SHAPES] [f32|f64]
- * [--cold N] [--rounds 30]`. SHAPES is a comma list of `MxKxN`, with `At` or `Bt` appended for a
+ * [--cold N] [--rounds 30] [--this CHECKOUT]`. SHAPES is a comma list of `MxKxN`, with `At` or `Bt` appended for a
  * transposed A or B, or one of the presets `notebook` (the first layer's products of W1 and the large
  * one, the default) and `weight-scale` (the weight-scale section's products: hidden [50] × 7, batch
  * 50, accuracy checks of 100 rows). `--cold N` cycles A and B through N copies each (a call then
- * finds its operands in L3 or memory, as a training step does, rather than in L1/L2). Prints each
+ * finds its operands in L3 or memory, as a training step does, rather than in L1/L2). `--this` times
+ * another checkout's build in this one's place (to run a pair in both orders). Prints each
  * shape's median GFLOP/s for both builds, this build's gain over the other, and the median and
  * quartiles of the gains of round pairs.
  * @module
@@ -26,8 +27,8 @@ const PRESETS: Record<string, string> = {
 };
 const args = cliArgs({
   script: 'gemmPaired',
-  usage: 'node --experimental-wasm-relaxed-simd bench/dist/gemmPaired.js OTHER_CHECKOUT [SHAPES|notebook|weight-scale] [f32|f64] [--cold N] [--rounds 30]',
-  values: { cold: '1', rounds: '30' },
+  usage: 'node --experimental-wasm-relaxed-simd bench/dist/gemmPaired.js OTHER_CHECKOUT [SHAPES|notebook|weight-scale] [f32|f64] [--cold N] [--rounds 30] [--this CHECKOUT]',
+  values: { cold: '1', rounds: '30', this: undefined },
   positionals: { required: ['OTHER_CHECKOUT'], optional: ['SHAPES', 'DTYPE'] },
 });
 const [other, shapeArg = 'notebook', dtype = 'f32'] = args.positionals as [string, string?, string?];
@@ -38,7 +39,7 @@ const rounds = args.number('rounds');
 if (!Number.isInteger(copies) || copies < 1) throw new Error(`gemmPaired: --cold is a positive integer (got ${copies})`);
 const BYTES = dtype === 'f64' ? 8 : 4;
 const GENERATED = 'packages/core/dist/kernels/wasm/binaries.generated.js';
-const here = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const here = args.values.this !== undefined ? path.resolve(args.values.this) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 interface Kernels {
   gemmWorkspaceBytes(elementBytes: number): number;

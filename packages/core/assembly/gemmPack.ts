@@ -167,7 +167,10 @@ export function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: us
   const S: usize = sizeof<T>();
   const NR: i32 = 32 / <i32>S;
   let j0 = 0;
-  if (cs == 1) {
+  if (cs == 1 && kc <= ROW_PASS_MAX_DEPTH && cols >= NR) {
+    j0 = packFullPanelsByRows<T>(b, rs, kc, cols, dst);
+    dst += <usize>(j0 * kc) * S;
+  } else if (cs == 1) {
     // four full panels per pass: each visit to a row of B reads 128 contiguous bytes (two cache
     // lines) instead of 32, so a pass touches each row's lines once (a gain on large f32 A·B and
     // Aᵀ·B, paired)
@@ -234,6 +237,46 @@ export function packB<T>(b: usize, rs: i32, cs: i32, kc: i32, cols: i32, dst: us
     }
     dst += <usize>kc * vb;
   }
+}
+
+/**
+ * B blocks at most this deep, stored row-major, are packed by `packFullPanelsByRows` rather than four
+ * panels per pass: the weight gradients dyᵀ·x at batch 50 (x's rows 3072 long) gained from it, the
+ * 256- and 384-deep blocks of the large products did not.
+ */
+const ROW_PASS_MAX_DEPTH: i32 = 64;
+
+/**
+ * Packs the full panels (NR columns each) of a row-major B block two depth steps at a time: each pass
+ * reads two of B's rows front to back and fills one cache line of every panel. Returns the columns
+ * packed (`cols` rounded down to NR).
+ */
+function packFullPanelsByRows<T>(b: usize, rs: i32, kc: i32, cols: i32, dst: usize): i32 {
+  const S: usize = sizeof<T>();
+  const NR: i32 = 32 / <i32>S;
+  const full = cols / NR;
+  const panelBytes = <usize>kc * 32;
+  const rowBytes = <usize>rs * S;
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    let src = b + <usize>p * rowBytes;
+    let d = dst + <usize>p * 32;
+    for (let jp = 0; jp < full; jp++) {
+      const x0 = v128.load(src), x1 = v128.load(src, 16);
+      const y0 = v128.load(src + rowBytes), y1 = v128.load(src + rowBytes, 16);
+      v128.store(d, x0); v128.store(d, x1, 16); v128.store(d, y0, 32); v128.store(d, y1, 48);
+      src += 32; d += panelBytes;
+    }
+  }
+  if (p < kc) {
+    let src = b + <usize>p * rowBytes;
+    let d = dst + <usize>p * 32;
+    for (let jp = 0; jp < full; jp++) {
+      v128.store(d, v128.load(src)); v128.store(d, v128.load(src, 16), 16);
+      src += 32; d += panelBytes;
+    }
+  }
+  return full * NR;
 }
 
 /**
