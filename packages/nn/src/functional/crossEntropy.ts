@@ -6,6 +6,7 @@
  */
 import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, fdlibmLog, formatShape, releaseWithGraph,
+  type TapeNode,
 } from '@tapegrad/core';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
@@ -103,12 +104,42 @@ export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly n
 }
 
 /**
- * What a fused call keeps for its backward: the reduction, and per row of the logits the
- * log-softmax's shift m + log Σ exp(x − m) (the first N values) and the target class (the next N).
+ * What a fused call keeps for its backward, its attributes: the reduction, and per row of the logits
+ * the log-softmax's shift m + log Σ exp(x − m) (the first N values) and the target class (the next
+ * N). Reused from call to call (see {@link takeCall}): a new typed array per call cost more than the
+ * rest of the call's JavaScript.
  */
-interface CrossEntropyCall {
-  readonly reduction: 'mean' | 'sum' | 'none';
-  readonly rows: Float64Array;
+class CrossEntropyCall {
+  reduction: 'mean' | 'sum' | 'none' = 'mean';
+  rows = new Float64Array(0);
+  /** The node of the call that holds this state (null: nothing was recorded, or not taken yet). */
+  node: TapeNode | null = null;
+}
+
+/** The calls' states, in the order they were made; a state is free again once its node's graph is freed. */
+const calls: CrossEntropyCall[] = [];
+/** States kept: past this, the oldest one is dropped from the list (its node, if any, keeps it). */
+const RING = 8;
+
+/**
+ * A state no graph holds: never taken, its call recorded nothing, or its node freed by a backward
+ * (one with `retainGraph`, or a graph dropped without backward, keeps it), with room for `n` rows.
+ */
+function takeCall(n: number): CrossEntropyCall {
+  let call: CrossEntropyCall | undefined;
+  for (let k = 0; k < calls.length; k++) {
+    const c = calls[k]!;
+    if (c.node === null || c.node.freed) {
+      call = c;
+      break;
+    }
+  }
+  if (call === undefined) {
+    if (calls.length === RING) calls.shift();
+    calls.push((call = new CrossEntropyCall()));
+  }
+  if (call.rows.length < 2 * n) call.rows = new Float64Array(2 * n);
+  return call;
 }
 
 /** The shapes of the fused form's output: a scalar, or `[N]` (the view copies it). */
@@ -216,11 +247,15 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
  */
 export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
   const reduction = checkArguments('crossEntropy', logits, opts);
-  const [n, c] = logits.shape as [number, number];
+  const n = logits.shape[0]!, c = logits.shape[1]!;
   const flat = flatTargetIndices('crossEntropy', target, n, c);
-  const rows = new Float64Array(2 * n);
+  const call = takeCall(n);
+  call.reduction = reduction;
+  const rows = call.rows;
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
-  return crossEntropyOp([logits], { reduction, rows });
+  const loss = crossEntropyOp([logits], call);
+  call.node = loss.gradFn; // (null when nothing was recorded: free at once)
+  return loss;
 }
 
 /**

@@ -78,11 +78,29 @@ describe("what the fused form's node keeps", () => {
     expect(Array.from(x.grad!.toFloat64Array())).toEqual(want.grad);
   });
 
+  test('graphs alive together, more of them than the states it keeps, each backward with its own rows', () => {
+    const values = draw(9, 4, 5);
+    const labelsOf = (k: number) => [k % 5, (k + 1) % 5, (k + 3) % 5, (2 * k) % 5];
+    const want = Array.from({ length: 12 }, (_, k) => lossAndGrad(crossEntropyComposed, values, [4, 5], 'float32', labelsOf(k), {}, [k + 1]).grad);
+    const x = tensor(values, { dtype: 'float32', shape: [4, 5], requiresGrad: true });
+    const losses = Array.from({ length: 12 }, (_, k) => crossEntropyFused(x.mul(1), labelsOf(k))); // (each its own leaf-free graph)
+    crossEntropyFused(x, [1, 1, 1, 1]).backward(); // a call that frees its state, in between
+    for (const k of [0, 11, 5, 1, 10, 2, 9, 3, 8, 4, 7, 6]) {
+      x.grad = null;
+      losses[k]!.backward(tensor([k + 1], { dtype: 'float32', shape: [] }));
+      expect(Array.from(x.grad!.toFloat64Array()), `loss ${k}`).toEqual(want[k]);
+      const after = crossEntropyFused(x.mul(1), [4, 4, 4, 4]); // takes a state freed by that backward
+      after.backward();
+    }
+  });
+
   test('backward twice with retainGraph gives the same gradient twice', () => {
     const x = tensor(draw(7, 4, 6), { dtype: 'float32', shape: [4, 6], requiresGrad: true });
     const loss = crossEntropyFused(x, [5, 0, 2, 2]);
     loss.backward(undefined, { retainGraph: true });
     const first = Array.from(x.grad!.toFloat64Array());
+    x.grad = null;
+    crossEntropyFused(x, [1, 1, 1, 1]).backward(); // (must not take the state the retained graph holds)
     x.grad = null;
     loss.backward();
     expect(Array.from(x.grad!.toFloat64Array())).toEqual(first);
