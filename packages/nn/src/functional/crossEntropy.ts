@@ -6,7 +6,6 @@
  */
 import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, fdlibmLog, formatShape, releaseWithGraph,
-  type TapeNode,
 } from '@tapegrad/core';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
@@ -112,25 +111,35 @@ export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly n
 class CrossEntropyCall {
   reduction: 'mean' | 'sum' | 'none' = 'mean';
   rows = new Float64Array(0);
-  /** The node of the call that holds this state (null: nothing was recorded, or not taken yet). */
-  node: TapeNode | null = null;
+  /** Whether a call holds this state (from {@link takeCall} until its node is freed, or at once when nothing was recorded). */
+  busy = false;
+  /**
+   * The context of the node holding this state, set by its backward: the state is free once that
+   * node is freed. Before a backward nothing here points at the graph, so a graph dropped without
+   * one is not kept alive by the ring (its state stays busy until the ring drops it).
+   */
+  heldBy: { readonly freed: boolean } | null = null;
+
+  /** Whether no call holds this state. */
+  get free(): boolean {
+    return !this.busy || (this.heldBy !== null && this.heldBy.freed);
+  }
 }
 
-/** The calls' states, in the order they were made; a state is free again once its node's graph is freed. */
+/** The calls' states, in the order they were made. */
 const calls: CrossEntropyCall[] = [];
 /** States kept: past this, the oldest one is dropped from the list (its node, if any, keeps it). */
 const RING = 8;
 
 /**
- * A state no graph holds: never taken, its call recorded nothing, or its node freed by a backward
- * (one with `retainGraph`, or a graph dropped without backward, keeps it), with room for `n` rows.
+ * A state no call holds (never taken, its call recorded nothing, or its node freed by a backward
+ * without `retainGraph`), marked busy, with room for `n` rows.
  */
 function takeCall(n: number): CrossEntropyCall {
   let call: CrossEntropyCall | undefined;
   for (let k = 0; k < calls.length; k++) {
-    const c = calls[k]!;
-    if (c.node === null || c.node.freed) {
-      call = c;
+    if (calls[k]!.free) {
+      call = calls[k]!;
       break;
     }
   }
@@ -139,6 +148,8 @@ function takeCall(n: number): CrossEntropyCall {
     calls.push((call = new CrossEntropyCall()));
   }
   if (call.rows.length < 2 * n) call.rows = new Float64Array(2 * n);
+  call.busy = true;
+  call.heldBy = null;
   return call;
 }
 
@@ -201,6 +212,7 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
   backward(ctx, dy) {
     const x = ctx.saved[0]!;
     const { reduction, rows } = ctx.attrs;
+    ctx.attrs.heldBy = ctx; // (free once this node is: a backward without retainGraph)
     const n = x.shape[0]!, c = x.shape[1]!;
     const f32 = x.dtype === 'float32';
     const dx = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // every element written below
@@ -253,9 +265,14 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
   call.reduction = reduction;
   const rows = call.rows;
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
-  const loss = crossEntropyOp([logits], call);
-  call.node = loss.gradFn; // (null when nothing was recorded: free at once)
-  return loss;
+  let recorded = false;
+  try {
+    const loss = crossEntropyOp([logits], call);
+    recorded = loss.gradFn !== null;
+    return loss;
+  } finally {
+    call.busy = recorded; // (a call that recorded nothing, or threw, gives its state back at once)
+  }
 }
 
 /**
