@@ -7,7 +7,6 @@
  */
 import { Tensor, giveBackArrays, noGrad, recyclingArrays, zeros, type FloatDType } from '@tapegrad/core';
 import { checkBackwardMode, type BackwardMode } from './backwardMode.js';
-import { crossEntropy } from './functional/crossEntropy.js';
 import { pickForm } from './functional/fusedOpTable.js';
 import { linearComposed, linearInOutFused } from './functional/linear.js';
 import { Module } from './module.js';
@@ -166,7 +165,7 @@ export abstract class Cs231nClassifier extends Module {
       checkReg(this.modelName, this.reg);
       this.train();
       const scores = this.forward(X);
-      const dataLoss = crossEntropy(scores, y);
+      const dataLoss = pickForm('crossEntropy', this.backward)(scores, y);
       const penalty = this.penalty();
       const loss = penalty === null ? dataLoss : dataLoss.add(penalty);
       const { names, params } = this.paramsInOrder();

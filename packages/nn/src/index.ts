@@ -39,7 +39,7 @@ export { batchNorm2dComposed, batchNorm2dFused } from './functional/batchNorm2d.
 export { groupNormComposed, groupNormFused } from './functional/groupNorm.js';
 export { rmsNormComposed, rmsNormFused } from './functional/rmsNorm.js';
 export { convReluPoolComposed, convReluPoolFused, type ConvReluPoolOptions } from './functional/convReluPool.js';
-export { crossEntropy, type CrossEntropyOptions } from './functional/crossEntropy.js';
+export { crossEntropy, crossEntropyComposed, crossEntropyFused, type CrossEntropyOptions } from './functional/crossEntropy.js';
 export { dropout } from './functional/dropout.js';
 export * as init from './init.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { DtypeError, Generator, ShapeError, Tensor, createNdArray, gradcheck, tensor, type FloatDType } from '@tapegrad/core';
-import { crossEntropy } from '@tapegrad/nn';
+import { crossEntropy, crossEntropyComposed } from '@tapegrad/nn';
 import { loadReference, type ReferenceArray } from '@tapegrad/test-support/reference';
 import { toleranceFor } from '@tapegrad/test-support/allclose';
 
@@ -108,7 +108,7 @@ describe('crossEntropy', () => {
     expect(() => crossEntropy(x, tensor([0, 1, 2, 3, 4], { dtype: 'float64' }))).toThrow('crossEntropy: target must be an int32 tensor of class indices (got float64)');
   });
 
-  test('its inner steps go back to the pool once backward frees the graph; what it returns is the caller\'s', () => {
+  test('the composed form\'s inner steps go back to the pool once backward frees the graph; what it returns is the caller\'s', () => {
     const x = tensor(logits.toFloat64Array(), { dtype: 'float64', shape: [6, 4], requiresGrad: true });
     /** The tensors between the result and the logits: the losses (before the mean), the picked log-probabilities, their flat view, the log-softmax. */
     const steps = (t: Tensor) => {
@@ -116,14 +116,14 @@ describe('crossEntropy', () => {
       for (let u = t.gradFn!.inputs[0]!; u !== x; u = u.gradFn!.inputs[0]!) chain.push(u);
       return chain;
     };
-    const loss = crossEntropy(x, target);
+    const loss = crossEntropyComposed(x, target);
     const inner = steps(loss);
     expect(inner).toHaveLength(4);
     loss.backward();
     expect(inner.map((t) => t.isReleased)).toEqual([true, true, true, true]);
     expect(loss.isReleased).toBe(false);
 
-    const none = crossEntropy(x, target, { reduction: 'none' });
+    const none = crossEntropyComposed(x, target, { reduction: 'none' });
     const noneSteps = steps(none);
     none.sum().backward();
     expect(none.isReleased).toBe(false); // returned: the caller's

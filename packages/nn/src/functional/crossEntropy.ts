@@ -1,8 +1,12 @@
 /**
- * Cross-entropy of logits against class indices, through a stable log-softmax.
+ * Cross-entropy of logits against class indices, through a stable log-softmax, in its two forms:
+ * composed from core ops (the tape derives the gradient) and fused (one tape node with a
+ * handwritten backward that computes what the composed form's nodes compute, bit for bit).
  * @module
  */
-import { DtypeError, ShapeError, Tensor, checkFloatTensor, formatShape, releaseWithGraph } from '@tapegrad/core';
+import {
+  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, fdlibmLog, formatShape, releaseWithGraph,
+} from '@tapegrad/core';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -51,10 +55,231 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
   return flat;
 }
 
+/** The reduction of `opts`, after the checks both forms make of their arguments (the labels are checked apart); errors name `op`. */
+function checkArguments(op: string, logits: Tensor, opts: CrossEntropyOptions): 'mean' | 'sum' | 'none' {
+  const reduction = opts.reduction ?? 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new TypeError(`${op}: reduction must be 'mean', 'sum' or 'none' (got ${String(reduction)})`);
+  }
+  checkFloatTensor(op, logits, 'logits');
+  if (logits.ndim !== 2) throw new ShapeError(`${op}: expected logits [N, C] (got ${formatShape(logits.shape)})`);
+  if (logits.shape[0] === 0 && reduction === 'mean') {
+    throw new ShapeError(`${op}: expected logits [N, C] with N >= 1 for the mean over the batch (got ${formatShape(logits.shape)})`);
+  }
+  return reduction;
+}
+
 /**
- * Cross-entropy between logits and class indices (PyTorch's `F.cross_entropy`), through core's
- * stable `logSoftmax`, so logits near 1e4 or spread over 1e3 give exact results. The gradient is
- * derived by the tape: dlogits = (softmax(logits) − onehot(target)) / N for the mean.
+ * Cross-entropy composed from core ops: `logSoftmax`, a gather of each row's target by `index`,
+ * `neg`, then `mean` or `sum`; the tape derives the gradient. Same signature and result as
+ * {@link crossEntropyFused} (and {@link crossEntropy}, which is the fused form).
+ *
+ * @param logits - `[N, C]`, float32 or float64.
+ * @param target - `[N]` class indices in [0, C): an int32 tensor or a number[].
+ * @param opts - `reduction`: `'mean'` (default), `'sum'` or `'none'` (`[N]`).
+ * @returns a scalar (`'mean'`, `'sum'`) or `[N]` (`'none'`), in logits' dtype.
+ * @throws as {@link crossEntropy}.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { crossEntropyComposed } from '@tapegrad/nn';
+ * const loss = crossEntropyComposed(tensor([[2, 0, 0], [0, 0, 0]], { dtype: 'float64', requiresGrad: true }), [0, 2]);
+ * console.log(String(loss.gradFn)); // '<MeanBackward>'
+ * ```
+ * @category Functional
+ */
+export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = checkArguments('crossEntropy', logits, opts);
+  const [n, c] = logits.shape as [number, number];
+  const flat = flatTargetIndices('crossEntropy', target, n, c);
+  // the steps between the logits and the result are held by the graph alone: their arrays go back
+  // to core's pool once backward frees it (the reshape is a view of the log-softmax's array)
+  const logp = releaseWithGraph(logits.logSoftmax(1));
+  const picked = releaseWithGraph(releaseWithGraph(logp.reshape([n * c])).index(flat));
+  const losses = picked.neg();
+  if (reduction === 'none') return losses;
+  releaseWithGraph(losses);
+  return reduction === 'sum' ? losses.sum() : losses.mean();
+}
+
+/**
+ * What a fused call keeps for its backward, its attributes: the reduction, and per row of the logits
+ * the log-softmax's shift m + log Σ exp(x − m) (the first N values) and the target class (the next
+ * N). Reused from call to call (see {@link takeCall}): a new typed array per call cost more than the
+ * rest of the call's JavaScript.
+ */
+class CrossEntropyCall {
+  reduction: 'mean' | 'sum' | 'none' = 'mean';
+  rows = new Float64Array(0);
+  /** Whether a call holds this state (from {@link takeCall} until its node is freed, or at once when nothing was recorded). */
+  busy = false;
+  /**
+   * The context of the node holding this state, set by its backward: the state is free once that
+   * node is freed. Before a backward nothing here points at the graph, so a graph dropped without
+   * one is not kept alive by the ring (its state stays busy until the ring drops it).
+   */
+  heldBy: { readonly freed: boolean } | null = null;
+
+  /** Whether no call holds this state. */
+  get free(): boolean {
+    return !this.busy || (this.heldBy !== null && this.heldBy.freed);
+  }
+}
+
+/** The calls' states, in the order they were made. */
+const calls: CrossEntropyCall[] = [];
+/** States kept: past this, the oldest one is dropped from the list (its node, if any, keeps it). */
+const RING = 8;
+
+/**
+ * A state no call holds (never taken, its call recorded nothing, or its node freed by a backward
+ * without `retainGraph`), marked busy, with room for `n` rows.
+ */
+function takeCall(n: number): CrossEntropyCall {
+  let call: CrossEntropyCall | undefined;
+  for (let k = 0; k < calls.length; k++) {
+    if (calls[k]!.free) {
+      call = calls[k]!;
+      break;
+    }
+  }
+  if (call === undefined) {
+    if (calls.length === RING) calls.shift();
+    calls.push((call = new CrossEntropyCall()));
+  }
+  if (call.rows.length < 2 * n) call.rows = new Float64Array(2 * n);
+  call.busy = true;
+  call.heldBy = null;
+  return call;
+}
+
+/** The shapes of the fused form's output: a scalar, or `[N]` (the view copies it). */
+const SCALAR: readonly number[] = [];
+const perRowShape = [0];
+
+/**
+ * The log-softmax's shift of one row of `c` logits from `s`: m + log Σ exp(x − m), m the row's
+ * maximum, as core's log-softmax kernel computes it (`kernels/softmax.ts`: the same exp and log,
+ * the same order), so that x − shift is its output bit for bit.
+ */
+function rowShift(x: ArrayLike<number>, s: number, c: number): number {
+  let m = -Infinity;
+  for (let j = 0; j < c; j++) if (x[s + j]! > m) m = x[s + j]!;
+  if (m === -Infinity || m !== m) m = 0;
+  let total = 0;
+  for (let j = 0; j < c; j++) total += fdlibmExp(x[s + j]! - m);
+  return m + fdlibmLog(total);
+}
+
+/**
+ * Cross-entropy as one node. Forward: per row, the log-softmax's shift, and the target's
+ * log-probability x_t − shift in the logits' dtype; the loss is the negated ones, summed in float64
+ * and rounded, then scaled by 1/N (mean), as core's `sum` and `mean` do. Backward: with a = −(the
+ * row's upstream gradient, divided by N for the mean, in the dtype), dx_ij = [j = t]·a − exp(lp_ij)·a,
+ * lp_ij = x_ij − shift rounded to the dtype: the composed form's log-softmax backward of the
+ * gradient its index and neg nodes pass it, so the two forms give the same bits.
+ */
+const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
+  name: 'crossEntropyFused',
+  forward(ctx, x) {
+    const { reduction, rows } = ctx.attrs;
+    const n = x.shape[0]!, c = x.shape[1]!;
+    const f32 = x.dtype === 'float32';
+    const src = x.data, base = x.offset;
+    let shape = SCALAR;
+    if (reduction === 'none') {
+      perRowShape[0] = n;
+      shape = perRowShape;
+    }
+    const out = createNdArray(x.dtype as 'float32' | 'float64', shape, false); // every element written below
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      const s = base + i * c;
+      const shift = rowShift(src, s, c);
+      rows[i] = shift;
+      let lp = src[s + rows[n + i]!]! - shift;
+      if (f32) lp = Math.fround(lp);
+      if (reduction === 'none') out.data[i] = -lp;
+      else total += -lp;
+    }
+    if (reduction !== 'none') {
+      if (f32) total = Math.fround(total);
+      out.data[0] = reduction === 'mean' ? total * (1 / n) : total;
+    }
+    ctx.save(x);
+    return out;
+  },
+  backward(ctx, dy) {
+    const x = ctx.saved[0]!;
+    const { reduction, rows } = ctx.attrs;
+    ctx.attrs.heldBy = ctx; // (free once this node is: a backward without retainGraph)
+    const n = x.shape[0]!, c = x.shape[1]!;
+    const f32 = x.dtype === 'float32';
+    const dx = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // every element written below
+    const src = x.data, base = x.offset, out = dx.data, g = dy.data;
+    let a = 0;
+    if (reduction === 'mean') a = -(f32 ? Math.fround(g[dy.offset]! * (1 / n)) : g[dy.offset]! * (1 / n));
+    else if (reduction === 'sum') a = -g[dy.offset]!;
+    for (let i = 0; i < n; i++) {
+      if (reduction === 'none') a = -g[dy.offset + i]!;
+      // the gradient the composed form's index node scatters (0 + a) is also its row's sum
+      const at = 0 + a, shift = rows[i]!, t = rows[n + i]!, s = base + i * c, d = i * c;
+      for (let j = 0; j < c; j++) {
+        let lp = src[s + j]! - shift;
+        if (f32) lp = Math.fround(lp);
+        out[d + j] = (j === t ? at : 0) - fdlibmExp(lp) * at;
+      }
+    }
+    return [dx];
+  },
+});
+
+/**
+ * Cross-entropy as one tape node with a handwritten backward; the same signature and the same
+ * values (output and gradient, bit for bit) as {@link crossEntropyComposed}, which records five.
+ * {@link crossEntropy} is this form.
+ *
+ * @param logits - `[N, C]`, float32 or float64.
+ * @param target - `[N]` class indices in [0, C): an int32 tensor or a number[].
+ * @param opts - `reduction`: `'mean'` (default), `'sum'` or `'none'` (`[N]`).
+ * @returns a scalar (`'mean'`, `'sum'`) or `[N]` (`'none'`), in logits' dtype, recorded as one node
+ *   named `crossEntropyFused`.
+ * @throws as {@link crossEntropy}.
+ * @example
+ * ```ts
+ * import { tensor } from '@tapegrad/core';
+ * import { crossEntropyFused } from '@tapegrad/nn';
+ * const logits = tensor([[2, 0, 0], [0, 0, 0]], { dtype: 'float64', requiresGrad: true });
+ * const loss = crossEntropyFused(logits, [0, 2]);
+ * console.log(String(loss.gradFn)); // '<CrossEntropyFusedBackward>'
+ * loss.backward();
+ * console.log(logits.grad!.toFloat64Array()[0]! < 0); // true: softmax − onehot at the target
+ * ```
+ * @category Functional
+ */
+export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+  const reduction = checkArguments('crossEntropy', logits, opts);
+  const n = logits.shape[0]!, c = logits.shape[1]!;
+  const flat = flatTargetIndices('crossEntropy', target, n, c);
+  const call = takeCall(n);
+  call.reduction = reduction;
+  const rows = call.rows;
+  for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
+  let recorded = false;
+  try {
+    const loss = crossEntropyOp([logits], call);
+    recorded = loss.gradFn !== null;
+    return loss;
+  } finally {
+    call.busy = recorded; // (a call that recorded nothing, or threw, gives its state back at once)
+  }
+}
+
+/**
+ * Cross-entropy between logits and class indices (PyTorch's `F.cross_entropy`), through a stable
+ * log-softmax (core's exp and log), so logits near 1e4 or spread over 1e3 give exact results. One
+ * tape node ({@link crossEntropyFused}); its gradient is dlogits = (softmax(logits) − onehot(target)) / N
+ * for the mean, computed as {@link crossEntropyComposed}'s tape derives it.
  *
  * lossᵢ = logΣⱼ exp(logitsᵢⱼ) − logitsᵢ,targetᵢ;  loss = (1/N) Σᵢ lossᵢ ('mean')
  *
@@ -79,23 +304,5 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
  * @category Losses
  */
 export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean';
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new TypeError(`crossEntropy: reduction must be 'mean', 'sum' or 'none' (got ${String(reduction)})`);
-  }
-  checkFloatTensor('crossEntropy', logits, 'logits');
-  if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: expected logits [N, C] (got ${formatShape(logits.shape)})`);
-  const [n, c] = logits.shape as [number, number];
-  if (n === 0 && reduction === 'mean') {
-    throw new ShapeError(`crossEntropy: expected logits [N, C] with N >= 1 for the mean over the batch (got ${formatShape(logits.shape)})`);
-  }
-  const flat = flatTargetIndices('crossEntropy', target, n, c);
-  // the steps between the logits and the result are held by the graph alone: their arrays go back
-  // to core's pool once backward frees it (the reshape is a view of the log-softmax's array)
-  const logp = releaseWithGraph(logits.logSoftmax(1));
-  const picked = releaseWithGraph(releaseWithGraph(logp.reshape([n * c])).index(flat));
-  const losses = picked.neg();
-  if (reduction === 'none') return losses;
-  releaseWithGraph(losses);
-  return reduction === 'sum' ? losses.sum() : losses.mean();
+  return crossEntropyFused(logits, target, opts);
 }

@@ -179,6 +179,12 @@ const samples: { readonly [P in FusedOpName]: readonly Sample<P>[] } = {
       call: (f, x, w, b) => f(x, w, b, { conv: { padding: 1 }, pool: { kernelSize: [2, 1] } }),
     },
   ],
+  crossEntropy: [
+    { name: 'logits [6, 5], mean', inputs: (g) => [normal(g, [6, 5], 3)], call: (f, x) => f(x, [0, 4, 2, 2, 1, 3]) },
+    { name: "'sum', int32 labels", inputs: (g) => [normal(g, [4, 3])], call: (f, x) => f(x, tensor([2, 0, 1, 2], { dtype: 'int32' }), { reduction: 'sum' }) },
+    { name: "'none' (a gradient per row)", inputs: (g) => [normal(g, [5, 4], 2)], call: (f, x) => f(x, [3, 3, 0, 1, 2], { reduction: 'none' }) },
+    { name: 'logits a transposed view, spread over 1e3', inputs: (g) => [normal(g, [3, 4], 300)], call: (f, xT) => f(xT.T, [2, 0, 1, 1]) },
+  ],
 };
 
 /** Fresh leaves, in `dtype`, holding the inputs' values. */
@@ -248,7 +254,7 @@ describe('the table and pickForm', () => {
       expect(pickForm(name, 'tape')).toBe(fusedOpTable[name].composed);
     }
     expect(() => pickForm('relu', 'Fused' as never)).toThrow("relu: backward must be 'fused' or 'tape' (got Fused)");
-    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares, conv2d, batchNorm2d, groupNorm, rmsNorm, convReluPool (got conv)');
+    expect(() => pickForm('conv' as never, 'fused')).toThrow('pickForm: expected one of linear, relu, batchNorm, layerNorm, sumOfSquares, conv2d, batchNorm2d, groupNorm, rmsNorm, convReluPool, crossEntropy (got conv)');
   });
 
   test('every fused form is defined once: a second call records nodes of the very ops the first did', () => {

@@ -17,6 +17,7 @@ import { batchNorm2dComposed, batchNorm2dFused } from './batchNorm2d.js';
 import { groupNormComposed, groupNormFused } from './groupNorm.js';
 import { rmsNormComposed, rmsNormFused } from './rmsNorm.js';
 import { convReluPoolComposed, convReluPoolFused } from './convReluPool.js';
+import { crossEntropyComposed, crossEntropyFused } from './crossEntropy.js';
 
 /**
  * One op's two forms, with the same signature `F` and the same results.
@@ -67,6 +68,7 @@ export function twins<F extends (...args: never[]) => Tensor, C extends (...args
  * | `groupNorm` | {@link groupNormFused} | {@link groupNormComposed} |
  * | `rmsNorm` | {@link rmsNormFused} | {@link rmsNormComposed} |
  * | `convReluPool` | {@link convReluPoolFused} | {@link convReluPoolComposed} |
+ * | `crossEntropy` | {@link crossEntropyFused} | {@link crossEntropyComposed} |
  *
  * Adding a fused op: write `fooComposed` and `fooFused` with one signature (fused with
  * `defineOpWithAttrs` at module scope), add `foo: twins(fooFused, fooComposed)` here, and a sample
@@ -76,7 +78,7 @@ export function twins<F extends (...args: never[]) => Tensor, C extends (...args
  * ```ts
  * import { randn } from '@tapegrad/core';
  * import { fusedOpTable } from '@tapegrad/nn';
- * console.log(Object.keys(fusedOpTable)); // ['linear', 'relu', 'batchNorm', 'layerNorm', 'sumOfSquares', 'conv2d', 'batchNorm2d', 'groupNorm', 'rmsNorm', 'convReluPool']
+ * console.log(Object.keys(fusedOpTable)); // ['linear', 'relu', 'batchNorm', 'layerNorm', 'sumOfSquares', 'conv2d', 'batchNorm2d', 'groupNorm', 'rmsNorm', 'convReluPool', 'crossEntropy']
  * const x = randn([4, 3], { dtype: 'float64', requiresGrad: true });
  * const { fused, composed } = fusedOpTable.relu;
  * console.log(String(fused(x).gradFn), String(composed(x).gradFn)); // '<ReluFusedBackward>' '<ReluBackward>'
@@ -94,6 +96,7 @@ export const fusedOpTable = Object.freeze({
   groupNorm: twins(groupNormFused, groupNormComposed),
   rmsNorm: twins(rmsNormFused, rmsNormComposed),
   convReluPool: twins(convReluPoolFused, convReluPoolComposed),
+  crossEntropy: twins(crossEntropyFused, crossEntropyComposed),
 } satisfies Record<string, FusedOpPair<(...args: never[]) => Tensor>>);
 
 /** The names of the ops in {@link fusedOpTable}. @category Fused vs tape */

@@ -94,7 +94,7 @@ const linearOp = defineOpWithAttrs<WeightLayout, readonly [x: NdArray, w: NdArra
       if (inOut) dw = matmulNdArray(x, true, dy, false);
       else dw = isTransposedContiguous(w) ? matmulNdArray(x, true, dy, false).transpose(1, 0) : matmulNdArray(dy, true, x, false);
     }
-    if (ctx.inputShapes.length === 2) return [dx, dw];
+    if (ctx.needsGrad.length === 2) return [dx, dw]; // (one flag per input: needsGrad is a shared table, where inputShapes may make an array)
     return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
   },
 });
