@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
 import { inBothLoadOrders, loadOrderChild, reportToParent, type BuildKey } from './loadOrders.js';
-import { median } from './sampleData.js';
+import { formatGains, median, pairedGains, signedPercent } from './sampleData.js';
 
 const args = cliArgs({
   script: 'adamPaired',
@@ -71,8 +71,5 @@ if (child !== undefined) {
 }
 const reports = inBothLoadOrders<Record<BuildKey, number[]>>(rounds);
 const mine = reports.flatMap((r) => r.this), theirs = reports.flatMap((r) => r.other);
-const gains = mine.map((t, i) => theirs[i]! / t - 1).sort((a, b) => a - b);
-const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}%`;
-const q = (f: number): number => gains[Math.min(gains.length - 1, Math.floor(f * gains.length))]!;
 console.log(`Adam.step over W1's ${SHAPES.length} parameters, ${dtype}: this checkout (${roots.this}) against ${roots.other}, median of ${rounds} rounds of ${steps} steps (half with each build loaded first)`);
-console.log(`this ${median(mine).toFixed(1)} µs, other ${median(theirs).toFixed(1)} µs (${pct(median(theirs) / median(mine) - 1)}); paired rounds ${pct(median(gains))} (quartiles ${pct(q(0.25))}, ${pct(q(0.75))})`);
+console.log(`this ${median(mine).toFixed(1)} µs, other ${median(theirs).toFixed(1)} µs (${signedPercent(median(theirs) / median(mine))}); paired rounds ${formatGains(pairedGains(mine, theirs))}`);

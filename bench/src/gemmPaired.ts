@@ -17,9 +17,10 @@
  */
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { cliArgs } from './cliArgs.js';
-import { median } from './sampleData.js';
+import { loadGemmKernels, regionsFrom, type GemmKernels } from './gemmKernels.js';
+import { median, pairedGains, signedPercent } from './sampleData.js';
 
 const PRESETS: Record<string, string> = {
   notebook: '50x3072x100,50x3072x100At,50x3072x100Bt,3072x100x50At,500x3072x1000,500x3072x1000At,500x3072x1000Bt',
@@ -38,38 +39,17 @@ const copies = args.number('cold');
 const rounds = args.number('rounds');
 if (!Number.isInteger(copies) || copies < 1) throw new Error(`gemmPaired: --cold is a positive integer (got ${copies})`);
 const BYTES = dtype === 'f64' ? 8 : 4;
-const GENERATED = 'packages/core/dist/kernels/wasm/binaries.generated.js';
 const here = args.values.this !== undefined ? path.resolve(args.values.this) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-interface Kernels {
-  gemmWorkspaceBytes(elementBytes: number): number;
-  gemmF32(...args: number[]): void;
-  gemmF64(...args: number[]): void;
-}
-
-/** The relaxed-SIMD build of a checkout's kernels, on a memory of its own. */
-async function instantiate(checkout: string): Promise<{ kernels: Kernels; memory: WebAssembly.Memory }> {
-  const generated = (await import(pathToFileURL(path.resolve(checkout, GENERATED)).href)) as { relaxedSimdBinary: string };
-  const memory = new WebAssembly.Memory({ initial: 4096, maximum: 32768, shared: true });
-  const module = new WebAssembly.Module(Buffer.from(generated.relaxedSimdBinary, 'base64'));
-  const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('gemmPaired: a kernel aborted'); } } });
-  return { kernels: instance.exports as unknown as Kernels, memory };
-}
 
 /** Calls of `m×k×n` on `build`, operands filled once and kept in its memory (`copies` of A and of B, used in turn). */
-function product(build: { kernels: Kernels; memory: WebAssembly.Memory }, shape: string): { run: () => void; flops: number } {
+function product(build: { kernels: GemmKernels; memory: WebAssembly.Memory }, shape: string): { run: () => void; flops: number } {
   const transA = shape.endsWith('At') ? 1 : 0, transB = shape.endsWith('Bt') ? 1 : 0;
   const [m, k, n] = shape.replace(/At$|Bt$/, '').split('x').map(Number) as [number, number, number];
   if (![m, k, n].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`gemmPaired: a shape is MxKxN[At|Bt] (got ${shape})`);
   const work = 1 << 20;
-  let end = work + build.kernels.gemmWorkspaceBytes(BYTES) + 4096;
-  const take = (elements: number) => {
-    const at = end;
-    end += Math.ceil((elements * BYTES + 4096) / 4096) * 4096;
-    const pages = Math.ceil((end - build.memory.buffer.byteLength) / 65536);
-    if (pages > 0) build.memory.grow(pages);
-    return at;
-  };
+  const region = regionsFrom(build.memory, work + build.kernels.gemmWorkspaceBytes(BYTES) + 4096);
+  const take = (elements: number) => region(elements * BYTES);
   const as = Array.from({ length: copies }, () => take(m * k));
   const bs = Array.from({ length: copies }, () => take(k * n));
   const c = take(m * n);
@@ -88,9 +68,8 @@ function product(build: { kernels: Kernels; memory: WebAssembly.Memory }, shape:
   };
 }
 
-const builds = { this: await instantiate(here), other: await instantiate(other) };
+const builds = { this: await loadGemmKernels(here, 'gemmPaired'), other: await loadGemmKernels(other, 'gemmPaired') };
 console.log(`${dtype}, this checkout (${here}) against ${path.resolve(other)}; GFLOP/s, median of ${rounds} alternating rounds${copies > 1 ? `, operands cycling through ${copies} copies` : ''}`);
-const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 for (const shape of shapeList.split(',')) {
   const cases = { this: product(builds.this, shape), other: product(builds.other, shape) };
   const reps = Math.max(copies, Math.round(3e7 / cases.this.flops / copies) * copies);
@@ -105,7 +84,6 @@ for (const shape of shapeList.split(',')) {
   }
   const gflops = (key: 'this' | 'other') => cases[key].flops / median(times[key]) / 1e6;
   const mine = gflops('this'), theirs = gflops('other');
-  const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
-  const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
-  console.log(`${shape}: this ${mine.toFixed(1)}, other ${theirs.toFixed(1)} (${signed(mine / theirs)}; pairs ${signed(median(gains))}, quartiles ${signed(quartile(0.25))}, ${signed(quartile(0.75))})`);
+  const g = pairedGains(times.this, times.other);
+  console.log(`${shape}: this ${mine.toFixed(1)}, other ${theirs.toFixed(1)} (${signedPercent(mine / theirs)}; pairs ${signedPercent(g.median)}, quartiles ${signedPercent(g.lower)}, ${signedPercent(g.upper)})`);
 }

@@ -15,9 +15,10 @@
  */
 /// <reference path="../../packages/core/src/kernels/wasm/webassembly.d.ts" />
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { cliArgs } from './cliArgs.js';
-import { median } from './sampleData.js';
+import { loadGemmKernels, regionsFrom } from './gemmKernels.js';
+import { formatGains, median, pairedGains } from './sampleData.js';
 import { MINIBATCHES, leadingDims, operandShapes, stepGemms, type WeightLayout } from './stepGemms.js';
 import { TRAINING_WORKLOADS } from './w1Workload.js';
 
@@ -35,35 +36,21 @@ const rounds = args.number('rounds');
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`gemmStepPaired: --rounds is a positive integer (got ${rounds})`);
 const cfg = TRAINING_WORKLOADS[workload];
 const BYTES = cfg.dtype === 'float64' ? 8 : 4;
-const GENERATED = 'packages/core/dist/kernels/wasm/binaries.generated.js';
 const here = args.values.this !== undefined ? path.resolve(args.values.this) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const other = path.resolve(args.positionals[0]!);
-
-interface Kernels {
-  gemmWorkspaceBytes(elementBytes: number): number;
-  gemmF32(...args: number[]): void;
-  gemmF64(...args: number[]): void;
-}
 
 const gemms = stepGemms(cfg, form as WeightLayout);
 const shapes = operandShapes(gemms);
 
 /** A checkout's relaxed-SIMD kernels on a memory of their own, with the step's tensors in it: one function per product. */
 async function build(checkout: string): Promise<Array<(round: number) => void>> {
-  const generated = (await import(pathToFileURL(path.resolve(checkout, GENERATED)).href)) as { relaxedSimdBinary: string };
-  const memory = new WebAssembly.Memory({ initial: 4096, maximum: 32768, shared: true });
-  const module = new WebAssembly.Module(Buffer.from(generated.relaxedSimdBinary, 'base64'));
-  const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => { throw new Error('gemmStepPaired: a kernel aborted'); } } });
-  const kernels = instance.exports as unknown as Kernels;
+  const { kernels, memory } = await loadGemmKernels(checkout, 'gemmStepPaired');
   const work = 1 << 20;
-  let end = work + kernels.gemmWorkspaceBytes(BYTES) + 4096;
+  const region = regionsFrom(memory, work + kernels.gemmWorkspaceBytes(BYTES) + 4096);
   const addresses = new Map<string, number[]>();
   for (const [name, [rows, cols]] of shapes) {
     addresses.set(name, Array.from({ length: name === 'h0' ? MINIBATCHES : 1 }, () => {
-      const at = end;
-      end += Math.ceil((rows * cols * BYTES + 4096) / 4096) * 4096;
-      const pages = Math.ceil((end - memory.buffer.byteLength) / 65536);
-      if (pages > 0) memory.grow(pages);
+      const at = region(rows * cols * BYTES);
       const values = BYTES === 4 ? new Float32Array(memory.buffer, at, rows * cols) : new Float64Array(memory.buffer, at, rows * cols);
       for (let i = 0; i < values.length; i++) values[i] = Math.sin(i + at);
       return at;
@@ -90,21 +77,14 @@ for (let round = 0; round < rounds + warmup; round++) {
     }
   }
 }
-const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-/** Median and quartiles of this build's gains (other's time / this time) over the rounds. */
-function gains(mine: number[], theirs: number[]): string {
-  const g = mine.map((t, r) => theirs[r]! / t).sort((a, b) => a - b);
-  const q = (f: number) => g[Math.min(g.length - 1, Math.floor(f * g.length))]!;
-  return `${signed(median(g))} (quartiles ${signed(q(0.25))}, ${signed(q(0.75))})`;
-}
 console.log(`${workload} ${form} (${cfg.dtype}), this ${here} against ${other}; ${rounds} rounds; µs (GFLOP/s), this build's gain`);
 for (let p = 0; p < gemms.length; p++) {
   const g = gemms[p]!;
   const flops = 2 * g.m * g.n * g.k;
   const [mine, theirs] = [median(times.this[p]!), median(times.other[p]!)];
   const shape = `${g.m}x${g.k}x${g.n}${g.transA ? 'At' : ''}${g.transB ? 'Bt' : ''}`;
-  console.log(`${g.what.padEnd(10)} ${shape.padEnd(16)} this ${(mine * 1e3).toFixed(1)} (${(flops / mine / 1e6).toFixed(1)}), other ${(theirs * 1e3).toFixed(1)} (${(flops / theirs / 1e6).toFixed(1)}): ${gains(times.this[p]!, times.other[p]!)}`);
+  console.log(`${g.what.padEnd(10)} ${shape.padEnd(16)} this ${(mine * 1e3).toFixed(1)} (${(flops / mine / 1e6).toFixed(1)}), other ${(theirs * 1e3).toFixed(1)} (${(flops / theirs / 1e6).toFixed(1)}): ${formatGains(pairedGains(times.this[p]!, times.other[p]!))}`);
 }
 const sums = (key: 'this' | 'other') => times[key][0]!.map((_, r) => times[key].reduce((s, list) => s + list[r]!, 0));
 const [sumThis, sumOther] = [sums('this'), sums('other')];
-console.log(`all ${gemms.length} products: this ${(median(sumThis) * 1e3).toFixed(0)} µs, other ${(median(sumOther) * 1e3).toFixed(0)} µs: ${gains(sumThis, sumOther)}`);
+console.log(`all ${gemms.length} products: this ${(median(sumThis) * 1e3).toFixed(0)} µs, other ${(median(sumOther) * 1e3).toFixed(0)} µs: ${formatGains(pairedGains(sumThis, sumOther))}`);

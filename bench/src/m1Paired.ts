@@ -30,7 +30,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
 import { inBothLoadOrders, loadOrderChild, reportToParent, type BuildKey } from './loadOrders.js';
 import { startCpuProfile } from './cpuProfiler.js';
-import { median } from './sampleData.js';
+import { formatGains, median, pairedGains, signedPercent } from './sampleData.js';
 
 type Core = typeof import('@tapegrad/core');
 type Nn = typeof import('@tapegrad/nn');
@@ -154,13 +154,10 @@ const reports = inBothLoadOrders<Report>(rounds);
 const pooled = (key: BuildKey, phase: 'step' | 'kernels' | 'kernelsInPlace') => reports.flatMap((r) => r.times[key][phase]);
 const times = Object.fromEntries((['this', 'other'] as const).map((key) => [key, { step: pooled(key, 'step'), kernels: pooled(key, 'kernels'), kernelsInPlace: pooled(key, 'kernelsInPlace') }])) as Times;
 
-const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 const us = (v: number) => `${v.toFixed(1)} µs`;
 console.log(`M1 (batchNormFused forward + backward, [${N}, ${C}] float64), ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps (half with each build loaded first), ${clockName} clock`);
 const mine = median(times.this.step), theirs = median(times.other.step);
-const gains = times.this.step.map((t, r) => times.other.step[r]! / t).sort((a, b) => a - b);
-const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
-console.log(`this ${us(mine)}, other ${us(theirs)} a step (${signed(theirs / mine)} speed); paired rounds ${signed(median(gains))} (quartiles ${signed(quartile(0.25))}, ${signed(quartile(0.75))})`);
+console.log(`this ${us(mine)}, other ${us(theirs)} a step (${signedPercent(theirs / mine)} speed); paired rounds ${formatGains(pairedGains(times.this.step, times.other.step))}`);
 if (phases) {
   for (const key of ['this', 'other'] as const) {
     const t = times[key];

@@ -19,7 +19,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
-import { median } from './sampleData.js';
+import { formatGains, median, pairedGains, signedPercent } from './sampleData.js';
 import { loadNotebookBuild, notebookTasks, type NotebookBuild } from './notebookTasks.js';
 
 
@@ -80,11 +80,8 @@ for (let r = 0; r < rounds; r++) {
 
 const iterations = tasks.reduce((s, t) => s + t.runs.reduce((u, run) => u + mine.training.iterationsOf(run), 0), 0);
 console.log(`${args.values.section} tasks ${tasks.map((t) => t.runs.map((r) => r.key).join('+')).join(', ')} (${epochs ?? 'the section\'s'} epochs, ${iterations} iterations a round), this checkout (${here}) against ${other}: ${rounds} alternating rounds, ${clockName} clock`);
-const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
-const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
 const a = median(times.this), b = median(times.other);
-console.log(`this ${(a / 1000).toFixed(3)} s, other ${(b / 1000).toFixed(3)} s a round (${signed(b / a)}); paired rounds ${signed(median(gains))} (quartiles ${signed(quartile(0.25))}, ${signed(quartile(0.75))})`);
+console.log(`this ${(a / 1000).toFixed(3)} s, other ${(b / 1000).toFixed(3)} s a round (${signedPercent(b / a)}); paired rounds ${formatGains(pairedGains(times.this, times.other))}`);
 let maxDiff = 0, identical = true;
 first.this.losses.forEach((h, i) => h.forEach((l, j) => {
   const o = first.other.losses[i]![j]!;

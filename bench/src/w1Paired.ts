@@ -19,7 +19,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cliArgs } from './cliArgs.js';
-import { median } from './sampleData.js';
+import { formatGains, median, pairedGains, signedPercent } from './sampleData.js';
 import { inBothLoadOrders, loadOrderChild, reportToParent, type BuildKey } from './loadOrders.js';
 import { W1, W2, type Form } from './w1Workload.js';
 
@@ -94,7 +94,4 @@ const times: Times = { this: reports.flatMap((r) => r.this), other: reports.flat
 const rate = (key: BuildKey) => 1000 / median(times[key]);
 const mine = rate('this'), theirs = rate('other');
 console.log(`${workload} ${model} ${dtype}, ${threads} worker thread(s), this checkout (${here}) against ${path.resolve(other)}: median of ${rounds} alternating rounds of ${steps} steps (half with each build loaded first), ${clockName} clock`);
-const signed = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
-const gains = times.this.map((t, r) => times.other[r]! / t).sort((a, b) => a - b);
-const quartile = (q: number) => gains[Math.min(gains.length - 1, Math.floor(q * gains.length))]!;
-console.log(`this ${mine.toFixed(1)} steps/s, other ${theirs.toFixed(1)} steps/s (${signed(mine / theirs)}); paired rounds ${signed(median(gains))} (quartiles ${signed(quartile(0.25))}, ${signed(quartile(0.75))})`);
+console.log(`this ${mine.toFixed(1)} steps/s, other ${theirs.toFixed(1)} steps/s (${signedPercent(mine / theirs)}); paired rounds ${formatGains(pairedGains(times.this, times.other))}`);
