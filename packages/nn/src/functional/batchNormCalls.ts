@@ -19,7 +19,8 @@
  * @module
  * @internal
  */
-import { getKernels, type FloatDType, type NdArray, type OpContext, type Tensor } from '@tapegrad/core';
+import { getKernels, type FloatDType, type NdArray, type Tensor } from '@tapegrad/core';
+import { CallState } from './callState.js';
 import { ndFrom, type AffineFlags } from './normalization.js';
 
 /** States per channel count. */
@@ -28,7 +29,7 @@ const RING = 16;
 const SIZES = 32;
 
 /** One fused batch-norm call's attributes and per-channel vectors (length C, float64). @internal */
-export class BatchNormCall implements AffineFlags {
+export class BatchNormCall extends CallState implements AffineFlags {
   /** Normalise with the batch's statistics (true) or with `mean` and `variance` as constants (false). */
   training = true;
   eps = 1e-5;
@@ -54,16 +55,13 @@ export class BatchNormCall implements AffineFlags {
   private grads: (NdArray | null)[] = [];
   /** The block the vectors view; kept, since the kernels' memory frees a block once its view is collected. */
   private readonly block: Float64Array;
-  /** Whether a call holds this state (from `take` until its node is freed, or at once when nothing was recorded). */
-  private busy = false;
-  /** The context of the node holding this state, once a backward went through it. */
-  private heldBy: OpContext<BatchNormCall, readonly unknown[]> | null = null;
 
   /**
    * @param channels - C.
    * @param inKernelMemory - whether the vectors go in the active kernels' memory (else a plain array).
    */
   constructor(readonly channels: number, inKernelMemory: boolean) {
+    super();
     const c = channels;
     this.vectorShape = [c];
     this.block = inKernelMemory ? (getKernels().allocate('float64', 7 * c) as Float64Array) : new Float64Array(7 * c);
@@ -73,33 +71,14 @@ export class BatchNormCall implements AffineFlags {
     ];
   }
 
-  /** Whether no call holds this state: never taken, given back, or its node's graph freed. */
-  get free(): boolean {
-    return !this.busy || (this.heldBy !== null && this.heldBy.freed);
-  }
-
   /** Takes this state for a call. */
   claim(training: boolean, eps: number, hasWeight: boolean, hasBias: boolean): this {
-    this.busy = true;
-    this.heldBy = null;
+    this.lend();
     this.training = training;
     this.eps = eps;
     this.hasWeight = hasWeight;
     this.hasBias = hasBias;
     return this;
-  }
-
-  /**
-   * After the op ran (or threw): a call that recorded no node (`y` null or without `gradFn`) gives
-   * the state back at once; a recorded one keeps it until its node is freed.
-   */
-  settle(y: Tensor | null): void {
-    if (y === null || y.gradFn === null) this.busy = false;
-  }
-
-  /** Called by backward: the state comes back once `ctx` (its node's context) is freed. */
-  heldUntilFreed(ctx: OpContext<BatchNormCall, readonly unknown[]>): void {
-    this.heldBy = ctx;
   }
 
   /**

@@ -7,6 +7,7 @@
 import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, fdlibmLog, formatShape, releaseWithGraph,
 } from '@tapegrad/core';
+import { CallState } from './callState.js';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -108,21 +109,16 @@ export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly n
  * N). Reused from call to call (see {@link takeCall}): a new typed array per call cost more than the
  * rest of the call's JavaScript.
  */
-class CrossEntropyCall {
+class CrossEntropyCall extends CallState {
   reduction: 'mean' | 'sum' | 'none' = 'mean';
   rows = new Float64Array(0);
-  /** Whether a call holds this state (from {@link takeCall} until its node is freed, or at once when nothing was recorded). */
-  busy = false;
-  /**
-   * The context of the node holding this state, set by its backward: the state is free once that
-   * node is freed. Before a backward nothing here points at the graph, so a graph dropped without
-   * one is not kept alive by the ring (its state stays busy until the ring drops it).
-   */
-  heldBy: { readonly freed: boolean } | null = null;
 
-  /** Whether no call holds this state. */
-  get free(): boolean {
-    return !this.busy || (this.heldBy !== null && this.heldBy.freed);
+  /** Takes this state for a call on `n` rows. */
+  claim(n: number, reduction: 'mean' | 'sum' | 'none'): this {
+    this.lend();
+    if (this.rows.length < 2 * n) this.rows = new Float64Array(2 * n);
+    this.reduction = reduction;
+    return this;
   }
 }
 
@@ -133,9 +129,9 @@ const RING = 8;
 
 /**
  * A state no call holds (never taken, its call recorded nothing, or its node freed by a backward
- * without `retainGraph`), marked busy, with room for `n` rows.
+ * without `retainGraph`), taken for a call on `n` rows.
  */
-function takeCall(n: number): CrossEntropyCall {
+function takeCall(n: number, reduction: 'mean' | 'sum' | 'none'): CrossEntropyCall {
   let call: CrossEntropyCall | undefined;
   for (let k = 0; k < calls.length; k++) {
     if (calls[k]!.free) {
@@ -147,10 +143,7 @@ function takeCall(n: number): CrossEntropyCall {
     if (calls.length === RING) calls.shift();
     calls.push((call = new CrossEntropyCall()));
   }
-  if (call.rows.length < 2 * n) call.rows = new Float64Array(2 * n);
-  call.busy = true;
-  call.heldBy = null;
-  return call;
+  return call.claim(n, reduction);
 }
 
 /** The shapes of the fused form's output: a scalar, or `[N]` (the view copies it). */
@@ -212,7 +205,7 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
   backward(ctx, dy) {
     const x = ctx.saved[0]!;
     const { reduction, rows } = ctx.attrs;
-    ctx.attrs.heldBy = ctx; // (free once this node is: a backward without retainGraph)
+    ctx.attrs.heldUntilFreed(ctx);
     const n = x.shape[0]!, c = x.shape[1]!;
     const f32 = x.dtype === 'float32';
     const dx = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // every element written below
@@ -261,17 +254,15 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
   const reduction = checkArguments('crossEntropy', logits, opts);
   const n = logits.shape[0]!, c = logits.shape[1]!;
   const flat = flatTargetIndices('crossEntropy', target, n, c);
-  const call = takeCall(n);
-  call.reduction = reduction;
+  const call = takeCall(n, reduction);
   const rows = call.rows;
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
-  let recorded = false;
+  let loss: Tensor | null = null;
   try {
-    const loss = crossEntropyOp([logits], call);
-    recorded = loss.gradFn !== null;
+    loss = crossEntropyOp([logits], call);
     return loss;
   } finally {
-    call.busy = recorded; // (a call that recorded nothing, or threw, gives its state back at once)
+    call.settle(loss);
   }
 }
 

@@ -1,0 +1,43 @@
+/**
+ * The lifecycle shared by the fused ops' reusable per-call states (BatchNorm's `BatchNormCall`,
+ * cross-entropy's `CrossEntropyCall`): a state is lent to the call that takes it and, through the
+ * call's attributes, to its tape node; it is free again once that node is freed (a backward without
+ * `retainGraph` went through it), or at once when the call recorded nothing. Until its backward runs
+ * a state points at no node, so a graph dropped without backward is not kept alive by the state's
+ * owner (whose ring then passes the state by, and in time drops it).
+ * @module
+ * @internal
+ */
+import type { Tensor } from '@tapegrad/core';
+
+/** A per-call state's lending: taken, settled after the op, held by its node from backward on. @internal */
+export abstract class CallState {
+  /** Whether a call holds this state. */
+  private busy = false;
+  /** The context of the node holding this state, set by its backward. */
+  private heldBy: { readonly freed: boolean } | null = null;
+
+  /** Whether no call holds this state: never taken, given back, or its node's graph freed. */
+  get free(): boolean {
+    return !this.busy || (this.heldBy !== null && this.heldBy.freed);
+  }
+
+  /** Marks this state taken by a call (subclasses' claim methods call it first). */
+  protected lend(): void {
+    this.busy = true;
+    this.heldBy = null;
+  }
+
+  /**
+   * After the op ran (`y`) or threw (null): a call that recorded no node (`y` null or without
+   * `gradFn`) gives the state back at once; a recorded one keeps it until its node is freed.
+   */
+  settle(y: Tensor | null): void {
+    if (y === null || y.gradFn === null) this.busy = false;
+  }
+
+  /** Called by backward with its node's context: the state comes back once `ctx` is freed. */
+  heldUntilFreed(ctx: { readonly freed: boolean }): void {
+    this.heldBy = ctx;
+  }
+}
