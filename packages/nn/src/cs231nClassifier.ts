@@ -243,7 +243,7 @@ export abstract class Cs231nClassifier extends Module {
       if (p.grad !== null && (grads === null || p.grad !== grads[names[i]!])) out[n++] = p.grad;
     }
     if (out.length !== n) out.length = n;
-    collectBuffers(this, out as Buffer[]); // (appends them)
+    collectBuffers(this, out as Buffer[], Module); // (appends them)
     return out;
   }
 }

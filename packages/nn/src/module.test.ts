@@ -69,6 +69,49 @@ describe('Module', () => {
     expect(net.modules().every((m) => m.training)).toBe(true);
   });
 
+  test("train and eval call each child's train, as PyTorch's do: a submodule's override decides for its subtree", () => {
+    class Frozen extends Module {
+      inner = new Affine();
+      override train(): this {
+        return super.train(false); // stays in eval mode, whatever its parent asks
+      }
+      forward(x: Tensor): Tensor {
+        return this.inner.forward(x);
+      }
+    }
+    class Outer extends Module {
+      frozen = new Frozen();
+      free = new Affine();
+      nested = new Net();
+      forward(x: Tensor): Tensor {
+        return this.free.forward(this.frozen.forward(x));
+      }
+    }
+    const outer = new Outer();
+    outer.train();
+    expect(outer.namedModules().map(([n, m]) => [n, m.training])).toEqual([
+      ['', true], ['frozen', false], ['frozen.inner', false], ['free', true], ['nested', true], ['nested.first', true], ['nested.second', true],
+    ]);
+    outer.eval().train(); // twice, with the walk's reused lists
+    expect(outer.frozen.training || outer.frozen.inner.training).toBe(false);
+    expect(outer.nested.second.training).toBe(true);
+  });
+
+  test('train and eval follow an override of children()', () => {
+    class Hidden extends Module {
+      visible = new Affine();
+      kept = new Affine();
+      override children(): Module[] {
+        return [this.visible]; // `kept` is left out of the mode switches
+      }
+      forward(x: Tensor): Tensor {
+        return this.visible.forward(x);
+      }
+    }
+    const m = new Hidden().eval();
+    expect([m.training, m.visible.training, m.kept.training]).toEqual([false, false, true]);
+  });
+
   test('loadStateDict copies values and, when strict, lists missing and unexpected keys', () => {
     const a = new Affine();
     const sd = { weight: tensor([[1, 2, 3], [4, 5, 6]]), bias: tensor([7, 8]), running_mean: tensor([9, 10]) };

@@ -188,11 +188,13 @@ export abstract class Module {
    * ```
    */
   buffers(): Buffer[] {
-    return collectBuffers(this, []);
+    return collectBuffers(this, [], Module);
   }
 
   /**
-   * Sets train mode (`mode` true, the default) or eval mode, here and in every submodule.
+   * Sets train mode (`mode` true, the default) or eval mode here, then calls `train(mode)` on each
+   * child, as PyTorch does: a submodule that overrides `train` (to keep its BatchNorm in eval mode,
+   * say) decides for itself and its own submodules.
    * @param mode - true for train mode (default), false for eval mode.
    * @returns this module.
    * @example
@@ -204,7 +206,7 @@ export abstract class Module {
    * ```
    */
   train(mode = true): this {
-    setTraining(this, mode);
+    setTraining(this, mode, this.children === Module.prototype.children ? Module : null);
     return this;
   }
   /**

@@ -42,15 +42,48 @@ export function fieldsInto<T>(m: Module, cls: abstract new (...args: never[]) =>
   return end;
 }
 
-/** Sets `training` on `m` and on every submodule, depth first: the modules of `m.modules()`. @internal */
-export function setTraining(m: Module, mode: boolean): void {
+/** Per depth of a walk, the list its children are written into: kept from call to call (`fieldsInto`). */
+const childLists: (Module | null)[][] = [];
+let childDepth = 0;
+
+/**
+ * Sets `training` on `m`, then calls `train(mode)` on each of its children, as PyTorch's
+ * `Module.train`: a submodule that overrides `train` (to keep a BatchNorm in eval mode, say) is
+ * obeyed. `moduleClass` is `Module` when `m` does not override `children()`, so that its children
+ * are read from its fields into a list kept from call to call (cs231n's models set the mode twice per
+ * `loss` call); else null, and `m.children()` lists them. @internal
+ */
+export function setTraining(m: Module, mode: boolean, moduleClass: (abstract new (...args: never[]) => Module) | null): void {
   m.training = mode;
-  for (const child of m.children()) setTraining(child, mode);
+  if (moduleClass === null) {
+    for (const child of m.children()) child.train(mode);
+    return;
+  }
+  const children = (childLists[childDepth] ??= []);
+  const count = fieldsInto(m, moduleClass, children);
+  childDepth++;
+  try {
+    for (let i = 0; i < count; i++) children[i]!.train(mode);
+  } finally {
+    childDepth--;
+    children.fill(null, 0, count); // (it holds no module between calls)
+  }
 }
 
-/** Appends the buffers of `m`, then of its submodules depth first, to `out`: `m.namedBuffers()`'s order. @internal */
-export function collectBuffers(m: Module, out: Buffer[]): Buffer[] {
+/**
+ * Appends the buffers of `m`, then of its submodules depth first, to `out`: `m.namedBuffers()`'s
+ * order. The submodules are `m`'s Module fields (`moduleClass`), as `namedModules` walks them. @internal
+ */
+export function collectBuffers(m: Module, out: Buffer[], moduleClass: abstract new (...args: never[]) => Module): Buffer[] {
   fieldsOf(m, Buffer, out);
-  for (const child of m.children()) collectBuffers(child, out);
+  const children = (childLists[childDepth] ??= []);
+  const count = fieldsInto(m, moduleClass, children);
+  childDepth++;
+  try {
+    for (let i = 0; i < count; i++) collectBuffers(children[i]!, out, moduleClass);
+  } finally {
+    childDepth--;
+    children.fill(null, 0, count);
+  }
   return out;
 }
