@@ -12,7 +12,8 @@ import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
-import { dtypeOfArray, type FloatArray, type NdArray, type TypedArray } from './dtype.js';
+import ndarray from 'ndarray';
+import { dtypeOfArray, type FloatArray, type FloatDType, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape, sizeOf } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
 import { copyNd, isContiguous, toContiguous } from './kernels/layout.js';
@@ -36,9 +37,11 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     throw new GraphError(`backward: the tensor does not require grad (got a tensor with requiresGrad false and no gradFn)`);
   }
   const rootGrad = seedGradient(root, seed);
+  // the tape owns an implicit seed it made, not a shared one (unitSeed) nor the caller's
+  const rootOwned = seed === undefined && rootGrad !== unitSeeds[root.dtype as FloatDType];
   const start = root.gradFn;
   if (start === null) {
-    accumulateInto(root, rootGrad, seed === undefined);
+    accumulateInto(root, rootGrad, rootOwned);
     return;
   }
   const walk = enterWalk();
@@ -46,7 +49,7 @@ export function runBackward(root: Tensor, seed: Tensor | undefined, retainGraph:
     const freed = walk.find(start);
     if (freed !== null) throw freedError(freed.name);
     start.pendingGrad = rootGrad;
-    start.pendingOwned = seed === undefined;
+    start.pendingOwned = rootOwned;
     const nodes = walk.nodes;
     for (let k = 0; k < walk.count; k++) visit(nodes[k]!, walk, retainGraph);
   } finally {
@@ -174,11 +177,23 @@ function coversDensely(x: NdArray): boolean {
   return true;
 }
 
+/**
+ * The implicit seed of a zero-dimensional output (a loss), one per dtype and made once: not owned by
+ * a backward, so the tape neither writes into it nor gives it back (ops read their `dy`), and each
+ * `loss.backward()` makes no array for it.
+ */
+const unitSeeds: Partial<Record<FloatDType, NdArray>> = {};
+
+function unitSeed(dtype: FloatDType): NdArray {
+  return (unitSeeds[dtype] ??= ndarray(dtype === 'float64' ? new Float64Array([1]) : new Float32Array([1]), []) as NdArray);
+}
+
 function seedGradient(root: Tensor, seed: Tensor | undefined): NdArray {
   if (seed === undefined) {
     if (root.size !== 1) {
       throw new GraphError(`backward: a gradient can be created implicitly only for a one-element output (got shape ${formatShape(root.shape)}); pass backward(grad)`);
     }
+    if (root.data.shape.length === 0) return unitSeed(root.dtype as FloatDType);
     const ones = copyNd(root.data);
     ones.data[0] = 1;
     return ones;

@@ -131,6 +131,37 @@ describe('the tape', () => {
     expect(() => y.backward()).toThrow(/sum\.backward: the graph was freed/);
   });
 
+  test.each(['float32', 'float64'] as const)("a scalar's implicit seed (%s) is shared by every backward, and no gradient handed out is it", (dtype) => {
+    const x = tensor(3, { dtype, requiresGrad: true }); // a zero-dimensional leaf: its gradient is the seed
+    x.backward();
+    expect(x.grad!.item()).toBe(1);
+    x.grad!.data.data[0] = 5; // the user's gradient is theirs to write
+    x.grad = null;
+    x.backward();
+    expect(x.grad!.item()).toBe(1);
+    // an op whose backward hands its dy on unchanged, twice in a row, into a leaf that sums two backwards
+    const passOn = defineOp({
+      name: 'passOn',
+      forward: (_ctx, a) => {
+        const out = createNdArray(dtype, a.shape);
+        out.data[0] = a.data[a.offset]!;
+        return out;
+      },
+      backward: (_ctx, dy) => [dy],
+    });
+    const y = tensor(2, { dtype, requiresGrad: true });
+    passOn(passOn(y)).backward();
+    passOn(passOn(y)).backward();
+    expect(y.grad!.item()).toBe(2);
+    y.grad!.data.data[0] = -7;
+    const w = tensor([4], { dtype, requiresGrad: true });
+    w.reshape([]).backward(); // reshape's backward views its dy
+    w.grad!.data.data[0] = 9;
+    w.reshape([]).mul(2).backward();
+    expect(w.grad!.toArray()).toEqual([11]);
+    expect(y.grad!.item()).toBe(-7);
+  });
+
   test('backward from a non-scalar needs a gradient of its shape and dtype', () => {
     const x = ones([2, 3], { ...f64, requiresGrad: true });
     const y = x.mul(2);
