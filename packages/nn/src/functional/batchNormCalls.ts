@@ -53,21 +53,21 @@ export class BatchNormCall extends CallState implements AffineFlags {
   readonly vectorShape: readonly number[];
   /** The gradients backward returns, refilled by each backward through this call (one per input). */
   private grads: (NdArray | null)[] = [];
-  /** The block the vectors view; kept, since the kernels' memory frees a block once its view is collected. */
-  private readonly block: Float64Array;
 
   /**
    * @param channels - C.
-   * @param inKernelMemory - whether the vectors go in the active kernels' memory (else a plain array).
+   * @param inKernelMemory - whether the vectors go in the active kernels' memory (else plain arrays).
    */
   constructor(readonly channels: number, inKernelMemory: boolean) {
     super();
     const c = channels;
     this.vectorShape = [c];
-    this.block = inKernelMemory ? (getKernels().allocate('float64', 7 * c) as Float64Array) : new Float64Array(7 * c);
-    const part = (i: number) => this.block.subarray(i * c, (i + 1) * c);
-    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [0, 1, 2, 3, 4, 5, 6].map(part) as [
-      Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+    // one block of the kernels' memory each, as `allocate` makes it: the kernel calls find such a
+    // view in place at once (a part of a larger block they recognise only by its buffer, more slowly);
+    // each block is freed once its view (held here) is collected
+    const vector = inKernelMemory ? () => getKernels().allocate('float64', c) as Float64Array : () => new Float64Array(c);
+    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [
+      vector(), vector(), vector(), vector(), vector(), vector(), vector(),
     ];
   }
 
