@@ -120,12 +120,13 @@ export class BatchNormCall extends CallState implements AffineFlags {
 
 /**
  * The `c` contiguous values of `nd` from its offset into `into`, as float64: one `set` (a block
- * copy, or a conversion from float32) when they are its whole array, as a parameter's are, else
- * element by element (nothing allocated either way).
+ * copy) when they are a whole float64 array, as a float64 parameter's are, else element by element
+ * (`set` converting from float32 into the kernels' shared memory is slower than the loop). Nothing
+ * is allocated either way.
  */
 function copyValues(nd: NdArray, c: number, into: Float64Array): void {
   const data = nd.data, offset = nd.offset;
-  if (offset === 0 && data.length === c) into.set(data);
+  if (offset === 0 && data.length === c && data instanceof Float64Array) into.set(data);
   else for (let j = 0; j < c; j++) into[j] = data[offset + j]!;
 }
 
