@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { Generator, Tensor, detectAnomaly, getKernels, noGrad, relError, setKernels, zeros, type Tensor as T } from '@tapegrad/core';
 import { BatchNorm1d, BatchNorm2d, batchNorm2dComposed, batchNorm2dFused, batchNormComposed, batchNormFused } from '@tapegrad/nn';
-import { batchNormCallCount } from './batchNormCalls.js';
+import { batchNormCallCount, takeBatchNormCall } from './batchNormCalls.js';
 
 // The fused batch norms lend a reused per-call state (statistics, 1/σ, γ) to their tape node. These
 // tests check each way a call's state could be taken while its graph still needs it: against the
@@ -103,9 +103,25 @@ describe('fused batch norm: the per-call state reused across calls', () => {
     const heap = () => (getKernels() as { heap?: { allocatedBytes: number } }).heap?.allocatedBytes ?? 0;
     const before = heap();
     for (let k = 0; k < 300; k++) batchNormFused(leaf(d.x), d.w, d.b);
-    // at most the ring's 16 states of 7 vectors of C float64 (each block rounded up to 64 bytes)
-    expect(heap() - before).toBeLessThanOrEqual(16 * Math.ceil((7 * c * 8) / 64) * 64);
+    // at most the ring's 16 states of 7 vectors of C float64 (each a block, rounded up to 64 bytes)
+    expect(heap() - before).toBeLessThanOrEqual(16 * 7 * Math.ceil((c * 8) / 64) * 64);
     expect(batchNormCallCount(c)).toBe(16);
+  });
+
+  test('the vectors of a state in the kernels\' memory are blocks of their own: the kernel calls find them without reading their buffer', () => {
+    const before = getKernels().name;
+    try {
+      setKernels('wasm');
+      const heap = (getKernels() as unknown as { heap: { addressOf(view: ArrayBufferView): number } }).heap;
+      const state = takeBatchNormCall(37, true, 1e-5, true, true);
+      const vectors = [state.mean, state.variance, state.invStd, state.scale, state.shift, state.sumDy, state.sumDyXHat];
+      const addresses = vectors.map((v) => v.byteOffset);
+      for (const v of vectors) Object.defineProperty(v, 'buffer', { get: () => { throw new Error('buffer was read'); } });
+      expect(vectors.map((v) => heap.addressOf(v))).toEqual(addresses);
+      state.settle(null);
+    } finally {
+      setKernels(before);
+    }
   });
 
   test('a forward that throws gives its state back', () => {

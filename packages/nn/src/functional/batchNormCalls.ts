@@ -53,21 +53,21 @@ export class BatchNormCall extends CallState implements AffineFlags {
   readonly vectorShape: readonly number[];
   /** The gradients backward returns, refilled by each backward through this call (one per input). */
   private grads: (NdArray | null)[] = [];
-  /** The block the vectors view; kept, since the kernels' memory frees a block once its view is collected. */
-  private readonly block: Float64Array;
 
   /**
    * @param channels - C.
-   * @param inKernelMemory - whether the vectors go in the active kernels' memory (else a plain array).
+   * @param inKernelMemory - whether the vectors go in the active kernels' memory (else plain arrays).
    */
   constructor(readonly channels: number, inKernelMemory: boolean) {
     super();
     const c = channels;
     this.vectorShape = [c];
-    this.block = inKernelMemory ? (getKernels().allocate('float64', 7 * c) as Float64Array) : new Float64Array(7 * c);
-    const part = (i: number) => this.block.subarray(i * c, (i + 1) * c);
-    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [0, 1, 2, 3, 4, 5, 6].map(part) as [
-      Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array,
+    // one block of the kernels' memory each, as `allocate` makes it: the kernel calls find such a
+    // view in place at once (a part of a larger block they recognise only by its buffer, more slowly);
+    // each block is freed once its view (held here) is collected
+    const vector = inKernelMemory ? () => getKernels().allocate('float64', c) as Float64Array : () => new Float64Array(c);
+    [this.mean, this.variance, this.invStd, this.scale, this.shift, this.sumDy, this.sumDyXHat] = [
+      vector(), vector(), vector(), vector(), vector(), vector(), vector(),
     ];
   }
 
@@ -120,12 +120,13 @@ export class BatchNormCall extends CallState implements AffineFlags {
 
 /**
  * The `c` contiguous values of `nd` from its offset into `into`, as float64: one `set` (a block
- * copy, or a conversion from float32) when they are its whole array, as a parameter's are, else
- * element by element (nothing allocated either way).
+ * copy) when they are a whole float64 array, as a float64 parameter's are, else element by element
+ * (`set` converting from float32 into the kernels' shared memory is slower than the loop). Nothing
+ * is allocated either way.
  */
 function copyValues(nd: NdArray, c: number, into: Float64Array): void {
   const data = nd.data, offset = nd.offset;
-  if (offset === 0 && data.length === c) into.set(data);
+  if (offset === 0 && data.length === c && data instanceof Float64Array) into.set(data);
   else for (let j = 0; j < c; j++) into[j] = data[offset + j]!;
 }
 

@@ -89,10 +89,18 @@ export function scaleAndShift(flags: AffineFlags, params: readonly NdArray[], c:
   return [perChannel(weight, c, 1), perChannel(bias, c, 0)];
 }
 
-/** An ndarray of `dtype` and `shape` holding `values`. @internal */
+/**
+ * An ndarray of `dtype` and `shape` holding `values` (as many as the shape has), in an array that is
+ * not zeroed first, since every element is written: a block copy for float64, and element by element
+ * for float32 (`set` converting between types, into or out of the kernels' shared memory, is slower
+ * than the loop; both round each value alike).
+ * @internal
+ */
 export function ndFrom(values: Float64Array, dtype: FloatDType, shape: readonly number[]): NdArray {
-  const nd = createNdArray(dtype, shape);
-  (nd.data as FloatArray).set(values);
+  const nd = createNdArray(dtype, shape, false);
+  const out = nd.data as FloatArray;
+  if (out instanceof Float64Array) out.set(values);
+  else for (let j = 0; j < out.length; j++) out[j] = values[j]!;
   return nd;
 }
 

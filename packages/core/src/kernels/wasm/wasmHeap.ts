@@ -28,6 +28,12 @@ export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   /** Every `SharedArrayBuffer` this memory has shown (growing gives a new one each time). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /**
+   * The byte address of each view {@link allocateView} made: {@link addressOf} finds them without
+   * reading their `buffer` and `byteOffset` (getters that cost several times the lookup, for every
+   * operand of every kernel call).
+   */
+  private readonly views = new WeakMap<ArrayBufferView, number>();
   /** Free spans, sorted by address, coalesced. */
   private readonly freeSpans: Span[] = [];
   /** Size of each allocated block, by address. */
@@ -64,7 +70,14 @@ export class WasmHeap {
 
   /** Whether `array` is a view of this heap, so kernels can read it in place. */
   owns(array: ArrayBufferView): boolean {
-    return this.buffers.has(array.buffer);
+    return this.addressOf(array) >= 0;
+  }
+
+  /** The byte address of `array`'s first element when it is a view of this heap, else -1. */
+  addressOf(array: ArrayBufferView): number {
+    const ptr = this.views.get(array);
+    if (ptr !== undefined) return ptr;
+    return this.buffers.has(array.buffer) ? array.byteOffset : -1;
   }
 
   /** A block of at least `bytes` bytes, 64-byte aligned; its contents are undefined. */
@@ -146,6 +159,7 @@ export class WasmHeap {
     const view = this.view(bytesPerElement, ptr, length);
     view.fill(0);
     this.registry.register(view, ptr);
+    this.views.set(view, ptr);
     return view;
   }
 

@@ -162,26 +162,29 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const outputs: { x: FloatArray; offset: number; ptr: number; length: number }[] = [];
   let outputCount = 0;
   const NO_ARRAY = new Float32Array(0);
-  /** The byte address of `length` elements of `x` from `offset`: in place, or a copy (when `copyIn`). */
-  const address = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
+  /** The byte address of `length` elements of `x` from `offset` (not in the heap: at `ptr`): a copy, when `copyIn`. */
+  const copied = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
     const S = x.BYTES_PER_ELEMENT as 4 | 8;
-    if (heap.owns(x)) return x.byteOffset + offset * S;
     const ptr = take(length * S);
     if (copyIn && length > 0) heap.whole(S).set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length), ptr / S);
     return ptr;
   };
-  const input = (x: FloatArray, offset: number, length: number): number => address(x, offset, length, true);
+  /** The byte address of `length` elements of `x` from `offset`: in place, or a copy. */
+  const input = (x: FloatArray, offset: number, length: number): number => {
+    const at = heap.addressOf(x);
+    return at >= 0 ? at + offset * x.BYTES_PER_ELEMENT : copied(x, offset, length, true);
+  };
   /** An output's address; `copyIn` when the kernel reads it too (or must leave parts of it as they are). */
   const output = (x: FloatArray, offset: number, length: number, copyIn = false): number => {
-    const ptr = address(x, offset, length, copyIn);
-    if (!heap.owns(x)) {
-      const o = (outputs[outputCount] ??= { x, offset, ptr, length });
-      o.x = x;
-      o.offset = offset;
-      o.ptr = ptr;
-      o.length = length;
-      outputCount++;
-    }
+    const at = heap.addressOf(x);
+    if (at >= 0) return at + offset * x.BYTES_PER_ELEMENT;
+    const ptr = copied(x, offset, length, copyIn);
+    const o = (outputs[outputCount] ??= { x, offset, ptr, length });
+    o.x = x;
+    o.offset = offset;
+    o.ptr = ptr;
+    o.length = length;
+    outputCount++;
     return ptr;
   };
   /** Copies the outputs back: a kernel's last step when it returns. */
