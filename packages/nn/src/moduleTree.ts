@@ -42,31 +42,59 @@ export function fieldsInto<T>(m: Module, cls: abstract new (...args: never[]) =>
   return end;
 }
 
-/** Per depth of a walk, the list its children are written into: kept from call to call (`fieldsInto`). */
+/** A module class, as `fieldsInto` takes it (`Module`: moduleTree only imports its type). */
+type ModuleClass = abstract new (...args: never[]) => Module;
+
+/**
+ * The lists the walks of a training step read a module's children from, one per depth of nested
+ * walks (Sequential.forward inside another, train inside train), kept from call to call: those walks
+ * run once or twice a step, mostly unoptimized, where a new list and a `for…of` over it would make a
+ * list, an iterator and a result object per child.
+ */
 const childLists: (Module | null)[][] = [];
 let childDepth = 0;
+
+/**
+ * Writes `m`'s Module fields (instances of `moduleClass`) into the list of the next depth and
+ * enters it; returns how many. Read them with {@link enteredChildren}, then leave with
+ * {@link leaveChildren} (in a `finally`). @internal
+ */
+export function enterChildren(m: Module, moduleClass: ModuleClass): number {
+  const count = fieldsInto(m, moduleClass, (childLists[childDepth] ??= []));
+  childDepth++;
+  return count;
+}
+
+/** The list {@link enterChildren} filled last: its first `count` entries are the children. @internal */
+export function enteredChildren(): readonly (Module | null)[] {
+  return childLists[childDepth - 1]!;
+}
+
+/** Leaves the depth {@link enterChildren} entered; its list keeps no module between calls. @internal */
+export function leaveChildren(count: number): void {
+  childDepth--;
+  childLists[childDepth]!.fill(null, 0, count);
+}
 
 /**
  * Sets `training` on `m`, then calls `train(mode)` on each of its children, as PyTorch's
  * `Module.train`: a submodule that overrides `train` (to keep a BatchNorm in eval mode, say) is
  * obeyed. `moduleClass` is `Module` when `m` does not override `children()`, so that its children
- * are read from its fields into a list kept from call to call (cs231n's models set the mode twice per
- * `loss` call); else null, and `m.children()` lists them. @internal
+ * are read from its fields ({@link enterChildren}; cs231n's models set the mode twice per `loss`
+ * call); else null, and `m.children()` lists them. @internal
  */
-export function setTraining(m: Module, mode: boolean, moduleClass: (abstract new (...args: never[]) => Module) | null): void {
+export function setTraining(m: Module, mode: boolean, moduleClass: ModuleClass | null): void {
   m.training = mode;
   if (moduleClass === null) {
     for (const child of m.children()) child.train(mode);
     return;
   }
-  const children = (childLists[childDepth] ??= []);
-  const count = fieldsInto(m, moduleClass, children);
-  childDepth++;
+  const count = enterChildren(m, moduleClass);
   try {
+    const children = enteredChildren();
     for (let i = 0; i < count; i++) children[i]!.train(mode);
   } finally {
-    childDepth--;
-    children.fill(null, 0, count); // (it holds no module between calls)
+    leaveChildren(count);
   }
 }
 
@@ -74,16 +102,14 @@ export function setTraining(m: Module, mode: boolean, moduleClass: (abstract new
  * Appends the buffers of `m`, then of its submodules depth first, to `out`: `m.namedBuffers()`'s
  * order. The submodules are `m`'s Module fields (`moduleClass`), as `namedModules` walks them. @internal
  */
-export function collectBuffers(m: Module, out: Buffer[], moduleClass: abstract new (...args: never[]) => Module): Buffer[] {
+export function collectBuffers(m: Module, out: Buffer[], moduleClass: ModuleClass): Buffer[] {
   fieldsOf(m, Buffer, out);
-  const children = (childLists[childDepth] ??= []);
-  const count = fieldsInto(m, moduleClass, children);
-  childDepth++;
+  const count = enterChildren(m, moduleClass);
   try {
+    const children = enteredChildren();
     for (let i = 0; i < count; i++) collectBuffers(children[i]!, out, moduleClass);
   } finally {
-    childDepth--;
-    children.fill(null, 0, count);
+    leaveChildren(count);
   }
   return out;
 }

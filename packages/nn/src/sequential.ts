@@ -5,15 +5,7 @@
 import { releaseWithGraph, type Tensor } from '@tapegrad/core';
 import { Module } from './module.js';
 import { isGraphOnly } from './graphOnly.js';
-import { fieldsInto } from './moduleTree.js';
-
-/**
- * The lists `forward` walks its children from, one per nesting depth of Sequentials, kept from call
- * to call: called once a step, forward runs unoptimized, where a new list and a `for…of` over it
- * (an iterator and a result object per child) would be made at every call.
- */
-const walkLists: (Module | null)[][] = [];
-let walkDepth = 0;
+import { enterChildren, enteredChildren, leaveChildren } from './moduleTree.js';
 
 /**
  * Whether `m` keeps its input and output only on the tape: one of nn's layers whose class itself
@@ -98,10 +90,9 @@ export class Sequential extends Module implements Iterable<Module> {
     let y = x;
     // whether only the tape holds y: made by a layer that keeps nothing, and seen only by such layers
     let tapeOnly = false;
-    const children = (walkLists[walkDepth] ??= []);
-    const count = fieldsInto(this, Module, children);
-    walkDepth++;
+    const count = enterChildren(this, Module); // (a list kept from call to call: see moduleTree.ts)
     try {
+      const children = enteredChildren();
       for (let i = 0; i < count; i++) {
         const child = children[i]!;
         const out = child.forward(y);
@@ -115,8 +106,7 @@ export class Sequential extends Module implements Iterable<Module> {
         tapeOnly = clean;
       }
     } finally {
-      walkDepth--;
-      children.fill(null, 0, count); // (it holds no module between calls)
+      leaveChildren(count);
     }
     return y;
   }
