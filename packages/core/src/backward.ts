@@ -7,12 +7,12 @@
  * reuses its own intermediate gradients, and repeated steps allocate none.
  * @module
  */
+import ndarray from 'ndarray';
 import { DtypeError, GraphError, ShapeError } from './errors.js';
 import { formatShape } from './text.js';
 import { checkFinite, describeInputs, isAnomalyDetectionEnabled } from './anomaly.js';
 import { trackAllocations, type AllocationLog } from './allocator.js';
 import { describeValue } from './checks.js';
-import ndarray from 'ndarray';
 import { dtypeOfArray, type FloatArray, type FloatDType, type NdArray, type TypedArray } from './dtype.js';
 import { sameShape, sizeOf } from './shape.js';
 import { binary, binaryInto } from './kernels/elementwise.js';
