@@ -68,7 +68,7 @@ export { argmax, argmin } from './ops/argmax.js';
 export { softmax } from './ops/softmax.js';
 export { logSoftmax } from './ops/logSoftmax.js';
 export { fdlibmExp } from './math/fdlibmExp.js';
-export { fdlibmLog } from './math/fdlibmLog.js';
+export { logSoftmaxShift } from './kernels/softmax.js';
 export { indexRows, indexRows as index, indexRowsInto, type RowIndex } from './ops/indexRows.js';
 export { cast } from './ops/cast.js';
 export { clone } from './ops/clone.js';

@@ -55,24 +55,42 @@ export function softmaxBackwardAlong(y: NdArray, dy: NdArray, dim: number, log: 
 /** The exponentials of the line softmaxLine works on, kept in float64 between its two passes (as long as the longest line yet). */
 let exps = new Float64Array(64);
 
-/** One line of softmaxAlong: `dst` = softmax or log-softmax of `src` (from `s` and `d`). */
-function softmaxLine(src: TypedArray, s: number, dst: TypedArray, d: number, stride: number, n: number, log: boolean): void {
-  if (exps.length < n) exps = new Float64Array(Math.max(n, 2 * exps.length));
-  const e = exps;
+/** The largest of a line's n elements (`stride` apart from `s`), or 0 when it is −∞ or NaN: the softmaxes' shift. */
+function lineMax(src: ArrayLike<number>, s: number, stride: number, n: number): number {
   let m = -Infinity;
   for (let r = 0, k = 0; r < n; r++, k += stride) if (src[s + k]! > m) m = src[s + k]!;
-  if (m === -Infinity || m !== m) m = 0;
+  return m === -Infinity || m !== m ? 0 : m;
+}
+
+/**
+ * The log-softmax's shift of a line of n elements `stride` apart from `s`: m + log Σ exp(x − m), m
+ * its largest element, so that x − shift is its log-softmax, bit for bit as `logSoftmax` computes
+ * it (nn's fused cross-entropy keeps it per row for its backward).
+ * @internal
+ */
+export function logSoftmaxShift(src: ArrayLike<number>, s: number, stride: number, n: number): number {
+  const m = lineMax(src, s, stride, n);
+  let total = 0;
+  for (let r = 0, k = 0; r < n; r++, k += stride) total += fdlibmExp(src[s + k]! - m);
+  return m + fdlibmLog(total);
+}
+
+/** One line of softmaxAlong: `dst` = softmax or log-softmax of `src` (from `s` and `d`). */
+function softmaxLine(src: TypedArray, s: number, dst: TypedArray, d: number, stride: number, n: number, log: boolean): void {
+  if (log) {
+    const shift = logSoftmaxShift(src, s, stride, n);
+    for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = src[s + k]! - shift;
+    return;
+  }
+  if (exps.length < n) exps = new Float64Array(Math.max(n, 2 * exps.length));
+  const e = exps;
+  const m = lineMax(src, s, stride, n);
   let total = 0;
   for (let r = 0, k = 0; r < n; r++, k += stride) {
     e[r] = fdlibmExp(src[s + k]! - m);
     total += e[r]!;
   }
-  if (log) {
-    const shift = m + fdlibmLog(total);
-    for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = src[s + k]! - shift;
-  } else {
-    for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = e[r]! / total;
-  }
+  for (let r = 0, k = 0; r < n; r++, k += stride) dst[d + k] = e[r]! / total;
 }
 
 /** One line of softmaxBackwardAlong: `dst` = the input gradient, from `y` (from `yo`) and `g` = dy (from `go`). */

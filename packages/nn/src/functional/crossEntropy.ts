@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, fdlibmLog, formatShape, releaseWithGraph,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, logSoftmaxShift, releaseWithGraph,
 } from '@tapegrad/core';
 import { CallState } from './callState.js';
 
@@ -151,20 +151,6 @@ const SCALAR: readonly number[] = [];
 const perRowShape = [0];
 
 /**
- * The log-softmax's shift of one row of `c` logits from `s`: m + log Σ exp(x − m), m the row's
- * maximum, as core's log-softmax kernel computes it (`kernels/softmax.ts`: the same exp and log,
- * the same order), so that x − shift is its output bit for bit.
- */
-function rowShift(x: ArrayLike<number>, s: number, c: number): number {
-  let m = -Infinity;
-  for (let j = 0; j < c; j++) if (x[s + j]! > m) m = x[s + j]!;
-  if (m === -Infinity || m !== m) m = 0;
-  let total = 0;
-  for (let j = 0; j < c; j++) total += fdlibmExp(x[s + j]! - m);
-  return m + fdlibmLog(total);
-}
-
-/**
  * Cross-entropy as one node. Forward: per row, the log-softmax's shift, and the target's
  * log-probability x_t − shift in the logits' dtype; the loss is the negated ones, summed in float64
  * and rounded, then scaled by 1/N (mean), as core's `sum` and `mean` do. Backward: with a = −(the
@@ -188,7 +174,7 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
     let total = 0;
     for (let i = 0; i < n; i++) {
       const s = base + i * c;
-      const shift = rowShift(src, s, c);
+      const shift = logSoftmaxShift(src, s, 1, c); // core's log-softmax's, so x − shift is its output bit for bit
       rows[i] = shift;
       let lp = src[s + rows[n + i]!]! - shift;
       if (f32) lp = Math.fround(lp);
