@@ -21,6 +21,7 @@ import { getKernels } from './kernels/registry.js';
 import { freedError, isShared, type TapeNode } from './tape.js';
 import { giveBack, giveBackNd, releaseAfterBackward } from './release.js';
 import { Tensor } from './tensor.js';
+import { claimTensorSlot, fillTensorSlot, releasedTensorAt } from './tensorReuse.js';
 import { enterWalk, leaveWalk, type Walk } from './walk.js';
 
 /**
@@ -300,7 +301,11 @@ function partlyOverlapping(a: TypedArray, ao: number, b: TypedArray, bo: number,
 function accumulateInto(t: Tensor, g: NdArray, owned: boolean): boolean {
   if (t.grad === null) {
     const take = owned && isContiguous(g);
-    const grad = (t.grad = new Tensor(take ? g : copyNd(g)));
+    const data = take ? g : copyNd(g);
+    // inside a recyclingArrays scope, this position's gradient tensor of the last call, when released
+    const slot = claimTensorSlot();
+    const reused = releasedTensorAt(slot);
+    const grad = (t.grad = fillTensorSlot(slot, reused !== null ? reused.reuse(data, null) : new Tensor(data)));
     tapeGrads.set(grad.data.data, grad);
     return take;
   }

@@ -7,26 +7,33 @@ import { AllocationLog, givePooled, scopeAllocations } from './allocator.js';
 import { describeValue } from './checks.js';
 import { dtypeOfArray, type TypedArray } from './dtype.js';
 import { Tensor } from './tensor.js';
+import { closeTensorReuse, openTensorReuse } from './tensorReuse.js';
 
 /**
  * Runs `fn`, then gives every array that ops allocated while it ran back to the allocator for reuse,
  * except the arrays of the tensors `keep(result)` lists: tapegrad's answer to allocation costs in
  * tight loops (a small training step makes dozens of arrays, and a fresh typed array costs
  * microseconds). Only for code that knows what it made is dead once it returns, such as a model's
- * loss step: its activations, saved values and intermediate gradients. A tensor made inside and
- * used afterwards without being kept reads whatever later ops write there. In nested scopes the
- * outermost one gives back. Arrays come back zero-filled; the pool holds at most 64 MB.
+ * loss step: its activations, saved values and intermediate gradients. A tensor that ops or
+ * backward made inside and `keep` does not list is released when the scope returns: reading it
+ * throws a GraphError. The next call makes its tensors and tape nodes in those objects, position by
+ * position in the call's order (where the last call's tensor is released: a gradient given back by
+ * `releaseGrad` or `giveBackArrays` too), so a step run in a scope makes none of its own once warm;
+ * a reference kept to a released tensor may thus show a later call's tensor. In nested scopes the
+ * outermost one gives back and releases. Arrays come back zero-filled; the pool holds at most 64 MB.
  *
  * @example
  * ```ts
  * import { randn, recyclingArrays } from '@tapegrad/core';
  * const w = randn([3, 4], { requiresGrad: true }), x = randn([2, 3]);
+ * let h = x;
  * const loss = recyclingArrays(() => {
- *   const out = x.matmul(w).relu().sum(); // the product and the ReLU are dead after backward
+ *   h = x.matmul(w); // the product and the ReLU are dead after backward
+ *   const out = h.relu().sum();
  *   out.backward();
  *   return out.item();
  * }, () => [w.grad!]);
- * console.log(typeof loss, w.grad!.shape); // 'number' [3, 4]
+ * console.log(typeof loss, w.grad!.shape, h.isReleased); // 'number' [3, 4] true
  * ```
  * @category Autograd
  */
@@ -39,8 +46,11 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
   // made again): the pool takes it once
   const made = (scopes[depth] ??= new AllocationLog());
   const kept = (keptBy[depth] ??= new AllocationLog());
+  const outermost = depth === 0;
   depth++;
+  let keptTensors: (Tensor | null)[] | null = null;
   try {
+    if (outermost) openTensorReuse();
     const outer = scopeAllocations(made);
     let result: T;
     try {
@@ -53,10 +63,15 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
       for (let k = 0; k < made.size; k++) outer.add(made.get(k));
       return result;
     }
+    keptTensors = keptList;
     for (const t of keep(result)) {
       // a wrong keep list gives nothing back
-      if (!(t instanceof Tensor)) throw new TypeError(`recyclingArrays: keep must list tensors (got ${describeValue(t)})`);
+      if (!(t instanceof Tensor)) {
+        keptTensors = null;
+        throw new TypeError(`recyclingArrays: keep must list tensors (got ${describeValue(t)})`);
+      }
       kept.add(t.data.data);
+      keptList[keptCount++] = t;
     }
     for (let k = 0; k < made.size; k++) {
       const array = made.get(k);
@@ -64,11 +79,22 @@ export function recyclingArrays<T>(fn: () => T, keep: (result: T) => Iterable<Te
     }
     return result;
   } finally {
+    // the tensors the call made and does not keep are dead: released, for the next call to reuse
+    if (outermost) closeTensorReuse(keptTensors, keptCount);
+    keptList.fill(null, 0, keptCount);
+    keptCount = 0;
     made.clear();
     kept.clear();
     depth--;
   }
 }
+
+/**
+ * The tensors the outermost scope's `keep` lists, the first `keptCount`: refilled by each call and
+ * emptied after it, keeping its storage (`length = 0` would drop it, and every call grew a new one).
+ */
+const keptList: (Tensor | null)[] = [];
+let keptCount = 0;
 
 /** Per nesting depth of {@link recyclingArrays} (calls run inside `fn` or `keep` take the next): what it made, what it keeps. */
 const scopes: AllocationLog[] = [];

@@ -13,6 +13,7 @@ import { toContiguous } from './kernels/layout.js';
 import { linkView, type ViewLinks } from './release.js';
 import { closePlainContext, dtypesOf, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
 import { Tensor } from './tensor.js';
+import { claimTensorSlot, fillTensorSlot, releasedTensorAt } from './tensorReuse.js';
 
 /**
  * What an op's forward and backward share: the op's attributes, which inputs need a gradient, and
@@ -113,6 +114,33 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
     /** Per input, whether backward computes its gradient (see {@link OpContext}). @internal */ readonly needsGrad: readonly boolean[],
     /** The op's inputs. */ readonly inputs: readonly Tensor[],
   ) {}
+  /**
+   * Makes this node, freed and no longer anyone's (its output tensor was released), the node of a
+   * new op application: what the constructor would make, in this object (see `tensorReuse.ts`). @internal
+   */
+  reuse(spec: TapeSpec, attrs: unknown, needsGrad: readonly boolean[], inputs: readonly Tensor[]): this {
+    const self = this as { -readonly [K in 'seq' | 'spec' | 'attrs' | 'needsGrad' | 'inputs']: TapeNode[K] };
+    self.seq = nextSeq++;
+    self.spec = spec;
+    self.attrs = attrs;
+    self.needsGrad = needsGrad;
+    self.inputs = inputs;
+    this.flags = 0;
+    this.outputTensor = null;
+    this.uses = 0;
+    this.links = null;
+    this.walkId = 0;
+    this.pendingGrad = null;
+    this.values = null;
+    this.outShape = noShape;
+    this.outDtype = 'float32';
+    sites.delete(this);
+    return this;
+  }
+  /** Whether {@link reuse} may take this node: freed by a backward that has ended, and not linked to views. @internal */
+  get reusable(): boolean {
+    return (this.flags & FREED) !== 0 && this.walkId === 0 && this.links === null;
+  }
   /** Records the output's shape and dtype and the creation site, once forward has run. @internal */
   setOutput(shape: readonly number[], dtype: DType, site: string | undefined): void {
     this.outShape = shape;
@@ -244,32 +272,39 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   }
   const tapeSpec = spec as unknown as TapeSpec;
   if (!recording) {
+    const slot = claimTensorSlot();
     const ctx = openPlainContext(spec, attrs, inputs);
     try {
       const out = callForward(tapeSpec, ctx, inputs);
       checkForwardResult(spec.name, out);
       noteAliases(inputs, out, false);
       if (isAnomalyDetectionEnabled()) checkOutput(spec.name, out, inputs, ctx.inputShapes, creationSite());
-      return new Tensor(out);
+      const reused = releasedTensorAt(slot);
+      return fillTensorSlot(slot, reused !== null ? reused.reuse(out, null) : new Tensor(out));
     } finally {
       closePlainContext(ctx);
     }
   }
-  const node = new TapeNode(tapeSpec, attrs, needsGradFlags(inputs), inputs);
+  // inside a recyclingArrays scope, this position's tensor and node of the last call, when released
+  const slot = claimTensorSlot();
+  const reused = releasedTensorAt(slot);
+  const old = reused?.gradFn ?? null;
+  const needsGrad = needsGradFlags(inputs);
+  const node = old !== null && old.reusable ? old.reuse(tapeSpec, attrs, needsGrad, inputs) : new TapeNode(tapeSpec, attrs, needsGrad, inputs);
   const out = callForward(tapeSpec, node, inputs);
   const dtype = checkForwardResult(spec.name, out);
   const float = isFloatDType(dtype);
   const viewed = noteAliases(inputs, out, float);
   const site = isAnomalyDetectionEnabled() ? creationSite() : undefined;
   if (site !== undefined) checkOutput(spec.name, out, inputs, node.inputShapes, site);
-  if (!float) return new Tensor(out);
+  if (!float) return fillTensorSlot(slot, reused !== null ? reused.reuse(out, null) : new Tensor(out));
   node.setOutput(out.shape, dtype, site);
   if (viewed !== NO_VIEW) {
     // a view of a recorded op's output pins its array until it is through; any other view, for good
     const producer = viewed >= 0 ? inputs[viewed]!.gradFn : null;
     if (producer === null || !linkView(node, viewed, producer)) node.shared = true;
   }
-  return Tensor.fromNode(out, node);
+  return fillTensorSlot(slot, reused !== null ? reused.reuse(out, node) : Tensor.fromNode(out, node));
 }
 
 /** What {@link noteAliases} returns when the output views no input, and when it views several. */

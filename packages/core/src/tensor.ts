@@ -110,6 +110,20 @@ export class Tensor {
   }
 
   /**
+   * Makes this released tensor a new one over `data` (an op's output, recorded as `node` when not
+   * null, or a gradient): what `new Tensor` or `fromNode` would make, in this object (see
+   * `tensorReuse.ts`). @internal
+   */
+  reuse(data: NdArray, node: TapeNode | null): this {
+    this.nd = data;
+    (this as { dtype: DType }).dtype = dtypeOf(data);
+    this.grad = null;
+    this.node = node;
+    this.gradFlag = node !== null;
+    return this;
+  }
+
+  /**
    * The size of each dimension (`[]` for a 0-d tensor).
    * @example
    * ```ts
