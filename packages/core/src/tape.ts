@@ -91,7 +91,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   // one, so flags share a field, and the marked and the retained output share one.
   /** Creation order; backward visits nodes from the highest down. */
   readonly seq = nextSeq++;
-  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED. */
+  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED, SAVED. */
   private flags = 0;
   /** The output tensor, when marked or retained (see `output` and `retained`). */
   private outputTensor: Tensor | null = null;
@@ -103,7 +103,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   walkId = 0;
   /** The gradient of the output summed so far by that walk, or null. @internal */
   pendingGrad: NdArray | null = null;
-  /** What forward saved for backward; null once freed. */
+  /** What forward saved for backward (when SAVED): the array stays with the node, emptied once freed, for its next life (see {@link reuse}). */
   private values: readonly unknown[] | null = null;
   private outShape: readonly number[] = noShape;
   private outDtype: DType = 'float32';
@@ -131,7 +131,6 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
     this.links = null;
     this.walkId = 0;
     this.pendingGrad = null;
-    this.values = null;
     this.outShape = noShape;
     this.outDtype = 'float32';
     sites.delete(this);
@@ -210,13 +209,19 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   }
   /** Keeps values for backward (see {@link OpContext}). @internal */
   save(...values: readonly unknown[]): void {
-    this.values = values;
+    // copied into the node's own array, which a reused node keeps from its last life (`values`
+    // itself never escapes: optimized code reads the arguments in place, making no array for them)
+    const n = values.length;
+    let own = this.values as unknown[] | null;
+    if (own === null || own.length !== n) own = this.values = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) own[i] = values[i];
+    this.flags |= SAVED;
   }
   /** What forward saved (see {@link OpContext}). @internal */
   get saved(): readonly unknown[] {
     if (this.freed) throw freedError(this.name);
-    if (this.values === null) throw new GraphError(`${this.name}.backward: forward saved nothing (call ctx.save in forward)`);
-    return this.values;
+    if ((this.flags & SAVED) === 0) throw new GraphError(`${this.name}.backward: forward saved nothing (call ctx.save in forward)`);
+    return this.values!;
   }
   /** Per input, its shape (see {@link OpContext}); shared with other nodes of the op whose inputs have the same shapes. @internal */
   get inputShapes(): readonly (readonly number[])[] {
@@ -230,7 +235,8 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   }
   /** Drops what forward saved: a backward has been through (without retainGraph). @internal */
   free(): void {
-    this.values = null;
+    // the array stays, emptied (what forward saved may be collected), for `save` to fill again once the node is reused
+    (this.values as unknown[] | null)?.fill(undefined);
     this.flags |= FREED;
   }
   /** Notes that something else shares the output's array: it never goes back (nor, for a view, its base's). @internal */
@@ -247,7 +253,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
 
 const noShape: readonly number[] = Object.freeze([]);
 /** `TapeNode.flags`. */
-const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16;
+const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16, SAVED = 32;
 /** Where each node's op was called, in anomaly mode (a field would cost every node 8 bytes). */
 const sites = new WeakMap<TapeNode, string>();
 

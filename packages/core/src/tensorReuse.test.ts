@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { GraphError, noGrad, randn, recyclingArrays, releaseGrad, type Tensor } from '@tapegrad/core';
+import { GraphError, defineOp, noGrad, randn, recyclingArrays, releaseGrad, type NdArray, type Tensor } from '@tapegrad/core';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -150,5 +150,23 @@ describe('recyclingArrays reuses the tensor objects of its last call', () => {
     expect(plain.gradFn).toBeNull();
     expect(plain.requiresGrad).toBe(false);
     expect(plain.toArray()).toEqual((w.toArray() as number[]).map((v) => v * 4));
+  });
+
+  test('a reused node starts empty: its new op\'s backward reads what that op saved, and an op that saved nothing is told so', () => {
+    const w = randn([3], { ...f64, requiresGrad: true });
+    const forgetful = defineOp<readonly NdArray[]>({
+      name: 'forgetful',
+      forward: (_ctx, x) => x,
+      backward: (ctx) => [ctx.saved[0]!],
+    });
+    const step = (op: (x: Tensor) => Tensor) => recyclingArrays(() => {
+      w.grad = null;
+      op(w.mul(1)).sum().backward();
+      return 0;
+    }, () => [w.grad!]);
+    step((x) => x.mul(x)); // mul saves its inputs; its node is freed by the backward
+    step((x) => x.mul(x));
+    expect(w.grad!.toArray()).toEqual((w.toArray() as number[]).map((v) => 2 * v));
+    expect(() => step(forgetful)).toThrow(/forgetful.backward: forward saved nothing/);
   });
 });
