@@ -69,6 +69,7 @@ export { softmax } from './ops/softmax.js';
 export { logSoftmax } from './ops/logSoftmax.js';
 export { fdlibmExp } from './math/fdlibmExp.js';
 export { logSoftmaxShift } from './kernels/softmax.js';
+export { inputList } from './opContext.js';
 export { indexRows, indexRows as index, indexRowsInto, type RowIndex } from './ops/indexRows.js';
 export { cast } from './ops/cast.js';
 export { clone } from './ops/clone.js';

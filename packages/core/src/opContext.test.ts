@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
-  GraphError, createNdArray, defineOp, defineOpWithAttrs, noGrad, releaseWithGraph, tensor, type NdArray, type OpContext, type Tensor,
+  GraphError, createNdArray, defineOp, defineOpWithAttrs, inputList, noGrad, recyclingArrays, releaseWithGraph, tensor, type NdArray, type OpContext,
+  type Tensor,
 } from '@tapegrad/core';
 
 const f64 = { dtype: 'float64' as const };
@@ -143,4 +144,32 @@ describe('op contexts', () => {
     expect(h.isReleased).toBe(true);
     expect(h.grad!.toArray()).toEqual([[4, 8], [12, 16]]); // d(h²)/dh = 2h
   });
+
+  test('an inputList is refilled by the next call: a node keeps a copy, and a reused node refills the copy it made', () => {
+    const op = sumOp('listed');
+    const [a, b] = [tensor([1, 2], { ...f64, requiresGrad: true }), tensor([3, 4], f64)];
+    const [c, d] = [tensor([5, 6], { ...f64, requiresGrad: true }), tensor([7, 8], f64)];
+    const first = op(inputList(a, b), { k: 1 });
+    const second = op(inputList(c, d), { k: 1 });
+    expect(first.gradFn!.inputs).toEqual([a, b]);
+    expect(second.gradFn!.inputs).toEqual([c, d]);
+    expect(first.gradFn!.inputs).not.toBe(second.gradFn!.inputs);
+    // not recorded: its forward reads the inputs the call gave
+    const plain = noGrad(() => op(inputList(b, d), { k: 2 }));
+    expect(plain.toArray()).toEqual([20, 24]);
+    // in a recyclingArrays scope, the reused node's own list takes the new inputs
+    const lists: (readonly Tensor[])[] = [];
+    for (const [x, y] of [[a, b], [c, d], [a, d]] as const) {
+      recyclingArrays(() => {
+        const out = op(inputList(x, y), { k: 1 });
+        out.sum().backward();
+        lists.push(out.gradFn!.inputs);
+        return 0;
+      }, () => [a, c].flatMap((t) => (t.grad ? [t.grad] : [])));
+    }
+    expect(lists[2]).toBe(lists[1]);
+    expect(lists[2]).toEqual([a, d]);
+    expect(a.grad!.toArray()).toEqual([2, 2]); // the first and last calls' gradients
+  });
 });
+

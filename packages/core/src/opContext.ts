@@ -152,3 +152,36 @@ export function closePlainContext(ctx: PlainContext): void {
   ctx.close();
   plainDepth--;
 }
+
+/** Per number of inputs (1 to 4), the list {@link inputList} refills. */
+const inputLists: Tensor[][] = [];
+
+/**
+ * The tensors `a` to `d` (up to the first one left out) as an op's inputs, without a new array per
+ * call: one list per length, refilled by each call. `applyOp` copies it before it runs the op (a
+ * node into its own array, which a reused node refills), so it is free again once the op is
+ * called. For an op's function that hands its tensors straight to the op (`op(inputList(x, w),
+ * attrs)`). @internal
+ */
+export function inputList(a: Tensor, b?: Tensor, c?: Tensor, d?: Tensor): readonly Tensor[] {
+  return inputListOf(d !== undefined ? 4 : c !== undefined ? 3 : b !== undefined ? 2 : 1, a, b, c, d);
+}
+
+/**
+ * The first `n` (1 to 4) of `a` to `d` as {@link inputList}'s list of length `n`, undefined ones
+ * included (the op then says which input is missing). @internal
+ */
+export function inputListOf(n: number, a: unknown, b: unknown, c: unknown, d: unknown): readonly Tensor[] {
+  const list = (inputLists[n] ??= new Array<Tensor>(n));
+  list[0] = a as Tensor;
+  if (n > 1) list[1] = b as Tensor;
+  if (n > 2) list[2] = c as Tensor;
+  if (n > 3) list[3] = d as Tensor;
+  return list;
+}
+
+/** Whether `inputs` is one of {@link inputList}'s lists (to be copied, not kept). @internal */
+export function isInputList(inputs: readonly Tensor[]): boolean {
+  return inputs === inputLists[inputs.length];
+}
+

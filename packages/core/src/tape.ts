@@ -11,7 +11,7 @@ import { dtypeOfArray, isFloatDType, type DType, type NdArray } from './dtype.js
 import { noteShared } from './allocator.js';
 import { toContiguous } from './kernels/layout.js';
 import { linkView, type ViewLinks } from './release.js';
-import { closePlainContext, dtypesOf, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
+import { closePlainContext, dtypesOf, isInputList, needsGradFlags, openPlainContext, shapesOf, type PlainContext } from './opContext.js';
 import { Tensor } from './tensor.js';
 import { claimTensorSlot, fillTensorSlot, releasedTensorAt } from './tensorReuse.js';
 
@@ -91,7 +91,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
   // one, so flags share a field, and the marked and the retained output share one.
   /** Creation order; backward visits nodes from the highest down. */
   readonly seq = nextSeq++;
-  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED, SAVED. */
+  /** SHARED, FREED, PENDING_OWNED, MARKED, RETAINED, SAVED, OWNS_INPUTS. */
   private flags = 0;
   /** The output tensor, when marked or retained (see `output` and `retained`). */
   private outputTensor: Tensor | null = null;
@@ -113,7 +113,13 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
     /** The op's attributes (see {@link OpContext}). @internal */ readonly attrs: unknown,
     /** Per input, whether backward computes its gradient (see {@link OpContext}). @internal */ readonly needsGrad: readonly boolean[],
     /** The op's inputs. */ readonly inputs: readonly Tensor[],
-  ) {}
+  ) {
+    // an inputList is refilled by the next op: the node keeps a copy, its own (see reuse)
+    if (isInputList(inputs)) {
+      this.inputs = inputs.slice();
+      this.flags = OWNS_INPUTS;
+    }
+  }
   /**
    * Makes this node, freed and no longer anyone's (its output tensor was released), the node of a
    * new op application: what the constructor would make, in this object (see `tensorReuse.ts`). @internal
@@ -124,8 +130,15 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
     self.spec = spec;
     self.attrs = attrs;
     self.needsGrad = needsGrad;
-    self.inputs = inputs;
+    // an inputList is copied into the array the node's last life copied one into, when it has one of its length
+    const own = (this.flags & OWNS_INPUTS) !== 0 && this.inputs.length === inputs.length ? this.inputs as Tensor[] : null;
     this.flags = 0;
+    if (!isInputList(inputs)) self.inputs = inputs;
+    else {
+      if (own !== null) for (let i = 0; i < own.length; i++) own[i] = inputs[i]!;
+      self.inputs = own ?? inputs.slice();
+      this.flags = OWNS_INPUTS;
+    }
     this.outputTensor = null;
     this.uses = 0;
     this.links = null;
@@ -253,7 +266,7 @@ export class TapeNode implements OpContext<unknown, readonly unknown[]> {
 
 const noShape: readonly number[] = Object.freeze([]);
 /** `TapeNode.flags`. */
-const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16, SAVED = 32;
+const SHARED = 1, FREED = 2, PENDING_OWNED = 4, MARKED = 8, RETAINED = 16, SAVED = 32, OWNS_INPUTS = 64;
 /** Where each node's op was called, in anomaly mode (a field would cost every node 8 bytes). */
 const sites = new WeakMap<TapeNode, string>();
 
@@ -278,6 +291,7 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   }
   const tapeSpec = spec as unknown as TapeSpec;
   if (!recording) {
+    if (isInputList(inputs)) inputs = inputs.slice(); // (refilled by the next op, which this one's forward may call)
     const slot = claimTensorSlot();
     const ctx = openPlainContext(spec, attrs, inputs);
     try {
@@ -297,6 +311,7 @@ export function applyOp<Attrs, Saved extends readonly unknown[]>(
   const old = reused?.gradFn ?? null;
   const needsGrad = needsGradFlags(inputs);
   const node = old !== null && old.reusable ? old.reuse(tapeSpec, attrs, needsGrad, inputs) : new TapeNode(tapeSpec, attrs, needsGrad, inputs);
+  inputs = node.inputs; // (an inputList's copy)
   const out = callForward(tapeSpec, node, inputs);
   const dtype = checkForwardResult(spec.name, out);
   const float = isFloatDType(dtype);

@@ -5,7 +5,8 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, logSoftmaxShift, releaseWithGraph,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, inputList, logSoftmaxShift,
+  releaseWithGraph,
 } from '@tapegrad/core';
 import { CallState } from './callState.js';
 
@@ -245,7 +246,7 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
   let loss: Tensor | null = null;
   try {
-    loss = crossEntropyOp([logits], call);
+    loss = crossEntropyOp(inputList(logits), call);
     return loss;
   } finally {
     call.settle(loss);

@@ -4,7 +4,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOpWithAttrs, formatShape, getKernels,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOpWithAttrs, formatShape, getKernels, inputList,
   matmulNdArray, type FloatArray, type NdArray,
 } from '@tapegrad/core';
 
@@ -145,7 +145,7 @@ function sumRows(dy: NdArray): NdArray {
  */
 export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkLinearOperands('linearFused', x, weight, bias);
-  return linearOp(bias ? [x, weight, bias] : [x, weight], OUT_IN);
+  return linearOp(bias ? inputList(x, weight, bias) : inputList(x, weight), OUT_IN);
 }
 
 /**
@@ -163,7 +163,7 @@ export function linearInOutFused(x: Tensor, weight: Tensor, bias?: Tensor | null
   t[0] = weight.shape[1]!;
   t[1] = weight.shape[0]!;
   checkLinearShapes('linearFused', x, t, weight.dtype, bias);
-  return linearOp(bias ? [x, weight, bias] : [x, weight], IN_OUT);
+  return linearOp(bias ? inputList(x, weight, bias) : inputList(x, weight), IN_OUT);
 }
 
 /** The [out, in] shape linearInOutFused checks an [in, out] weight as. */

@@ -6,7 +6,7 @@
  * @internal
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatDtype, createNdArray, formatShape, getDefaultDtype, sameShape,
+  DtypeError, ShapeError, Tensor, checkFloatDtype, createNdArray, formatShape, getDefaultDtype, inputList, sameShape,
   type FloatArray, type FloatDType, type NdArray, type OpContext,
 } from '@tapegrad/core';
 
@@ -65,10 +65,10 @@ export interface AffineFlags {
 }
 
 /** The inputs `[x, weight?, bias?]` of a fused call: only the tensors given. @internal */
-export function affineInputs(x: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor[] {
-  // made at their length (pushes onto [x] would grow it: a second allocation per call)
-  if (weight !== null) return bias !== null ? [x, weight, bias] : [x, weight];
-  return bias !== null ? [x, bias] : [x];
+export function affineInputs(x: Tensor, weight: Tensor | null, bias: Tensor | null): readonly Tensor[] {
+  // core's inputList: no array per call (the tape copies it)
+  if (weight !== null) return bias !== null ? inputList(x, weight, bias) : inputList(x, weight);
+  return bias !== null ? inputList(x, bias) : inputList(x);
 }
 
 /** The values of a [c] ndarray as float64, or `fill` repeated when there is none. @internal */

@@ -3,7 +3,7 @@
  * one fused node with a handwritten backward.
  * @module
  */
-import { checkFloatTensor, createNdArray, defineOp, getKernels, relu, type FloatArray, type Tensor } from '@tapegrad/core';
+import { checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels, inputList, relu, type FloatArray, type Tensor } from '@tapegrad/core';
 
 /**
  * ReLU through core's `relu` op; the tape derives the gradient. Same signature and result as
@@ -27,8 +27,8 @@ export function reluComposed(x: Tensor): Tensor {
   return relu(x);
 }
 
-/** y = max(x, 0) as one node; dx = dy where y > 0, else 0. */
-const reluOp = defineOp({
+/** y = max(x, 0) as one node; dx = dy where y > 0, else 0. (With attributes, none: called with an inputList, no array per call.) */
+const reluOp = defineOpWithAttrs<undefined>({
   name: 'reluFused',
   forward(ctx, x) {
     const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // the kernels write every element
@@ -65,5 +65,5 @@ const reluOp = defineOp({
  */
 export function reluFused(x: Tensor): Tensor {
   checkFloatTensor('reluFused', x);
-  return reluOp(x);
+  return reluOp(inputList(x), undefined);
 }
