@@ -1,7 +1,8 @@
 /**
  * Where a W1 step's time and memory go. Runs W1's step (the notebook's net 3072-(100×5)-10 with
  * BatchNorm, batch 50, Adam; `--model fcnet` as cs231n's `FullyConnectedNet.loss` + `Adam.step`, or
- * `sequential`, the quickstart's `Sequential` + `crossEntropy` + `Adam`) and reports:
+ * `sequential`, the quickstart's `Sequential` + `crossEntropy` + `Adam`, or `scoped`, that one with its
+ * forward and backward in a `recyclingArrays` scope) and reports:
  *
  * - phases: the median time of forward (to the loss), backward and the optimizer step, each timed
  *   on its own (`sequential` only: `FullyConnectedNet.loss` is forward and backward in one call);
@@ -11,7 +12,7 @@
  * - with `--cpu-profile FILE`, a CPU profile of the timed steps, which `cpuProfileSummary.js` sums
  *   by kind of work; with `--heap-sample FILE`, where 100 steps' JavaScript allocations come from.
  *
- * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64] [--kernels wasm|js]
+ * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped] [--dtype float32|float64] [--kernels wasm|js]
  * [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]`.
  * @module
  */
@@ -25,7 +26,7 @@ import { W1, minibatches, trainingModel } from './w1Workload.js';
 
 const args = cliArgs({
   script: 'w1Profile',
-  usage: 'node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential] [--dtype float32|float64] [--kernels wasm|js] [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]',
+  usage: 'node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped] [--dtype float32|float64] [--kernels wasm|js] [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]',
   values: {
     model: 'fcnet', dtype: 'float32', kernels: 'wasm', steps: '400', threads: '0', window: '5', 'cpu-profile': undefined, 'heap-sample': undefined,
   },
@@ -36,7 +37,7 @@ const steps = args.number('steps');
 const threads = args.number('threads');
 
 setKernels(args.values.kernels as 'wasm', { threads });
-if (model !== 'fcnet' && model !== 'sequential') throw new Error(`w1Profile: --model is fcnet or sequential (got ${model})`);
+if (model !== 'fcnet' && model !== 'sequential' && model !== 'scoped') throw new Error(`w1Profile: --model is fcnet, sequential or scoped (got ${model})`);
 manualSeed(0);
 const cfg = { ...W1, dtype };
 const data = minibatches(packages, cfg); // the data drawn before the model, as w1Paired

@@ -6,14 +6,14 @@
  * Node and, bundled, in a Chromium Worker.
  * @module
  */
-import { kernelsReady, manualSeed, randint, randn, setKernels } from '@tapegrad/core';
+import { kernelsReady, manualSeed, randint, randn, recyclingArrays, setKernels } from '@tapegrad/core';
 import { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy } from '@tapegrad/nn';
 import { Adam } from '@tapegrad/optim';
 import { W1, minibatches, trainingModel, trainingStep, type Packages } from './w1Workload.js';
 
 /** This checkout's packages, as `w1Workload.ts`'s builders take them. */
 export const packages: Packages = {
-  core: { randn, randint },
+  core: { randn, randint, recyclingArrays },
   nn: { BatchNorm1d, FullyConnectedNet, Linear, ReLU, Sequential, crossEntropy },
   optim: { Adam },
 };

@@ -18,7 +18,7 @@ import type * as Optim from '@tapegrad/optim';
 
 /** The packages a workload is built from: this checkout's, or another one's loaded from its `dist`. */
 export interface Packages {
-  core: Pick<typeof Core, 'randn' | 'randint'>;
+  core: Pick<typeof Core, 'randn' | 'randint' | 'recyclingArrays'>;
   nn: Pick<typeof Nn, 'FullyConnectedNet' | 'Linear' | 'BatchNorm1d' | 'ReLU' | 'Sequential' | 'crossEntropy'>;
   optim: Pick<typeof Optim, 'Adam'>;
 }
@@ -30,8 +30,11 @@ export interface TrainingConfig {
   dtype: 'float32' | 'float64';
 }
 
-/** The two ways the step is written. */
-export type Form = 'fcnet' | 'sequential';
+/**
+ * The ways the step is written: the two above, and `scoped`, the Sequential one with its loss step
+ * (forward and backward) in core's `recyclingArrays` scope, keeping the parameters' gradients for Adam.
+ */
+export type Form = 'fcnet' | 'sequential' | 'scoped';
 
 /** W1: batch 50, hidden 100, float32. */
 export const W1: TrainingConfig = { batch: 50, hidden: 100, dtype: 'float32' };
@@ -79,7 +82,7 @@ export interface TrainingModel {
 }
 
 /** Builds the model in `form` and its Adam now (drawing the initial weights from the global stream). */
-export function trainingModel({ nn, optim }: Packages, cfg: TrainingConfig, form: Form): TrainingModel {
+export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig, form: Form): TrainingModel {
   const { dtype } = cfg;
   const hidden = new Array<number>(LAYERS).fill(cfg.hidden);
   if (form === 'fcnet') {
@@ -103,6 +106,32 @@ export function trainingModel({ nn, optim }: Packages, cfg: TrainingConfig, form
   const layers = hidden.flatMap((h, l) => [new nn.Linear(dims[l]!, h, { bias: false, dtype }), new nn.BatchNorm1d(h, { dtype }), new nn.ReLU()]);
   const net = new nn.Sequential(...layers, new nn.Linear(cfg.hidden, CLASSES, { dtype }));
   const opt = new optim.Adam(net.parameters(), { lr: LR });
+  if (form === 'scoped') {
+    const params = net.parameters();
+    const grads: Core.Tensor[] = [];
+    const keepGrads = (): Core.Tensor[] => {
+      for (let i = 0; i < params.length; i++) grads[i] = params[i]!.grad!;
+      return grads;
+    };
+    let inputs: Core.Tensor | null = null, labels: Core.Tensor | null = null;
+    const lossStep = (): number => {
+      const loss = nn.crossEntropy(net.forward(inputs!), labels!);
+      loss.backward();
+      return loss.item();
+    };
+    return {
+      form,
+      forward: (X, y) => {
+        opt.zeroGrad();
+        inputs = X;
+        labels = y;
+        core.recyclingArrays(lossStep, keepGrads);
+        inputs = labels = null;
+      },
+      backward: () => {},
+      update: () => opt.step(),
+    };
+  }
   let loss: Core.Tensor | undefined;
   return {
     form,
