@@ -166,7 +166,11 @@ export function createWasmKernels(opts: WasmKernelOptions = {}): WasmKernelSet {
   const copied = (x: FloatArray, offset: number, length: number, copyIn: boolean): number => {
     const S = x.BYTES_PER_ELEMENT as 4 | 8;
     const ptr = take(length * S);
-    if (copyIn && length > 0) heap.whole(S).set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length), ptr / S);
+    if (!copyIn || length === 0) return ptr;
+    const whole = heap.whole(S), at = ptr / S;
+    // a short array element by element (as copyOutputs): a subarray view would cost more than the copy
+    if (length < 1024) for (let j = 0; j < length; j++) whole[at + j] = x[offset + j]!;
+    else whole.set(offset === 0 && length === x.length ? x : x.subarray(offset, offset + length), at);
     return ptr;
   };
   /** The byte address of `length` elements of `x` from `offset`: in place, or a copy. */
