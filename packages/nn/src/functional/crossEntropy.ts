@@ -5,7 +5,7 @@
  * @module
  */
 import {
-  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, logSoftmaxShift, releaseWithGraph,
+  DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, logSoftmaxShift, releaseWithGraph, type NdArray,
 } from '@tapegrad/core';
 import { CallState } from './callState.js';
 
@@ -209,9 +209,13 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
         out[d + j] = (j === t ? at : 0) - fdlibmExp(lp) * at;
       }
     }
-    return [dx];
+    crossEntropyGrads[0] = dx;
+    return crossEntropyGrads;
   },
 });
+
+/** The list crossEntropyOp's backward returns, refilled per call: the tape reads one before any other backward runs and keeps none. */
+const crossEntropyGrads: (NdArray | null)[] = [null];
 
 /**
  * Cross-entropy as one tape node with a handwritten backward; the same signature and the same

@@ -94,10 +94,18 @@ const linearOp = defineOpWithAttrs<WeightLayout, readonly [x: NdArray, w: NdArra
       if (inOut) dw = matmulNdArray(x, true, dy, false);
       else dw = isTransposedContiguous(w) ? matmulNdArray(x, true, dy, false).transpose(1, 0) : matmulNdArray(dy, true, x, false);
     }
-    if (ctx.needsGrad.length === 2) return [dx, dw]; // (one flag per input: needsGrad is a shared table, where inputShapes may make an array)
-    return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
+    // (one flag per input: needsGrad is a shared table, where inputShapes may make an array)
+    const grads = ctx.needsGrad.length === 2 ? gradsOfTwo : gradsOfThree;
+    grads[0] = dx;
+    grads[1] = dw;
+    if (grads.length === 3) grads[2] = ctx.needsGrad[2] ? sumRows(dy) : null;
+    return grads;
   },
 });
+
+/** The lists linearOp's backward returns (no bias, bias), refilled per call: the tape reads one before any other backward runs and keeps none. */
+const gradsOfTwo: (NdArray | null)[] = [null, null];
+const gradsOfThree: (NdArray | null)[] = [null, null, null];
 
 /** The float64 row sums of {@link sumRows}, as long as the longest row yet (the kernels write the first m). */
 let rowSums = new Float64Array(0);

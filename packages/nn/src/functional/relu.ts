@@ -3,7 +3,7 @@
  * one fused node with a handwritten backward.
  * @module
  */
-import { checkFloatTensor, createNdArray, defineOp, getKernels, relu, type FloatArray, type Tensor } from '@tapegrad/core';
+import { checkFloatTensor, createNdArray, defineOp, getKernels, relu, type FloatArray, type NdArray, type Tensor } from '@tapegrad/core';
 
 /**
  * ReLU through core's `relu` op; the tape derives the gradient. Same signature and result as
@@ -40,9 +40,13 @@ const reluOp = defineOp({
     const y = ctx.saved[0]!; // (by index: a destructuring makes an iterator where this runs unoptimized)
     const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape, false);
     getKernels().reluBackward(dx.data.length, y.data as FloatArray, 0, dy.data as FloatArray, dy.offset, dx.data as FloatArray, 0);
-    return [dx];
+    reluGrads[0] = dx;
+    return reluGrads;
   },
 });
+
+/** The list reluOp's backward returns, refilled per call: the tape reads one before any other backward runs and keeps none. */
+const reluGrads: (NdArray | null)[] = [null];
 
 /**
  * ReLU as one tape node with a handwritten backward (it saves the output: y > 0 exactly where
