@@ -56,6 +56,9 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
   return flat;
 }
 
+/** The options of a call that gives none: one object for every such call (a `{}` default is a new object per call). */
+const NO_OPTIONS: CrossEntropyOptions = Object.freeze({});
+
 /** The reduction of `opts`, after the checks both forms make of their arguments (the labels are checked apart); errors name `op`. */
 function checkArguments(op: string, logits: Tensor, opts: CrossEntropyOptions): 'mean' | 'sum' | 'none' {
   const reduction = opts.reduction ?? 'mean';
@@ -89,7 +92,7 @@ function checkArguments(op: string, logits: Tensor, opts: CrossEntropyOptions): 
  * ```
  * @category Functional
  */
-export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   const reduction = checkArguments('crossEntropy', logits, opts);
   const [n, c] = logits.shape as [number, number];
   const flat = flatTargetIndices('crossEntropy', target, n, c);
@@ -240,7 +243,7 @@ const crossEntropyGrads: (NdArray | null)[] = [null];
  * ```
  * @category Functional
  */
-export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   const reduction = checkArguments('crossEntropy', logits, opts);
   const n = logits.shape[0]!, c = logits.shape[1]!;
   const flat = flatTargetIndices('crossEntropy', target, n, c);
@@ -284,6 +287,6 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
  * ```
  * @category Losses
  */
-export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   return crossEntropyFused(logits, target, opts);
 }
