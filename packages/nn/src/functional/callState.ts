@@ -8,7 +8,7 @@
  * @module
  * @internal
  */
-import type { Tensor } from '@tapegrad/core';
+import type { NdArray, Tensor } from '@tapegrad/core';
 
 /** A per-call state's lending: taken, settled after the op, held by its node from backward on. @internal */
 export abstract class CallState {
@@ -16,6 +16,13 @@ export abstract class CallState {
   private busy = false;
   /** The context of the node holding this state, set by its backward. */
   private heldBy: { readonly freed: boolean } | null = null;
+  /**
+   * The one input array the op's backward reads (BatchNorm's x, cross-entropy's logits), kept here
+   * by forward instead of by `ctx.save`, whose list is one more array per call: the state stays with
+   * the node until the node is freed, after which no backward runs through it. Dropped at once when
+   * the call recorded nothing.
+   */
+  input: NdArray | null = null;
 
   /** Whether no call holds this state: never taken, given back, or its node's graph freed. */
   get free(): boolean {
@@ -33,7 +40,10 @@ export abstract class CallState {
    * `gradFn`) gives the state back at once; a recorded one keeps it until its node is freed.
    */
   settle(y: Tensor | null): void {
-    if (y === null || y.gradFn === null) this.busy = false;
+    if (y === null || y.gradFn === null) {
+      this.busy = false;
+      this.input = null;
+    }
   }
 
   /** Called by backward with its node's context: the state comes back once `ctx` is freed. */

@@ -188,11 +188,11 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
       if (f32) total = Math.fround(total);
       out.data[0] = reduction === 'mean' ? total * (1 / n) : total;
     }
-    ctx.save(x);
+    ctx.attrs.input = x; // (for backward, as ctx.save would: see CallState.input)
     return out;
   },
   backward(ctx, dy) {
-    const x = ctx.saved[0]!;
+    const x = ctx.attrs.input!;
     const { reduction, rows } = ctx.attrs;
     ctx.attrs.heldUntilFreed(ctx);
     const n = x.shape[0]!, c = x.shape[1]!;
