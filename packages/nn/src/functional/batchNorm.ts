@@ -219,13 +219,13 @@ const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly []>({
       n, c, xNd.data as FloatArray, xNd.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
       null, out.data as FloatArray,
     );
-    call.input = xNd; // (for backward, as ctx.save would: see CallState.input)
+    call.saved = xNd; // (for backward, as ctx.save would: see CallState.saved)
     return out;
   },
   backward(ctx, dy) {
     const call = ctx.attrs;
     call.heldUntilFreed(ctx);
-    const x = call.input!;
+    const x = call.saved!;
     const n = dy.shape[0]!, c = dy.shape[1]!;
     const dx = ctx.needsGrad[0] ? createNdArray(dy.dtype, dy.shape, false) : null;
     getKernels().batchNormBackward(

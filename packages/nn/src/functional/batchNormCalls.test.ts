@@ -195,7 +195,7 @@ describe('fused batch norm: the per-call state reused across calls', () => {
     batchNormFused(d.x, d.w, d.b); // (no input requires grad)
     const state = takeBatchNormCall(c, true, 1e-5, true, true); // the free one those calls took and gave back
     expect(batchNormCallCount(c)).toBe(1);
-    expect(state.input).toBe(null);
+    expect(state.saved).toBe(null);
     state.settle(null);
   });
 });

@@ -7,7 +7,7 @@
 import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, logSoftmaxShift, releaseWithGraph, type NdArray,
 } from '@tapegrad/core';
-import { CallState } from './callState.js';
+import { CallRing, CallState } from './callState.js';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -109,7 +109,7 @@ export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly n
 /**
  * What a fused call keeps for its backward, its attributes: the reduction, and per row of the logits
  * the log-softmax's shift m + log Σ exp(x − m) (the first N values) and the target class (the next
- * N). Reused from call to call (see {@link takeCall}): a new typed array per call cost more than the
+ * N). Reused from call to call (see {@link CallRing}): a new typed array per call cost more than the
  * rest of the call's JavaScript.
  */
 class CrossEntropyCall extends CallState {
@@ -125,29 +125,8 @@ class CrossEntropyCall extends CallState {
   }
 }
 
-/** The calls' states, in the order they were made. */
-const calls: CrossEntropyCall[] = [];
-/** States kept: past this, the oldest one is dropped from the list (its node, if any, keeps it). */
-const RING = 8;
-
-/**
- * A state no call holds (never taken, its call recorded nothing, or its node freed by a backward
- * without `retainGraph`), taken for a call on `n` rows.
- */
-function takeCall(n: number, reduction: 'mean' | 'sum' | 'none'): CrossEntropyCall {
-  let call: CrossEntropyCall | undefined;
-  for (let k = 0; k < calls.length; k++) {
-    if (calls[k]!.free) {
-      call = calls[k]!;
-      break;
-    }
-  }
-  if (call === undefined) {
-    if (calls.length === RING) calls.shift();
-    calls.push((call = new CrossEntropyCall()));
-  }
-  return call.claim(n, reduction);
-}
+/** The calls' states (8: past that, the oldest is dropped from the ring; its node, if any, keeps it). */
+const calls = new CallRing(8, () => new CrossEntropyCall());
 
 /** The shapes of the fused form's output: a scalar, or `[N]` (the view copies it). */
 const SCALAR: readonly number[] = [];
@@ -188,11 +167,11 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
       if (f32) total = Math.fround(total);
       out.data[0] = reduction === 'mean' ? total * (1 / n) : total;
     }
-    ctx.attrs.input = x; // (for backward, as ctx.save would: see CallState.input)
+    ctx.attrs.saved = x; // (for backward, as ctx.save would: see CallState.saved)
     return out;
   },
   backward(ctx, dy) {
-    const x = ctx.attrs.input!;
+    const x = ctx.attrs.saved!;
     const { reduction, rows } = ctx.attrs;
     ctx.attrs.heldUntilFreed(ctx);
     const n = x.shape[0]!, c = x.shape[1]!;
@@ -247,7 +226,7 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
   const reduction = checkArguments('crossEntropy', logits, opts);
   const n = logits.shape[0]!, c = logits.shape[1]!;
   const flat = flatTargetIndices('crossEntropy', target, n, c);
-  const call = takeCall(n, reduction);
+  const call = calls.take().claim(n, reduction);
   const rows = call.rows;
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
   let loss: Tensor | null = null;
