@@ -20,7 +20,8 @@ export abstract class CallState {
    * The array the op's backward reads (BatchNorm's x, cross-entropy's logits, ReLU's output,
    * linear's x), kept here by forward instead of by `ctx.save`, whose list is one more array per
    * call: the state stays with the node until the node is freed, after which no backward runs
-   * through it. Dropped at once when the call recorded nothing.
+   * through it. Dropped at once when the call recorded nothing; after a backward, only when a later
+   * call reuses the state (a ring thus keeps its last graphs' arrays referenced until then).
    */
   saved: NdArray | null = null;
 
