@@ -146,12 +146,23 @@ export abstract class Cs231nClassifier extends Module {
   loss(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
     // every array the step makes besides the result, the parameters, their gradients and the
     // buffers is dead when it returns: give them back for the next step to reuse
+    const args = this.stepArgs, outerX = args.X, outerY = args.y; // (a loss call inside this one puts them back)
+    args.X = X;
+    args.y = y;
     try {
-      return recyclingArrays(() => this.lossStep(X, y), (result) => this.survivors(result) as Tensor[]);
+      return recyclingArrays(this.runLossStep, this.keepSurvivors);
     } finally {
+      args.X = outerX;
+      args.y = outerY;
       this.keepList.fill(null); // (the list outlives the call: it must not keep the step's tensors alive)
     }
   }
+
+  /** `loss`'s arguments, read by {@link runLossStep} when recyclingArrays calls it at once (null between calls). */
+  private readonly stepArgs: { X: Tensor | null; y: Tensor | readonly number[] | undefined } = { X: null, y: undefined };
+  /** What `loss` hands recyclingArrays, made once (closures over a call's X and y were two functions and a context per step). */
+  private readonly runLossStep = (): Tensor | LossAndGrads => this.lossStep(this.stepArgs.X!, this.stepArgs.y);
+  private readonly keepSurvivors = (result: Tensor | LossAndGrads): Tensor[] => this.survivors(result) as Tensor[];
 
   private lossStep(X: Tensor, y?: Tensor | readonly number[]): Tensor | LossAndGrads {
     const wasTraining = this.training;

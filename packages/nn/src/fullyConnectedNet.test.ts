@@ -204,3 +204,18 @@ describe('FullyConnectedNet.loss converts X to the model\'s dtype, as cs231n\'s 
     expect(model.loss(X64).dtype).toBe('float32');
   });
 });
+
+describe('FullyConnectedNet.loss reads each call\'s own X and y', () => {
+  test.each(modes)('calls on two batches in turn give each batch\'s loss and scores (%s)', (backward) => {
+    manualSeed(11);
+    const model = new FullyConnectedNet([6], { inputDim: 4, numClasses: 3, dtype: 'float64', backward });
+    const X1 = randn([5, 4], f64), X2 = randn([3, 4], f64);
+    const y1 = [0, 1, 2, 1, 0], y2 = [2, 2, 1];
+    const first = model.loss(X1, y1).loss, second = model.loss(X2, y2).loss;
+    expect(second).not.toBe(first);
+    expect(model.loss(X1, y1).loss).toBe(first);
+    expect(model.loss(X2, y2).loss).toBe(second);
+    expect(model.loss(X2).shape).toEqual([3, 3]);
+    expect(model.loss(X1).shape).toEqual([5, 3]);
+  });
+});

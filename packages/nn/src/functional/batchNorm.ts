@@ -208,7 +208,7 @@ export function batchNormComposed(x: Tensor, weight: Tensor | null = null, bias:
  * backward reads x and dy and writes dx, once from memory each (the kernels' second pass over a
  * strip of columns reads it from cache).
  */
-const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
+const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly []>({
   name: 'batchNorm',
   forward(ctx, xNd, first?: NdArray, second?: NdArray) {
     const call = ctx.attrs;
@@ -219,13 +219,13 @@ const batchNormOp = defineOpWithAttrs<BatchNormCall, readonly [x: NdArray]>({
       n, c, xNd.data as FloatArray, xNd.offset, call.training, call.eps, call.scale, call.shift, call.mean, call.variance, call.invStd,
       null, out.data as FloatArray,
     );
-    ctx.save(xNd);
+    call.saved = xNd; // (for backward, as ctx.save would: see CallState.saved)
     return out;
   },
   backward(ctx, dy) {
     const call = ctx.attrs;
     call.heldUntilFreed(ctx);
-    const x = ctx.saved[0];
+    const x = call.saved!;
     const n = dy.shape[0]!, c = dy.shape[1]!;
     const dx = ctx.needsGrad[0] ? createNdArray(dy.dtype, dy.shape, false) : null;
     getKernels().batchNormBackward(

@@ -186,4 +186,16 @@ describe('fused batch norm: the per-call state reused across calls', () => {
     }
     expect(batchNormCallCount(c)).toBe(1);
   });
+
+  test('a call that records nothing does not keep its input in the state it gives back', () => {
+    const g = new Generator(19);
+    const c = 37;
+    const d = data(g, 5, c);
+    noGrad(() => batchNormFused(leaf(d.x), d.w, d.b));
+    batchNormFused(d.x, d.w, d.b); // (no input requires grad)
+    const state = takeBatchNormCall(c, true, 1e-5, true, true); // the free one those calls took and gave back
+    expect(batchNormCallCount(c)).toBe(1);
+    expect(state.saved).toBe(null);
+    state.settle(null);
+  });
 });

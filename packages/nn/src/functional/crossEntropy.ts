@@ -6,9 +6,9 @@
  */
 import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, createNdArray, defineOpWithAttrs, fdlibmExp, formatShape, inputList, logSoftmaxShift,
-  releaseWithGraph,
+  releaseWithGraph, type NdArray,
 } from '@tapegrad/core';
-import { CallState } from './callState.js';
+import { CallRing, CallState } from './callState.js';
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. @category Losses */
 export interface CrossEntropyOptions {
@@ -57,6 +57,9 @@ function flatTargetIndices(op: string, target: Tensor | readonly number[], n: nu
   return flat;
 }
 
+/** The options of a call that gives none: one object for every such call (a `{}` default is a new object per call). */
+const NO_OPTIONS: CrossEntropyOptions = Object.freeze({});
+
 /** The reduction of `opts`, after the checks both forms make of their arguments (the labels are checked apart); errors name `op`. */
 function checkArguments(op: string, logits: Tensor, opts: CrossEntropyOptions): 'mean' | 'sum' | 'none' {
   const reduction = opts.reduction ?? 'mean';
@@ -90,7 +93,7 @@ function checkArguments(op: string, logits: Tensor, opts: CrossEntropyOptions): 
  * ```
  * @category Functional
  */
-export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   const reduction = checkArguments('crossEntropy', logits, opts);
   const [n, c] = logits.shape as [number, number];
   const flat = flatTargetIndices('crossEntropy', target, n, c);
@@ -107,7 +110,7 @@ export function crossEntropyComposed(logits: Tensor, target: Tensor | readonly n
 /**
  * What a fused call keeps for its backward, its attributes: the reduction, and per row of the logits
  * the log-softmax's shift m + log Σ exp(x − m) (the first N values) and the target class (the next
- * N). Reused from call to call (see {@link takeCall}): a new typed array per call cost more than the
+ * N). Reused from call to call (see {@link CallRing}): a new typed array per call cost more than the
  * rest of the call's JavaScript.
  */
 class CrossEntropyCall extends CallState {
@@ -123,29 +126,8 @@ class CrossEntropyCall extends CallState {
   }
 }
 
-/** The calls' states, in the order they were made. */
-const calls: CrossEntropyCall[] = [];
-/** States kept: past this, the oldest one is dropped from the list (its node, if any, keeps it). */
-const RING = 8;
-
-/**
- * A state no call holds (never taken, its call recorded nothing, or its node freed by a backward
- * without `retainGraph`), taken for a call on `n` rows.
- */
-function takeCall(n: number, reduction: 'mean' | 'sum' | 'none'): CrossEntropyCall {
-  let call: CrossEntropyCall | undefined;
-  for (let k = 0; k < calls.length; k++) {
-    if (calls[k]!.free) {
-      call = calls[k]!;
-      break;
-    }
-  }
-  if (call === undefined) {
-    if (calls.length === RING) calls.shift();
-    calls.push((call = new CrossEntropyCall()));
-  }
-  return call.claim(n, reduction);
-}
+/** The calls' states (8: past that, the oldest is dropped from the ring; its node, if any, keeps it). */
+const calls = new CallRing(8, () => new CrossEntropyCall());
 
 /** The shapes of the fused form's output: a scalar, or `[N]` (the view copies it). */
 const SCALAR: readonly number[] = [];
@@ -186,11 +168,11 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
       if (f32) total = Math.fround(total);
       out.data[0] = reduction === 'mean' ? total * (1 / n) : total;
     }
-    ctx.save(x);
+    ctx.attrs.saved = x; // (for backward, as ctx.save would: see CallState.saved)
     return out;
   },
   backward(ctx, dy) {
-    const x = ctx.saved[0]!;
+    const x = ctx.attrs.saved!;
     const { reduction, rows } = ctx.attrs;
     ctx.attrs.heldUntilFreed(ctx);
     const n = x.shape[0]!, c = x.shape[1]!;
@@ -210,9 +192,13 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
         out[d + j] = (j === t ? at : 0) - fdlibmExp(lp) * at;
       }
     }
-    return [dx];
+    crossEntropyGrads[0] = dx;
+    return crossEntropyGrads;
   },
 });
+
+/** The list crossEntropyOp's backward returns, refilled per call: the tape reads one before any other backward runs and keeps none. */
+const crossEntropyGrads: (NdArray | null)[] = [null];
 
 /**
  * Cross-entropy as one tape node with a handwritten backward; the same signature and the same
@@ -237,11 +223,11 @@ const crossEntropyOp = defineOpWithAttrs<CrossEntropyCall>({
  * ```
  * @category Functional
  */
-export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyFused(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   const reduction = checkArguments('crossEntropy', logits, opts);
   const n = logits.shape[0]!, c = logits.shape[1]!;
   const flat = flatTargetIndices('crossEntropy', target, n, c);
-  const call = takeCall(n, reduction);
+  const call = calls.take().claim(n, reduction);
   const rows = call.rows;
   for (let i = 0; i < n; i++) rows[n + i] = flat[i]! - i * c;
   let loss: Tensor | null = null;
@@ -281,6 +267,6 @@ export function crossEntropyFused(logits: Tensor, target: Tensor | readonly numb
  * ```
  * @category Losses
  */
-export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(logits: Tensor, target: Tensor | readonly number[], opts: CrossEntropyOptions = NO_OPTIONS): Tensor {
   return crossEntropyFused(logits, target, opts);
 }

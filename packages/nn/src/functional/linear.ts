@@ -7,6 +7,7 @@ import {
   DtypeError, ShapeError, Tensor, checkFloatTensor, contiguousNdArray, createNdArray, defineOpWithAttrs, formatShape, getKernels, inputList,
   matmulNdArray, type FloatArray, type NdArray,
 } from '@tapegrad/core';
+import { CallRing, CallState } from './callState.js';
 
 /** Checks the operands of a linear map and names `op` in the error. @internal */
 export function checkLinearOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined): void {
@@ -58,26 +59,51 @@ function isTransposedContiguous(w: NdArray): boolean {
   return rows > 1 && cols > 1 && w.stride[0] === 1 && w.stride[1] === rows;
 }
 
-/** How {@link linearOp} reads its weight: PyTorch's `[out, in]` (y = x·Wᵀ) or cs231n's `[in, out]` (y = x·W). */
-interface WeightLayout {
-  readonly inOut: boolean;
-}
-const OUT_IN: WeightLayout = Object.freeze({ inOut: false });
-const IN_OUT: WeightLayout = Object.freeze({ inOut: true });
-
 /**
- * y = x·Wᵀ + b as one node; dx = dy·W, dW = dyᵀ·x, db = Σ_rows dy (for an [in, out] weight,
- * `inOut`: y = x·W + b, dx = dy·Wᵀ, dW = xᵀ·dy). The products are core's ndarray-level
- * `matmulNdArray`, which reads operands in their strides and takes transposes as flags (no tensor,
- * node or transposed view per product). dW is computed in the weight's own layout: for a weight
- * that is `W.T` of a contiguous W, as (xᵀ·dy)ᵀ, so that the gradient reaching W is contiguous.
+ * One {@link linearOp} call's attributes: how it reads its weight, PyTorch's `[out, in]` (y = x·Wᵀ)
+ * or cs231n's `[in, out]` (`inOut`: y = x·W); and the x (`saved`) and weight its backward reads,
+ * kept here instead of by `ctx.save` (see CallState). Reused from call to call.
  */
-const linearOp = defineOpWithAttrs<WeightLayout, readonly [x: NdArray, w: NdArray]>({
+class LinearCall extends CallState {
+  inOut = false;
+  weight: NdArray | null = null;
+
+  /** Takes this state for a call with the weight in `inOut` layout. */
+  claim(inOut: boolean): this {
+    this.lend();
+    this.inOut = inOut;
+    return this;
+  }
+
+  protected override dropSaved(): void {
+    this.saved = null;
+    this.weight = null;
+  }
+}
+
+/** The calls' states: a step's linear layers each hold one until backward frees its node. @internal */
+export const linearCalls = new CallRing(32, () => new LinearCall());
+
+/** Applies {@link linearOp} to `inputs` with a state taken for the call, given back when the call recorded nothing. */
+function applyLinear(inputs: readonly Tensor[], inOut: boolean): Tensor {
+  const call = linearCalls.take().claim(inOut);
+  let y: Tensor | null = null;
+  try {
+    y = linearOp(inputs, call);
+    return y;
+  } finally {
+    call.settle(y);
+  }
+}
+
+const linearOp = defineOpWithAttrs<LinearCall, readonly []>({
   name: 'linearFused',
   contiguous: false,
   forward(ctx, x, w, b?: NdArray) {
-    ctx.save(x, w);
-    const y = matmulNdArray(x, false, w, !ctx.attrs.inOut);
+    const call = ctx.attrs;
+    call.saved = x;
+    call.weight = w;
+    const y = matmulNdArray(x, false, w, !call.inOut);
     if (b !== undefined) {
       const n = y.shape[0]!, m = y.shape[1]!;
       const bias = contiguousNdArray(b);
@@ -86,18 +112,28 @@ const linearOp = defineOpWithAttrs<WeightLayout, readonly [x: NdArray, w: NdArra
     return y;
   },
   backward(ctx, dy) {
-    const x = ctx.saved[0], w = ctx.saved[1];
-    const inOut = ctx.attrs.inOut;
+    const call = ctx.attrs;
+    call.heldUntilFreed(ctx);
+    const x = call.saved!, w = call.weight!;
+    const inOut = call.inOut;
     const dx = ctx.needsGrad[0] ? matmulNdArray(dy, false, w, inOut) : null;
     let dw: NdArray | null = null;
     if (ctx.needsGrad[1]) {
       if (inOut) dw = matmulNdArray(x, true, dy, false);
       else dw = isTransposedContiguous(w) ? matmulNdArray(x, true, dy, false).transpose(1, 0) : matmulNdArray(dy, true, x, false);
     }
-    if (ctx.needsGrad.length === 2) return [dx, dw]; // (one flag per input: needsGrad is a shared table, where inputShapes may make an array)
-    return [dx, dw, ctx.needsGrad[2] ? sumRows(dy) : null];
+    // (one flag per input: needsGrad is a shared table, where inputShapes may make an array)
+    const grads = ctx.needsGrad.length === 2 ? gradsOfTwo : gradsOfThree;
+    grads[0] = dx;
+    grads[1] = dw;
+    if (grads.length === 3) grads[2] = ctx.needsGrad[2] ? sumRows(dy) : null;
+    return grads;
   },
 });
+
+/** The lists linearOp's backward returns (no bias, bias), refilled per call: the tape reads one before any other backward runs and keeps none. */
+const gradsOfTwo: (NdArray | null)[] = [null, null];
+const gradsOfThree: (NdArray | null)[] = [null, null, null];
 
 /** The float64 row sums of {@link sumRows}, as long as the longest row yet (the kernels write the first m). */
 let rowSums = new Float64Array(0);
@@ -145,7 +181,7 @@ function sumRows(dy: NdArray): NdArray {
  */
 export function linearFused(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   checkLinearOperands('linearFused', x, weight, bias);
-  return linearOp(bias ? inputList(x, weight, bias) : inputList(x, weight), OUT_IN);
+  return applyLinear(bias ? inputList(x, weight, bias) : inputList(x, weight), false);
 }
 
 /**
@@ -163,7 +199,7 @@ export function linearInOutFused(x: Tensor, weight: Tensor, bias?: Tensor | null
   t[0] = weight.shape[1]!;
   t[1] = weight.shape[0]!;
   checkLinearShapes('linearFused', x, t, weight.dtype, bias);
-  return linearOp(bias ? inputList(x, weight, bias) : inputList(x, weight), IN_OUT);
+  return applyLinear(bias ? inputList(x, weight, bias) : inputList(x, weight), true);
 }
 
 /** The [out, in] shape linearInOutFused checks an [in, out] weight as. */

@@ -3,7 +3,8 @@
  * one fused node with a handwritten backward.
  * @module
  */
-import { checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels, inputList, relu, type FloatArray, type Tensor } from '@tapegrad/core';
+import { checkFloatTensor, createNdArray, defineOpWithAttrs, getKernels, inputList, relu, type FloatArray, type NdArray, type Tensor } from '@tapegrad/core';
+import { CallRing, CallState } from './callState.js';
 
 /**
  * ReLU through core's `relu` op; the tape derives the gradient. Same signature and result as
@@ -27,22 +28,39 @@ export function reluComposed(x: Tensor): Tensor {
   return relu(x);
 }
 
-/** y = max(x, 0) as one node; dx = dy where y > 0, else 0. (With attributes, none: called with an inputList, no array per call.) */
-const reluOp = defineOpWithAttrs<undefined>({
+/** One ReLU call's attributes: its output (`saved`), which its backward reads, kept instead of by `ctx.save` (see CallState). */
+class ReluCall extends CallState {
+  /** Takes this state for a call. */
+  claim(): this {
+    this.lend();
+    return this;
+  }
+}
+
+/** The calls' states: a step's ReLUs each hold one until backward frees its node. @internal */
+export const reluCalls = new CallRing(32, () => new ReluCall());
+
+/** y = max(x, 0) as one node; dx = dy where y > 0, else 0. */
+const reluOp = defineOpWithAttrs<ReluCall, readonly []>({
   name: 'reluFused',
   forward(ctx, x) {
     const y = createNdArray(x.dtype as 'float32' | 'float64', x.shape, false); // the kernels write every element
     getKernels().relu(y.data.length, x.data as FloatArray, x.offset, y.data as FloatArray, 0);
-    ctx.save(y);
+    ctx.attrs.saved = y;
     return y;
   },
   backward(ctx, dy) {
-    const y = ctx.saved[0]!; // (by index: a destructuring makes an iterator where this runs unoptimized)
+    ctx.attrs.heldUntilFreed(ctx);
+    const y = ctx.attrs.saved!;
     const dx = createNdArray(dy.dtype as 'float32' | 'float64', dy.shape, false);
     getKernels().reluBackward(dx.data.length, y.data as FloatArray, 0, dy.data as FloatArray, dy.offset, dx.data as FloatArray, 0);
-    return [dx];
+    reluGrads[0] = dx;
+    return reluGrads;
   },
 });
+
+/** The list reluOp's backward returns, refilled per call: the tape reads one before any other backward runs and keeps none. */
+const reluGrads: (NdArray | null)[] = [null];
 
 /**
  * ReLU as one tape node with a handwritten backward (it saves the output: y > 0 exactly where
@@ -65,5 +83,12 @@ const reluOp = defineOpWithAttrs<undefined>({
  */
 export function reluFused(x: Tensor): Tensor {
   checkFloatTensor('reluFused', x);
-  return reluOp(inputList(x), undefined);
+  const call = reluCalls.take().claim();
+  let y: Tensor | null = null;
+  try {
+    y = reluOp(inputList(x), call);
+    return y;
+  } finally {
+    call.settle(y);
+  }
 }
