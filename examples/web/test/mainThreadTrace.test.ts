@@ -2,14 +2,16 @@ import { describe, expect, test } from 'vitest';
 import { mainThreadTasks } from './mainThreadTrace.js';
 
 /**
- * A trace of `n` page tasks of 2 ms wall and 1 ms CPU (the first `missing` without a CPU time), the
- * first posted from a timer and holding a script that ran a GC, a mark, and another thread's task.
+ * A trace of `n` page tasks of 2 ms wall and 1 ms CPU (the first `missing` without a CPU time),
+ * the first posted from a timer and holding a script that ran a GC, the second from V8's GC job, a
+ * mark, and another thread's task.
  */
 function trace(n: number, missing: number): string {
   const task = (i: number) => ({
     name: 'ThreadControllerImpl::RunTask', cat: 'toplevel', ph: 'X', pid: 1, tid: 7, ts: i * 10_000, dur: 2000,
     ...(i < missing ? {} : { tdur: 1000 }),
     ...(i === 0 ? { args: { src_file: 'third_party/blink/renderer/core/scheduler/dom_timer.cc', src_func: 'DOMTimer' } } : {}),
+    ...(i === 1 ? { args: { src_file: 'v8/src/heap/minor-gc-job.cc', src_func: 'void v8::internal::MinorGCJob::TryScheduleTask(int, std::optional<int>)' } } : {}),
   });
   const nested = (name: string, cat: string, ts: number, dur: number, tdur?: number) => ({ name, cat, ph: 'X', pid: 1, tid: 7, ts, dur, tdur });
   const events = [
@@ -27,7 +29,7 @@ function trace(n: number, missing: number): string {
 describe('mainThreadTasks', () => {
   test("the anchor's thread only, with each task's wall and CPU time and the marks", () => {
     const { tasks, marks } = mainThreadTasks(trace(3, 0), 'tapegrad-run-start');
-    expect(tasks).toEqual([0, 10, 20].map((start) => ({ start, wallMs: 2, cpuMs: 1, postedFrom: start === 0 ? 'dom_timer.cc:DOMTimer' : '' })));
+    expect(tasks).toEqual([0, 10, 20].map((start) => ({ start, wallMs: 2, cpuMs: 1, postedFrom: ['dom_timer.cc:DOMTimer', 'minor-gc-job.cc:v8::internal::MinorGCJob::TryScheduleTask', ''][start / 10] })));
     expect(marks.get('tapegrad-run-start')).toEqual([5]);
   });
 

@@ -55,6 +55,9 @@ export interface MainThreadTrace {
   inside(task: MainThreadTask, count: number): NestedEvent[];
 }
 
+/** A C++ signature's function name: `void v8::internal::MinorGCJob::TryScheduleTask()` → `v8::internal::MinorGCJob::TryScheduleTask`. */
+const postingFunction = (signature: string): string => signature.replace(/\(.*$/s, '').trim().split(' ').pop() ?? '';
+
 /**
  * The page's main thread in a trace taken with {@link TRACE_CATEGORIES}: the thread that made the
  * mark `anchor` (so other renderers, the browser and the workers are left out). Chromium leaves out
@@ -71,7 +74,7 @@ export function mainThreadTasks(traceJson: string, anchor: string): MainThreadTr
   const runs = mine.filter((e) => e.name === 'ThreadControllerImpl::RunTask' && e.ph === 'X' && e.dur !== undefined);
   const tasks = runs.map((e) => ({
     start: e.ts / 1000, wallMs: e.dur! / 1000, cpuMs: (e.tdur ?? e.dur!) / 1000,
-    postedFrom: e.args?.src_file ? `${e.args.src_file.split('/').pop()}:${e.args.src_func ?? ''}` : '',
+    postedFrom: e.args?.src_file ? `${e.args.src_file.split('/').pop()}:${postingFunction(e.args.src_func ?? '')}` : '',
   }));
   const withoutCpu = runs.filter((e) => e.tdur === undefined).length;
   if (tasks.length === 0 || withoutCpu > tasks.length / 100) {
