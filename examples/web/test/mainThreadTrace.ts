@@ -12,10 +12,11 @@
 
 /**
  * The trace categories {@link mainThreadTasks} reads: the tasks and marks, and, to tell what a task
- * did, DevTools' timeline events (scripts, style, layout, paint, parsing, GCs), V8's (compiles, GC
- * phases) and Blink's GC (Oilpan).
+ * did, DevTools' timeline events (scripts, message and timer handlers, style, layout, paint, HTML
+ * parsing, compiles, V8's collections and their phases); V8's and Blink's own categories, which
+ * add events on every traced thread, told nothing more in the runs read (bench/README.md).
  */
-export const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing', '__metadata', 'devtools.timeline', 'v8', 'blink.gc'];
+export const TRACE_CATEGORIES = ['toplevel', 'blink.user_timing', '__metadata', 'devtools.timeline'];
 
 interface TraceEvent {
   name: string;
