@@ -25,7 +25,7 @@ import { writeGeneratedCifar } from '../../test-utils/cifarFiles.js';
 import { cifarSubsetDir, examplesDir } from '../../test-utils/paths.js';
 import { cifarRecords, tarGz } from '../../test-utils/tarball.js';
 import { startWebServer, type WebServer } from '../server/serve.js';
-import { mainThreadTasks, TRACE_CATEGORIES, type MainThreadTrace } from './mainThreadTrace.js';
+import { mainThreadTasks, TRACE_CATEGORIES, type MainThreadTask, type MainThreadTrace } from './mainThreadTrace.js';
 
 // The page's globals, as the callbacks given to page.evaluate see them (this file is compiled for
 // Node, without the DOM's types; these declarations are this module's own and type only those calls).
@@ -102,6 +102,15 @@ function schedulingProbe(): { stop(): Promise<number> } {
       return ms;
     },
   };
+}
+/**
+ * A main-thread task as the check's failure message names it: its times (its start in ms after the
+ * mark `runStart`), where Chromium posted it from, and the longest events that ran in it.
+ */
+function describeTask(t: MainThreadTask, runStart: number): string {
+  const events = mainThread.inside(t, 6).map((e) => `${e.name} [${e.cat}] ${e.wallMs.toFixed(1)} ms${e.cpuMs === null ? '' : ` (${e.cpuMs.toFixed(1)} ms CPU)`}`);
+  return `${t.cpuMs.toFixed(1)} ms of CPU, ${t.wallMs.toFixed(1)} ms wall, ${(t.start - runStart).toFixed(0)} ms into the run, posted from ${t.postedFrom || 'an unnamed place'}; `
+    + `the longest events in it: ${events.length > 0 ? events.join(', ') : 'none traced'}`;
 }
 /** The stretches of time in which the training workers ran, from the pool's marks (the page's clock). */
 let training: [number, number][] = [];
@@ -328,13 +337,17 @@ describe.skipIf(skipBrowserTests)('the notebook\'s web page, run with ?quick&aut
     const during = mainThread.tasks.filter((t) => windows.some(([a, b]) => t.start + t.wallMs > a && t.start < b));
     const trainingMs = windows.reduce((n, [a, b]) => n + (b - a), 0);
     const cpuMs = during.reduce((n, t) => n + t.cpuMs, 0);
-    const mostCpu = during.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), { start: 0, wallMs: 0, cpuMs: 0 });
-    const longest = during.reduce((m, t) => (t.wallMs > m.wallMs ? t : m), { start: 0, wallMs: 0, cpuMs: 0 });
+    const none: MainThreadTask = { start: 0, wallMs: 0, cpuMs: 0, postedFrom: '' };
+    const mostCpu = during.reduce((m, t) => (t.cpuMs > m.cpuMs ? t : m), none);
+    const longest = during.reduce((m, t) => (t.wallMs > m.wallMs ? t : m), none);
     console.log(`web page: main thread while training (${during.length} tasks in ${(trainingMs / 1000).toFixed(1)} s): busy ${(100 * cpuMs / trainingMs).toFixed(1)}% of the time; `
-      + `the most work in one task ${mostCpu.cpuMs.toFixed(0)} ms of CPU (${mostCpu.wallMs.toFixed(0)} ms wall); the longest task ${longest.wallMs.toFixed(0)} ms wall `
+      + `the most work in one task ${mostCpu.cpuMs.toFixed(0)} ms of CPU (${mostCpu.wallMs.toFixed(0)} ms wall, posted from ${mostCpu.postedFrom || '?'}); the longest task ${longest.wallMs.toFixed(0)} ms wall `
       + `(${longest.cpuMs.toFixed(0)} ms of CPU), ${during.filter((t) => t.wallMs >= 50).length} of 50 ms or more; the machine's longest scheduling delay ${schedulingDelayMs.toFixed(1)} ms; `
       + `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
-    if (mostCpu.cpuMs >= 100) {
+    // a task over a bound is named: where Chromium posted it from, and the longest events in it
+    const tooMuch = [mostCpu.cpuMs >= 100 ? mostCpu : null, longest.wallMs - schedulingDelayMs >= 100 ? longest : null];
+    for (const t of new Set(tooMuch.filter((x) => x !== null))) console.log(`web page: the task over the bound: ${describeTask(t, runStart)}`);
+    if (tooMuch.some((x) => x !== null)) {
       const worst = frames.filter((f) => training.some(([a, b]) => f.start + f.duration > a && f.start < b)).sort((a, b) => b.blocking - a.blocking).slice(0, 5);
       console.log(`web page: the frames that blocked longest: ${JSON.stringify(worst)}`);
     }
