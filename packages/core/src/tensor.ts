@@ -100,20 +100,9 @@ export class Tensor {
     this.dtype = dtypeOf(data);
     if (opts?.requiresGrad) this.requiresGrad = true; // (no `opts = {}`: an object per op output)
   }
-
   /** A tensor that an op produced, recorded as `node` on the tape. @internal */
-  static fromNode(data: NdArray, node: TapeNode): Tensor {
-    const t = new Tensor(data);
-    t.node = node;
-    t.gradFlag = true;
-    return t;
-  }
-
-  /**
-   * Makes this released tensor a new one over `data` (an op's output, recorded as `node` when not
-   * null, or a gradient): what `new Tensor` or `fromNode` would make, in this object (see
-   * `tensorReuse.ts`). @internal
-   */
+  static fromNode(data: NdArray, node: TapeNode): Tensor { return new Tensor(data).reuse(data, node); }
+  /** This released tensor made what `new Tensor(data)` (node null) or `fromNode` makes (see `tensorReuse.ts`). @internal */
   reuse(data: NdArray, node: TapeNode | null): this {
     this.nd = data;
     (this as { dtype: DType }).dtype = dtypeOf(data);
@@ -303,10 +292,7 @@ export class Tensor {
    * console.log(w.toArray()); // [0.5, 0.5]
    * ```
    */
-  fill_(value: number): this {
-    fillInPlace(this, value);
-    return this;
-  }
+  fill_(value: number): this { fillInPlace(this, value); return this; }
   /**
    * Sets every element to zero in place; see {@link Tensor.fill_}'s example.
    * @returns this tensor.
