@@ -197,8 +197,9 @@ export abstract class Cs231nClassifier extends Module {
    * Takes back the gradients a `loss(X, y)` call returned, once the caller has applied them (the
    * Solver calls this after each update): each that is still its parameter's `.grad` is unset, and
    * its array is reused by the next step (the large ones from the kernels' memory, where the weight
-   * gradients' products and the optimizer's update then work in place). Reading them afterwards
-   * reads whatever later steps write.
+   * gradients' products and the optimizer's update then work in place). They are released: reading
+   * one afterwards throws a GraphError, or, once the next `loss` has made its gradients in their
+   * objects (see core's `recyclingArrays`), shows those.
    * @throws TypeError when `grads` is not an object.
    *
    * @example
