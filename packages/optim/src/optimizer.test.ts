@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DtypeError, GraphError, ShapeError, Tensor, tensor, zeros, type FloatDType } from '@tapegrad/core';
+import { DtypeError, GraphError, ShapeError, Tensor, recyclingArrays, tensor, zeros, type FloatDType } from '@tapegrad/core';
 import { Adam, AdamW, RMSprop, SGD, type Optimizer, type OptimizerStateDict } from '@tapegrad/optim';
 
 const param = (values: number[], dtype: FloatDType = 'float64') => tensor(values, { dtype, requiresGrad: true });
@@ -204,6 +204,27 @@ describe('Optimizer', () => {
     opt.paramGroups[2]!.eps = 1e-8;
     opt.paramGroups[0]!.betas = [0.9, 2];
     expect(() => opt.step()).toThrow(/^Adam\.step: betas\[1\] of param group 0 must be/);
+  });
+
+  test.each(makers)('%s: a step inside a recyclingArrays scope keeps its state (the scope gives back only what ops made)', (_, make) => {
+    // the state is made inside the scope at the first step; if the scope gave it back, the next
+    // step's temporaries (of the parameter's length) would take its arrays from the pool
+    const run = (scoped: boolean): number[] => {
+      const w = tensor(Float32Array.from({ length: 1500 }, (_, i) => Math.cos(i)), { requiresGrad: true });
+      const opt = make([{ params: [w] }]);
+      for (let t = 0; t < 4; t++) {
+        const step = (): number => {
+          opt.zeroGrad();
+          w.mul(w).mul(gradAt(t, w.size, 'float32')).sum().backward();
+          opt.step();
+          return t;
+        };
+        if (scoped) recyclingArrays(step, () => []);
+        else step();
+      }
+      return Array.from(w.data.data);
+    };
+    expect(run(true)).toEqual(run(false));
   });
 });
 
