@@ -2,7 +2,7 @@
  * Where a W1 step's time and memory go. Runs W1's step (the notebook's net 3072-(100×5)-10 with
  * BatchNorm, batch 50, Adam; `--model fcnet` as cs231n's `FullyConnectedNet.loss` + `Adam.step`, or
  * `sequential`, the quickstart's `Sequential` + `crossEntropy` + `Adam`, or `scoped`, that one with its
- * forward and backward in a `recyclingArrays` scope) and reports:
+ * forward and backward in a `recyclingArrays` scope, or `scopedStep`, the whole step in one) and reports:
  *
  * - phases: the median time of forward (to the loss), backward and the optimizer step, each timed
  *   on its own (`sequential` only: `FullyConnectedNet.loss` is forward and backward in one call);
@@ -12,7 +12,7 @@
  * - with `--cpu-profile FILE`, a CPU profile of the timed steps, which `cpuProfileSummary.js` sums
  *   by kind of work; with `--heap-sample FILE`, where 100 steps' JavaScript allocations come from.
  *
- * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped] [--dtype float32|float64] [--kernels wasm|js]
+ * Run: `node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped|scopedStep] [--dtype float32|float64] [--kernels wasm|js]
  * [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]`.
  * @module
  */
@@ -26,7 +26,7 @@ import { W1, minibatches, trainingModel } from './w1Workload.js';
 
 const args = cliArgs({
   script: 'w1Profile',
-  usage: 'node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped] [--dtype float32|float64] [--kernels wasm|js] [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]',
+  usage: 'node --expose-gc bench/dist/w1Profile.js [--model fcnet|sequential|scoped|scopedStep] [--dtype float32|float64] [--kernels wasm|js] [--steps 400] [--threads 0] [--window 5] [--cpu-profile FILE] [--heap-sample FILE]',
   values: {
     model: 'fcnet', dtype: 'float32', kernels: 'wasm', steps: '400', threads: '0', window: '5', 'cpu-profile': undefined, 'heap-sample': undefined,
   },
@@ -37,7 +37,7 @@ const steps = args.number('steps');
 const threads = args.number('threads');
 
 setKernels(args.values.kernels as 'wasm', { threads });
-if (model !== 'fcnet' && model !== 'sequential' && model !== 'scoped') throw new Error(`w1Profile: --model is fcnet, sequential or scoped (got ${model})`);
+if (model !== 'fcnet' && model !== 'sequential' && model !== 'scoped' && model !== 'scopedStep') throw new Error(`w1Profile: --model is fcnet, sequential, scoped or scopedStep (got ${model})`);
 manualSeed(0);
 const cfg = { ...W1, dtype };
 const data = minibatches(packages, cfg); // the data drawn before the model, as w1Paired
@@ -134,7 +134,7 @@ if (profiling !== null && cpuProfile !== undefined) await profiling.stop(cpuProf
 console.log(`kernel heap: ${(heapBefore / 1e6).toFixed(1)} MB before the timed steps, ${(heapBytes() / 1e6).toFixed(1)} MB after`);
 const ms = (list: number[]) => (list.length === 0 ? 'n/a' : `${median(list).toFixed(3)} ms`);
 console.log(`${model} ${dtype}, ${threads} GEMM thread(s): ${(steps / (wall / 1000)).toFixed(1)} steps/s over ${steps} steps`);
-console.log(`median step ${ms(phase.step)}: forward${model === 'fcnet' ? ' + backward (loss)' : ''} ${ms(phase.forward)}, backward ${ms(phase.backward)}, optimizer ${ms(phase.optimizer)}`);
+console.log(`median step ${ms(phase.step)}: forward${model === 'fcnet' ? ' + backward (loss)' : model === 'scopedStep' ? ' + backward + optimizer (the whole step in its scope)' : ''} ${ms(phase.forward)}, backward ${ms(phase.backward)}, optimizer ${ms(phase.optimizer)}`);
 if (gc === undefined) console.log('allocation: run with --expose-gc to measure');
 else if (perStep.length === 0) console.log(`allocation: a collection ran in every window (${(windowCollections / windows / window).toFixed(2)} per step; try --window 1 or --max-semi-space-size)`);
 else {

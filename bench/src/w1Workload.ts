@@ -31,10 +31,11 @@ export interface TrainingConfig {
 }
 
 /**
- * The ways the step is written: the two above, and `scoped`, the Sequential one with its loss step
- * (forward and backward) in core's `recyclingArrays` scope, keeping the parameters' gradients for Adam.
+ * The ways the step is written: the two above; `scoped`, the Sequential one with its loss step
+ * (forward and backward) in core's `recyclingArrays` scope, keeping the parameters' gradients for Adam;
+ * `scopedStep`, the whole Sequential step (`zeroGrad`, the loss, `Adam.step`) in one scope keeping nothing.
  */
-export type Form = 'fcnet' | 'sequential' | 'scoped';
+export type Form = 'fcnet' | 'sequential' | 'scoped' | 'scopedStep';
 
 /** W1: batch 50, hidden 100, float32. */
 export const W1: TrainingConfig = { batch: 50, hidden: 100, dtype: 'float32' };
@@ -73,6 +74,8 @@ export function minibatches({ core }: Pick<Packages, 'core'>, cfg: TrainingConfi
  */
 export interface TrainingModel {
   readonly form: Form;
+  /** The model's parameters, in the order Adam takes them (for tests that compare the forms). */
+  readonly parameters: readonly Core.Tensor[];
   /** fcnet: `FullyConnectedNet.loss` (forward and backward in one); sequential: `zeroGrad`, then the loss. */
   forward(X: Core.Tensor, y: Core.Tensor): void;
   /** fcnet: nothing (done in `forward`); sequential: `loss.backward()`. */
@@ -91,6 +94,7 @@ export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig
     let grads: Readonly<Record<string, Core.Tensor>> | undefined;
     return {
       form,
+      parameters: net.parameters(),
       forward: (X, y) => {
         grads = net.loss(X, y).grads;
       },
@@ -106,6 +110,29 @@ export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig
   const layers = hidden.flatMap((h, l) => [new nn.Linear(dims[l]!, h, { bias: false, dtype }), new nn.BatchNorm1d(h, { dtype }), new nn.ReLU()]);
   const net = new nn.Sequential(...layers, new nn.Linear(cfg.hidden, CLASSES, { dtype }));
   const opt = new optim.Adam(net.parameters(), { lr: LR });
+  if (form === 'scopedStep') {
+    let inputs: Core.Tensor | null = null, labels: Core.Tensor | null = null;
+    const keepNothing = (): Core.Tensor[] => [];
+    const wholeStep = (): number => {
+      opt.zeroGrad();
+      const loss = nn.crossEntropy(net.forward(inputs!), labels!);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    };
+    return {
+      form,
+      parameters: net.parameters(),
+      forward: (X, y) => {
+        inputs = X;
+        labels = y;
+        core.recyclingArrays(wholeStep, keepNothing);
+        inputs = labels = null;
+      },
+      backward: () => {},
+      update: () => {},
+    };
+  }
   if (form === 'scoped') {
     const params = net.parameters();
     const grads: Core.Tensor[] = [];
@@ -121,6 +148,7 @@ export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig
     };
     return {
       form,
+      parameters: net.parameters(),
       forward: (X, y) => {
         opt.zeroGrad();
         inputs = X;
@@ -135,6 +163,7 @@ export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig
   let loss: Core.Tensor | undefined;
   return {
     form,
+    parameters: net.parameters(),
     forward: (X, y) => {
       opt.zeroGrad();
       loss = nn.crossEntropy(net.forward(X), y);
