@@ -110,54 +110,41 @@ export function trainingModel({ core, nn, optim }: Packages, cfg: TrainingConfig
   const layers = hidden.flatMap((h, l) => [new nn.Linear(dims[l]!, h, { bias: false, dtype }), new nn.BatchNorm1d(h, { dtype }), new nn.ReLU()]);
   const net = new nn.Sequential(...layers, new nn.Linear(cfg.hidden, CLASSES, { dtype }));
   const opt = new optim.Adam(net.parameters(), { lr: LR });
-  if (form === 'scopedStep') {
-    let inputs: Core.Tensor | null = null, labels: Core.Tensor | null = null;
-    const keepNothing = (): Core.Tensor[] => [];
-    const wholeStep = (): number => {
-      opt.zeroGrad();
-      const loss = nn.crossEntropy(net.forward(inputs!), labels!);
-      loss.backward();
-      opt.step();
-      return loss.item();
-    };
-    return {
-      form,
-      parameters: net.parameters(),
-      forward: (X, y) => {
-        inputs = X;
-        labels = y;
-        core.recyclingArrays(wholeStep, keepNothing);
-        inputs = labels = null;
-      },
-      backward: () => {},
-      update: () => {},
-    };
-  }
-  if (form === 'scoped') {
+  if (form === 'scoped' || form === 'scopedStep') {
+    // scoped: the loss step in the scope, which keeps the gradients for Adam; scopedStep: zeroGrad,
+    // the loss step and Adam all in the scope, which keeps nothing
+    const whole = form === 'scopedStep';
     const params = net.parameters();
     const grads: Core.Tensor[] = [];
     const keepGrads = (): Core.Tensor[] => {
       for (let i = 0; i < params.length; i++) grads[i] = params[i]!.grad!;
       return grads;
     };
+    const keepNothing = (): Core.Tensor[] => [];
     let inputs: Core.Tensor | null = null, labels: Core.Tensor | null = null;
     const lossStep = (): number => {
       const loss = nn.crossEntropy(net.forward(inputs!), labels!);
       loss.backward();
       return loss.item();
     };
+    const wholeStep = (): number => {
+      opt.zeroGrad();
+      const loss = lossStep();
+      opt.step();
+      return loss;
+    };
     return {
       form,
-      parameters: net.parameters(),
+      parameters: params,
       forward: (X, y) => {
-        opt.zeroGrad();
+        if (!whole) opt.zeroGrad();
         inputs = X;
         labels = y;
-        core.recyclingArrays(lossStep, keepGrads);
+        core.recyclingArrays(whole ? wholeStep : lossStep, whole ? keepNothing : keepGrads);
         inputs = labels = null;
       },
       backward: () => {},
-      update: () => opt.step(),
+      update: whole ? () => {} : () => opt.step(),
     };
   }
   let loss: Core.Tensor | undefined;
