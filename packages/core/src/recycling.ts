@@ -14,7 +14,8 @@ import { closeTensorReuse, openTensorReuse } from './tensorReuse.js';
  * except the arrays of the tensors `keep(result)` lists: tapegrad's answer to allocation costs in
  * tight loops (a small training step makes dozens of arrays, and a fresh typed array costs
  * microseconds). Only for code that knows what it made is dead once it returns, such as a model's
- * loss step: its activations, saved values and intermediate gradients. A tensor that ops or
+ * loss step: its activations, saved values and intermediate gradients (the `step()` of optim's
+ * optimizers may run inside too: their state is not made by ops, so the scope never gives it back). A tensor that ops or
  * backward made inside and `keep` does not list is released when the scope returns: reading it
  * throws a GraphError. The next call makes its tensors and tape nodes in those objects, position by
  * position in the call's order (where the last call's tensor is released: a gradient given back by
