@@ -15,13 +15,14 @@ import { closeTensorReuse, openTensorReuse } from './tensorReuse.js';
  * tight loops (a small training step makes dozens of arrays, and a fresh typed array costs
  * microseconds). Only for code that knows what it made is dead once it returns, such as a model's
  * loss step: its activations, saved values and intermediate gradients (the `step()` of optim's
- * optimizers may run inside too: their state is not made by ops, so the scope never gives it back). A tensor that ops or
- * backward made inside and `keep` does not list is released when the scope returns: reading it
- * throws a GraphError. The next call makes its tensors and tape nodes in those objects, position by
- * position in the call's order (where the last call's tensor is released: a gradient given back by
- * `releaseGrad` or `giveBackArrays` too), so a step run in a scope makes none of its own once warm;
- * a reference kept to a released tensor may thus show a later call's tensor. In nested scopes the
- * outermost one gives back and releases. Arrays come back zero-filled; the pool holds at most 64 MB.
+ * optimizers may run inside too: their state is not made by ops, so the scope never gives it
+ * back). A tensor that ops or backward made inside and `keep` does not list is released when the
+ * scope returns: reading it throws a GraphError. The next call makes its tensors and tape nodes in
+ * those objects, position by position in the call's order (where the last call's tensor is
+ * released: a gradient given back by `releaseGrad` or `giveBackArrays` too), so a step run in a
+ * scope makes none of its own once warm; a reference kept to a released tensor may thus show a
+ * later call's tensor. In nested scopes the outermost one gives back and releases. Arrays come back
+ * zero-filled; the pool holds at most 64 MB.
  *
  * @example
  * ```ts
